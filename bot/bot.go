@@ -1,0 +1,94 @@
+// Package bot is innobot's transport-neutral core: the Message a transport delivers, the
+// Transport that carries messages for one account, and the Router that takes each message to
+// its handler, in the manner of net/http's Handler and ServeMux.
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Kind says what a message holds; only text is understood, everything else gets a short reply.
+type Kind string
+
+// Message kinds.
+const (
+	KindText  Kind = "text"
+	KindOther Kind = "other" // picture, voice, file, sticker…
+)
+
+// Message is one incoming message.
+type Message struct {
+	// ID is the transport's message id, used to handle a message delivered twice once.
+	ID string
+	// From is the sender's stable contact id (the transport owns the mapping from its own
+	// identities); FromName is a display name, never a source of rights.
+	From     string
+	FromName string
+	// Group is the group chat's stable id, empty for a private chat; GroupName its name.
+	Group     string
+	GroupName string
+	// Mentioned is true when a group message @-mentions the bot.
+	Mentioned bool
+	Kind      Kind
+	Text      string
+	Time      time.Time
+}
+
+// Chat is the key that orders messages: one contact in one chat.
+func (m *Message) Chat() string { return m.Group + "/" + m.From }
+
+// Outgoing is one message to send: text or a file, to a contact or a group.
+type Outgoing struct {
+	To    string // contact id; empty when Group is set
+	Group string // group id
+	Text  string
+	File  string // path of a file to send under its own name
+}
+
+// Deliver hands a received message on; the channel closes once it is handled and its replies
+// are sent. A transport that has nothing to wait for ignores it.
+type Deliver func(Message) <-chan struct{}
+
+// Transport carries messages for one bot account.
+type Transport interface {
+	// Run receives messages until ctx ends, the input ends or the transport fails, handing
+	// each to deliver.
+	Run(ctx context.Context, deliver Deliver) error
+	// Send sends one message.
+	Send(ctx context.Context, out Outgoing) error
+}
+
+// Handler answers a message. It writes its replies to w; they are sent after it returns, so
+// a reply that acknowledges an answer never goes out before the answer is stored.
+type Handler interface {
+	ServeMessage(ctx context.Context, w Replier, m *Message)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, w Replier, m *Message)
+
+// ServeMessage calls f.
+func (f HandlerFunc) ServeMessage(ctx context.Context, w Replier, m *Message) { f(ctx, w, m) }
+
+// Replier collects a handler's replies to the chat the message came from.
+type Replier interface {
+	// Reply adds a text reply.
+	Reply(text string)
+	// ReplyFile adds a file reply.
+	ReplyFile(path string)
+	// Send adds a message to another chat, such as telling a replaced liaison.
+	Send(out Outgoing)
+}
+
+// Middleware wraps a Handler, as net/http middleware wraps an http.Handler.
+type Middleware func(Handler) Handler
+
+// Clock tells the time. The simulator and tests move it; nothing reads time.Now deep inside.
+type Clock interface{ Now() time.Time }
+
+// ClockFunc adapts a function to a Clock.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }

@@ -1,0 +1,334 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"innobot/dialog"
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// MaxMessageRunes is the longest message read; longer ones are refused whole, since a paste of
+// that size is never an answer to one question.
+const MaxMessageRunes = 2000
+
+// Service answers the people innobot talks to: it binds contacts with invite codes and walks
+// liaisons through the survey. Build its handler with Handler.
+type Service struct {
+	Store    storage.Store
+	Form     *survey.Form
+	Clock    Clock
+	Location *time.Location
+	// BotName and Prefix decide which group messages are for the bot: those that @-mention
+	// it or start with the prefix.
+	BotName string
+	Prefix  string
+	Log     *slog.Logger
+
+	mu    sync.Mutex
+	tries map[string]tries // by contact id
+}
+
+// tries counts failed replies to one question; it lives in memory because a bad reply must
+// change nothing stored.
+type tries struct {
+	cursor string
+	n      int
+}
+
+// Handler returns the service's handler with its middleware: limits, group filtering and
+// identity come first, so no role handler sees a message it should not.
+func (s *Service) Handler() Handler {
+	mux := &roleMux{
+		unbound: HandlerFunc(s.welcome),
+		roles: map[storage.Role]Handler{
+			storage.RoleLiaison: HandlerFunc(s.liaison),
+		},
+	}
+	var h Handler = mux
+	for _, mw := range []Middleware{s.identify, s.groupFilter, limits} {
+		h = mw(h)
+	}
+	return h
+}
+
+// limits refuses what is not an answer: non-text messages and overlong text.
+func limits(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		switch {
+		case m.Kind != "" && m.Kind != KindText:
+			if m.Group == "" {
+				w.Reply("暂时只能识别文字消息，请用文字回复。")
+			}
+		case !utf8.ValidString(m.Text):
+			w.Reply("消息里有无法识别的字符，请重新输入。")
+		case utf8.RuneCountInString(m.Text) > MaxMessageRunes:
+			w.Reply(fmt.Sprintf("消息太长（超过 %d 字），请精简后再发，或分几次回答。", MaxMessageRunes))
+		default:
+			next.ServeMessage(ctx, w, m)
+		}
+	})
+}
+
+// groupFilter lets through only group messages addressed to the bot, with the address
+// removed, so handlers read the same text in a group as in a private chat.
+func (s *Service) groupFilter(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		if m.Group == "" {
+			next.ServeMessage(ctx, w, m)
+			return
+		}
+		text := strings.TrimSpace(m.Text)
+		at := "@" + s.BotName
+		switch {
+		case strings.Contains(text, at):
+			text = strings.ReplaceAll(text, at, "")
+		case m.Mentioned:
+		case s.Prefix != "" && strings.HasPrefix(text, s.Prefix):
+			text = strings.TrimPrefix(text, s.Prefix)
+		default:
+			return
+		}
+		m.Text = strings.Trim(text, " \u2005\u00a0")
+		next.ServeMessage(ctx, w, m)
+	})
+}
+
+type contactKey struct{}
+
+// ContactFrom returns the contact the identify middleware found for the message.
+func ContactFrom(ctx context.Context) storage.Contact {
+	c, _ := ctx.Value(contactKey{}).(storage.Contact)
+	return c
+}
+
+// identify finds who sent the message; roles come from stored bindings only, never from a
+// display name.
+func (s *Service) identify(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		c, err := s.Store.Contact(ctx, m.From)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			c = storage.Contact{ID: m.From}
+		case err != nil:
+			s.Log.Error("loading contact", "contact", m.From, "err", err)
+			w.Reply(busyText)
+			return
+		}
+		if c.Name == "" {
+			c.Name = m.FromName
+		}
+		if code, ok := parseBind(m.Text); ok {
+			s.bind(ctx, w, m, c, code)
+			return
+		}
+		next.ServeMessage(context.WithValue(ctx, contactKey{}, c), w, m)
+	})
+}
+
+// roleMux picks the handler for the contact's role, like http.ServeMux picks one for a path.
+type roleMux struct {
+	unbound Handler
+	roles   map[storage.Role]Handler
+}
+
+func (x *roleMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
+	if h, ok := x.roles[ContactFrom(ctx).Role]; ok {
+		h.ServeMessage(ctx, w, m)
+		return
+	}
+	x.unbound.ServeMessage(ctx, w, m)
+}
+
+const welcomeText = "您好，我是运城市企业技术创新全覆盖工作的填报助手。\n" +
+	"企业科技创新联络人请先绑定：发送“绑定 邀请码”，例如 绑定 483920。\n" +
+	"邀请码由所在县（市、区）工作人员提供。"
+
+func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
+	if m.Group != "" {
+		w.Reply("填报调查表请私聊我，先发送“绑定 邀请码”。")
+		return
+	}
+	w.Reply(welcomeText)
+}
+
+func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
+	if m.Group != "" {
+		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
+		return
+	}
+	if code == "" {
+		w.Reply("请在“绑定”后面加上邀请码，例如：绑定 483920。")
+		return
+	}
+	r, err := s.Store.Redeem(ctx, HashCode(code), storage.Contact{ID: c.ID, Name: c.Name}, s.Clock.Now())
+	switch {
+	case errors.Is(err, storage.ErrInviteUnknown):
+		w.Reply("邀请码不正确，请核对后重新发送，例如：绑定 483920。邀请码由县（市、区）工作人员提供。")
+		return
+	case errors.Is(err, storage.ErrInviteUsed):
+		w.Reply("这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。")
+		return
+	case errors.Is(err, storage.ErrInviteExpired):
+		w.Reply("这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。")
+		return
+	case err != nil:
+		s.Log.Error("redeeming invite", "contact", c.ID, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	s.resetTries(c.ID)
+	switch r.Contact.Role {
+	case storage.RoleLiaison:
+		e, err := s.Store.Enterprise(ctx, r.Contact.EnterpriseID)
+		if err != nil {
+			s.Log.Error("loading bound enterprise", "enterprise", r.Contact.EnterpriseID, "err", err)
+			w.Reply("绑定成功。发送“填报”开始填写调查表。")
+			return
+		}
+		w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n发送“填报”开始填写《企业创新活动开展情况调查表》。", e.Name, e.Region))
+		if r.Replaced != nil && r.Replaced.ID != c.ID {
+			w.Send(Outgoing{To: r.Replaced.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)})
+		}
+	default:
+		w.Reply(fmt.Sprintf("绑定成功（%s）。", roleName(r.Contact)))
+	}
+}
+
+// roleName says a contact's role in the words of the campaign.
+func roleName(c storage.Contact) string {
+	switch c.Role {
+	case storage.RoleLiaison:
+		return "企业科技创新联络人"
+	case storage.RoleHelper:
+		return "对口帮扶人"
+	case storage.RoleCounty:
+		return c.Region + "工作人员"
+	case storage.RoleCityOffice:
+		return "市领导小组办公室工作人员"
+	}
+	return "未绑定"
+}
+
+func (s *Service) resetTries(contact string) {
+	s.mu.Lock()
+	delete(s.tries, contact)
+	s.mu.Unlock()
+}
+
+// triesAt returns the failed tries at the contact's cursor.
+func (s *Service) triesAt(contact, cursor string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.tries[contact]; t.cursor == cursor {
+		return t.n
+	}
+	return 0
+}
+
+func (s *Service) countFailure(contact, cursor string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tries == nil {
+		s.tries = map[string]tries{}
+	}
+	t := s.tries[contact]
+	if t.cursor != cursor {
+		t = tries{cursor: cursor}
+	}
+	t.n++
+	s.tries[contact] = t
+}
+
+// conflictRetries bounds how often a turn is run again after another write won the race.
+const conflictRetries = 3
+
+// liaison runs one survey turn: load, think (dialog), one atomic write, then reply.
+func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
+	if m.Group != "" {
+		w.Reply("填报请私聊我，发送“填报”。")
+		return
+	}
+	c := ContactFrom(ctx)
+	for range conflictRetries {
+		replies, err := s.turn(ctx, c, m)
+		if errors.Is(err, storage.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			s.Log.Error("survey turn", "contact", c.ID, "err", err)
+			w.Reply(busyText)
+			return
+		}
+		// One message per turn: WeChat paces every send, and a note ("已记：…") belongs
+		// with the question that follows it.
+		w.Reply(strings.Join(replies, "\n\n"))
+		return
+	}
+	s.Log.Error("survey turn kept conflicting", "contact", c.ID)
+	w.Reply(busyText)
+}
+
+func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]string, error) {
+	e, err := s.Store.Enterprise(ctx, c.EnterpriseID)
+	if err != nil {
+		return nil, fmt.Errorf("load enterprise: %w", err)
+	}
+	sess, err := s.Store.Session(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	if sess.EnterpriseID != "" && sess.EnterpriseID != e.ID {
+		// The contact now serves another enterprise: the old conversation does not apply.
+		sess = storage.Session{ContactID: c.ID, Version: sess.Version}
+	}
+	now := s.Clock.Now()
+	conv := dialog.Conversation{
+		Form: s.Form, Enterprise: e, ContactID: c.ID, Session: sess,
+		Period: dialog.Period(now, s.Location),
+	}
+	period := sess.Period
+	if period == "" {
+		period = conv.Period
+	}
+	d, err := s.Store.Draft(ctx, e.ID, period)
+	switch {
+	case err == nil:
+		conv.Draft = &d
+	case !errors.Is(err, storage.ErrNotFound):
+		return nil, fmt.Errorf("load draft: %w", err)
+	}
+	if conv.Submissions, err = s.Store.Submissions(ctx, e.ID); err != nil {
+		return nil, fmt.Errorf("load submissions: %w", err)
+	}
+	conv.Tries = s.triesAt(c.ID, sess.Cursor)
+	res := dialog.Handle(conv, m.Text, now)
+	if res.Failed {
+		s.countFailure(c.ID, sess.Cursor)
+	}
+	if !res.Commit {
+		return res.Replies, nil
+	}
+	t := storage.Turn{MessageID: m.ID, At: now, Session: res.Session, Draft: res.Draft, Submission: res.Submission}
+	t.Session.Version = sess.Version
+	if res.DropDraft {
+		t.DropDraft = &storage.DraftKey{EnterpriseID: e.ID, Period: period}
+		if res.Submission != nil {
+			t.DropDraft.Period = res.Submission.Period
+		}
+	}
+	if err := s.Store.CommitTurn(ctx, t); err != nil {
+		return nil, fmt.Errorf("commit turn: %w", err)
+	}
+	if !res.Failed {
+		s.resetTries(c.ID)
+	}
+	return res.Replies, nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"innobot/bot"
+	"innobot/config"
+	"innobot/storage"
+	"innobot/storage/bolt"
+	"innobot/survey"
+)
+
+// settings are what every command reads before it starts: the config and the data dir.
+type settings struct {
+	cfg  config.Config
+	form *survey.Form
+	dir  string
+}
+
+// loadSettings reads --config (when given) and applies --data over the config's data_dir.
+func loadSettings(configPath, dataDir string) (settings, error) {
+	cfg := config.Default()
+	if configPath != "" {
+		var err error
+		if cfg, err = config.Load(configPath); err != nil {
+			return settings{}, err
+		}
+	}
+	st := settings{cfg: cfg, dir: cfg.DataDir, form: survey.Default()}
+	if dataDir != "" {
+		st.dir = dataDir
+	}
+	if cfg.Form != "" {
+		f, err := survey.Load(cfg.Form)
+		if err != nil {
+			return settings{}, err
+		}
+		st.form = f
+	}
+	return st, nil
+}
+
+// openStore opens the configured store.
+func (st settings) openStore() (storage.Store, error) {
+	switch st.cfg.Storage.Driver {
+	case "", "bolt":
+		if err := os.MkdirAll(st.dir, 0o750); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		return bolt.Open(filepath.Join(st.dir, "innobot.db"))
+	default:
+		return nil, fmt.Errorf("storage driver %q is not available in this build", st.cfg.Storage.Driver)
+	}
+}
+
+// engine is one running bot over one store: what !restart closes and opens again.
+type engine struct {
+	store  storage.Store
+	router *bot.Router
+}
+
+func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
+	store, err := st.openStore()
+	if err != nil {
+		return nil, err
+	}
+	svc := &bot.Service{
+		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
+		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Log: log,
+	}
+	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log)}, nil
+}
+
+// close waits for messages under way, then closes the store.
+func (e *engine) close() error {
+	e.router.Wait()
+	if err := e.store.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}

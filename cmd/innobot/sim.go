@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"innobot/bot"
+	"innobot/bot/sim"
+)
+
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sim", stderr)
+	jsonMode := fs.Bool("json", false, "一行一个 JSON 对象的输入输出（供程序驱动）")
+	demo := fs.Bool("demo", false, "载入演示企业并打印邀请码")
+	now := fs.String("now", "", "虚拟时钟的起始时间，例如 2026-11-25T09:00")
+	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
+	configPath := fs.String("config", "", "配置文件（YAML）")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := loadSettings(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	loc := st.cfg.Location()
+	start := time.Now()
+	if *now != "" {
+		if start, err = sim.ParseTime(*now, loc); err != nil {
+			return fmt.Errorf("--now: %w", err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	clock := sim.NewClock(start, time.Now)
+	tr := &sim.Transport{In: os.Stdin, Out: stdout, JSON: *jsonMode, Location: loc, Errs: stderr}
+	c := &simControl{st: st, clock: clock, sender: tr, log: log}
+	if c.eng, err = st.openEngine(clock, tr, log); err != nil {
+		return err
+	}
+	if *demo {
+		if err := loadDemo(ctx, c.eng.store, clock.Now(), time.Duration(st.cfg.Invite.TTL), tr.Notice); err != nil {
+			return errors.Join(err, c.eng.close())
+		}
+	}
+	if !*jsonMode {
+		tr.Notice("innobot 模拟器：每行输入“名字: 消息”，例如 张三: 绑定 123456；!clock 时间 移动时钟；!restart 重启；Ctrl-D 退出。")
+	}
+	tr.Control = c
+	runErr := tr.Run(ctx, func(m bot.Message) <-chan struct{} { return c.deliver(ctx, m) })
+	return errors.Join(runErr, c.close())
+}
+
+// simControl is the engine behind the simulator, which !restart replaces.
+type simControl struct {
+	st     settings
+	clock  *sim.Clock
+	sender bot.Sender
+	log    *slog.Logger
+
+	mu  sync.Mutex
+	eng *engine
+}
+
+func (c *simControl) deliver(ctx context.Context, m bot.Message) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.eng.router.Deliver(ctx, m)
+}
+
+// SetClock moves the virtual clock.
+func (c *simControl) SetClock(_ context.Context, t time.Time) error {
+	c.clock.Set(t)
+	return nil
+}
+
+// Restart closes the store and opens everything again from disk.
+func (c *simControl) Restart(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.eng.close(); err != nil {
+		return err
+	}
+	eng, err := c.st.openEngine(c.clock, c.sender, c.log)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	c.eng = eng
+	return nil
+}
+
+func (c *simControl) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.eng.close()
+}

@@ -1,0 +1,354 @@
+package dialog
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// chat holds what a store would: the dialog's results applied turn by turn.
+type chat struct {
+	t     *testing.T
+	form  *survey.Form
+	now   time.Time
+	sess  storage.Session
+	draft *storage.Draft
+	subs  []storage.Submission
+	tries int
+	last  []string // replies of the last turn
+}
+
+func newChat(t *testing.T) *chat {
+	return &chat{t: t, form: survey.Default(), now: time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai), sess: storage.Session{ContactID: "张三"}}
+}
+
+// say sends one message and applies the result as the bot would after committing it.
+func (c *chat) say(text string) Result {
+	c.t.Helper()
+	conv := Conversation{
+		Form: c.form, Enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
+		ContactID: "张三", Session: c.sess, Submissions: c.subs, Period: Period(c.now, shanghai), Tries: c.tries,
+	}
+	period := c.sess.Period
+	if period == "" {
+		period = conv.Period
+	}
+	if c.draft != nil && c.draft.Period == period {
+		d := *c.draft
+		d.Answers = d.Answers.Clone()
+		conv.Draft = &d
+	}
+	before := c.draft
+	res := Handle(conv, text, c.now)
+	c.now = c.now.Add(time.Minute)
+	c.last = res.Replies
+	if len(res.Replies) == 0 {
+		c.t.Fatalf("%q: no reply", text)
+	}
+	if res.Failed {
+		c.tries++
+	} else {
+		c.tries = 0
+	}
+	if !res.Commit {
+		if c.draft != before {
+			c.t.Fatalf("%q: draft changed without commit", text)
+		}
+		return res
+	}
+	old := c.sess.Cursor
+	c.sess = res.Session
+	if c.sess.Cursor != old {
+		c.tries = 0
+	}
+	if res.DropDraft {
+		c.draft = nil
+	}
+	if res.Draft != nil {
+		c.draft = res.Draft
+	}
+	if res.Submission != nil {
+		c.subs = append(c.subs, *res.Submission)
+	}
+	return res
+}
+
+// expect sends text and checks that the last reply contains want.
+func (c *chat) expect(text, want string) {
+	c.t.Helper()
+	c.say(text)
+	if got := strings.Join(c.last, "\n"); !strings.Contains(got, want) {
+		c.t.Fatalf("after %q: reply\n%s\n-- want it to contain %q", text, got, want)
+	}
+}
+
+// answerAll is a whole survey in the loose way liaisons type.
+var answerAll = []struct{ text, want string }{
+	{"填报", "（第 1/"},
+	{"钢铁·特殊钢冶炼", "企业属性"},
+	{"5", "已记：民营企业"},
+	{"有的", "名称"},
+	{"山西示范钢铁技术中心", "批准部门"},
+	{"运城市工信局", "研究领域"},
+	{"特殊钢材料", "期末机构数"},
+	{"１", "研究开发人员"},
+	{"二十五人", "研究开发费用"},
+	{"１２.５万", "已记：12.5 万元"},
+	{"1,200,000元", "已记：120 万元"},
+	{"没有", "研究开发项目"},
+	{"是", "项目名称"},
+	{"高强度螺纹钢工艺改进", "项目来源"},
+	{"1", "立项文号"},
+	{"跳过", "研究开发人员"},
+	{"8", "研究开发费用"},
+	{"30万元", "研究开发资产"},
+	{"0", "还有其他研发项目"},
+	{"否", "创新投入"},
+	{"新增研发投入 30 万元", "创新人才"},
+	{"无", "创新项目"},
+	{"无", "创新平台"},
+	{"无", "技术研发"},
+	{"无", "技术合作"},
+	{"与太原理工大学合作", "其他创新活动"},
+	{"3、11", "已记：3、11"},
+	{"对轧钢产线进行了节能改造", "产学研合作"},
+	{"与太原理工大学联合开发新钢种", "六有"},
+	{"1，2，3，4", "请核对"},
+	{"确认提交", "回执"},
+}
+
+func TestWholeSurvey(t *testing.T) {
+	c := newChat(t)
+	for _, step := range answerAll {
+		c.expect(step.text, step.want)
+	}
+	if len(c.subs) != 1 {
+		t.Fatalf("submissions = %d, want 1", len(c.subs))
+	}
+	got := c.subs[0]
+	if got.Period != "2026-11" || got.Version != 1 || got.SubmittedBy != "张三" {
+		t.Errorf("submission = %s v%d by %s, want 2026-11 v1 by 张三", got.Period, got.Version, got.SubmittedBy)
+	}
+	want := survey.Answers{
+		"industry":                     {Text: "钢铁·特殊钢冶炼"},
+		"ownership":                    {Choice: 5},
+		"has_institutions":             {Bool: true},
+		"institution.0.inst_name":      {Text: "山西示范钢铁技术中心"},
+		"institution.0.inst_approver":  {Text: "运城市工信局"},
+		"institution.0.inst_field":     {Text: "特殊钢材料"},
+		"institution.0.inst_count":     {Num: 1},
+		"institution.0.inst_staff":     {Num: 25},
+		"institution.0.inst_cost":      {Num: 12.5},
+		"institution.0.inst_equipment": {Num: 120},
+		"institution.0.#more":          {Bool: false},
+		"has_projects":                 {Bool: true},
+		"project.0.proj_name":          {Text: "高强度螺纹钢工艺改进"},
+		"project.0.proj_source":        {Choice: 1},
+		"project.0.proj_doc":           {Skipped: true},
+		"project.0.proj_staff":         {Num: 8},
+		"project.0.proj_cost":          {Num: 30},
+		"project.0.proj_assets":        {Num: 0},
+		"project.0.#more":              {Bool: false},
+		"dir_investment":               {Text: "新增研发投入 30 万元"},
+		"dir_talent":                   {},
+		"dir_project":                  {},
+		"dir_platform":                 {},
+		"dir_rnd":                      {},
+		"dir_cooperation":              {Text: "与太原理工大学合作"},
+		"other_activities":             {Multi: []int{3, 11}},
+		"other_explain_3":              {Text: "对轧钢产线进行了节能改造"},
+		"other_explain_11":             {Text: "与太原理工大学联合开发新钢种"},
+		"liuyou":                       {Multi: []int{1, 2, 3, 4}},
+	}
+	checkAnswers(t, got.Answers, want)
+	if c.draft != nil {
+		t.Errorf("draft kept after submission")
+	}
+	if !strings.Contains(c.last[len(c.last)-1], "第 1 版") {
+		t.Errorf("receipt lacks the version: %q", c.last)
+	}
+}
+
+func checkAnswers(t *testing.T, got, want survey.Answers) {
+	t.Helper()
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			t.Errorf("answer %s missing", k)
+			continue
+		}
+		if g.Text != w.Text || g.Num != w.Num || g.Bool != w.Bool || g.Choice != w.Choice || g.Skipped != w.Skipped || !slices.Equal(g.Multi, w.Multi) {
+			t.Errorf("answer %s = %+v, want %+v", k, g, w)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected answer %s = %+v", k, got[k])
+		}
+	}
+}
+
+func TestPlanRequiredWhenNothing(t *testing.T) {
+	c := newChat(t)
+	for _, s := range []string{"填报", "建材", "民营", "无", "无"} {
+		c.say(s)
+	}
+	for range 6 {
+		c.say("无")
+	}
+	c.expect("无", "六有")
+	c.expect("1", "计划开展创新活动内容")
+	c.expect("无", "不能只填“无”")
+	c.expect("计划明年建立企业技术中心", "请核对")
+	c.expect("确认提交", "回执")
+	if got := c.subs[0].Answers["plan"].Text; got != "计划明年建立企业技术中心" {
+		t.Errorf("plan = %q", got)
+	}
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	c := newChat(t)
+	for _, s := range []string{"填报", "钢铁", "5", "有", "技术中心", "自建", "钢"} {
+		c.say(s)
+	}
+	// now at 期末机构数 (a count, integer, min 0)
+	bad := []struct{ name, text string }{
+		{"empty", ""},
+		{"negative", "-5"},
+		{"words", "不知道"},
+		{"emoji", "😀😀"},
+		{"control", "\x00\x07\x1b"},
+		{"fraction", "1.5"},
+		{"long", strings.Repeat("长", 3000)},
+		{"two numbers", "3 4"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			c.t = t
+			before := c.draft.Answers.Clone()
+			cursor := c.sess.Cursor
+			res := c.say(b.text)
+			if res.Commit || !res.Failed {
+				t.Fatalf("commit=%v failed=%v, want a rejected reply", res.Commit, res.Failed)
+			}
+			if c.sess.Cursor != cursor || len(c.draft.Answers) != len(before) {
+				t.Fatalf("state changed")
+			}
+			if !strings.Contains(strings.Join(res.Replies, ""), "期末机构数") {
+				t.Errorf("the question is not asked again: %q", res.Replies)
+			}
+		})
+	}
+	c.t = t
+	c.expect("1", "研究开发人员")
+}
+
+func TestThreeTriesHelp(t *testing.T) {
+	c := newChat(t)
+	c.say("填报")
+	c.say("钢铁")
+	c.expect("x", "请回复 1 到 7")
+	c.expect("y", "请回复 1 到 7")
+	c.expect("z", "还没能识别")
+	c.expect("取消填报", "已暂停")
+	c.expect("确认清空", "已清空")
+	if c.draft != nil {
+		t.Fatal("draft kept after 确认清空")
+	}
+}
+
+func TestNavigation(t *testing.T) {
+	c := newChat(t)
+	c.expect("填报", "（第 1/")
+	c.expect("上一题", "已经是第一题")
+	c.expect("跳过", "不能跳过")
+	c.expect("冶金", "（第 2/")
+	c.expect("上一题", "当前答案：冶金")
+	c.expect("钢铁", "企业属性") // back to the first open question
+	if c.draft.Answers["industry"].Text != "钢铁" {
+		t.Fatalf("industry = %q", c.draft.Answers["industry"].Text)
+	}
+	c.expect("进度", "已答 1/")
+	c.expect("查看", "所属行业：钢铁")
+	c.expect("帮助", "上一题")
+	c.expect("取消填报", "已暂停")
+	c.expect("你好", "填报已暂停")
+	c.expect("填报", "企业属性") // resumes where it was
+}
+
+func TestSoftMaxAndReview(t *testing.T) {
+	c := newChat(t)
+	for _, s := range []string{"填报", "钢铁", "5", "有", "中心", "自建", "钢", "1", "10"} {
+		c.say(s)
+	}
+	c.expect("200亿", "数值偏大")
+	c.expect("好", "请回复“确认”")
+	c.expect("2000000", "数值偏大")
+	c.expect("确认", "已记：2000000 万元")
+	for _, s := range []string{"5", "无", "无"} {
+		c.say(s)
+	}
+	for range 6 {
+		c.say("无")
+	}
+	c.say("无")
+	c.expect("1", "请核对")
+	c.expect("修改 99", "题号在 1 到")
+	c.expect("修改 1", "当前答案：钢铁")
+	c.expect("焦化", "请核对")
+	c.expect("确认提交", "第 1 版")
+	if got := c.subs[0].Answers["institution.0.inst_cost"].Num; got != 2000000 {
+		t.Errorf("inst_cost = %v", got)
+	}
+	if got := c.subs[0].Answers["industry"].Text; got != "焦化" {
+		t.Errorf("industry = %q", got)
+	}
+	// The same period again: a new version, never an overwrite.
+	c.expect("填报", "已于")
+	c.expect("无变化", "无需重复提交")
+	c.expect("修改", "哪些部分")
+	c.expect("1", "所属行业")
+	c.expect("钢铁", "企业属性")
+	c.expect("5", "请核对")
+	c.expect("确认提交", "第 2 版")
+	if len(c.subs) != 2 || c.subs[0].Answers["industry"].Text != "焦化" || c.subs[1].Answers["industry"].Text != "钢铁" {
+		t.Fatalf("versions overwrote each other: %+v", c.subs)
+	}
+}
+
+func TestMonthlyUpdate(t *testing.T) {
+	c := newChat(t)
+	for _, s := range answerAll {
+		c.say(s.text)
+	}
+	c.now = time.Date(2026, 12, 2, 9, 0, 0, 0, shanghai)
+	c.expect("填报", "上期（2026-11）")
+	c.expect("无变化", "已按上期内容提交")
+	if len(c.subs) != 2 || c.subs[1].Period != "2026-12" || c.subs[1].Version != 1 {
+		t.Fatalf("got %+v", c.subs[len(c.subs)-1])
+	}
+	checkAnswers(t, c.subs[1].Answers, c.subs[0].Answers)
+
+	c.now = time.Date(2027, 1, 3, 9, 0, 0, 0, shanghai)
+	c.expect("填报", "上期（2026-12）")
+	c.expect("修改", "哪些部分")
+	c.expect("3", "研究开发项目")
+	c.expect("有", "上期：高强度螺纹钢工艺改进")
+	for _, s := range []string{"新项目", "2", "晋科〔2026〕1号", "3", "5", "0", "无"} {
+		c.say(s)
+	}
+	if !strings.Contains(strings.Join(c.last, ""), "请核对") {
+		t.Fatalf("not at review: %q", c.last)
+	}
+	c.expect("确认提交", "2027-01")
+	got := c.subs[2].Answers
+	if got["project.0.proj_name"].Text != "新项目" || got["industry"].Text != "钢铁·特殊钢冶炼" || got["other_explain_3"].Text == "" {
+		t.Errorf("update lost or kept the wrong parts: %+v", got)
+	}
+}

@@ -1,0 +1,674 @@
+// Package bolt is the default storage.Store: one bbolt file under the data dir. Records are
+// kept as JSON so that the file can be inspected with bbolt's own tools and so that adding a
+// field to a record needs no migration.
+//
+// Every turn is one bbolt transaction run through DB.Batch: concurrent turns of different
+// contacts are group-committed and share one fsync, which is what lets hundreds of
+// conversations run at once on a slow disk.
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"innobot/storage"
+)
+
+var _ storage.Store = (*Store)(nil)
+
+// Bucket names. They are part of the file format: renaming one loses the data in it.
+var (
+	bucketMeta        = []byte("meta")
+	bucketEnterprises = []byte("enterprises")
+	bucketContacts    = []byte("contacts")
+	bucketInvites     = []byte("invites")
+	bucketSessions    = []byte("sessions")
+	bucketDrafts      = []byte("drafts")
+	bucketSubmissions = []byte("submissions")
+	bucketHandled     = []byte("handled")
+
+	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,
+		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled}
+
+	keySchema = []byte("schema")
+)
+
+// schemaVersion is written into a new file and checked on open, so that an older binary
+// refuses a file a newer one has changed instead of misreading it.
+const schemaVersion = 1
+
+// sep joins the parts of a composite key. NUL cannot occur in ids or periods typed by people
+// or imported from a spreadsheet, so a prefix scan for "E1"+sep never matches "E10"; ids that
+// contain it are refused.
+const sep = "\x00"
+
+// versionWidth zero-pads submission versions so that byte order is numeric order.
+const versionWidth = 10
+
+// DefaultLockTimeout is how long Open waits for the file lock. bbolt would otherwise wait
+// forever when a second innobot (or a backup tool) holds the file, which looks like a hang.
+const DefaultLockTimeout = time.Second
+
+// Store is a storage.Store on one bbolt file. It is safe for concurrent use.
+type Store struct {
+	db *bbolt.DB
+}
+
+// Option tunes Open; the defaults suit the bot.
+type Option func(*options)
+
+type options struct {
+	lockTimeout   time.Duration
+	maxBatchSize  int
+	maxBatchDelay time.Duration
+}
+
+// WithLockTimeout sets how long Open waits for another process to release the file before it
+// gives up (DefaultLockTimeout by default). Zero waits forever.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) { o.lockTimeout = d }
+}
+
+// WithBatch sets the group-commit limits of CommitTurn: a batch is committed when it holds
+// maxSize turns or maxDelay after its first turn. A longer delay shares an fsync among more
+// turns at the price of latency per turn. Zero keeps bbolt's default (1000 turns, 10ms).
+func WithBatch(maxSize int, maxDelay time.Duration) Option {
+	return func(o *options) {
+		o.maxBatchSize = maxSize
+		o.maxBatchDelay = maxDelay
+	}
+}
+
+// Open opens or creates the store file at path. The directory must exist: creating it here
+// would hide a mistyped data dir behind a fresh, empty database.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{lockTimeout: DefaultLockTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.lockTimeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open store %s: file is in use by another process (waited %s): %w",
+				path, o.lockTimeout, err)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if o.maxBatchSize > 0 {
+		db.MaxBatchSize = o.maxBatchSize
+	}
+	if o.maxBatchDelay > 0 {
+		db.MaxBatchDelay = o.maxBatchDelay
+	}
+	if err := db.Update(initBuckets); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+func initBuckets(tx *bbolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keySchema); v != nil {
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return fmt.Errorf("read schema version %q: %w", v, err)
+		}
+		if n > schemaVersion {
+			return fmt.Errorf("file format %d is newer than this program's %d", n, schemaVersion)
+		}
+		return nil
+	}
+	return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+}
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// PutEnterprise adds or replaces an enterprise by ID.
+func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put enterprise: %w", err)
+	}
+	if e.ID == "" {
+		return errors.New("put enterprise: empty id")
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("put enterprise %s: %w", e.ID, err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketEnterprises).Put([]byte(e.ID), v)
+	})
+	if err != nil {
+		return fmt.Errorf("put enterprise %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// Enterprise returns one enterprise, or storage.ErrNotFound.
+func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, error) {
+	var e storage.Enterprise
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return get(tx.Bucket(bucketEnterprises), []byte(id), &e)
+	})
+	if err != nil {
+		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
+	}
+	return e, nil
+}
+
+// Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
+func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
+	var out []storage.Enterprise
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketEnterprises).ForEach(func(k, v []byte) error {
+			var e storage.Enterprise
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode %s: %w", k, err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list enterprises: %w", err)
+	}
+	return out, nil
+}
+
+// Contact returns a contact, or storage.ErrNotFound for one never bound.
+func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error) {
+	var c storage.Contact
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return get(tx.Bucket(bucketContacts), []byte(id), &c)
+	})
+	if err != nil {
+		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// PutInvite stores a new code; a hash already stored is storage.ErrConflict, so that a code
+// can never be reset to unused by issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	if inv.Hash == "" {
+		return errors.New("put invite: empty hash")
+	}
+	v, err := json.Marshal(inv)
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketInvites)
+		if b.Get([]byte(inv.Hash)) != nil {
+			return storage.ErrConflict
+		}
+		return b.Put([]byte(inv.Hash), v)
+	})
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	return nil
+}
+
+// Redeem binds contact c with the code whose hash is given. All reads and writes happen in
+// one transaction, so two contacts racing for one code cannot both win. It keeps c's ID and
+// Name and takes everything else from the code.
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (storage.Redeemed, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+	}
+	if c.ID == "" {
+		return storage.Redeemed{}, errors.New("redeem: empty contact id")
+	}
+	var out storage.Redeemed
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		out = storage.Redeemed{}
+		return redeem(tx, hash, c, now, &out)
+	})
+	if err != nil {
+		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+	}
+	return out, nil
+}
+
+func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *storage.Redeemed) error {
+	invites := tx.Bucket(bucketInvites)
+	contacts := tx.Bucket(bucketContacts)
+	enterprises := tx.Bucket(bucketEnterprises)
+
+	var inv storage.Invite
+	if err := get(invites, []byte(hash), &inv); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.ErrInviteUnknown
+		}
+		return err
+	}
+	switch {
+	case inv.UsedBy != "" || !inv.UsedAt.IsZero():
+		return storage.ErrInviteUsed
+	case now.After(inv.ExpiresAt):
+		return storage.ErrInviteExpired
+	}
+
+	var prev storage.Contact
+	hadPrev := true
+	if err := get(contacts, []byte(c.ID), &prev); err != nil {
+		if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		hadPrev = false
+	}
+
+	bound := storage.Contact{
+		ID:            c.ID,
+		Name:          c.Name,
+		Role:          inv.Role,
+		EnterpriseID:  inv.EnterpriseID,
+		EnterpriseIDs: inv.EnterpriseIDs,
+		Region:        inv.Region,
+		BoundAt:       now,
+	}
+
+	// A liaison who moves to another enterprise, or takes another role, leaves the old
+	// enterprise without a liaison rather than pointing at someone who no longer answers for it.
+	if hadPrev && prev.Role == storage.RoleLiaison && prev.EnterpriseID != "" &&
+		!(bound.Role == storage.RoleLiaison && bound.EnterpriseID == prev.EnterpriseID) {
+		var old storage.Enterprise
+		err := get(enterprises, []byte(prev.EnterpriseID), &old)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+		case err != nil:
+			return err
+		case old.LiaisonID == c.ID:
+			old.LiaisonID = ""
+			old.UpdatedAt = now
+			if err := put(enterprises, []byte(old.ID), old); err != nil {
+				return err
+			}
+		}
+	}
+
+	if bound.Role == storage.RoleLiaison {
+		var e storage.Enterprise
+		if err := get(enterprises, []byte(bound.EnterpriseID), &e); err != nil {
+			return fmt.Errorf("enterprise %s of the code: %w", bound.EnterpriseID, err)
+		}
+		if e.LiaisonID != "" && e.LiaisonID != c.ID {
+			var old storage.Contact
+			err := get(contacts, []byte(e.LiaisonID), &old)
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+			case err != nil:
+				return err
+			case old.Role == storage.RoleLiaison && old.EnterpriseID == e.ID:
+				replaced := old
+				out.Replaced = &replaced
+				// Name is kept: the office still wants to know who the person was.
+				if err := put(contacts, []byte(old.ID), storage.Contact{ID: old.ID, Name: old.Name}); err != nil {
+					return err
+				}
+			}
+		}
+		e.LiaisonID = c.ID
+		e.UpdatedAt = now
+		if err := put(enterprises, []byte(e.ID), e); err != nil {
+			return err
+		}
+	}
+
+	inv.UsedBy = c.ID
+	inv.UsedAt = now
+	if err := put(invites, []byte(hash), inv); err != nil {
+		return err
+	}
+	if err := put(contacts, []byte(c.ID), bound); err != nil {
+		return err
+	}
+	out.Contact = bound
+	out.Invite = inv
+	return nil
+}
+
+// Session returns the contact's session; a contact with none gets an empty session of
+// version 0.
+func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
+	sess := storage.Session{ContactID: contactID}
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		err := get(tx.Bucket(bucketSessions), []byte(contactID), &sess)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
+	}
+	return sess, nil
+}
+
+// Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
+func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
+	var d storage.Draft
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return get(tx.Bucket(bucketDrafts), draftKey(enterpriseID, period), &d)
+	})
+	if err != nil {
+		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
+	}
+	return d, nil
+}
+
+// Submissions returns an enterprise's submissions by period and version: the key order.
+func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage.Submission, error) {
+	var out []storage.Submission
+	prefix := []byte(enterpriseID + sep)
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketSubmissions).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var sub storage.Submission
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return fmt.Errorf("decode %q: %w", k, err)
+			}
+			out = append(out, sub)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submissions %s: %w", enterpriseID, err)
+	}
+	return out, nil
+}
+
+// Handled reports whether a message id was committed in a turn.
+func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
+	if messageID == "" {
+		return false, nil
+	}
+	var ok bool
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("handled %s: %w", messageID, err)
+	}
+	return ok, nil
+}
+
+// PruneHandled forgets the message ids of turns made before the given time and reports how
+// many it removed. Transports redeliver within minutes, so ids older than a few days only
+// cost space; the caller picks the horizon.
+func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("prune handled: %w", err)
+	}
+	n := 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketHandled)
+		// Keys are collected first: deleting under a cursor makes its Next skip an item.
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var at time.Time
+			if err := at.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("decode time of %q: %w", k, err)
+			}
+			if at.Before(before) {
+				old = append(old, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(old)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune handled: %w", err)
+	}
+	return n, nil
+}
+
+// turnWrite is a turn encoded before the transaction starts, so that the function handed to
+// Batch only reads it: Batch may run that function more than once and under the write lock
+// shared by the whole batch, where JSON encoding would hold up every other turn.
+type turnWrite struct {
+	messageID  []byte
+	at         []byte
+	contactID  []byte
+	version    int64
+	session    []byte
+	dropDraft  []byte
+	draftKey   []byte
+	draft      []byte
+	subPrefix  []byte // enterprise, period: where the period's versions are listed
+	subKey     []byte
+	subVersion int
+	sub        []byte
+}
+
+func encodeTurn(t storage.Turn) (*turnWrite, error) {
+	if t.Session.ContactID == "" {
+		return nil, errors.New("empty contact id")
+	}
+	w := &turnWrite{
+		contactID: []byte(t.Session.ContactID),
+		version:   t.Session.Version,
+	}
+	if t.MessageID != "" {
+		at, err := t.At.UTC().MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("encode time: %w", err)
+		}
+		w.messageID, w.at = []byte(t.MessageID), at
+	}
+	sess := t.Session
+	sess.Version++
+	var err error
+	if w.session, err = json.Marshal(sess); err != nil {
+		return nil, fmt.Errorf("encode session: %w", err)
+	}
+	if k := t.DropDraft; k != nil {
+		if err := checkKey(k.EnterpriseID, k.Period); err != nil {
+			return nil, fmt.Errorf("draft to drop: %w", err)
+		}
+		w.dropDraft = draftKey(k.EnterpriseID, k.Period)
+	}
+	if d := t.Draft; d != nil {
+		if err := checkKey(d.EnterpriseID, d.Period); err != nil {
+			return nil, fmt.Errorf("draft: %w", err)
+		}
+		w.draftKey = draftKey(d.EnterpriseID, d.Period)
+		if w.draft, err = json.Marshal(d); err != nil {
+			return nil, fmt.Errorf("encode draft: %w", err)
+		}
+	}
+	if sub := t.Submission; sub != nil {
+		if err := checkKey(sub.EnterpriseID, sub.Period); err != nil {
+			return nil, fmt.Errorf("submission: %w", err)
+		}
+		w.subPrefix = []byte(sub.EnterpriseID + sep + sub.Period + sep)
+		w.subVersion = sub.Version
+		if sub.Version > 0 {
+			w.subKey = submissionKey(sub.EnterpriseID, sub.Period, sub.Version)
+		}
+		if w.sub, err = json.Marshal(sub); err != nil {
+			return nil, fmt.Errorf("encode submission: %w", err)
+		}
+	}
+	return w, nil
+}
+
+// CommitTurn writes a turn atomically, or nothing. A turn whose message id is already handled
+// is reported as done and changes nothing, because a transport may deliver a message twice
+// and Batch may run the write twice. The checks run before any write, so a refused turn
+// leaves nothing behind even inside a batch that commits.
+//
+// A draft to drop is removed before the turn's draft is written: a turn that does both for
+// one key leaves the new draft.
+func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit turn: %w", err)
+	}
+	w, err := encodeTurn(t)
+	if err != nil {
+		return fmt.Errorf("commit turn: %w", err)
+	}
+	if err := s.db.Batch(w.apply); err != nil {
+		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
+	}
+	return nil
+}
+
+// apply is the function Batch runs. It only reads w and the transaction, so running it again
+// after a rolled-back batch does the same thing.
+func (w *turnWrite) apply(tx *bbolt.Tx) error {
+	handled := tx.Bucket(bucketHandled)
+	if w.messageID != nil && handled.Get(w.messageID) != nil {
+		return nil
+	}
+
+	sessions := tx.Bucket(bucketSessions)
+	var stored int64
+	if v := sessions.Get(w.contactID); v != nil {
+		var sess struct {
+			Version int64 `json:"version"`
+		}
+		if err := json.Unmarshal(v, &sess); err != nil {
+			return fmt.Errorf("decode session: %w", err)
+		}
+		stored = sess.Version
+	}
+	if stored != w.version {
+		return fmt.Errorf("session read at version %d, stored %d: %w", w.version, stored, storage.ErrConflict)
+	}
+
+	submissions := tx.Bucket(bucketSubmissions)
+	if w.sub != nil {
+		last, err := lastVersion(submissions, w.subPrefix)
+		if err != nil {
+			return err
+		}
+		if w.subVersion <= last {
+			return fmt.Errorf("submission version %d, next free is %d: %w", w.subVersion, last+1, storage.ErrConflict)
+		}
+	}
+
+	if err := sessions.Put(w.contactID, w.session); err != nil {
+		return fmt.Errorf("write session: %w", err)
+	}
+	drafts := tx.Bucket(bucketDrafts)
+	if w.dropDraft != nil {
+		if err := drafts.Delete(w.dropDraft); err != nil {
+			return fmt.Errorf("drop draft: %w", err)
+		}
+	}
+	if w.draft != nil {
+		if err := drafts.Put(w.draftKey, w.draft); err != nil {
+			return fmt.Errorf("write draft: %w", err)
+		}
+	}
+	if w.sub != nil {
+		if err := submissions.Put(w.subKey, w.sub); err != nil {
+			return fmt.Errorf("write submission: %w", err)
+		}
+	}
+	if w.messageID != nil {
+		if err := handled.Put(w.messageID, w.at); err != nil {
+			return fmt.Errorf("record message id: %w", err)
+		}
+	}
+	return nil
+}
+
+// lastVersion returns the highest submission version under prefix, 0 when there is none.
+func lastVersion(b *bbolt.Bucket, prefix []byte) (int, error) {
+	last := 0
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n, err := strconv.Atoi(string(k[len(prefix):]))
+		if err != nil {
+			return 0, fmt.Errorf("submission key %q: %w", k, err)
+		}
+		last = n
+	}
+	return last, nil
+}
+
+func checkKey(enterpriseID, period string) error {
+	switch {
+	case enterpriseID == "":
+		return errors.New("empty enterprise id")
+	case period == "":
+		return errors.New("empty period")
+	case strings.Contains(enterpriseID, sep) || strings.Contains(period, sep):
+		return errors.New("NUL in enterprise id or period")
+	}
+	return nil
+}
+
+func draftKey(enterpriseID, period string) []byte {
+	return []byte(enterpriseID + sep + period)
+}
+
+func submissionKey(enterpriseID, period string, version int) []byte {
+	return fmt.Appendf(nil, "%s%s%s%s%0*d", enterpriseID, sep, period, sep, versionWidth, version)
+}
+
+// view runs fn in a read transaction unless ctx is already done: bbolt transactions cannot be
+// interrupted, so the context is only honoured at the start.
+func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// get decodes the record at key, or returns storage.ErrNotFound.
+func get(b *bbolt.Bucket, key []byte, v any) error {
+	data := b.Get(key)
+	if data == nil {
+		return storage.ErrNotFound
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode %q: %w", key, err)
+	}
+	return nil
+}
+
+func put(b *bbolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %q: %w", key, err)
+	}
+	return b.Put(key, data)
+}

@@ -1,0 +1,180 @@
+// Package storage defines what innobot keeps and the Store that keeps it. The records are
+// domain records (enterprises, contacts, sessions, drafts, submissions), so that the bolt and
+// redis backends are interchangeable and one conformance suite (storetest) checks both.
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"innobot/survey"
+)
+
+// Errors a Store returns. Callers test them with errors.Is.
+var (
+	// ErrNotFound: no such record.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the record changed since it was read (a session's version, or a
+	// submission version already taken); the caller reloads and runs the turn again.
+	ErrConflict = errors.New("conflict")
+	// ErrInviteUnknown, ErrInviteUsed and ErrInviteExpired say why a code was refused.
+	ErrInviteUnknown = errors.New("invite code unknown")
+	ErrInviteUsed    = errors.New("invite code already used")
+	ErrInviteExpired = errors.New("invite code expired")
+)
+
+// Role is what a bound contact may do.
+type Role string
+
+// The roles of DESIGN.md §3. Admin is the server's command line and has no contact.
+const (
+	RoleNone       Role = ""
+	RoleLiaison    Role = "liaison"       // 企业科技创新联络人: one enterprise
+	RoleHelper     Role = "helper"        // 对口帮扶人: named enterprises
+	RoleCounty     Role = "county_office" // 县（市、区）领导小组办公室: one region
+	RoleCityOffice Role = "city_office"   // 市领导小组办公室: everything
+)
+
+// Enterprise is one 规上工业企业 (or 小升规 enterprise) of the city's list.
+type Enterprise struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`        // 企业全称
+	Region     string `json:"region"`      // 所属县（市、区）
+	CreditCode string `json:"credit_code"` // 统一社会信用代码, may be empty
+	Industry   string `json:"industry"`    // 行业, as listed by the office
+	Ownership  string `json:"ownership"`   // 企业属性
+	Helper     string `json:"helper"`      // 对口帮扶人
+	HelperTel  string `json:"helper_tel"`
+	// LiaisonID is the contact bound as the enterprise's liaison, empty when none.
+	LiaisonID string    `json:"liaison_id"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Contact is a person the bot talks to, keyed by a stable id the transport owns (it survives a
+// WeChat re-login). A contact without a role is unbound.
+type Contact struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"` // display name when bound; never a source of rights
+	Role          Role      `json:"role"`
+	EnterpriseID  string    `json:"enterprise_id,omitempty"`  // liaison
+	EnterpriseIDs []string  `json:"enterprise_ids,omitempty"` // helper
+	Region        string    `json:"region,omitempty"`         // county office
+	BoundAt       time.Time `json:"bound_at"`
+}
+
+// Invite is a one-time binding code (邀请码). Only its hash is kept: a leaked database must not
+// hand out roles.
+type Invite struct {
+	Hash          string    `json:"hash"`
+	Role          Role      `json:"role"`
+	EnterpriseID  string    `json:"enterprise_id,omitempty"`
+	EnterpriseIDs []string  `json:"enterprise_ids,omitempty"`
+	Region        string    `json:"region,omitempty"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	UsedBy        string    `json:"used_by,omitempty"`
+	UsedAt        time.Time `json:"used_at"`
+}
+
+// Redeemed is what binding with a code did.
+type Redeemed struct {
+	Contact Contact
+	// Replaced is the liaison who held the enterprise before (handover), to be told.
+	Replaced *Contact
+	Invite   Invite
+}
+
+// Session is where a contact is in a conversation. The dialog owns the meaning of its fields;
+// the Store keeps it and refuses a write made from a stale copy (Version).
+type Session struct {
+	ContactID string `json:"contact_id"`
+	// Version counts commits; CommitTurn expects the version that was read and stores +1.
+	Version      int64         `json:"version"`
+	State        string        `json:"state,omitempty"`
+	EnterpriseID string        `json:"enterprise_id,omitempty"`
+	Period       string        `json:"period,omitempty"`
+	Cursor       string        `json:"cursor,omitempty"` // the step key being asked
+	Pending      *survey.Value `json:"pending,omitempty"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+}
+
+// Draft is an enterprise's answers for one period, not yet submitted. It belongs to the
+// enterprise, not the liaison, so a handover keeps the work done.
+type Draft struct {
+	EnterpriseID string         `json:"enterprise_id"`
+	Period       string         `json:"period"` // e.g. 2026-11
+	Answers      survey.Answers `json:"answers"`
+	// Carried is the answers of the submission the draft started from (monthly update), shown
+	// as 上期 beside each question.
+	Carried   survey.Answers `json:"carried,omitempty"`
+	UpdatedBy string         `json:"updated_by"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+// Submission is a submitted survey: kept forever, never overwritten; resubmitting a period
+// adds a version.
+type Submission struct {
+	EnterpriseID string         `json:"enterprise_id"`
+	Period       string         `json:"period"`
+	Version      int            `json:"version"` // from 1 within the period
+	Form         string         `json:"form"`
+	Answers      survey.Answers `json:"answers"`
+	SubmittedBy  string         `json:"submitted_by"`
+	SubmittedAt  time.Time      `json:"submitted_at"`
+}
+
+// Turn is everything one user message changes, written atomically: the session, the draft
+// (or its removal) and possibly a submission, with the message id so a message delivered
+// twice is handled once.
+type Turn struct {
+	MessageID string
+	At        time.Time
+	// Session is written with Version+1 if the stored version still equals Session.Version.
+	Session Session
+	// Draft, when set, replaces the enterprise's draft for its period.
+	Draft *Draft
+	// DropDraft removes the draft of (EnterpriseID, Period) after a submission or a discard.
+	DropDraft *DraftKey
+	// Submission, when set, is appended; its version must be the next free one for its period.
+	Submission *Submission
+}
+
+// DraftKey names a draft.
+type DraftKey struct{ EnterpriseID, Period string }
+
+// Store keeps everything innobot knows. Every method is safe for concurrent use.
+type Store interface {
+	// PutEnterprise adds or replaces an enterprise by ID.
+	PutEnterprise(ctx context.Context, e Enterprise) error
+	// Enterprise returns one enterprise, or ErrNotFound.
+	Enterprise(ctx context.Context, id string) (Enterprise, error)
+	// Enterprises returns all enterprises ordered by ID.
+	Enterprises(ctx context.Context) ([]Enterprise, error)
+
+	// Contact returns a contact, or ErrNotFound for one never bound.
+	Contact(ctx context.Context, id string) (Contact, error)
+	// PutInvite stores a new code; a hash already stored is ErrConflict.
+	PutInvite(ctx context.Context, inv Invite) error
+	// Redeem binds contact c with the code whose hash is given, atomically: the code is used
+	// once, the contact gets the code's role and scope, and a liaison code replaces the
+	// enterprise's previous liaison.
+	Redeem(ctx context.Context, hash string, c Contact, now time.Time) (Redeemed, error)
+
+	// Session returns the contact's session; a contact with none gets an empty session of
+	// version 0.
+	Session(ctx context.Context, contactID string) (Session, error)
+	// Draft returns an enterprise's draft for a period, or ErrNotFound.
+	Draft(ctx context.Context, enterpriseID, period string) (Draft, error)
+	// Submissions returns an enterprise's submissions, by period and version.
+	Submissions(ctx context.Context, enterpriseID string) ([]Submission, error)
+	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
+	// submission version moved). Writing the same turn twice leaves one copy.
+	CommitTurn(ctx context.Context, t Turn) error
+	// Handled reports whether a message id was committed in a turn.
+	Handled(ctx context.Context, messageID string) (bool, error)
+
+	// Close releases the store.
+	Close() error
+}
