@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // Asia/Shanghai on hosts without a zone database
 )
 
 // command is one subcommand.

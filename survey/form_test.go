@@ -1,0 +1,148 @@
+package survey
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDefaultFormIsFujian3 checks the embedded form holds what 附件3 and 附件2 ask.
+func TestDefaultFormIsFujian3(t *testing.T) {
+	f := Default()
+	options := map[string]int{
+		IDOwnership:       7,  // 附件2 rule 2
+		"proj_source":     4,  // 研发项目来源
+		IDOtherActivities: 14, // 其他创新活动
+		"liuyou":          6,  // 六有
+	}
+	for id, n := range options {
+		q := f.Question(id)
+		if q == nil {
+			t.Fatalf("question %s missing", id)
+		}
+		if len(q.Options) != n {
+			t.Errorf("%s has %d options, want %d", id, len(q.Options), n)
+		}
+	}
+	for _, id := range []string{"inst_name", "inst_approver", "inst_field", "inst_count", "inst_staff", "inst_cost", "inst_equipment",
+		"proj_name", "proj_source", "proj_doc", "proj_staff", "proj_cost", "proj_assets", IDIndustry, IDPlan,
+		"dir_investment", "dir_talent", "dir_project", "dir_platform", "dir_rnd", "dir_cooperation"} {
+		if f.Question(id) == nil {
+			t.Errorf("question %s missing", id)
+		}
+	}
+	for i := 1; i <= 14; i++ {
+		q := f.Question(fmt.Sprintf("other_explain_%d", i))
+		if q == nil || q.ShownIf == nil || q.ShownIf.Includes == nil || q.ShownIf.Includes.Option != i {
+			t.Errorf("option %d has no explanation question shown when ticked", i)
+		}
+	}
+	if got := f.Question("inst_cost").Unit; got != "万元" {
+		t.Errorf("inst_cost unit = %q, want 万元", got)
+	}
+	plan := f.Question(IDPlan)
+	if plan.ShownIf == nil || len(plan.ShownIf.AllNo) != 9 {
+		t.Errorf("plan must depend on 研发机构, 研发项目, the 6 directions and other activities: %+v", plan.ShownIf)
+	}
+}
+
+func TestStepsFollowAnswers(t *testing.T) {
+	f := Default()
+	tests := []struct {
+		name    string
+		answers Answers
+		want    []string // keys that must be asked
+		absent  []string // keys that must not
+	}{
+		{"start", Answers{}, []string{IDIndustry, IDHasInstitutions, IDHasProjects, IDOtherActivities, "liuyou"}, []string{"institution.0.inst_name", IDPlan, "other_explain_1"}},
+		{"one institution", Answers{IDHasInstitutions: {Bool: true}}, []string{"institution.0.inst_name", "institution.0.#more"}, []string{"institution.1.inst_name"}},
+		{"two institutions", Answers{IDHasInstitutions: {Bool: true}, "institution.0.#more": {Bool: true}}, []string{"institution.1.inst_name", "institution.1.#more"}, []string{"institution.2.inst_name"}},
+		{"ticked 3", Answers{IDOtherActivities: {Multi: []int{3}}}, []string{"other_explain_3"}, []string{"other_explain_1"}},
+		{"nothing at all", Answers{IDHasInstitutions: {}, IDHasProjects: {}, "dir_investment": {}, "dir_talent": {}, "dir_project": {},
+			"dir_platform": {}, "dir_rnd": {}, "dir_cooperation": {}, IDOtherActivities: {}}, []string{IDPlan}, nil},
+		{"one direction", Answers{IDHasInstitutions: {}, IDHasProjects: {}, "dir_investment": {Text: "投入"}, "dir_talent": {}, "dir_project": {},
+			"dir_platform": {}, "dir_rnd": {}, "dir_cooperation": {}, IDOtherActivities: {}}, nil, []string{IDPlan}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys := map[string]bool{}
+			for _, s := range f.Steps(tt.answers) {
+				if keys[s.Key] {
+					t.Errorf("step %s twice", s.Key)
+				}
+				keys[s.Key] = true
+			}
+			for _, k := range tt.want {
+				if !keys[k] {
+					t.Errorf("%s not asked", k)
+				}
+			}
+			for _, k := range tt.absent {
+				if keys[k] {
+					t.Errorf("%s asked", k)
+				}
+			}
+		})
+	}
+}
+
+func TestVisibleDropsHiddenAnswers(t *testing.T) {
+	f := Default()
+	a := Answers{IDHasInstitutions: {Bool: false}, "institution.0.inst_name": {Text: "旧中心"}, IDIndustry: {Text: "钢铁"}}
+	got := f.Visible(a)
+	if _, ok := got["institution.0.inst_name"]; ok {
+		t.Error("an answer behind 无 reached the submission")
+	}
+	if got[IDIndustry].Text != "钢铁" {
+		t.Error("a visible answer was dropped")
+	}
+}
+
+func TestBadFormsNameThePlace(t *testing.T) {
+	const head = "id: f\ntitle: T\nsections:\n  - id: s\n    title: S\n    questions:\n"
+	tests := []struct {
+		name, body, want string
+	}{
+		{"duplicate id", "      - {id: a, kind: text, prompt: A}\n      - {id: a, kind: text, prompt: B}\n", `sections[0].questions[1] (a): duplicate id "a"`},
+		{"unknown kind", "      - {id: a, kind: date, prompt: A}\n", `sections[0].questions[0] (a): unknown kind "date"`},
+		{"shown_if names nothing", "      - {id: a, kind: text, prompt: A, shown_if: {yes: nope}}\n", `shown_if names "nope", which is no earlier question`},
+		{"shown_if names a later question", "      - {id: a, kind: text, prompt: A, shown_if: {yes: b}}\n      - {id: b, kind: yesno, prompt: B}\n", `shown_if names "b", which is no earlier question`},
+		{"shown_if wrong kind", "      - {id: a, kind: text, prompt: A}\n      - {id: b, kind: text, prompt: B, shown_if: {yes: a}}\n", `shown_if names "a" of kind text`},
+		{"option out of range", "      - {id: a, kind: multi, prompt: A, options: [x, y]}\n      - {id: b, kind: text, prompt: B, shown_if: {includes: {q: a, option: 3}}}\n", "option 3 out of 1..2"},
+		{"number without unit", "      - {id: a, kind: number, prompt: A}\n", "number without unit"},
+		{"choice without options", "      - {id: a, kind: choice, prompt: A, options: [x]}\n", "needs at least 2 options"},
+		{"group without more", "      - {id: g, kind: group, prompt: G, questions: [{id: a, kind: text, prompt: A}]}\n", "group needs questions and more"},
+		{"unknown key", "      - {id: a, kind: text, prompt: A, colour: red}\n", "colour"},
+		{"no prompt", "      - {id: a, kind: text}\n", "(a): no prompt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(head+tt.body))
+			if err == nil {
+				t.Fatal("accepted a bad form")
+			}
+			if !strings.HasPrefix(err.Error(), "bad.yaml") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %q, want it to name bad.yaml and contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "form.yaml")
+	if err := os.WriteFile(path, embedded, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Steps(Answers{})) != len(Default().Steps(Answers{})) {
+		t.Error("a loaded copy of the embedded form differs")
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Error("a missing file loaded")
+	}
+}
