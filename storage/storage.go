@@ -81,7 +81,8 @@ type Invite struct {
 // Redeemed is what binding with a code did.
 type Redeemed struct {
 	Contact Contact
-	// Replaced is the liaison who held the enterprise before (handover), to be told.
+	// Replaced is the liaison who held the enterprise before (handover), as stored before the
+	// handover, to be told.
 	Replaced *Contact
 	Invite   Invite
 }
@@ -146,14 +147,16 @@ type DraftKey struct{ EnterpriseID, Period string }
 
 // Store keeps everything innobot knows. Every method is safe for concurrent use.
 type Store interface {
-	// PutEnterprise adds or replaces an enterprise by ID.
+	// PutEnterprise adds an enterprise or replaces its registry fields by ID. LiaisonID is
+	// Redeem's alone: the stored one is kept, so re-importing the list never drops a binding.
 	PutEnterprise(ctx context.Context, e Enterprise) error
 	// Enterprise returns one enterprise, or ErrNotFound.
 	Enterprise(ctx context.Context, id string) (Enterprise, error)
 	// Enterprises returns all enterprises ordered by ID.
 	Enterprises(ctx context.Context) ([]Enterprise, error)
 
-	// Contact returns a contact, or ErrNotFound for one never bound.
+	// Contact returns a contact, or ErrNotFound for one never bound. A contact unbound later
+	// (a replaced liaison) is returned with RoleNone: callers check Role.
 	Contact(ctx context.Context, id string) (Contact, error)
 	// PutInvite stores a new code; a hash already stored is ErrConflict.
 	PutInvite(ctx context.Context, inv Invite) error

@@ -152,12 +152,22 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 	if e.ID == "" {
 		return errors.New("put enterprise: empty id")
 	}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("put enterprise %s: %w", e.ID, err)
-	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketEnterprises).Put([]byte(e.ID), v)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketEnterprises)
+		var old storage.Enterprise
+		switch err := get(b, []byte(e.ID), &old); {
+		case err == nil:
+			e.LiaisonID = old.LiaisonID
+		case !errors.Is(err, storage.ErrNotFound):
+			return err
+		default:
+			e.LiaisonID = ""
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(e.ID), v)
 	})
 	if err != nil {
 		return fmt.Errorf("put enterprise %s: %w", e.ID, err)
@@ -578,7 +588,7 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		if w.subVersion <= last {
+		if w.subVersion != last+1 {
 			return fmt.Errorf("submission version %d, next free is %d: %w", w.subVersion, last+1, storage.ErrConflict)
 		}
 	}

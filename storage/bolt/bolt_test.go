@@ -160,3 +160,27 @@ func bumpSchema(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+func TestRedeemLiaisonOfMissingEnterprise(t *testing.T) {
+	// A code made for an enterprise the office has not imported (yet) must not be used up.
+	s := MustOpen(t)
+	ctx := t.Context()
+	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E9", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.PutInvite(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now)
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("error %v, want ErrNotFound", err)
+	}
+	if _, err := s.Contact(ctx, "c"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("contact bound by a refused code: %v", err)
+	}
+	if err := s.PutEnterprise(ctx, storage.Enterprise{ID: "E9"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now); err != nil {
+		t.Errorf("code after its enterprise was imported: %v", err)
+	}
+}

@@ -13,9 +13,26 @@ import (
 var enterpriseTests = []subtest{
 	{"PutGet", func(t *testing.T, s storage.Store) {
 		want := sampleEnterprise("E1")
-		want.LiaisonID = "c-1"
 		mustPutEnterprise(t, s, want)
 		same(t, "Enterprise(E1)", mustEnterprise(t, s, "E1"), want, normEnterprise)
+	}},
+	{"PutKeepsLiaison", func(t *testing.T, s storage.Store) {
+		// The liaison is Redeem's to set: a put (a re-import) neither sets nor drops it.
+		e := sampleEnterprise("E1")
+		e.LiaisonID = "forged"
+		mustPutEnterprise(t, s, e)
+		if got := mustEnterprise(t, s, "E1").LiaisonID; got != "" {
+			t.Errorf("LiaisonID set by a put: %q", got)
+		}
+		mustPutInvite(t, s, liaisonInvite("h-1", "E1", at(0)))
+		mustRedeem(t, s, "h-1", "c-1", at(1))
+		e.LiaisonID = ""
+		e.Name = "改名后有限公司"
+		mustPutEnterprise(t, s, e)
+		got := mustEnterprise(t, s, "E1")
+		if got.LiaisonID != "c-1" || got.Name != "改名后有限公司" {
+			t.Errorf("after re-put: LiaisonID %q name %q, want c-1 and the new name", got.LiaisonID, got.Name)
+		}
 	}},
 	{"Replace", func(t *testing.T, s storage.Store) {
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))

@@ -1,0 +1,133 @@
+package sim
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"innobot/bot"
+)
+
+// fakeControl records the control lines it was given.
+type fakeControl struct {
+	clocks   []time.Time
+	restarts int
+}
+
+func (f *fakeControl) SetClock(_ context.Context, t time.Time) error {
+	f.clocks = append(f.clocks, t)
+	return nil
+}
+
+func (f *fakeControl) Restart(context.Context) error {
+	f.restarts++
+	return nil
+}
+
+var shanghai = time.FixedZone("CST", 8*3600)
+
+// echo answers every message with what it saw, through the transport, as a router would.
+func run(t *testing.T, jsonMode bool, input string) (string, *fakeControl, []bot.Message) {
+	t.Helper()
+	var out, errs bytes.Buffer
+	ctl := &fakeControl{}
+	tr := &Transport{In: strings.NewReader(input), Out: &out, JSON: jsonMode, Control: ctl, Location: shanghai, Errs: &errs}
+	var got []bot.Message
+	err := tr.Run(context.Background(), func(m bot.Message) <-chan struct{} {
+		got = append(got, m)
+		to := bot.Outgoing{To: m.From, Text: "收到：" + m.Text}
+		if m.Group != "" {
+			to = bot.Outgoing{Group: m.Group, Text: "收到：" + m.Text}
+		}
+		if err := tr.Send(context.Background(), to); err != nil {
+			t.Error(err)
+		}
+		done := make(chan struct{})
+		close(done)
+		return done
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String() + errs.String(), ctl, got
+}
+
+func TestHumanMode(t *testing.T) {
+	out, ctl, msgs := run(t, false, "张三: 填报\n盐湖区帮扶群/李四：@创新助手 进度\n\n!clock 2026-12-03T09:00\n!restart\n乱写一行\n")
+	want := "→ 张三: 收到：填报\n→ 盐湖区帮扶群: 收到：@创新助手 进度\n（时钟：2026-12-03 09:00）\n！sim: line 6: write `名字: 消息`, e.g. 张三: 填报\n"
+	if out != want {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
+	if len(msgs) != 2 || msgs[1].Group != "盐湖区帮扶群" || msgs[1].From != "李四" || msgs[0].ID == msgs[1].ID {
+		t.Errorf("messages = %+v", msgs)
+	}
+	if len(ctl.clocks) != 1 || !ctl.clocks[0].Equal(time.Date(2026, 12, 3, 9, 0, 0, 0, shanghai)) || ctl.restarts != 1 {
+		t.Errorf("control = %+v", ctl)
+	}
+}
+
+func TestJSONMode(t *testing.T) {
+	in := `{"from":"张三","group":"","text":"填报"}
+{"clock":"2026-12-03T09:00:00+08:00"}
+not json
+{"restart":true}
+{"from":"李四","group":"盐湖区帮扶群","text":"进度","id":"m-7"}
+`
+	out, ctl, msgs := run(t, true, in)
+	want := `{"to":"张三","group":"","text":"收到：填报","file":""}
+{"ack":1}
+{"ack":2}
+{"ack":3}
+{"ack":4}
+{"to":"","group":"盐湖区帮扶群","text":"收到：进度","file":""}
+{"ack":5}
+`
+	if !strings.HasPrefix(out, want) {
+		t.Errorf("output:\n%s\nwant:\n%s", out, want)
+	}
+	if !strings.Contains(out, "line 3: not a JSON object") {
+		t.Errorf("a bad line is not reported on standard error: %s", out)
+	}
+	if len(msgs) != 2 || msgs[1].ID != "m-7" || ctl.restarts != 1 || len(ctl.clocks) != 1 {
+		t.Errorf("messages = %+v, control = %+v", msgs, ctl)
+	}
+}
+
+func TestFileOutput(t *testing.T) {
+	var out bytes.Buffer
+	tr := &Transport{Out: &out}
+	if err := tr.Send(context.Background(), bot.Outgoing{To: "王五", File: "/tmp/台账.xlsx"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "→ 王五: [文件] /tmp/台账.xlsx\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestClock(t *testing.T) {
+	real := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := NewClock(time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai), func() time.Time { return real })
+	real = real.Add(90 * time.Second)
+	if got, want := c.Now(), time.Date(2026, 11, 25, 10, 1, 30, 0, shanghai); !got.Equal(want) {
+		t.Errorf("clock runs to %v, want %v", got, want)
+	}
+	c.Set(time.Date(2026, 12, 3, 9, 0, 0, 0, shanghai))
+	real = real.Add(time.Second)
+	if got, want := c.Now(), time.Date(2026, 12, 3, 9, 0, 1, 0, shanghai); !got.Equal(want) {
+		t.Errorf("after Set: %v, want %v", got, want)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for _, s := range []string{"2026-12-03T09:00", "2026-12-03 09:00", "2026-12-03T09:00:00", "2026-12-03T09:00:00+08:00", "2026-12-03T01:00:00Z"} {
+		got, err := ParseTime(s, shanghai)
+		if err != nil || !got.Equal(time.Date(2026, 12, 3, 9, 0, 0, 0, shanghai)) {
+			t.Errorf("ParseTime(%q) = %v, %v", s, got, err)
+		}
+	}
+	if _, err := ParseTime("明天", shanghai); err == nil {
+		t.Error("accepted 明天")
+	}
+}
