@@ -644,13 +644,14 @@ func (t *turn) submit(note string) {
 		SubmittedBy:  t.c.ContactID,
 		SubmittedAt:  t.now,
 	}
+	sub.Facts = t.c.Form.Facts(sub.Answers)
 	t.res.Submission = &sub
 	t.res.DropDraft = true
 	t.draft = nil
 	t.s = storage.Session{ContactID: t.s.ContactID, Version: t.s.Version}
 	t.commit()
 	t.say("%s✅ 提交成功（回执）\n企业：%s\n期别：%s\n版本：第 %d 版\n时间：%s\n%s\n下月需要更新时，回复“填报”即可。",
-		note, t.c.Enterprise.Name, sub.Period, sub.Version, t.now.Format("2006-01-02 15:04"), summary(t.c.Form.Facts(sub.Answers)))
+		note, t.c.Enterprise.Name, sub.Period, sub.Version, t.now.Format("2006-01-02 15:04"), summary(sub.Facts))
 }
 
 func (t *turn) progress() {

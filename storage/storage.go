@@ -46,6 +46,10 @@ type Enterprise struct {
 	Ownership  string `json:"ownership"`   // 企业属性
 	Helper     string `json:"helper"`      // 对口帮扶人
 	HelperTel  string `json:"helper_tel"`
+	// ContactName and ContactTel are 附件2's 企业联系人 and 联系电话 as the office lists
+	// them; the bound liaison may be someone else.
+	ContactName string `json:"contact_name,omitempty"`
+	ContactTel  string `json:"contact_tel,omitempty"`
 	// LiaisonID is the contact bound as the enterprise's liaison, empty when none.
 	LiaisonID string    `json:"liaison_id"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -61,6 +65,9 @@ type Contact struct {
 	EnterpriseIDs []string  `json:"enterprise_ids,omitempty"` // helper
 	Region        string    `json:"region,omitempty"`         // county office
 	BoundAt       time.Time `json:"bound_at"`
+	// Account is the bot account the contact talks to; messages to them must go out
+	// through it (several accounts may share one store).
+	Account string `json:"account,omitempty"`
 }
 
 // Invite is a one-time binding code (邀请码). Only its hash is kept: a leaked database must not
@@ -124,6 +131,64 @@ type Submission struct {
 	Answers      survey.Answers `json:"answers"`
 	SubmittedBy  string         `json:"submitted_by"`
 	SubmittedAt  time.Time      `json:"submitted_at"`
+	// Facts are the key figures of the answers, kept in the submission's Head.
+	Facts survey.Facts `json:"facts"`
+}
+
+// Head returns the submission's head.
+func (s Submission) Head() Head {
+	return Head{EnterpriseID: s.EnterpriseID, Period: s.Period, Version: s.Version, SubmittedBy: s.SubmittedBy, SubmittedAt: s.SubmittedAt, Facts: s.Facts}
+}
+
+// Head is a submission without its answers: what the ledger counts. Facts are computed from
+// the answers when the submission is made, so progress over 10,000 enterprises never decodes
+// a survey.
+type Head struct {
+	EnterpriseID string       `json:"enterprise_id"`
+	Period       string       `json:"period"`
+	Version      int          `json:"version"`
+	SubmittedBy  string       `json:"submitted_by"`
+	SubmittedAt  time.Time    `json:"submitted_at"`
+	Facts        survey.Facts `json:"facts"`
+}
+
+// Group is a group chat bound to a region, such as a county's 帮扶小组 group.
+type Group struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Region  string    `json:"region"`
+	BoundBy string    `json:"bound_by"`
+	BoundAt time.Time `json:"bound_at"`
+	Account string    `json:"account,omitempty"` // the bot account in the group
+}
+
+// AuditEntry records a binding, a staff query or an export: who, when, what.
+type AuditEntry struct {
+	At      time.Time `json:"at"`
+	Contact string    `json:"contact"`
+	Name    string    `json:"name"`
+	Role    Role      `json:"role"`
+	Action  string    `json:"action"` // e.g. bind, unbind, query, export, invite
+	Detail  string    `json:"detail"`
+}
+
+// OutboxMessage is a message queued for sending. The outbox is persistent so that a restart
+// loses no reminder; the ID is chosen by the caller so that queueing the same message twice
+// keeps one.
+type OutboxMessage struct {
+	ID string `json:"id"`
+	// Account is the bot account that must send it: a contact is reachable only through the
+	// account it talks to.
+	Account  string    `json:"account"`
+	To       string    `json:"to,omitempty"`
+	Group    string    `json:"group,omitempty"`
+	Text     string    `json:"text,omitempty"`
+	File     string    `json:"file,omitempty"`
+	Source   string    `json:"source"` // what queued it, e.g. reminder:monthly:2026-12-05:3d
+	QueuedAt time.Time `json:"queued_at"`
+	SentAt   time.Time `json:"sent_at"` // zero until sent
+	Attempts int       `json:"attempts"`
+	Error    string    `json:"error,omitempty"` // the last failed attempt
 }
 
 // Turn is everything one user message changes, written atomically: the session, the draft
@@ -180,4 +245,56 @@ type Store interface {
 
 	// Close releases the store.
 	Close() error
+}
+
+// Registry is the people side of the store: the enterprise list, contacts, groups, the audit
+// trail and the limit on wrong invite codes.
+type Registry interface {
+	// PutEnterprises adds or replaces many enterprises in one atomic write (an import),
+	// keeping each stored LiaisonID as PutEnterprise does.
+	PutEnterprises(ctx context.Context, es []Enterprise) error
+	// Contacts returns every contact ever bound, ordered by ID.
+	Contacts(ctx context.Context) ([]Contact, error)
+	// Unbind removes a contact's role (解绑) and, for a liaison, the enterprise's LiaisonID;
+	// it returns the contact as it was. ErrNotFound for a contact never bound.
+	Unbind(ctx context.Context, contactID string) (Contact, error)
+	// PutGroup binds a group, replacing an earlier binding of the same group.
+	PutGroup(ctx context.Context, g Group) error
+	// Group returns a bound group, or ErrNotFound.
+	Group(ctx context.Context, id string) (Group, error)
+	// Groups returns every bound group, ordered by ID.
+	Groups(ctx context.Context) ([]Group, error)
+	// AddBindFailure records a wrong invite code sent by a contact.
+	AddBindFailure(ctx context.Context, contactID string, at time.Time) error
+	// BindFailures counts a contact's wrong codes at or after since.
+	BindFailures(ctx context.Context, contactID string, since time.Time) (int, error)
+	// Audit appends an entry to the audit log.
+	Audit(ctx context.Context, e AuditEntry) error
+	// AuditLog returns the entries at or after since, oldest first.
+	AuditLog(ctx context.Context, since time.Time) ([]AuditEntry, error)
+}
+
+// Ledger is what progress figures and exports read.
+type Ledger interface {
+	// LatestHeads returns, for each enterprise with a submission in a period at or before
+	// upTo (e.g. 2026-11), the head of the latest version of its latest such period, keyed
+	// by enterprise ID.
+	LatestHeads(ctx context.Context, upTo string) (map[string]Head, error)
+}
+
+// Outbox is the persistent queue of messages to send, shared by everything that sends.
+type Outbox interface {
+	// Enqueue adds messages; one whose ID is already queued (or sent) is left as it is.
+	Enqueue(ctx context.Context, msgs []OutboxMessage) error
+	// Pending returns up to limit unsent messages of an account, oldest first.
+	Pending(ctx context.Context, account string, limit int) ([]OutboxMessage, error)
+	// MarkSent records a send: at its time when sendErr is "", else one more failed attempt
+	// with the error kept (the message stays pending).
+	MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error
+	// Sent returns the messages sent at or after since, oldest first (the record of sends).
+	Sent(ctx context.Context, since time.Time) ([]OutboxMessage, error)
+	// ClaimReminder claims a reminder occurrence, keyed by deadline, occurrence and lead, and
+	// queues its messages in the same atomic write. It returns false, queueing nothing, when
+	// the key was claimed before, by this process or any other sharing the store.
+	ClaimReminder(ctx context.Context, key string, at time.Time, msgs []OutboxMessage) (bool, error)
 }
