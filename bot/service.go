@@ -53,7 +53,7 @@ func (s *Service) Handler() Handler {
 		},
 	}
 	var h Handler = mux
-	for _, mw := range []Middleware{s.identify, s.groupFilter, limits} {
+	for _, mw := range []Middleware{s.identify, limits, s.groupFilter} {
 		h = mw(h)
 	}
 	return h
