@@ -30,7 +30,10 @@ type Service struct {
 	// it or start with the prefix.
 	BotName string
 	Prefix  string
-	Log     *slog.Logger
+	// FloodLimit is the most messages a contact may send in a minute (FloodLimit for WeChat);
+	// 0 turns the limit off, as the simulator does for programs that drive it fast.
+	FloodLimit int
+	Log        *slog.Logger
 
 	mu    sync.Mutex
 	tries map[string]tries // by contact id
@@ -53,7 +56,7 @@ func (s *Service) Handler() Handler {
 		},
 	}
 	var h Handler = mux
-	for _, mw := range []Middleware{s.identify, limits, s.groupFilter} {
+	for _, mw := range []Middleware{s.identify, limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
 	return h

@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// FloodLimit is how many messages a contact may send within floodWindow; more are refused,
+// so a stuck client or a script cannot fill the store or get the account banned for
+// answering too much.
+const (
+	FloodLimit  = 30
+	floodWindow = time.Minute
+)
+
+// floodGuard counts each contact's recent messages. It lives in memory: a restart forgets
+// the counts, which only forgives a flood.
+type floodGuard struct {
+	clock Clock
+	limit int
+	mu    sync.Mutex
+	seen  map[string][]time.Time // by contact: times within the window
+	told  map[string]time.Time   // by contact: when they were last told to slow down
+}
+
+// limitFlood refuses messages past limit a minute with one short reply per window, then
+// silence, and changes nothing. A limit of 0 lets everything through.
+func limitFlood(clock Clock, limit int) Middleware {
+	g := &floodGuard{clock: clock, limit: limit, seen: map[string][]time.Time{}, told: map[string]time.Time{}}
+	return func(next Handler) Handler {
+		if limit <= 0 {
+			return next
+		}
+		return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+			over, tell := g.note(m.From)
+			if !over {
+				next.ServeMessage(ctx, w, m)
+				return
+			}
+			if tell && m.Group == "" {
+				w.Reply("消息太频繁，请 1 分钟后再发。之前已确认的答案都已保存。")
+			}
+		})
+	}
+}
+
+// note records a message and reports whether it is over the limit, and whether the sender
+// should be told (once per window).
+func (g *floodGuard) note(contact string) (over, tell bool) {
+	now := g.clock.Now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	recent := g.seen[contact][:0]
+	for _, t := range g.seen[contact] {
+		if now.Sub(t) < floodWindow {
+			recent = append(recent, t)
+		}
+	}
+	recent = append(recent, now)
+	g.seen[contact] = recent
+	if len(recent) <= g.limit {
+		return false, false
+	}
+	if last, ok := g.told[contact]; ok && now.Sub(last) < floodWindow {
+		return true, false
+	}
+	g.told[contact] = now
+	return true, true
+}

@@ -1,0 +1,44 @@
+package bot
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+type recorder struct{ texts []string }
+
+func (r *recorder) Reply(text string)     { r.texts = append(r.texts, text) }
+func (r *recorder) ReplyFile(path string) { r.texts = append(r.texts, path) }
+func (r *recorder) Send(out Outgoing)     { r.texts = append(r.texts, out.Text) }
+
+func TestFloodLimit(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	handled := 0
+	h := limitFlood(ClockFunc(func() time.Time { return now }), FloodLimit)(HandlerFunc(func(context.Context, Replier, *Message) { handled++ }))
+	w := &recorder{}
+	send := func(from string) {
+		h.ServeMessage(context.Background(), w, &Message{From: from, Text: "1"})
+		now = now.Add(time.Second)
+	}
+	for range 30 {
+		send("张三")
+	}
+	if handled != 30 || len(w.texts) != 0 {
+		t.Fatalf("within the limit: handled %d, replies %q", handled, w.texts)
+	}
+	send("张三")
+	send("张三")
+	send("李四")
+	if handled != 31 {
+		t.Errorf("handled %d, want 31: the flood must stop at 张三 and not touch 李四", handled)
+	}
+	if len(w.texts) != 1 {
+		t.Errorf("replies %q, want one slow-down notice", w.texts)
+	}
+	now = now.Add(time.Minute)
+	send("张三")
+	if handled != 32 {
+		t.Errorf("after a quiet minute: handled %d, want 32", handled)
+	}
+}
