@@ -1,13 +1,13 @@
 package dialog
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"innobot/storage"
 	"innobot/survey"
+	"innobot/survey/surveytest"
 )
 
 var shanghai = time.FixedZone("CST", 8*3600)
@@ -166,31 +166,12 @@ func TestWholeSurvey(t *testing.T) {
 		"other_explain_11":             {Text: "与太原理工大学联合开发新钢种"},
 		"liuyou":                       {Multi: []int{1, 2, 3, 4}},
 	}
-	checkAnswers(t, got.Answers, want)
+	surveytest.Check(t, got.Answers, want)
 	if c.draft != nil {
 		t.Errorf("draft kept after submission")
 	}
 	if !strings.Contains(c.last[len(c.last)-1], "第 1 版") {
 		t.Errorf("receipt lacks the version: %q", c.last)
-	}
-}
-
-func checkAnswers(t *testing.T, got, want survey.Answers) {
-	t.Helper()
-	for k, w := range want {
-		g, ok := got[k]
-		if !ok {
-			t.Errorf("answer %s missing", k)
-			continue
-		}
-		if g.Text != w.Text || g.Num != w.Num || g.Bool != w.Bool || g.Choice != w.Choice || g.Skipped != w.Skipped || !slices.Equal(g.Multi, w.Multi) {
-			t.Errorf("answer %s = %+v, want %+v", k, g, w)
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected answer %s = %+v", k, got[k])
-		}
 	}
 }
 
@@ -333,7 +314,7 @@ func TestMonthlyUpdate(t *testing.T) {
 	if len(c.subs) != 2 || c.subs[1].Period != "2026-12" || c.subs[1].Version != 1 {
 		t.Fatalf("got %+v", c.subs[len(c.subs)-1])
 	}
-	checkAnswers(t, c.subs[1].Answers, c.subs[0].Answers)
+	surveytest.Check(t, c.subs[1].Answers, c.subs[0].Answers)
 
 	c.now = time.Date(2027, 1, 3, 9, 0, 0, 0, shanghai)
 	c.expect("填报", "上期（2026-12）")

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
+	"innobot/survey/surveytest"
 )
 
 // crashStep is one message of a scripted conversation and what it must leave in the draft.
@@ -531,28 +530,9 @@ func crashCheckOthers(s *bolt.Store, problems *[]string) {
 	}
 }
 
-// diffAnswers reports every answer of got that differs from want, field by field.
+// diffAnswers reports every answer of got that differs from want.
 func diffAnswers(what string, got, want survey.Answers, add func(string, ...any)) {
-	keys := make([]string, 0, len(want)+len(got))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		g, gok := got[k]
-		w, wok := want[k]
-		switch {
-		case !gok:
-			add("%s: answer %s missing, want %+v", what, k, w)
-		case !wok:
-			add("%s: unexpected answer %s = %+v", what, k, g)
-		case g.Text != w.Text || g.Num != w.Num || g.Bool != w.Bool || g.Choice != w.Choice || g.Skipped != w.Skipped || !slices.Equal(g.Multi, w.Multi):
-			add("%s: answer %s = %+v, want %+v", what, k, g, w)
-		}
+	for _, d := range surveytest.Diff(got, want) {
+		add("%s: %s", what, d)
 	}
 }

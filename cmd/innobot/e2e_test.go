@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"innobot/bot/sim"
 	"innobot/survey"
+	"innobot/survey/surveytest"
 )
 
 // TestSimWholeSurvey drives the built binary through its JSON pipes: a liaison binds, answers
@@ -122,21 +122,7 @@ func TestSimWholeSurvey(t *testing.T) {
 		"other_explain_11":             {Text: "与太原理工大学联合开发新钢种"},
 		"liuyou":                       {Multi: []int{1, 2, 3, 4}},
 	}
-	for k, w := range want {
-		g, ok := sub.Answers[k]
-		if !ok {
-			t.Errorf("answer %s missing", k)
-			continue
-		}
-		if g.Text != w.Text || g.Num != w.Num || g.Bool != w.Bool || g.Choice != w.Choice || g.Skipped != w.Skipped || !slices.Equal(g.Multi, w.Multi) {
-			t.Errorf("answer %s = %+v, want %+v", k, g, w)
-		}
-	}
-	for k, v := range sub.Answers {
-		if _, ok := want[k]; !ok {
-			t.Errorf("unexpected answer %s = %+v", k, v)
-		}
-	}
+	surveytest.Check(t, sub.Answers, want)
 	if _, err := s.Draft(context.Background(), "demo-01", "2026-11"); err == nil {
 		t.Error("draft left after submission")
 	}
