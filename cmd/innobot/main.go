@@ -24,6 +24,7 @@ type command struct {
 var commands = []command{
 	{"sim", "本地模拟聊天（无需微信账号）: sim [--demo] [--json] [--now T] [--data DIR] [--config FILE]", runSim},
 	{"invite", "生成一次性邀请码: invite --enterprise 企业名称 [--data DIR] [--config FILE]", runInvite},
+	{"import", "导入企业名单（.xlsx/.csv）: import 名单.xlsx [--dry-run] [--data DIR] [--config FILE]", runImport},
 }
 
 // errUsage marks a command line that could not be read; the message was printed already.

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"innobot/roster"
+	"innobot/storage"
+)
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", stderr)
+	dryRun := fs.Bool("dry-run", false, "只列出将要做的改动，不写入")
+	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
+	configPath := fs.String("config", "", "配置文件（YAML）")
+	// The file may come before or after the flags: innobot import 名单.xlsx --dry-run.
+	var files []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		fmt.Fprintln(stderr, "用法: innobot import 名单.xlsx|名单.csv [--dry-run] [--data DIR] [--config FILE]")
+		return errUsage
+	}
+	path := files[0]
+
+	st, err := loadSettings(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	// Read the whole file before the store is opened: a file that cannot be read changes
+	// nothing.
+	rows, err := readRoster(path)
+	if err != nil {
+		return err
+	}
+	if *dryRun && st.noDatabaseYet() {
+		// Opening would create the data dir and an empty database: a dry run writes nothing.
+		return importRows(ctx, noEnterprises{}, filepath.Base(path), rows, st.cfg.Regions, true, time.Now(), stdout)
+	}
+	store, err := st.openStore()
+	if err != nil {
+		return err
+	}
+	err = importRows(ctx, store, filepath.Base(path), rows, st.cfg.Regions, *dryRun, time.Now(), stdout)
+	return errors.Join(err, store.Close())
+}
+
+// noDatabaseYet reports a bolt store whose file does not exist yet. The file name must stay
+// the one openStore opens.
+func (st settings) noDatabaseYet() bool {
+	if d := st.cfg.Storage.Driver; d != "" && d != "bolt" {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(st.dir, "innobot.db"))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// noEnterprises is the store a dry run plans against when there is no database yet.
+type noEnterprises struct{}
+
+func (noEnterprises) Enterprises(context.Context) ([]storage.Enterprise, error) { return nil, nil }
+
+// readRoster reads the enterprise list at path, saying which file could not be read.
+func readRoster(path string) ([]roster.Row, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("找不到文件 %s；没有导入任何数据", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("无法打开 %s：%w；没有导入任何数据", path, err)
+	}
+	defer f.Close()
+	rows, err := roster.Read(path, f)
+	if err != nil {
+		return nil, fmt.Errorf("无法读取 %s：%w；没有导入任何数据", path, err)
+	}
+	return rows, nil
+}
+
+// importStore is what an import reads: the list to match rows against. Writing needs
+// roster.Writer too (storage.Registry's atomic PutEnterprises), checked only when writing so
+// that a dry run works on any store.
+type importStore interface {
+	Enterprises(ctx context.Context) ([]storage.Enterprise, error)
+}
+
+// importRows plans the import of rows against the store, writes it unless dryRun, and reports
+// what was (or would be) done.
+func importRows(ctx context.Context, store importStore, file string, rows []roster.Row, regions []string, dryRun bool, now time.Time, out io.Writer) error {
+	existing, err := store.Enterprises(ctx)
+	if err != nil {
+		return fmt.Errorf("读取已有企业：%w", err)
+	}
+	cs := roster.Plan(rows, existing, regions)
+	cs.At = now
+	if !dryRun {
+		w, ok := store.(roster.Writer)
+		if !ok {
+			return fmt.Errorf("当前存储不支持批量导入企业名单；没有导入任何数据")
+		}
+		if err := roster.Apply(ctx, w, cs); err != nil {
+			return err
+		}
+	}
+	return writeImportReport(out, file, cs, dryRun)
+}
+
+// writeImportReport prints the summary, then (for a dry run) each update with its changes,
+// then each rejected row with its reason.
+func writeImportReport(out io.Writer, file string, cs roster.Changeset, dryRun bool) error {
+	var b strings.Builder
+	if dryRun {
+		b.WriteString("试运行（--dry-run）：以下改动没有写入。\n")
+	}
+	fmt.Fprintf(&b, "%s：%d 行企业数据\n", file, cs.Rows)
+	fmt.Fprintf(&b, "新增 %d，更新 %d，未变 %d，拒绝 %d\n", len(cs.Added), len(cs.Updated), len(cs.Unchanged), len(cs.Rejected))
+	if dryRun && len(cs.Updated) > 0 {
+		b.WriteString("将更新：\n")
+		for _, u := range cs.Updated {
+			changes := make([]string, len(u.Changes))
+			for i, c := range u.Changes {
+				changes[i] = fmt.Sprintf("%s %s → %s", c.Field, orEmpty(c.Old), orEmpty(c.New))
+			}
+			fmt.Fprintf(&b, "第 %d 行 %s（%s）：%s\n", u.Line, u.Old.Name, u.Old.Region, strings.Join(changes, "；"))
+		}
+	}
+	good := len(cs.Added) + len(cs.Updated) + len(cs.Unchanged)
+	if len(cs.Rejected) > 0 {
+		switch {
+		case good == 0:
+			b.WriteString("没有可以导入的行。")
+		case dryRun:
+			fmt.Fprintf(&b, "被拒绝的行不会导入，其余 %d 行照常导入。", good)
+		default:
+			fmt.Fprintf(&b, "被拒绝的行没有导入，其余 %d 行已导入。", good)
+		}
+		b.WriteString("改正下列各行后可再导入整个文件（已有企业只会更新，不会重复）：\n")
+		for _, r := range cs.Rejected {
+			fmt.Fprintf(&b, "第 %d 行：%s\n", r.Line, r.Reason)
+		}
+	} else if !dryRun {
+		if len(cs.Added)+len(cs.Updated) == 0 {
+			b.WriteString("名单与已有数据一致，没有需要写入的改动。\n")
+		} else {
+			b.WriteString("已全部导入。\n")
+		}
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "（空）"
+	}
+	return s
+}
