@@ -5,6 +5,11 @@
 // Every turn is one bbolt transaction run through DB.Batch: concurrent turns of different
 // contacts are group-committed and share one fsync, which is what lets hundreds of
 // conversations run at once on a slow disk.
+//
+// Not everything is JSON. Submission heads (the ledger's index) are a compact binary encoding,
+// rebuilt from the submissions whenever that encoding changes (see heads.go). The keys of the
+// time-ordered buckets (the audit log, the outbox's pending and sent indexes) hold an 8-byte
+// big-endian instant, see timeKey.
 package bolt
 
 import (
@@ -15,6 +20,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -23,7 +29,12 @@ import (
 	"innobot/storage"
 )
 
-var _ storage.Store = (*Store)(nil)
+var (
+	_ storage.Store    = (*Store)(nil)
+	_ storage.Registry = (*Store)(nil)
+	_ storage.Ledger   = (*Store)(nil)
+	_ storage.Outbox   = (*Store)(nil)
+)
 
 // Bucket names. They are part of the file format: renaming one loses the data in it.
 var (
@@ -35,16 +46,34 @@ var (
 	bucketDrafts      = []byte("drafts")
 	bucketSubmissions = []byte("submissions")
 	bucketHandled     = []byte("handled")
+	// Added in format 2.
+	bucketHeads         = []byte("heads")          // enterprise, period, version -> head (heads.go)
+	bucketGroups        = []byte("groups")         // group id -> Group
+	bucketBindFailures  = []byte("bind_failures")  // contact id -> []time.Time of the last day
+	bucketAudit         = []byte("audit")          // timeKey, sequence -> AuditEntry
+	bucketOutbox        = []byte("outbox")         // message id -> outboxRecord
+	bucketOutboxPending = []byte("outbox_pending") // account, timeKey(QueuedAt), seq -> message id
+	bucketOutboxSent    = []byte("outbox_sent")    // timeKey(SentAt), seq -> message id
+	bucketClaims        = []byte("claims")         // reminder key -> time claimed
 
 	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,
-		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled}
+		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
+		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
+		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims}
 
 	keySchema = []byte("schema")
+	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the
+	// bucket is rebuilt from the submissions on open.
+	keyHeads = []byte("heads")
 )
 
 // schemaVersion is written into a new file and checked on open, so that an older binary
 // refuses a file a newer one has changed instead of misreading it.
-const schemaVersion = 1
+//
+// Format 2 added the heads bucket (and the registry and outbox buckets). A format-1 binary
+// would append submissions without their heads, so it must refuse a format-2 file; a
+// format-1 file is upgraded on open by building its heads from its submissions.
+const schemaVersion = 2
 
 // sep joins the parts of a composite key. NUL cannot occur in ids or periods typed by people
 // or imported from a spreadsheet, so a prefix scan for "E1"+sep never matches "E10"; ids that
@@ -61,6 +90,8 @@ const DefaultLockTimeout = time.Second
 // Store is a storage.Store on one bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
+	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
+	headsHint atomic.Int64
 }
 
 // Option tunes Open; the defaults suit the bot.
@@ -117,23 +148,37 @@ func Open(path string, opts ...Option) (*Store, error) {
 }
 
 func initBuckets(tx *bbolt.Tx) error {
+	// The version is checked before anything is created, so that a newer file is left as
+	// it was.
+	if meta := tx.Bucket(bucketMeta); meta != nil {
+		if v := meta.Get(keySchema); v != nil {
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				return fmt.Errorf("read schema version %q: %w", v, err)
+			}
+			if n > schemaVersion {
+				return fmt.Errorf("file format %d is newer than this program's %d", n, schemaVersion)
+			}
+		}
+	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if v := meta.Get(keySchema); v != nil {
-		n, err := strconv.Atoi(string(v))
-		if err != nil {
-			return fmt.Errorf("read schema version %q: %w", v, err)
+	if !bytes.Equal(meta.Get(keyHeads), []byte(headsFormat)) {
+		if err := rebuildHeads(tx); err != nil {
+			return fmt.Errorf("build submission heads: %w", err)
 		}
-		if n > schemaVersion {
-			return fmt.Errorf("file format %d is newer than this program's %d", n, schemaVersion)
+		if err := meta.Put(keyHeads, []byte(headsFormat)); err != nil {
+			return err
 		}
-		return nil
 	}
-	return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+	if v := meta.Get(keySchema); v == nil || string(v) != strconv.Itoa(schemaVersion) {
+		return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+	}
+	return nil
 }
 
 // Close releases the file and its lock.
@@ -153,26 +198,33 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 		return errors.New("put enterprise: empty id")
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketEnterprises)
-		var old storage.Enterprise
-		switch err := get(b, []byte(e.ID), &old); {
-		case err == nil:
-			e.LiaisonID = old.LiaisonID
-		case !errors.Is(err, storage.ErrNotFound):
-			return err
-		default:
-			e.LiaisonID = ""
-		}
-		v, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(e.ID), v)
+		return putEnterprise(tx.Bucket(bucketEnterprises), e)
 	})
 	if err != nil {
 		return fmt.Errorf("put enterprise %s: %w", e.ID, err)
 	}
 	return nil
+}
+
+// putEnterprise writes e over the stored enterprise of its ID, keeping the stored LiaisonID
+// (none for a new one).
+func putEnterprise(b *bbolt.Bucket, e storage.Enterprise) error {
+	e.LiaisonID = ""
+	if v := b.Get([]byte(e.ID)); v != nil {
+		// Only the liaison is needed: decoding the whole record would double an import's work.
+		var old struct {
+			LiaisonID string `json:"liaison_id"`
+		}
+		if err := json.Unmarshal(v, &old); err != nil {
+			return fmt.Errorf("decode %q: %w", e.ID, err)
+		}
+		e.LiaisonID = old.LiaisonID
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode %q: %w", e.ID, err)
+	}
+	return b.Put([]byte(e.ID), v)
 }
 
 // Enterprise returns one enterprise, or storage.ErrNotFound.
@@ -245,8 +297,8 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
 }
 
 // Redeem binds contact c with the code whose hash is given. All reads and writes happen in
-// one transaction, so two contacts racing for one code cannot both win. It keeps c's ID and
-// Name and takes everything else from the code.
+// one transaction, so two contacts racing for one code cannot both win. It keeps c's ID, Name
+// and Account (the bot account the person talks to) and takes everything else from the code.
 func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (storage.Redeemed, error) {
 	if err := ctx.Err(); err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
@@ -301,6 +353,7 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 		EnterpriseIDs: inv.EnterpriseIDs,
 		Region:        inv.Region,
 		BoundAt:       now,
+		Account:       c.Account,
 	}
 
 	// A liaison who moves to another enterprise, or takes another role, leaves the old
@@ -337,8 +390,9 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 			case old.Role == storage.RoleLiaison && old.EnterpriseID == e.ID:
 				replaced := old
 				out.Replaced = &replaced
-				// Name is kept: the office still wants to know who the person was.
-				if err := put(contacts, []byte(old.ID), storage.Contact{ID: old.ID, Name: old.Name}); err != nil {
+				// Name is kept: the office still wants to know who the person was; Account
+				// too, since the person can only be told through it.
+				if err := put(contacts, []byte(old.ID), unbound(old)); err != nil {
 					return err
 				}
 			}
@@ -481,9 +535,10 @@ type turnWrite struct {
 	draftKey   []byte
 	draft      []byte
 	subPrefix  []byte // enterprise, period: where the period's versions are listed
-	subKey     []byte
+	subKey     []byte // also the key of its head
 	subVersion int
 	sub        []byte
+	head       []byte
 }
 
 func encodeTurn(t storage.Turn) (*turnWrite, error) {
@@ -534,6 +589,7 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		if w.sub, err = json.Marshal(sub); err != nil {
 			return nil, fmt.Errorf("encode submission: %w", err)
 		}
+		w.head = appendHead(nil, sub.Head())
 	}
 	return w, nil
 }
@@ -610,6 +666,9 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	if w.sub != nil {
 		if err := submissions.Put(w.subKey, w.sub); err != nil {
 			return fmt.Errorf("write submission: %w", err)
+		}
+		if err := tx.Bucket(bucketHeads).Put(w.subKey, w.head); err != nil {
+			return fmt.Errorf("write submission head: %w", err)
 		}
 	}
 	if w.messageID != nil {

@@ -2,9 +2,12 @@ package bolt_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/storage/storetest"
+	"innobot/survey"
 )
 
 // MustOpen opens a store in a fresh temporary directory and closes it when the test ends.
@@ -32,7 +36,7 @@ func MustOpen(tb testing.TB) *bolt.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storage.Store { return MustOpen(t) })
+	storetest.RunAll(t, func(t *testing.T) storetest.FullStore { return MustOpen(t) })
 }
 
 func TestPersistent(t *testing.T) {
@@ -182,5 +186,201 @@ func TestRedeemLiaisonOfMissingEnterprise(t *testing.T) {
 	}
 	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now); err != nil {
 		t.Errorf("code after its enterprise was imported: %v", err)
+	}
+}
+
+func TestOpenFormat1(t *testing.T) {
+	// A file of format 1 has submissions but no heads: opening it builds them.
+	path := filepath.Join(t.TempDir(), "innobot.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	var subs []storage.Submission
+	for i, key := range []struct {
+		e, p string
+		v    int
+	}{{"E1", "2026-10", 1}, {"E1", "2026-11", 1}, {"E1", "2026-11", 2}, {"E2", "2026-09", 1}} {
+		sub := storage.Submission{EnterpriseID: key.e, Period: key.p, Version: key.v, SubmittedBy: "c-1",
+			SubmittedAt: time.Date(2026, 11, 3, 9, i, 0, 0, time.UTC), Facts: survey.Facts{Projects: i, RDCost: 1.5, Plan: "计划"}}
+		subs = append(subs, sub)
+		tr := storage.Turn{MessageID: fmt.Sprint(i), Session: storage.Session{ContactID: fmt.Sprint("c", i)}, Submission: &sub}
+		if err := s.CommitTurn(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	makeFormat1(t, path)
+
+	s, err = bolt.Open(path)
+	if err != nil {
+		t.Fatalf("open a format-1 file: %v", err)
+	}
+	got, err := s.LatestHeads(ctx, "2026-11")
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]storage.Head{"E1": subs[2].Head(), "E2": subs[3].Head()}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("LatestHeads of an upgraded file:\n got  %+v\n want %+v", got, want)
+	}
+	if v := readMeta(t, path, "schema"); v != "2" {
+		t.Errorf("schema after upgrading %q, want 2", v)
+	}
+}
+
+// makeFormat1 turns a store file into what format 1 wrote: no buckets of format 2, schema 1.
+func makeFormat1(t *testing.T, path string) {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range []string{"heads", "groups", "bind_failures", "audit", "outbox", "outbox_pending", "outbox_sent", "claims"} {
+			if err := tx.DeleteBucket([]byte(name)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket([]byte("meta"))
+		if err := meta.Delete([]byte("heads")); err != nil {
+			return err
+		}
+		return meta.Put([]byte("schema"), []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readMeta(t *testing.T, path, key string) string {
+	t.Helper()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	db.View(func(tx *bbolt.Tx) error {
+		v = string(tx.Bucket([]byte("meta")).Get([]byte(key)))
+		return nil
+	})
+	return v
+}
+
+func TestUnbindLeavesAnotherLiaison(t *testing.T) {
+	// Redeem keeps contact and enterprise in step, so this state cannot be made through the
+	// interface; it is made here by hand: c-1 still says liaison of E1, E1 names c-2.
+	path := filepath.Join(t.TempDir(), "innobot.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	if err := s.PutEnterprise(ctx, storage.Enterprise{ID: "E1"}); err != nil {
+		t.Fatal(err)
+	}
+	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E1", ExpiresAt: now.Add(time.Hour)}
+	if err := s.PutInvite(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c-1"}, now); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("enterprises")).Put([]byte("E1"), []byte(`{"id":"E1","liaison_id":"c-2"}`))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Unbind(ctx, "c-1"); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Enterprise(ctx, "E1"); err != nil || e.LiaisonID != "c-2" {
+		t.Errorf("E1 after unbinding c-1: %+v, %v; want LiaisonID c-2", e, err)
+	}
+}
+
+// BenchmarkLatestHeads is the ledger's 进度 over the city: 10,000 enterprises with three
+// periods each. It must stay well under 50ms.
+func BenchmarkLatestHeads(b *testing.B) {
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "innobot.db"), bolt.WithBatch(200, 10*time.Millisecond))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const enterprises, workers = 10000, 200
+	periods := []string{"2026-09", "2026-10", "2026-11"}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < enterprises; i += workers {
+				id := fmt.Sprintf("14%06d", i)
+				for j, p := range periods {
+					sub := storage.Submission{EnterpriseID: id, Period: p, Version: 1, Form: "附件3-2026",
+						SubmittedBy: "c-" + id, SubmittedAt: time.Now(),
+						Facts: survey.Facts{HasRD: true, Projects: 2, RDStaff: 12, RDCost: 345.6, Plan: "建设企业技术中心",
+							Industry: "黑色金属冶炼和压延加工业", Ownership: "民营"}}
+					tr := storage.Turn{MessageID: id + p, Session: storage.Session{ContactID: "c-" + id, Version: int64(j)}, Submission: &sub}
+					if err := s.CommitTurn(b.Context(), tr); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// upTo the last period reads every head in turn; upTo the one before also skips one
+	// later period of each enterprise.
+	for _, upTo := range []string{"2026-11", "2026-10"} {
+		b.Run(upTo, func(b *testing.B) {
+			for b.Loop() {
+				heads, err := s.LatestHeads(b.Context(), upTo)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(heads) != enterprises {
+					b.Fatalf("%d heads, want %d", len(heads), enterprises)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPutEnterprises imports the city's list of 10,000 enterprises into a store that
+// has them already (a re-import, the slower case: every stored liaison is read).
+func BenchmarkPutEnterprises(b *testing.B) {
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "innobot.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	es := make([]storage.Enterprise, 10000)
+	for i := range es {
+		es[i] = storage.Enterprise{ID: fmt.Sprintf("14%06d", i), Name: fmt.Sprintf("山西某某钢铁有限公司%d", i), Region: "盐湖区",
+			CreditCode: "91140800MA0K000000", Industry: "黑色金属冶炼和压延加工业", Ownership: "民营",
+			Helper: "王帮扶", HelperTel: "13800000000", ContactName: "赵联系", ContactTel: "0359-1234567", UpdatedAt: time.Now()}
+	}
+	for b.Loop() {
+		if err := s.PutEnterprises(b.Context(), es); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -93,6 +93,25 @@ func sampleSubmission(enterpriseID, period string, version int) storage.Submissi
 		Answers:      sampleAnswers(),
 		SubmittedBy:  "c-liaison",
 		SubmittedAt:  at(3),
+		Facts:        sampleFacts(version),
+	}
+}
+
+// sampleFacts has every field set, differing with n so that heads of different submissions
+// tell apart.
+func sampleFacts(n int) survey.Facts {
+	return survey.Facts{
+		HasInstitution: true,
+		HasRD:          n%2 == 0,
+		HasInnovation:  true,
+		Institutions:   2,
+		Projects:       n,
+		RDStaff:        12.5,
+		RDCost:         1.2345 + float64(n),
+		Activities:     4,
+		Plan:           "建设\"省级\"企业技术中心\n第二行",
+		Industry:       "黑色金属冶炼和压延加工业",
+		Ownership:      "民营",
 	}
 }
 
@@ -200,6 +219,55 @@ func normSubmissions(ss []storage.Submission) []storage.Submission {
 	return out
 }
 
+func normHead(h storage.Head) storage.Head {
+	h.SubmittedAt = normTime(h.SubmittedAt)
+	return h
+}
+
+func normHeads(m map[string]storage.Head) map[string]storage.Head {
+	out := make(map[string]storage.Head, len(m))
+	for k, h := range m {
+		out[k] = normHead(h)
+	}
+	return out
+}
+
+func normContacts(cs []storage.Contact) []storage.Contact {
+	return normAll(cs, normContact)
+}
+
+func normGroup(g storage.Group) storage.Group {
+	g.BoundAt = normTime(g.BoundAt)
+	return g
+}
+
+func normAudit(e storage.AuditEntry) storage.AuditEntry {
+	e.At = normTime(e.At)
+	return e
+}
+
+func normMessage(m storage.OutboxMessage) storage.OutboxMessage {
+	m.QueuedAt = normTime(m.QueuedAt)
+	m.SentAt = normTime(m.SentAt)
+	return m
+}
+
+func normMessages(ms []storage.OutboxMessage) []storage.OutboxMessage {
+	return normAll(ms, normMessage)
+}
+
+// normAll norms each record of a slice, and an empty slice to nil.
+func normAll[T any](s []T, norm func(T) T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	out := make([]T, len(s))
+	for i, r := range s {
+		out[i] = norm(r)
+	}
+	return out
+}
+
 // same fails the test when got and want differ after norm.
 func same[T any](t *testing.T, what string, got, want T, norm func(T) T) {
 	t.Helper()
@@ -244,6 +312,15 @@ func mustCommit(t *testing.T, s storage.Store, tr storage.Turn) {
 		t.Fatalf("CommitTurn(message %q, contact %s, version %d): %v",
 			tr.MessageID, tr.Session.ContactID, tr.Session.Version, err)
 	}
+}
+
+// mustSubmit commits a submission in a turn of its own, by a contact of its own.
+func mustSubmit(t *testing.T, s storage.Store, sub storage.Submission) {
+	t.Helper()
+	id := fmt.Sprintf("submit %s %s v%d", sub.EnterpriseID, sub.Period, sub.Version)
+	tr := turn("m "+id, "c "+id, 0)
+	tr.Submission = &sub
+	mustCommit(t, s, tr)
 }
 
 func mustPutEnterprise(t *testing.T, s storage.Store, e storage.Enterprise) {

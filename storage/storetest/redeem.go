@@ -67,6 +67,27 @@ var redeemTests = []subtest{
 		}
 		sameEnterpriseBut(t, after, ent)
 	}},
+	{"Account", func(t *testing.T, s storage.Store) {
+		// The bot account the person talks to comes from the contact given, whatever the
+		// role, and replaces the one stored before.
+		mustPutEnterprise(t, s, sampleEnterprise("E1"))
+		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
+		county := sampleInvite("h2", storage.RoleCounty, at(0))
+		county.Region = "盐湖区"
+		mustPutInvite(t, s, county)
+		for i, tc := range []struct{ hash, account string }{{"h1", "bot-1"}, {"h2", "bot-2"}} {
+			got, err := s.Redeem(t.Context(), tc.hash, storage.Contact{ID: "c-1", Name: "张三", Account: tc.account}, at(i+1))
+			if err != nil {
+				t.Fatalf("Redeem(%s): %v", tc.hash, err)
+			}
+			if got.Contact.Account != tc.account {
+				t.Errorf("Redeemed.Contact.Account %q, want %q", got.Contact.Account, tc.account)
+			}
+			if a := mustContact(t, s, "c-1").Account; a != tc.account {
+				t.Errorf("Contact.Account %q after Redeem(%s), want %q", a, tc.hash, tc.account)
+			}
+		}
+	}},
 	{"Roles", testRoles},
 	{"Handover", testHandover},
 	{"SameEnterpriseAgain", func(t *testing.T, s storage.Store) {

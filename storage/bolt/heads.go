@@ -1,0 +1,311 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// The heads bucket holds one head per submission, under the submission's own key
+// (enterprise, period, zero-padded version), written by CommitTurn in the submission's
+// transaction. It is an index: everything in it is also in the submissions bucket, so its
+// encoding is chosen for speed, not for inspection. LatestHeads reads one head per enterprise
+// over 10,000 enterprises; as JSON, decoding those heads took most of the time.
+//
+// The value is, in order: SubmittedBy (uvarint length, bytes); SubmittedAt (varint Unix
+// seconds, uvarint nanoseconds; read back in UTC); a flag byte (1 HasInstitution, 2 HasRD,
+// 4 HasInnovation); varint Institutions, Projects; RDStaff, RDCost as 8-byte IEEE 754;
+// varint Activities; Plan, Industry, Ownership as strings. EnterpriseID, Period and Version
+// come from the key.
+//
+// headsFormat names this encoding. Changing the encoding (a field added to survey.Facts or
+// storage.Head must be added here: TestHeadEncodingCoversEveryField fails until it is) means
+// changing headsFormat, so that files written before are rebuilt from their submissions on
+// open.
+const headsFormat = "1"
+
+const (
+	flagInstitution = 1 << iota
+	flagRD
+	flagInnovation
+)
+
+func appendHead(buf []byte, h storage.Head) []byte {
+	buf = appendString(buf, h.SubmittedBy)
+	buf = binary.AppendVarint(buf, h.SubmittedAt.Unix())
+	buf = binary.AppendUvarint(buf, uint64(h.SubmittedAt.Nanosecond()))
+	f := h.Facts
+	var flags byte
+	if f.HasInstitution {
+		flags |= flagInstitution
+	}
+	if f.HasRD {
+		flags |= flagRD
+	}
+	if f.HasInnovation {
+		flags |= flagInnovation
+	}
+	buf = append(buf, flags)
+	buf = binary.AppendVarint(buf, int64(f.Institutions))
+	buf = binary.AppendVarint(buf, int64(f.Projects))
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDStaff))
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDCost))
+	buf = binary.AppendVarint(buf, int64(f.Activities))
+	buf = appendString(buf, f.Plan)
+	buf = appendString(buf, f.Industry)
+	buf = appendString(buf, f.Ownership)
+	return buf
+}
+
+func appendString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// headReader decodes a head value; the first error sticks and later reads return zeros.
+type headReader struct {
+	b   []byte
+	err error
+}
+
+func (r *headReader) fail() {
+	if r.err == nil {
+		r.err = errors.New("truncated or corrupt head")
+	}
+	r.b = nil
+}
+
+func (r *headReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *headReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// bytes returns a length-prefixed string of the value, valid as long as the value.
+func (r *headReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return nil
+	}
+	b := r.b[:n]
+	r.b = r.b[n:]
+	return b
+}
+
+func (r *headReader) string() string {
+	b := r.bytes()
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
+}
+
+func (r *headReader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail()
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *headReader) float() float64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// decodeHead decodes the head stored at key.
+func decodeHead(key, value []byte) (storage.Head, error) {
+	return (&headDecoder{}).decode(key, value)
+}
+
+// headDecoder decodes heads, sharing one string for each period, industry and ownership it
+// meets: there are few of them, and LatestHeads would otherwise allocate them for every
+// enterprise.
+type headDecoder struct {
+	strings map[string]string // nil: share nothing
+}
+
+func (d *headDecoder) intern(b []byte) string {
+	if s, ok := d.strings[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.strings != nil {
+		d.strings[s] = s
+	}
+	return s
+}
+
+func (d *headDecoder) decode(key, value []byte) (storage.Head, error) {
+	var h storage.Head
+	i := bytes.IndexByte(key, sep[0])
+	j := i + 1 + bytes.IndexByte(key[i+1:], sep[0])
+	if i <= 0 || j <= i+1 || j == len(key)-1 || len(key)-j-1 > versionWidth {
+		return h, fmt.Errorf("head key %q: want enterprise, period, version", key)
+	}
+	for _, c := range key[j+1:] {
+		if c < '0' || c > '9' {
+			return h, fmt.Errorf("head key %q: version is not a number", key)
+		}
+		h.Version = h.Version*10 + int(c-'0')
+	}
+	h.EnterpriseID, h.Period = string(key[:i]), d.intern(key[i+1:j])
+
+	r := headReader{b: value}
+	h.SubmittedBy = r.string()
+	sec := r.varint()
+	nsec := r.uvarint()
+	if nsec >= uint64(time.Second) {
+		r.fail()
+	}
+	h.SubmittedAt = time.Unix(sec, int64(nsec)).UTC()
+	flags := r.byte()
+	h.Facts = survey.Facts{
+		HasInstitution: flags&flagInstitution != 0,
+		HasRD:          flags&flagRD != 0,
+		HasInnovation:  flags&flagInnovation != 0,
+		Institutions:   int(r.varint()),
+		Projects:       int(r.varint()),
+		RDStaff:        r.float(),
+		RDCost:         r.float(),
+		Activities:     int(r.varint()),
+		Plan:           r.string(),
+		Industry:       d.intern(r.bytes()),
+		Ownership:      d.intern(r.bytes()),
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d bytes after the head", len(r.b))
+	}
+	if r.err != nil {
+		return storage.Head{}, fmt.Errorf("head %q: %w", key, r.err)
+	}
+	return h, nil
+}
+
+// rebuildHeads replaces the heads bucket with the heads of every stored submission. Open runs
+// it once for a file of format 1 or of another heads encoding.
+func rebuildHeads(tx *bbolt.Tx) error {
+	if tx.Bucket(bucketHeads) != nil {
+		if err := tx.DeleteBucket(bucketHeads); err != nil {
+			return err
+		}
+	}
+	heads, err := tx.CreateBucket(bucketHeads)
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	return tx.Bucket(bucketSubmissions).ForEach(func(k, v []byte) error {
+		// Head's JSON fields are the submission's, so the answers are skipped, not decoded.
+		var h storage.Head
+		if err := json.Unmarshal(v, &h); err != nil {
+			return fmt.Errorf("decode submission %q: %w", k, err)
+		}
+		buf = appendHead(buf[:0], h)
+		return heads.Put(k, bytes.Clone(buf))
+	})
+}
+
+// walkLimit is how many heads of one enterprise LatestHeads steps through with Next before it
+// seeks instead. Next costs a few nanoseconds, a seek a microsecond or two (bbolt allocates
+// on every page it passes), so walking is cheaper for the few periods most enterprises have,
+// and seeking bounds the cost for a long history.
+const walkLimit = 8
+
+// LatestHeads returns, for each enterprise with a submission in a period at or before upTo,
+// the head of the latest version of its latest such period. Periods compare as strings, which
+// is time order for the YYYY-MM periods innobot uses. Only the heads returned are decoded.
+//
+// The heads of an enterprise are contiguous and ordered by period and version, so the one
+// wanted is the last key before target = enterprise NUL upTo NUL 0xff (0xff sorts after every
+// version, which are digits). For each enterprise the cursor steps forward through its first
+// walkLimit heads; an enterprise with more seeks to target and steps back once (Seek + Prev),
+// then seeks to the next enterprise. Either way the cost per enterprise is bounded whatever its
+// history.
+func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error) {
+	if strings.Contains(upTo, sep) {
+		return nil, errors.New("latest heads: NUL in period")
+	}
+	out := make(map[string]storage.Head, s.headsHint.Load())
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketHeads).Cursor()
+		d := headDecoder{strings: map[string]string{}}
+		var target []byte
+		for k, v := c.First(); k != nil; {
+			i := bytes.IndexByte(k, sep[0])
+			if i <= 0 {
+				return fmt.Errorf("head key %q: no enterprise", k)
+			}
+			target = append(target[:0], k[:i+1]...)
+			target = append(target, upTo...)
+			target = append(target, sep[0], 0xff)
+			prefix := target[:i+1]
+			var hk, hv []byte // the head wanted, nil while none
+			for n := 0; k != nil && bytes.HasPrefix(k, prefix); n++ {
+				if n == walkLimit {
+					if bytes.Compare(k, target) < 0 {
+						if sk, _ := c.Seek(target); sk == nil {
+							hk, hv = c.Last()
+						} else {
+							hk, hv = c.Prev()
+						}
+					}
+					// enterprise 0x01 sorts after every key of the enterprise and before
+					// the next enterprise's.
+					k, v = c.Seek(append(target[:i], 1))
+					break
+				}
+				if bytes.Compare(k, target) < 0 {
+					hk, hv = k, v
+				}
+				k, v = c.Next()
+			}
+			if hk != nil {
+				h, err := d.decode(hk, hv)
+				if err != nil {
+					return err
+				}
+				out[h.EnterpriseID] = h
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+	}
+	s.headsHint.Store(int64(len(out)))
+	return out, nil
+}

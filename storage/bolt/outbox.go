@@ -1,0 +1,219 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"innobot/storage"
+)
+
+// The outbox keeps each message once, by ID, in bucketOutbox, and two indexes of ids:
+// bucketOutboxPending (account, QueuedAt, seq) lists what is left to send, so that Pending
+// never walks the history of sends, and bucketOutboxSent (SentAt, seq) is that history in
+// time order. seq is the outbox bucket's sequence number when the message was queued: it
+// orders messages queued at one instant and makes their index keys unique.
+type outboxRecord struct {
+	storage.OutboxMessage
+	Seq uint64 `json:"seq"`
+}
+
+func pendingKey(account string, queuedAt time.Time, seq uint64) []byte {
+	return timeSeqKey([]byte(account+sep), queuedAt, seq)
+}
+
+func sentKey(sentAt time.Time, seq uint64) []byte {
+	return timeSeqKey(nil, sentAt, seq)
+}
+
+func checkMessages(msgs []storage.OutboxMessage) error {
+	for i, m := range msgs {
+		switch {
+		case m.ID == "":
+			return fmt.Errorf("message %d has an empty id", i)
+		case strings.Contains(m.Account, sep):
+			return fmt.Errorf("message %s: NUL in account", m.ID)
+		}
+	}
+	return nil
+}
+
+// Enqueue adds messages; one whose ID is already stored (queued or sent, or earlier in msgs)
+// is left as it is. A message given with a SentAt goes straight into the record of sends.
+func (s *Store) Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	if err := checkMessages(msgs); err != nil {
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return enqueue(tx, msgs) }); err != nil {
+		return fmt.Errorf("enqueue %d messages: %w", len(msgs), err)
+	}
+	return nil
+}
+
+func enqueue(tx *bbolt.Tx, msgs []storage.OutboxMessage) error {
+	outbox := tx.Bucket(bucketOutbox)
+	pending := tx.Bucket(bucketOutboxPending)
+	sent := tx.Bucket(bucketOutboxSent)
+	for _, m := range msgs {
+		id := []byte(m.ID)
+		if outbox.Get(id) != nil {
+			continue
+		}
+		seq, err := outbox.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := put(outbox, id, outboxRecord{OutboxMessage: m, Seq: seq}); err != nil {
+			return err
+		}
+		if m.SentAt.IsZero() {
+			err = pending.Put(pendingKey(m.Account, m.QueuedAt, seq), id)
+		} else {
+			err = sent.Put(sentKey(m.SentAt, seq), id)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Pending returns up to limit unsent messages of an account, oldest first: by QueuedAt, then
+// in the order they were queued. A limit of 0 or less returns none.
+func (s *Store) Pending(ctx context.Context, account string, limit int) ([]storage.OutboxMessage, error) {
+	if strings.Contains(account, sep) {
+		return nil, errors.New("pending: NUL in account")
+	}
+	var out []storage.OutboxMessage
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		prefix := []byte(account + sep)
+		c := tx.Bucket(bucketOutboxPending).Cursor()
+		for k, id := c.Seek(prefix); k != nil && len(out) < limit && bytes.HasPrefix(k, prefix); k, id = c.Next() {
+			var r outboxRecord
+			if err := get(outbox, id, &r); err != nil {
+				return fmt.Errorf("pending message %q: %w", id, err)
+			}
+			out = append(out, r.OutboxMessage)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending messages of %q: %w", account, err)
+	}
+	return out, nil
+}
+
+// MarkSent records a send: at its time when sendErr is "", else one more failed attempt with
+// the error kept (the message stays pending). A message sent already is left as it is, so
+// that recording one send twice changes nothing; its Error, if any, stays as the record of
+// the failures before it went out.
+func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	if sendErr == "" && at.IsZero() {
+		return fmt.Errorf("mark %s sent: zero time", id)
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		var r outboxRecord
+		if err := get(outbox, []byte(id), &r); err != nil {
+			return err
+		}
+		if !r.SentAt.IsZero() {
+			return nil
+		}
+		if sendErr != "" {
+			r.Attempts++
+			r.Error = sendErr
+			return put(outbox, []byte(id), r)
+		}
+		if err := tx.Bucket(bucketOutboxPending).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
+			return err
+		}
+		r.SentAt = at
+		if err := tx.Bucket(bucketOutboxSent).Put(sentKey(at, r.Seq), []byte(id)); err != nil {
+			return err
+		}
+		return put(outbox, []byte(id), r)
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s sent: %w", id, err)
+	}
+	return nil
+}
+
+// Sent returns the messages sent at or after since, oldest first by SentAt.
+func (s *Store) Sent(ctx context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	var out []storage.OutboxMessage
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		c := tx.Bucket(bucketOutboxSent).Cursor()
+		for k, id := c.Seek(timeKey(nil, since)); k != nil; k, id = c.Next() {
+			var r outboxRecord
+			if err := get(outbox, id, &r); err != nil {
+				return fmt.Errorf("sent message %q: %w", id, err)
+			}
+			out = append(out, r.OutboxMessage)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("messages sent since %s: %w", since, err)
+	}
+	return out, nil
+}
+
+// ClaimReminder claims a reminder occurrence and queues its messages in one transaction, or
+// returns false and queues nothing when the key was claimed before. Claims are kept forever:
+// a few a month.
+//
+// It runs in Update, not Batch. Batch would be correct here (the function writes only
+// inside its transaction and sets its result afresh on every run, so a batch retried after a
+// rollback answers the same), but a reminder tick claims a handful of keys a day, so there is
+// no fsync worth sharing, and Update runs the function exactly once, which leaves no trap for
+// a later edit that adds a side effect.
+func (s *Store) ClaimReminder(ctx context.Context, key string, at time.Time, msgs []storage.OutboxMessage) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("claim reminder: %w", err)
+	}
+	if key == "" {
+		return false, errors.New("claim reminder: empty key")
+	}
+	if err := checkMessages(msgs); err != nil {
+		return false, fmt.Errorf("claim reminder %s: %w", key, err)
+	}
+	claimedAt, err := at.UTC().MarshalBinary()
+	if err != nil {
+		return false, fmt.Errorf("claim reminder %s: %w", key, err)
+	}
+	var claimed bool
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		claimed = false
+		claims := tx.Bucket(bucketClaims)
+		if claims.Get([]byte(key)) != nil {
+			return nil
+		}
+		if err := claims.Put([]byte(key), claimedAt); err != nil {
+			return err
+		}
+		if err := enqueue(tx, msgs); err != nil {
+			return err
+		}
+		claimed = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim reminder %s: %w", key, err)
+	}
+	return claimed, nil
+}

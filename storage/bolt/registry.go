@@ -1,0 +1,284 @@
+package bolt
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"innobot/storage"
+)
+
+// bindFailureWindow is how long wrong invite codes are remembered. The limit on them (5 per
+// 15 minutes, DESIGN.md §3) looks back much less; a day keeps the record small.
+const bindFailureWindow = 24 * time.Hour
+
+// PutEnterprises adds or replaces many enterprises in one transaction, keeping each stored
+// LiaisonID as PutEnterprise does. The enterprises are written in key order, which is what
+// bbolt fills pages best with. When an ID occurs twice, the later one wins, as if they had
+// been put one by one.
+func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put enterprises: %w", err)
+	}
+	for i, e := range es {
+		if e.ID == "" {
+			return fmt.Errorf("put enterprises: enterprise %d has an empty id", i)
+		}
+	}
+	sorted := slices.Clone(es)
+	slices.SortStableFunc(sorted, func(a, b storage.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketEnterprises)
+		for i, e := range sorted {
+			if i+1 < len(sorted) && sorted[i+1].ID == e.ID {
+				continue // a later one of the same ID follows
+			}
+			if err := putEnterprise(b, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put %d enterprises: %w", len(es), err)
+	}
+	return nil
+}
+
+// Contacts returns every contact ever bound, ordered by ID.
+func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
+	out, err := list[storage.Contact](ctx, s, bucketContacts)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
+}
+
+// Unbind removes a contact's role and scope, keeping its ID, Name and Account, and returns
+// the contact as it was. A liaison's enterprise loses its LiaisonID only if it still names
+// this contact. The enterprise's UpdatedAt is left alone: Unbind is given no clock. A contact
+// unbound already is returned as it is, without error.
+func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, error) {
+	if err := ctx.Err(); err != nil {
+		return storage.Contact{}, fmt.Errorf("unbind: %w", err)
+	}
+	var was storage.Contact
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		contacts := tx.Bucket(bucketContacts)
+		if err := get(contacts, []byte(contactID), &was); err != nil {
+			return err
+		}
+		if was.Role == storage.RoleLiaison && was.EnterpriseID != "" {
+			enterprises := tx.Bucket(bucketEnterprises)
+			var e storage.Enterprise
+			switch err := get(enterprises, []byte(was.EnterpriseID), &e); {
+			case errors.Is(err, storage.ErrNotFound):
+			case err != nil:
+				return err
+			case e.LiaisonID == contactID:
+				e.LiaisonID = ""
+				if err := put(enterprises, []byte(e.ID), e); err != nil {
+					return err
+				}
+			}
+		}
+		return put(contacts, []byte(contactID), unbound(was))
+	})
+	if err != nil {
+		return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+	}
+	return was, nil
+}
+
+// unbound is c without a role: what the office still wants to know of the person (who they
+// were) and what reaching them needs (the account they talk to).
+func unbound(c storage.Contact) storage.Contact {
+	return storage.Contact{ID: c.ID, Name: c.Name, Account: c.Account}
+}
+
+// PutGroup binds a group, replacing an earlier binding of the same group.
+func (s *Store) PutGroup(ctx context.Context, g storage.Group) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put group: %w", err)
+	}
+	if g.ID == "" {
+		return errors.New("put group: empty id")
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		return put(tx.Bucket(bucketGroups), []byte(g.ID), g)
+	})
+	if err != nil {
+		return fmt.Errorf("put group %s: %w", g.ID, err)
+	}
+	return nil
+}
+
+// Group returns a bound group, or storage.ErrNotFound.
+func (s *Store) Group(ctx context.Context, id string) (storage.Group, error) {
+	var g storage.Group
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return get(tx.Bucket(bucketGroups), []byte(id), &g)
+	})
+	if err != nil {
+		return storage.Group{}, fmt.Errorf("group %s: %w", id, err)
+	}
+	return g, nil
+}
+
+// Groups returns every bound group, ordered by ID.
+func (s *Store) Groups(ctx context.Context) ([]storage.Group, error) {
+	out, err := list[storage.Group](ctx, s, bucketGroups)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	return out, nil
+}
+
+// AddBindFailure records a wrong invite code sent by a contact. The contact's failures are
+// kept as one list, from which those more than a day before at are dropped: BindFailures
+// answers for any since within the last day.
+func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("add bind failure: %w", err)
+	}
+	if contactID == "" {
+		return errors.New("add bind failure: empty contact id")
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketBindFailures)
+		var times []time.Time
+		if err := get(b, []byte(contactID), &times); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		horizon := at.Add(-bindFailureWindow)
+		times = slices.DeleteFunc(times, func(t time.Time) bool { return t.Before(horizon) })
+		times = append(times, at)
+		return put(b, []byte(contactID), times)
+	})
+	if err != nil {
+		return fmt.Errorf("add bind failure of %s: %w", contactID, err)
+	}
+	return nil
+}
+
+// BindFailures counts a contact's wrong codes at or after since (within the day before the
+// latest one, see AddBindFailure).
+func (s *Store) BindFailures(ctx context.Context, contactID string, since time.Time) (int, error) {
+	var times []time.Time
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		err := get(tx.Bucket(bucketBindFailures), []byte(contactID), &times)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bind failures of %s: %w", contactID, err)
+	}
+	n := 0
+	for _, t := range times {
+		if !t.Before(since) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Audit appends an entry to the audit log, under its time and the bucket's next sequence
+// number, so that entries of one instant are all kept, in the order they came.
+//
+// It uses Update, not Batch: entries come at the pace of staff commands, so there is little
+// to group-commit.
+func (s *Store) Audit(ctx context.Context, e storage.AuditEntry) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAudit)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(timeSeqKey(nil, e.At, seq), v)
+	})
+	if err != nil {
+		return fmt.Errorf("audit %s by %s: %w", e.Action, e.Contact, err)
+	}
+	return nil
+}
+
+// AuditLog returns the entries at or after since, oldest first.
+func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditEntry, error) {
+	var out []storage.AuditEntry
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketAudit).Cursor()
+		for k, v := c.Seek(timeKey(nil, since)); k != nil; k, v = c.Next() {
+			var e storage.AuditEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode %x: %w", k, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit log since %s: %w", since, err)
+	}
+	return out, nil
+}
+
+// Instants that fit in int64 Unix nanoseconds; timeKey clamps the others (the zero Time
+// among them) to the ends.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// timeKey appends an 8-byte key of t whose byte order is time order: Unix nanoseconds with the
+// sign bit flipped, so that times before 1970 come first. Times outside 1677-2262 are clamped,
+// so that the zero Time sorts first and seeking to it starts at the beginning.
+func timeKey(buf []byte, t time.Time) []byte {
+	var n int64
+	switch {
+	case t.Before(minNanoTime):
+		n = math.MinInt64
+	case t.After(maxNanoTime):
+		n = math.MaxInt64
+	default:
+		n = t.UnixNano()
+	}
+	return binary.BigEndian.AppendUint64(buf, uint64(n)^(1<<63))
+}
+
+// timeSeqKey appends timeKey(t) and seq: unique keys in time order, then sequence order.
+func timeSeqKey(buf []byte, t time.Time, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(timeKey(buf, t), seq)
+}
+
+// list decodes every record of a bucket, in key order.
+func list[T any](ctx context.Context, s *Store, bucket []byte) ([]T, error) {
+	var out []T
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var r T
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode %q: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
