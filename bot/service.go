@@ -22,10 +22,17 @@ const MaxMessageRunes = 2000
 // Service answers the people innobot talks to: it binds contacts with invite codes and walks
 // liaisons through the survey. Build its handler with Handler.
 type Service struct {
-	Store    storage.Store
+	Store    storage.Backend
 	Form     *survey.Form
 	Clock    Clock
 	Location *time.Location
+	// Regions are the reporting units (县（市、区）) in report order.
+	Regions []string
+	// InviteTTL is how long a code made in chat stays valid.
+	InviteTTL time.Duration
+	// Account names the bot account this service answers for, kept with each contact and
+	// group so that messages to them go out through it.
+	Account string
 	// BotName and Prefix decide which group messages are for the bot: those that @-mention
 	// it or start with the prefix.
 	BotName string
@@ -49,13 +56,20 @@ type tries struct {
 // Handler returns the service's handler with its middleware: limits, group filtering and
 // identity come first, so no role handler sees a message it should not.
 func (s *Service) Handler() Handler {
-	mux := &roleMux{
-		unbound: HandlerFunc(s.welcome),
-		roles: map[storage.Role]Handler{
-			storage.RoleLiaison: HandlerFunc(s.liaison),
+	staff := HandlerFunc(s.staffUnknown)
+	var h Handler = &commandMux{
+		svc:      s,
+		commands: s.commandTable(),
+		fallback: &roleMux{
+			unbound: HandlerFunc(s.welcome),
+			roles: map[storage.Role]Handler{
+				storage.RoleLiaison:    HandlerFunc(s.liaison),
+				storage.RoleHelper:     staff,
+				storage.RoleCounty:     staff,
+				storage.RoleCityOffice: staff,
+			},
 		},
 	}
-	var h Handler = mux
 	for _, mw := range []Middleware{s.identify, limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
@@ -106,10 +120,19 @@ func (s *Service) groupFilter(next Handler) Handler {
 
 type contactKey struct{}
 
+type groupKey struct{}
+
 // ContactFrom returns the contact the identify middleware found for the message.
 func ContactFrom(ctx context.Context) storage.Contact {
 	c, _ := ctx.Value(contactKey{}).(storage.Contact)
 	return c
+}
+
+// GroupFrom returns the bound group a message came from, or nil (a private chat, or a group
+// nobody bound yet).
+func GroupFrom(ctx context.Context) *storage.Group {
+	g, _ := ctx.Value(groupKey{}).(*storage.Group)
+	return g
 }
 
 // identify finds who sent the message; roles come from stored bindings only, never from a
@@ -132,7 +155,19 @@ func (s *Service) identify(next Handler) Handler {
 			s.bind(ctx, w, m, c, code)
 			return
 		}
-		next.ServeMessage(context.WithValue(ctx, contactKey{}, c), w, m)
+		ctx = context.WithValue(ctx, contactKey{}, c)
+		if m.Group != "" {
+			g, err := s.Store.Group(ctx, m.Group)
+			switch {
+			case err == nil:
+				ctx = context.WithValue(ctx, groupKey{}, &g)
+			case !errors.Is(err, storage.ErrNotFound):
+				s.Log.Error("loading group", "group", m.Group, "err", err)
+				w.Reply(busyText)
+				return
+			}
+		}
+		next.ServeMessage(ctx, w, m)
 	})
 }
 
@@ -156,10 +191,28 @@ const welcomeText = "您好，我是运城市企业技术创新全覆盖工作�
 
 func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
 	if m.Group != "" {
-		w.Reply("填报调查表请私聊我，先发送“绑定 邀请码”。")
+		s.groupHint(ctx, w)
 		return
 	}
 	w.Reply(welcomeText)
+}
+
+// groupHint answers a group message that is no command: what the group can ask.
+func (s *Service) groupHint(ctx context.Context, w Replier) {
+	if GroupFrom(ctx) == nil {
+		w.Reply(fmt.Sprintf("填报调查表请私聊我。本群还没有绑定地区，请县（市、区）工作人员发送：@%s 绑定本群 地区名", s.BotName))
+		return
+	}
+	w.Reply(fmt.Sprintf("填报调查表请私聊我。在群里可以 @%s 进度、@%s 未填报、@%s 帮助。", s.BotName, s.BotName, s.BotName))
+}
+
+// staffUnknown answers staff text that is no command.
+func (s *Service) staffUnknown(ctx context.Context, w Replier, m *Message) {
+	if m.Group != "" {
+		s.groupHint(ctx, w)
+		return
+	}
+	w.Reply("没有识别这条指令。回复“帮助”查看可用指令。")
 }
 
 func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
@@ -171,23 +224,40 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		w.Reply("请在“绑定”后面加上邀请码，例如：绑定 483920。")
 		return
 	}
-	r, err := s.Store.Redeem(ctx, HashCode(code), storage.Contact{ID: c.ID, Name: c.Name}, s.Clock.Now())
+	now := s.Clock.Now()
+	failures, err := s.Store.BindFailures(ctx, c.ID, now.Add(-bindWindow))
+	if err != nil {
+		s.Log.Error("counting wrong codes", "contact", c.ID, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	if failures >= bindLimit {
+		w.Reply(fmt.Sprintf("邀请码错误次数过多，请 %d 分钟后再试。", int(bindWindow/time.Minute)))
+		return
+	}
+	r, err := s.Store.Redeem(ctx, HashCode(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
+	var refusal string
 	switch {
 	case errors.Is(err, storage.ErrInviteUnknown):
-		w.Reply("邀请码不正确，请核对后重新发送，例如：绑定 483920。邀请码由县（市、区）工作人员提供。")
-		return
+		refusal = "邀请码不正确，请核对后重新发送，例如：绑定 483920。邀请码由县（市、区）工作人员提供。"
 	case errors.Is(err, storage.ErrInviteUsed):
-		w.Reply("这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。")
-		return
+		refusal = "这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。"
 	case errors.Is(err, storage.ErrInviteExpired):
-		w.Reply("这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。")
-		return
+		refusal = "这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。"
 	case err != nil:
 		s.Log.Error("redeeming invite", "contact", c.ID, "err", err)
 		w.Reply(busyText)
 		return
 	}
+	if refusal != "" {
+		if err := s.Store.AddBindFailure(ctx, c.ID, now); err != nil {
+			s.Log.Error("recording a wrong code", "contact", c.ID, "err", err)
+		}
+		w.Reply(refusal)
+		return
+	}
 	s.resetTries(c.ID)
+	s.audit(ctx, r.Contact, "bind", roleName(r.Contact))
 	switch r.Contact.Role {
 	case storage.RoleLiaison:
 		e, err := s.Store.Enterprise(ctx, r.Contact.EnterpriseID)
@@ -201,7 +271,7 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 			w.Send(Outgoing{To: r.Replaced.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)})
 		}
 	default:
-		w.Reply(fmt.Sprintf("绑定成功（%s）。", roleName(r.Contact)))
+		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(r.Contact)))
 	}
 }
 

@@ -729,7 +729,7 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 
 // failingCommit is a store whose turns cannot be written.
 type failingCommit struct {
-	storage.Store
+	storage.Backend
 	err error
 }
 
@@ -777,7 +777,7 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 			e.bind("张三", "E1")
 			e.advance("张三", 2) // at the choice question
 			before := e.state("张三", "E1")
-			e.svc.Store = failingCommit{Store: e.store, err: err}
+			e.svc.Store = failingCommit{Backend: e.store, err: err}
 			e.h = e.svc.Handler()
 			w := e.say("张三", "5")
 			if w.lacks("系统繁忙") || w.has("已记") || len(w.replies) != 1 {

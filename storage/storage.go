@@ -247,6 +247,15 @@ type Store interface {
 	Close() error
 }
 
+// Backend is a store with every part: what a running bot needs, and what each backend
+// (bolt, redis) provides.
+type Backend interface {
+	Store
+	Registry
+	Ledger
+	Outbox
+}
+
 // Registry is the people side of the store: the enterprise list, contacts, groups, the audit
 // trail and the limit on wrong invite codes.
 type Registry interface {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"innobot/bot"
 	"innobot/config"
@@ -18,6 +19,7 @@ type settings struct {
 	cfg  config.Config
 	form *survey.Form
 	dir  string
+	pace bot.Pace // how fast the outbox sends; zero sends at once (the simulator without --pace)
 }
 
 // loadSettings reads --config (when given) and applies --data over the config's data_dir.
@@ -44,7 +46,7 @@ func loadSettings(configPath, dataDir string) (settings, error) {
 }
 
 // openStore opens the configured store.
-func (st settings) openStore() (storage.Store, error) {
+func (st settings) openStore() (storage.Backend, error) {
 	switch st.cfg.Storage.Driver {
 	case "", "bolt":
 		if err := os.MkdirAll(st.dir, 0o750); err != nil {
@@ -58,8 +60,9 @@ func (st settings) openStore() (storage.Store, error) {
 
 // engine is one running bot over one store: what !restart closes and opens again.
 type engine struct {
-	store  storage.Store
+	store  storage.Backend
 	router *bot.Router
+	remind *reminding // reminders and the paced outbox (reminders.go); nil without an outbox
 }
 
 func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
@@ -70,8 +73,10 @@ func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logg
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Log: log,
+		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL),
 	}
-	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log)}, nil
+	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
+	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
 }
 
 // close waits for messages under way, then closes the store.

@@ -123,7 +123,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	code, _, err := inviteLiaison(context.Background(), s, "山西示范钢铁有限公司", now, time.Hour)
+	code, _, err := issue(context.Background(), s, storage.Invite{Role: storage.RoleLiaison}, []string{"山西示范钢铁有限公司"}, now, time.Hour)
 	if err == nil {
 		_, err = s.Redeem(context.Background(), bot.HashCode(code), storage.Contact{ID: "wx-zhangsan", Name: "张三"}, now)
 	}

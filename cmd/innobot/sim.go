@@ -21,12 +21,16 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	now := fs.String("now", "", "虚拟时钟的起始时间，例如 2026-11-25T09:00")
 	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
 	configPath := fs.String("config", "", "配置文件（YAML）")
+	pace := fs.Bool("pace", false, "按配置的 outbox 节奏发送（默认立即发送）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	st, err := loadSettings(*configPath, *dataDir)
 	if err != nil {
 		return err
+	}
+	if *pace {
+		st.pace = st.outboxPace()
 	}
 	loc := st.cfg.Location()
 	start := time.Now()
@@ -47,6 +51,8 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return errors.Join(err, c.eng.close())
 		}
 	}
+	// Reminders that fell due while the simulator was not running (errors are logged).
+	c.eng.remind.catchUp(ctx)
 	if !*jsonMode {
 		tr.Notice("innobot 模拟器：每行输入“名字: 消息”，例如 张三: 绑定 123456；!clock 时间 移动时钟；!restart 重启；Ctrl-D 退出。")
 	}
@@ -69,17 +75,22 @@ type simControl struct {
 func (c *simControl) deliver(ctx context.Context, m bot.Message) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.eng.router.Deliver(ctx, m)
+	// Whatever the message queued in the outbox is sent before the line is acknowledged.
+	return c.eng.remind.after(ctx, c.eng.router.Deliver(ctx, m))
 }
 
-// SetClock moves the virtual clock.
-func (c *simControl) SetClock(_ context.Context, t time.Time) error {
+// SetClock moves the virtual clock; the reminders that fell due in between are sent before
+// it returns, as a bot running all along would have sent them.
+func (c *simControl) SetClock(ctx context.Context, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from := c.clock.Now()
 	c.clock.Set(t)
-	return nil
+	return c.eng.remind.advance(ctx, from, t)
 }
 
 // Restart closes the store and opens everything again from disk.
-func (c *simControl) Restart(context.Context) error {
+func (c *simControl) Restart(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.eng.close(); err != nil {
@@ -90,7 +101,7 @@ func (c *simControl) Restart(context.Context) error {
 		return fmt.Errorf("reopen: %w", err)
 	}
 	c.eng = eng
-	return nil
+	return eng.remind.catchUp(ctx) // as at start: what fell due while down
 }
 
 func (c *simControl) close() error {

@@ -18,8 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,6 +92,10 @@ const DefaultLockTimeout = time.Second
 // Store is a storage.Store on one bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
+	// roster caches the decoded enterprise list: progress over 10,000 enterprises must answer
+	// in milliseconds, and decoding them all each time costs a hundred. The file lock makes
+	// this process the only writer, so the cache is dropped on each write that touches them.
+	roster enterpriseCache
 	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
 	headsHint atomic.Int64
 }
@@ -197,7 +203,7 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 	if e.ID == "" {
 		return errors.New("put enterprise: empty id")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
 		return putEnterprise(tx.Bucket(bucketEnterprises), e)
 	})
 	if err != nil {
@@ -241,6 +247,10 @@ func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, 
 
 // Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
 func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
+	if cached, ok := s.roster.get(); ok {
+		return cached, nil
+	}
+	gen := s.roster.generation()
 	var out []storage.Enterprise
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketEnterprises).ForEach(func(k, v []byte) error {
@@ -255,7 +265,55 @@ func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list enterprises: %w", err)
 	}
+	s.roster.put(gen, out)
 	return out, nil
+}
+
+// updateEnterprises runs a write that may change enterprises and drops the cached list.
+func (s *Store) updateEnterprises(fn func(*bbolt.Tx) error) error {
+	defer s.roster.drop()
+	return s.db.Update(fn)
+}
+
+// enterpriseCache holds the enterprise list between writes. A list read while a write was
+// under way is not kept: the generation tells.
+type enterpriseCache struct {
+	mu   sync.Mutex
+	gen  uint64
+	list []storage.Enterprise
+	ok   bool
+}
+
+// get returns a copy, so callers may change what they got.
+func (c *enterpriseCache) get() ([]storage.Enterprise, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.ok {
+		return nil, false
+	}
+	return slices.Clone(c.list), true
+}
+
+func (c *enterpriseCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps a list read at generation gen, unless a write came since.
+func (c *enterpriseCache) put(gen uint64, list []storage.Enterprise) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.list, c.ok = slices.Clone(list), true
+	}
+}
+
+func (c *enterpriseCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.list, c.ok = nil, false
 }
 
 // Contact returns a contact, or storage.ErrNotFound for one never bound.
@@ -307,7 +365,7 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 		return storage.Redeemed{}, errors.New("redeem: empty contact id")
 	}
 	var out storage.Redeemed
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
 		out = storage.Redeemed{}
 		return redeem(tx, hash, c, now, &out)
 	})

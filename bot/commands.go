@@ -1,0 +1,368 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// roleGroup is the role a bound group chat acts in: its region, without phone numbers.
+const roleGroup storage.Role = "group"
+
+// chat says where a command may be used.
+type chat int
+
+const (
+	privateOnly chat = iota
+	groupOnly
+	anyChat
+)
+
+// targetKind says what a command's argument names.
+type targetKind int
+
+const (
+	noTarget       targetKind = iota
+	optionalRegion            // 进度 [地区]
+	requireRegion             // 绑定本群 <地区>
+	requireCompany            // 邀请码 <企业名>
+)
+
+// Request is a command that passed the scope check: handlers act within Scope and never
+// check rights themselves.
+type Request struct {
+	Msg     *Message
+	Contact storage.Contact
+	Group   *storage.Group // the bound group, for group messages
+	Scope   Scope          // the caller's scope narrowed to the target
+	Target  Target
+	Args    string // the text after the command word
+}
+
+// command is one entry of the command table.
+type command struct {
+	name   string
+	roles  []storage.Role
+	where  chat
+	target targetKind
+	audit  string // the audit action recorded when it runs; "" records nothing
+	help   string
+	run    func(ctx context.Context, w Replier, r *Request)
+}
+
+// pick is a numbered list of enterprises waiting for the staff member to choose one.
+type pick struct {
+	cmd     *command
+	args    string
+	choices []storage.Enterprise
+	expires time.Time
+}
+
+// commandMux matches a message to a command and enforces who may use it, where, and on
+// what: the one place rights are checked, like http.ServeMux is the one place paths are.
+type commandMux struct {
+	svc      *Service
+	commands []*command
+	fallback Handler // messages that are not commands (the survey, the welcome)
+
+	mu    sync.Mutex
+	picks map[string]pick // by contact id
+}
+
+// match returns the command the text starts with and the rest of the text. Longer names win,
+// so "导出 台账" is not read as "导出".
+func (x *commandMux) match(text string) (*command, string) {
+	var best *command
+	for _, c := range x.commands {
+		if strings.HasPrefix(text, c.name) && (best == nil || len(c.name) > len(best.name)) {
+			best = c
+		}
+	}
+	if best == nil {
+		return nil, ""
+	}
+	return best, strings.TrimSpace(strings.TrimPrefix(text, best.name))
+}
+
+func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
+	c := ContactFrom(ctx)
+	g := GroupFrom(ctx)
+	text := survey.Normalize(m.Text)
+	role := c.Role
+	if m.Group != "" {
+		role = roleGroup
+	}
+	if cmd, args, ok := x.takePick(c.ID, text, m.Group); ok {
+		x.serve(ctx, w, m, cmd, args, c, g, role)
+		return
+	}
+	cmd, args := x.match(text)
+	switch {
+	case cmd == nil:
+	case m.Group != "" && cmd.where == privateOnly:
+		if g != nil || cmd.name == "解绑" {
+			w.Reply(fmt.Sprintf("“%s”请私聊我使用。", cmd.name))
+			return
+		}
+	case m.Group == "" && cmd.where == groupOnly:
+		w.Reply(fmt.Sprintf("“%s”要在群里 @%s 使用。", cmd.name, x.svc.BotName))
+		return
+	default:
+		x.serve(ctx, w, m, cmd, args, c, g, role)
+		return
+	}
+	x.fallback.ServeMessage(ctx, w, m)
+}
+
+// serve checks the role and the target's scope, then runs the command.
+func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *command, args string, c storage.Contact, g *storage.Group, role storage.Role) {
+	// 绑定本群 is about the person, not the group: it is their role that must allow it.
+	if cmd.where == groupOnly {
+		role = c.Role
+	}
+	if !slices.Contains(cmd.roles, role) {
+		x.denyRole(ctx, w, m, cmd, c, g)
+		return
+	}
+	var scope Scope
+	switch {
+	case role == roleGroup:
+		scope = groupScope(*g)
+	case cmd.where == groupOnly && c.Role == storage.RoleCityOffice:
+		scope = Scope{All: true}
+	default:
+		scope, _ = scopeOf(c)
+	}
+	target, ok := x.resolve(ctx, w, m, cmd, args, c, scope)
+	if !ok {
+		return
+	}
+	if !scope.Allows(target) {
+		x.svc.Log.Warn("out of scope", "contact", c.ID, "command", cmd.name, "args", args)
+		if target.Region != "" {
+			w.Reply(fmt.Sprintf("您只能查看%s的情况。", scopeWords(scope)))
+		} else {
+			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。", scopeWords(scope), args))
+		}
+		return
+	}
+	r := &Request{Msg: m, Contact: c, Group: g, Scope: scope.Narrow(target), Target: target, Args: args}
+	if cmd.audit != "" {
+		x.svc.audit(ctx, c, cmd.audit, strings.TrimSpace(cmd.name+" "+args))
+	}
+	cmd.run(ctx, w, r)
+}
+
+// denyRole answers a command the sender's role does not allow. Liaisons and unbound people
+// are not told about staff commands: their text goes on to the survey or the welcome.
+func (x *commandMux) denyRole(ctx context.Context, w Replier, m *Message, cmd *command, c storage.Contact, g *storage.Group) {
+	switch {
+	case m.Group != "" && g == nil && cmd.where != groupOnly:
+		w.Reply(fmt.Sprintf("本群还没有绑定地区。请县（市、区）工作人员在群里发送：@%s 绑定本群 地区名", x.svc.BotName))
+	case m.Group != "" && cmd.where == groupOnly:
+		w.Reply("只有县（市、区）或市领导小组办公室的工作人员可以绑定群。请先私聊我完成绑定。")
+	case m.Group == "" && (c.Role == storage.RoleNone || c.Role == storage.RoleLiaison):
+		x.fallback.ServeMessage(ctx, w, m)
+	default:
+		w.Reply(fmt.Sprintf("您没有使用“%s”的权限。回复“帮助”查看可用指令。", cmd.name))
+	}
+}
+
+// resolve reads what the command names. It answers the person itself when the argument is
+// missing, unknown or ambiguous, and returns ok false then.
+func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *command, args string, c storage.Contact, scope Scope) (Target, bool) {
+	switch cmd.target {
+	case optionalRegion, requireRegion:
+		if args == "" {
+			if cmd.target == requireRegion {
+				w.Reply(fmt.Sprintf("请在“%s”后写地区名，例如：%s 盐湖区", cmd.name, cmd.name))
+				return Target{}, false
+			}
+			return Target{}, true
+		}
+		if !slices.Contains(x.svc.Regions, args) {
+			w.Reply(fmt.Sprintf("没有“%s”这个地区。可选：%s", args, strings.Join(x.svc.Regions, "、")))
+			return Target{}, false
+		}
+		return Target{Region: args}, true
+	case requireCompany:
+		if args == "" {
+			w.Reply(fmt.Sprintf("请在“%s”后写企业名称（或其中几个字），例如：%s 钢铁", cmd.name, cmd.name))
+			return Target{}, false
+		}
+		all, err := x.svc.Store.Enterprises(ctx)
+		if err != nil {
+			x.svc.Log.Error("listing enterprises", "err", err)
+			w.Reply(busyText)
+			return Target{}, false
+		}
+		found := findEnterprises(all, args)
+		inScope := scope.Filter(found)
+		switch {
+		case len(found) == 1 && len(inScope) == 0:
+			// Named exactly or uniquely but out of scope: let the scope check answer.
+			return Target{Enterprise: &found[0]}, true
+		case len(inScope) == 0:
+			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。请换个关键词再试。", scopeWords(scope), args))
+			return Target{}, false
+		case len(inScope) == 1:
+			return Target{Enterprise: &inScope[0]}, true
+		}
+		x.offerPick(w, c.ID, m.Group, cmd, args, inScope)
+		return Target{}, false
+	}
+	return Target{}, true
+}
+
+// maxPick bounds the numbered list: more matches than that need a longer keyword.
+const maxPick = 10
+
+func (x *commandMux) offerPick(w Replier, contact, group string, cmd *command, args string, choices []storage.Enterprise) {
+	if len(choices) > maxPick {
+		w.Reply(fmt.Sprintf("名称含“%s”的企业有 %d 家，请多写几个字再试。", args, len(choices)))
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "名称含“%s”的企业有 %d 家，请回复编号：", args, len(choices))
+	for i, e := range choices {
+		fmt.Fprintf(&b, "\n%d. %s（%s）", i+1, e.Name, e.Region)
+	}
+	w.Reply(b.String())
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.picks == nil {
+		x.picks = map[string]pick{}
+	}
+	x.picks[group+"/"+contact] = pick{cmd: cmd, args: args, choices: choices, expires: x.svc.Clock.Now().Add(10 * time.Minute)}
+}
+
+// takePick turns a bare number after a numbered list into that enterprise's full name.
+func (x *commandMux) takePick(contact, text, group string) (*command, string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p, ok := x.picks[group+"/"+contact]
+	if !ok {
+		return nil, "", false
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 || n > len(p.choices) || x.svc.Clock.Now().After(p.expires) {
+		delete(x.picks, group+"/"+contact)
+		return nil, "", false
+	}
+	delete(x.picks, group+"/"+contact)
+	return p.cmd, p.choices[n-1].Name, true
+}
+
+// findEnterprises returns the enterprise named exactly, else those whose name contains the
+// keyword.
+func findEnterprises(all []storage.Enterprise, keyword string) []storage.Enterprise {
+	var found []storage.Enterprise
+	for _, e := range all {
+		if e.Name == keyword {
+			return []storage.Enterprise{e}
+		}
+		if strings.Contains(e.Name, keyword) {
+			found = append(found, e)
+		}
+	}
+	return found
+}
+
+// scopeWords names a scope in a reply.
+func scopeWords(s Scope) string {
+	switch {
+	case s.All:
+		return "全市"
+	case s.Region != "":
+		return s.Region
+	}
+	return "您负责的企业"
+}
+
+// audit records a staff action; a failure to record is logged, never hidden.
+func (s *Service) audit(ctx context.Context, c storage.Contact, action, detail string) {
+	e := storage.AuditEntry{At: s.Clock.Now(), Contact: c.ID, Name: c.Name, Role: c.Role, Action: action, Detail: detail}
+	if err := s.Store.Audit(ctx, e); err != nil {
+		s.Log.Error("audit", "action", action, "contact", c.ID, "err", err)
+	}
+}
+
+// staffRoles are the roles that see a ledger.
+var staffRoles = []storage.Role{storage.RoleHelper, storage.RoleCounty, storage.RoleCityOffice}
+
+// officeRoles are the county and city offices.
+var officeRoles = []storage.Role{storage.RoleCounty, storage.RoleCityOffice}
+
+// commandTable lists the commands. Rights live here, in one table, and nowhere else.
+func (s *Service) commandTable() []*command {
+	return []*command{
+		{name: "解绑", roles: []storage.Role{storage.RoleLiaison, storage.RoleHelper, storage.RoleCounty, storage.RoleCityOffice}, where: privateOnly, audit: "unbind",
+			help: "解绑 — 解除您的绑定", run: s.unbind},
+		{name: "邀请码", roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
+			help: "邀请码 企业名 — 生成该企业联络人的一次性邀请码", run: s.inviteCmd},
+		{name: "绑定本群", roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
+			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
+		{name: "帮助", roles: append([]storage.Role{roleGroup}, staffRoles...), where: anyChat, run: s.staffHelp},
+	}
+}
+
+func (s *Service) unbind(ctx context.Context, w Replier, r *Request) {
+	old, err := s.Store.Unbind(ctx, r.Contact.ID)
+	if err != nil {
+		s.Log.Error("unbind", "contact", r.Contact.ID, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", roleName(old)))
+}
+
+func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) {
+	e := r.Target.Enterprise
+	code, err := IssueInvite(ctx, s.Store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, s.Clock.Now(), s.InviteTTL)
+	if err != nil {
+		s.Log.Error("issuing invite", "enterprise", e.ID, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我发送：绑定 %s\n（绑定后将替换该企业原来的联络人）",
+		e.Name, code, s.Clock.Now().Add(s.InviteTTL).In(s.Location).Format("01-02 15:04"), code))
+}
+
+func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) {
+	g := storage.Group{ID: r.Msg.Group, Name: r.Msg.GroupName, Region: r.Target.Region, BoundBy: r.Contact.ID, BoundAt: s.Clock.Now(), Account: s.Account}
+	if err := s.Store.PutGroup(ctx, g); err != nil {
+		s.Log.Error("binding group", "group", g.ID, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	w.Reply(fmt.Sprintf("本群已绑定为【%s】帮扶群。截止日前我会在群里提醒未填报的企业；@%s 进度 可查看本地区进度。", g.Region, s.BotName))
+}
+
+func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) {
+	role := r.Contact.Role
+	if r.Group != nil {
+		role = roleGroup
+	}
+	var b strings.Builder
+	b.WriteString("可用指令：")
+	for _, c := range s.commandTable() {
+		if c.help != "" && slices.Contains(c.roles, role) && (c.where == anyChat || (c.where == groupOnly) == (r.Group != nil)) {
+			b.WriteString("\n" + c.help)
+		}
+	}
+	w.Reply(b.String())
+}
+
+// bindLimit and bindWindow bound wrong invite codes per contact, so six digits cannot be
+// guessed.
+const (
+	bindLimit  = 5
+	bindWindow = 15 * time.Minute
+)

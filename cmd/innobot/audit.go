@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"innobot/bot/sim"
+)
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit", stderr)
+	since := fs.String("since", "", "从何时起，例如 2026-11-01 或 2026-11-01T09:00（默认 7 天内）")
+	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
+	configPath := fs.String("config", "", "配置文件（YAML）")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := loadSettings(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	loc := st.cfg.Location()
+	from := time.Now().AddDate(0, 0, -7)
+	if *since != "" {
+		if from, err = sim.ParseTime(*since, loc); err != nil {
+			return fmt.Errorf("--since: %w", err)
+		}
+	}
+	store, err := st.openStore()
+	if err != nil {
+		return err
+	}
+	entries, err := store.AuditLog(ctx, from)
+	if err = errors.Join(err, store.Close()); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if _, err := fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.In(loc).Format("2006-01-02 15:04:05"), e.Role, e.Contact, e.Name, e.Action, e.Detail); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(stdout, "共 %d 条（自 %s 起）\n", len(entries), from.In(loc).Format("2006-01-02 15:04"))
+	return err
+}

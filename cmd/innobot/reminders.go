@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"innobot/bot"
+	"innobot/bot/sim"
+	"innobot/config"
+	"innobot/reminders"
+	"innobot/storage"
+)
+
+// outboxPace is the pace of config's outbox section.
+func (st settings) outboxPace() bot.Pace {
+	return bot.Pace{PerMinute: st.cfg.Outbox.RatePerMinute, Jitter: float64(st.cfg.Outbox.Jitter)}
+}
+
+// schedule builds the reminder schedule of the config. Holiday overrides have no config key
+// yet; they would be passed to NewCalendar here.
+func (st settings) schedule() (*reminders.Schedule, error) {
+	return reminders.NewSchedule(st.cfg.Deadlines, reminders.NewCalendar(nil), st.cfg.Location())
+}
+
+func (st settings) audiences(store reminders.Store) *reminders.Audiences {
+	return &reminders.Audiences{Store: store, Form: st.form, Location: st.cfg.Location(), Regions: st.cfg.Regions}
+}
+
+// reminding is one engine's reminders and paced outbox. A nil *reminding (the schedule
+// could not be built) does nothing, so callers need not check.
+type reminding struct {
+	engine *reminders.Engine
+	outbox *bot.Outbox
+	log    *slog.Logger
+}
+
+// reminding wires the reminder engine and the outbox over store for the account the
+// transport speaks for ("" in the simulator). It returns the Sender replies must go through,
+// so that they share the outbox's pace.
+func (st settings) reminding(store storage.Backend, clock bot.Clock, transport bot.Sender, log *slog.Logger) (*reminding, bot.Sender) {
+	sched, err := st.schedule()
+	if err != nil {
+		log.Error("reminders are off", "err", err)
+		return nil, transport
+	}
+	ob := &bot.Outbox{Store: store, Transport: transport, Clock: clock, Pace: st.pace, Log: log}
+	eng := &reminders.Engine{
+		Schedule: sched, Audience: st.audiences(store), Outbox: store,
+		Now: clock.Now, Log: log, Queued: ob.Kick,
+	}
+	return &reminding{engine: eng, outbox: ob, log: log}, ob.Sender()
+}
+
+// catchUp warns about missing holiday data, sends what fell due while the bot was down
+// (within the grace window) and reports what is older, before the first message is read.
+func (r *reminding) catchUp(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	now := r.engine.Now()
+	for _, w := range r.engine.Schedule.Calendar().Warnings(now) {
+		r.log.Warn(w)
+	}
+	_, err := r.engine.Tick(ctx, now)
+	return errors.Join(err, r.flush(ctx))
+}
+
+// advance fires what fell due while the simulator's clock moved from `from` to `to`, as a
+// running bot would have, and sends it before returning.
+func (r *reminding) advance(ctx context.Context, from, to time.Time) error {
+	if r == nil {
+		return nil
+	}
+	_, err := r.engine.Advance(ctx, from, to)
+	return errors.Join(err, r.flush(ctx))
+}
+
+// flush sends everything pending now (paced when a pace is set).
+func (r *reminding) flush(ctx context.Context) error {
+	if r == nil {
+		return nil
+	}
+	_, err := r.outbox.Flush(ctx)
+	return err
+}
+
+// after returns a channel closed once handled is and the outbox is flushed, so that anything
+// a message queued (a nudge, say) is out before the simulator acknowledges the line.
+func (r *reminding) after(ctx context.Context, handled <-chan struct{}) <-chan struct{} {
+	if r == nil {
+		return handled
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-handled
+		if err := r.flush(ctx); err != nil {
+			r.log.Error("outbox", "err", err)
+		}
+	}()
+	return done
+}
+
+// run is the long-running form for a real transport: the cron-driven reminder loop and the
+// outbox's sender, until ctx ends.
+func (r *reminding) run(ctx context.Context) error {
+	if r == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- r.outbox.Run(ctx) }()
+	err := r.engine.Run(ctx)
+	return errors.Join(err, <-errc)
+}
+
+// runReminders is `innobot reminders`: what would go out between two days, when, and to how
+// many people of each audience, as the store stands now.
+func runReminders(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("reminders", stderr)
+	fromS := fs.String("from", "", "起始日期，例如 2026-12-01（默认今天）")
+	toS := fs.String("to", "", "截止日期（含当天），例如 2027-01-31（默认起始日后 30 天）")
+	texts := fs.Bool("text", false, "列出每条消息的全文")
+	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
+	configPath := fs.String("config", "", "配置文件（YAML）")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	st, err := loadSettings(*configPath, *dataDir)
+	if err != nil {
+		return err
+	}
+	loc := st.cfg.Location()
+	from := time.Now().In(loc)
+	from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
+	if *fromS != "" {
+		if from, err = sim.ParseTime(*fromS, loc); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
+	}
+	to := from.AddDate(0, 0, 31)
+	if *toS != "" {
+		if to, err = sim.ParseTime(*toS, loc); err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		if d, err := reminders.ParseDate(*toS); err == nil {
+			to = d.AddDays(1).At(0, 0, loc) // a day given alone is included whole
+		}
+	}
+	sched, err := st.schedule()
+	if err != nil {
+		return err
+	}
+	store, err := st.openStore()
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	for _, w := range sched.Calendar().Warnings(from) {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return listReminders(ctx, stdout, sched, st.audiences(store), store, from, to, *texts)
+}
+
+// kindNames are the audiences as office staff call them.
+var kindNames = []struct{ kind, name string }{
+	{reminders.KindLiaison, "联络人"},
+	{reminders.KindGroup, "帮扶群"},
+	{reminders.KindCounty, "县级办公室"},
+	{reminders.KindCity, "市办公室"},
+}
+
+func listReminders(ctx context.Context, w io.Writer, sched *reminders.Schedule, aud *reminders.Audiences, store reminders.Store, from, to time.Time, texts bool) error {
+	loc := sched.Location()
+	names := map[string]string{}
+	if contacts, err := store.Contacts(ctx); err == nil {
+		for _, c := range contacts {
+			names[c.ID] = c.Name
+		}
+	}
+	if groups, err := store.Groups(ctx); err == nil {
+		for _, g := range groups {
+			names[g.ID] = g.Name
+		}
+	}
+	occs := sched.Occurrences(from, to)
+	fmt.Fprintf(w, "%s 至 %s 的提醒（%s；名单按当前数据计算）：共 %d 次\n",
+		from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04"), loc, len(occs))
+	weekday := []string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+	for _, o := range occs {
+		msgs, err := aud.Reminder(ctx, o, o.At)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Key, err)
+		}
+		at := o.At.In(loc)
+		due := fmt.Sprintf("%s %s", o.Shifted, weekday[o.Shifted.Weekday()])
+		if o.Shifted != o.Due {
+			due += "，原定 " + o.Due.String()
+		}
+		fmt.Fprintf(w, "\n%s %s  %s  %s（%s 期）截止 %s\n", at.Format("2006-01-02 15:04"), weekday[at.Weekday()],
+			o.Key, o.Deadline.Name, o.Period, due)
+		count := map[string]int{}
+		for _, m := range msgs {
+			count[reminders.KindOf(m)]++
+		}
+		var parts []string
+		for _, k := range kindNames {
+			if count[k.kind] > 0 || audienceListed(o, k.kind) {
+				parts = append(parts, fmt.Sprintf("%s %d", k.name, count[k.kind]))
+			}
+		}
+		fmt.Fprintf(w, "  → %s（共 %d 条）\n", strings.Join(parts, " · "), len(msgs))
+		if texts {
+			for _, m := range msgs {
+				to := m.To + m.Group
+				if n := names[to]; n != "" {
+					to = n
+				}
+				fmt.Fprintf(w, "  ── %s:\n    %s\n", to, strings.ReplaceAll(m.Text, "\n", "\n    "))
+			}
+		}
+	}
+	return nil
+}
+
+// audienceListed reports whether the deadline names the audience of a message kind, so that
+// a zero count is shown for an audience that was asked for and found nobody.
+func audienceListed(o reminders.Occurrence, kind string) bool {
+	want := map[string]string{
+		reminders.KindLiaison: config.AudienceLiaisons, reminders.KindGroup: config.AudienceGroups,
+		reminders.KindCounty: config.AudienceCountyOffice, reminders.KindCity: config.AudienceCityOffice,
+	}[kind]
+	for _, a := range o.Deadline.Audiences {
+		if a == want {
+			return true
+		}
+	}
+	return false
+}

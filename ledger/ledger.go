@@ -1,0 +1,532 @@
+// Package ledger turns the enterprise registry and the submitted surveys into what the offices
+// hand on: progress figures per 县（市、区）, the monthly 销号 list, the list of enterprises
+// that have not reported, and spreadsheets laid out like the policy's 附件2 (汇总统计表) and
+// 附件3 (调查表). It reads only record heads (storage.Head) for the figures, so that progress
+// over 10,000 enterprises never decodes a survey, and it knows nothing of chats: the chat
+// commands and the command line call the same functions.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"innobot/storage"
+)
+
+// CityName is the area of a city-wide scope, printed in titles and file names.
+const CityName = "运城市"
+
+// Source is what Progress reads. storage.Store together with storage.Ledger satisfies it; a
+// source that also lists every contact at once (storage.Registry's Contacts) is asked once
+// instead of once per liaison.
+type Source interface {
+	// Enterprises returns the registry, ordered by ID.
+	Enterprises(ctx context.Context) ([]storage.Enterprise, error)
+	// LatestHeads returns the latest submission head at or before a period, by enterprise.
+	LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error)
+	// Contact returns a bound contact, to name an enterprise's liaison.
+	Contact(ctx context.Context, id string) (storage.Contact, error)
+}
+
+// contactLister is the bulk form of Source.Contact that storage.Registry offers.
+type contactLister interface {
+	Contacts(ctx context.Context) ([]storage.Contact, error)
+}
+
+// ScopeKind says whose view a Scope is: the city office sees everything, a county office its
+// region, a helper (对口帮扶人) the enterprises named to them.
+type ScopeKind uint8
+
+// The scopes of DESIGN.md §2–3.
+const (
+	ScopeCity ScopeKind = iota
+	ScopeRegion
+	ScopeHelper
+)
+
+// Scope is the set of enterprises a report covers. Build it with City, Region, Helper or
+// ScopeOf so that a role never sees more than it may.
+type Scope struct {
+	Kind ScopeKind
+	// Region is the 县（市、区） of a ScopeRegion.
+	Region string
+	// Enterprises are the enterprise IDs of a ScopeHelper.
+	Enterprises []string
+	// Label, when set, names the scope in titles and file names instead of the area derived
+	// from it (say a helper's name for a helper's list).
+	Label string
+}
+
+// City is the city office's scope: every enterprise.
+func City() Scope { return Scope{Kind: ScopeCity} }
+
+// Region is a county office's scope: the enterprises of one 县（市、区）.
+func Region(name string) Scope { return Scope{Kind: ScopeRegion, Region: name} }
+
+// Helper is a helper's scope: the enterprises assigned to them (一企一策一人).
+func Helper(enterpriseIDs ...string) Scope {
+	return Scope{Kind: ScopeHelper, Enterprises: slices.Clone(enterpriseIDs)}
+}
+
+// ScopeOf is the scope a bound contact's role allows, so chat commands derive rights from the
+// stored role and never from what the user typed. Liaisons and unbound contacts get false.
+func ScopeOf(c storage.Contact) (Scope, bool) {
+	switch c.Role {
+	case storage.RoleCityOffice:
+		return City(), true
+	case storage.RoleCounty:
+		return Region(c.Region), c.Region != ""
+	case storage.RoleHelper:
+		return Helper(c.EnterpriseIDs...), true
+	default:
+		return Scope{}, false
+	}
+}
+
+// Narrow restricts a scope to one region (`进度 盐湖区` from the city office). It fails when
+// the region lies outside the scope, so a county office cannot read a neighbour's figures.
+func (s Scope) Narrow(region string) (Scope, error) {
+	switch s.Kind {
+	case ScopeCity:
+		return Region(region), nil
+	case ScopeRegion:
+		if s.Region == region {
+			return s, nil
+		}
+		return Scope{}, fmt.Errorf("无权查看%s的数据", region)
+	default:
+		return Scope{}, fmt.Errorf("对口帮扶人只能查看所帮扶的企业")
+	}
+}
+
+// Contains reports whether an enterprise is in the scope.
+func (s Scope) Contains(e storage.Enterprise) bool {
+	switch s.Kind {
+	case ScopeCity:
+		return true
+	case ScopeRegion:
+		return e.Region == s.Region
+	default:
+		return slices.Contains(s.Enterprises, e.ID)
+	}
+}
+
+// Row is one line of the progress table: a region, or the total.
+type Row struct {
+	Region string
+	// Enterprises is 规上企业数: enterprises of the registry in the region and scope.
+	Enterprises int
+	// Active is 已开展创新活动: the latest submission at or before the period has a research
+	// institution, R&D or another innovation activity. Inactive is the rest (未开展),
+	// enterprises that never submitted included.
+	Active, Inactive int
+	// Submitted is 本期已填报 (the latest submission is of the period); NotSubmitted is 未填报.
+	Submitted, NotSubmitted int
+	// TickedOff counts the 销号 of the period.
+	TickedOff int
+}
+
+// Rate is the share of enterprises that reported this period (0 when there are none).
+func (r Row) Rate() float64 { return ratio(r.Submitted, r.Enterprises) }
+
+// ActiveRate is the share of enterprises that have started innovation activity: the policy's
+// own goal (全覆盖) is 100%.
+func (r Row) ActiveRate() float64 { return ratio(r.Active, r.Enterprises) }
+
+func ratio(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(n) / float64(d)
+}
+
+func (r *Row) add(e *Entry) {
+	r.Enterprises++
+	if e.Active {
+		r.Active++
+	} else {
+		r.Inactive++
+	}
+	if e.Submitted {
+		r.Submitted++
+	} else {
+		r.NotSubmitted++
+	}
+	if e.TickedOff {
+		r.TickedOff++
+	}
+}
+
+// Entry is one enterprise as the ledger sees it in a period: its registry record, its latest
+// submission head and the people to call about it.
+type Entry struct {
+	Enterprise storage.Enterprise
+	// Head is the latest submission at or before the period; nil when the enterprise never
+	// submitted one.
+	Head *storage.Head
+	// Active: Head's facts show an institution, R&D or another innovation activity.
+	Active bool
+	// Submitted: Head is of the period itself.
+	Submitted bool
+	// TickedOff: 销号 this period (active now, not active or absent the month before, and
+	// submitted this period).
+	TickedOff bool
+	// Industry and Ownership are 附件2's 行业 and 企业属性: the latest submission's answers
+	// when it has them, else the registry's.
+	Industry, Ownership string
+	// Liaison is who to ask about the survey: the bound liaison's name, else the office's
+	// 企业联系人. LiaisonBound says it is the bound contact (whose name may be empty). LiaisonTel is a phone number
+	// known to be that person's (the office's listing has the only phone numbers); empty when
+	// unknown. These are filled for enterprises that have not reported this period and for
+	// those whose listing has no 企业联系人.
+	Liaison      string
+	LiaisonTel   string
+	LiaisonBound bool
+}
+
+// Contact is 附件2's 企业联系人 and 联系电话: the office's listing, which the clerk's table
+// has always shown, else the bound liaison's name.
+func (e Entry) Contact() (name, tel string) {
+	if e.Enterprise.ContactName != "" || e.Enterprise.ContactTel != "" {
+		return e.Enterprise.ContactName, e.Enterprise.ContactTel
+	}
+	if e.LiaisonBound {
+		return e.Liaison, ""
+	}
+	return "", ""
+}
+
+// Report is the state of one scope in one period: the figures for `进度`, the rows of 附件2
+// and the lists of the monthly report.
+type Report struct {
+	Scope Scope
+	// Area names the scope in titles: 运城市, a 县（市、区）, or the Scope's Label.
+	Area string
+	// Period is the reporting month (2026-11); Previous the month before, which 销号 compares
+	// against.
+	Period, Previous string
+	// Rows has one row per region: the configured regions in their order (附件1), then any
+	// region of the registry not configured. A city scope lists every configured region, a
+	// helper scope only regions with enterprises.
+	Rows  []Row
+	Total Row
+	// Entries are the enterprises in scope, by region as Rows, then by ID.
+	Entries []Entry
+	// TickedOff (销号) and Lagging (未填报) are subsets of Entries in the same order.
+	TickedOff, Lagging []Entry
+	// Location is the wall clock submission times are printed in (the config's timezone);
+	// nil means China Standard Time, since stores may hand times back in UTC.
+	Location *time.Location
+}
+
+// chinaTime is the zone of every office the policy addresses; it has had no daylight saving
+// since 1991, so a fixed zone is exact.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+func (r Report) zone() *time.Location {
+	if r.Location != nil {
+		return r.Location
+	}
+	return chinaTime
+}
+
+// Progress computes the report of a scope for a period. regions is the configured list of
+// reporting units in 附件1 order (config.Config.Regions).
+func Progress(ctx context.Context, src Source, scope Scope, period string, regions []string) (Report, error) {
+	prev, err := PreviousPeriod(period)
+	if err != nil {
+		return Report{}, err
+	}
+	all, err := src.Enterprises(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("读取企业名单: %w", err)
+	}
+	heads, err := src.LatestHeads(ctx, period)
+	if err != nil {
+		return Report{}, fmt.Errorf("读取填报记录: %w", err)
+	}
+	r := Report{Scope: scope, Period: period, Previous: prev}
+
+	var inScope func(e *storage.Enterprise) bool
+	switch scope.Kind {
+	case ScopeCity:
+		inScope = func(*storage.Enterprise) bool { return true }
+	case ScopeRegion:
+		inScope = func(e *storage.Enterprise) bool { return e.Region == scope.Region }
+	default:
+		ids := make(map[string]bool, len(scope.Enterprises))
+		for _, id := range scope.Enterprises {
+			ids[id] = true
+		}
+		inScope = func(e *storage.Enterprise) bool { return ids[e.ID] }
+	}
+
+	// Rows: the configured regions in their order (all of them for the city, the one for a
+	// region scope), then regions found only in the registry, by name. Each enterprise gets
+	// its row's index, and entries are bucketed by it: the registry comes ordered by ID, so
+	// the buckets keep ID order without a sort.
+	rowOf := make(map[string]int, len(regions)+1)
+	var names []string
+	addRow := func(name string) int {
+		if k, ok := rowOf[name]; ok {
+			return k
+		}
+		rowOf[name] = len(names)
+		names = append(names, name)
+		return len(names) - 1
+	}
+	if scope.Kind == ScopeRegion {
+		addRow(scope.Region)
+	} else {
+		for _, name := range regions {
+			addRow(name)
+		}
+	}
+	configured := len(names)
+	rows := make([]int32, len(all)) // row of each enterprise in scope, -1 outside
+	var extra []string
+	for i := range all {
+		e := &all[i]
+		if !inScope(e) {
+			rows[i] = -1
+			continue
+		}
+		k, ok := rowOf[e.Region]
+		if !ok {
+			k = addRow(e.Region)
+			extra = append(extra, e.Region)
+		}
+		rows[i] = int32(k)
+	}
+	if len(extra) > 1 {
+		// Rename unconfigured rows into name order.
+		sort.Strings(extra)
+		renum := make([]int32, len(names))
+		for k := range renum {
+			renum[k] = int32(k)
+		}
+		for j, name := range extra {
+			renum[rowOf[name]] = int32(configured + j)
+			rowOf[name] = configured + j
+		}
+		copy(names[configured:], extra)
+		for i, k := range rows {
+			if k >= 0 {
+				rows[i] = renum[k]
+			}
+		}
+	}
+	start := make([]int, len(names)+1)
+	for _, k := range rows {
+		if k >= 0 {
+			start[k+1]++
+		}
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	n := start[len(names)]
+	r.Entries = make([]Entry, n)
+	slab := make([]storage.Head, 0, min(n, len(heads)))
+	place := slices.Clone(start[:len(names)])
+	anyNew := false
+	for i := range all {
+		k := rows[i]
+		if k < 0 {
+			continue
+		}
+		e := &all[i]
+		en := &r.Entries[place[k]]
+		place[k]++
+		*en = Entry{Enterprise: *e, Industry: e.Industry, Ownership: e.Ownership}
+		if h, ok := heads[e.ID]; ok {
+			slab = append(slab, h)
+			en.Head = &slab[len(slab)-1]
+			en.Active = h.Facts.Active()
+			en.Submitted = h.Period == period
+			if h.Facts.Industry != "" {
+				en.Industry = h.Facts.Industry
+			}
+			if h.Facts.Ownership != "" {
+				en.Ownership = h.Facts.Ownership
+			}
+			anyNew = anyNew || en.Active && en.Submitted
+		}
+	}
+
+	if anyNew {
+		before, err := src.LatestHeads(ctx, prev)
+		if err != nil {
+			return Report{}, fmt.Errorf("读取上期填报记录: %w", err)
+		}
+		for i := range r.Entries {
+			en := &r.Entries[i]
+			if en.Active && en.Submitted {
+				h, ok := before[en.Enterprise.ID]
+				en.TickedOff = !ok || !h.Facts.Active()
+			}
+		}
+	}
+	if err := resolveLiaisons(ctx, src, r.Entries); err != nil {
+		return Report{}, err
+	}
+
+	r.Rows = make([]Row, 0, len(names))
+	r.Total.Region = "合计"
+	ticked, lagging := 0, 0
+	for k, name := range names {
+		// A helper sees only the regions of its enterprises.
+		if scope.Kind == ScopeHelper && start[k] == start[k+1] {
+			continue
+		}
+		row := Row{Region: name}
+		for i := start[k]; i < start[k+1]; i++ {
+			en := &r.Entries[i]
+			row.add(en)
+			if en.TickedOff {
+				ticked++
+			}
+			if !en.Submitted {
+				lagging++
+			}
+		}
+		r.Rows = append(r.Rows, row)
+		r.Total.Enterprises += row.Enterprises
+		r.Total.Active += row.Active
+		r.Total.Inactive += row.Inactive
+		r.Total.Submitted += row.Submitted
+		r.Total.NotSubmitted += row.NotSubmitted
+		r.Total.TickedOff += row.TickedOff
+	}
+	r.TickedOff = make([]Entry, 0, ticked)
+	r.Lagging = make([]Entry, 0, lagging)
+	for i := range r.Entries {
+		en := &r.Entries[i]
+		if en.TickedOff {
+			r.TickedOff = append(r.TickedOff, *en)
+		}
+		if !en.Submitted {
+			r.Lagging = append(r.Lagging, *en)
+		}
+	}
+	r.Area = area(scope, r.Entries)
+	return r, nil
+}
+
+// area names a scope: a helper's enterprises all in one region are that region's.
+func area(s Scope, entries []Entry) string {
+	switch {
+	case s.Label != "":
+		return s.Label
+	case s.Kind == ScopeRegion:
+		return s.Region
+	case s.Kind == ScopeHelper && len(entries) > 0:
+		first := entries[0].Enterprise.Region
+		for _, e := range entries[1:] {
+			if e.Enterprise.Region != first {
+				return CityName
+			}
+		}
+		if first != "" {
+			return first
+		}
+	}
+	return CityName
+}
+
+// resolveLiaisons names the liaison of each entry that needs one: those not reported (the
+// 未填报 list) and those whose listing has no 企业联系人 (附件2).
+func resolveLiaisons(ctx context.Context, src Source, entries []Entry) error {
+	var need []*Entry
+	for i := range entries {
+		en := &entries[i]
+		if !en.Submitted || en.Enterprise.ContactName == "" {
+			need = append(need, en)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	bound := 0
+	for _, en := range need {
+		if en.Enterprise.LiaisonID != "" {
+			bound++
+		}
+	}
+	var lookup func(id string) (storage.Contact, bool, error)
+	if cl, ok := src.(contactLister); ok && bound > 16 {
+		cs, err := cl.Contacts(ctx)
+		if err != nil {
+			return fmt.Errorf("读取联络人: %w", err)
+		}
+		byID := make(map[string]*storage.Contact, len(cs))
+		for i := range cs {
+			byID[cs[i].ID] = &cs[i]
+		}
+		lookup = func(id string) (storage.Contact, bool, error) {
+			if c, ok := byID[id]; ok {
+				return *c, true, nil
+			}
+			return storage.Contact{}, false, nil
+		}
+	} else {
+		lookup = func(id string) (storage.Contact, bool, error) {
+			c, err := src.Contact(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return c, false, nil
+			}
+			return c, err == nil, err
+		}
+	}
+	for _, en := range need {
+		e := &en.Enterprise
+		if e.LiaisonID != "" {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			c, ok, err := lookup(e.LiaisonID)
+			if err != nil {
+				return fmt.Errorf("读取联络人 %s: %w", e.LiaisonID, err)
+			}
+			// A replaced liaison keeps its record with no role: it no longer speaks for the
+			// enterprise.
+			if ok && c.Role == storage.RoleLiaison && c.EnterpriseID == e.ID {
+				en.LiaisonBound = true
+				en.Liaison = c.Name
+				if c.Name != "" && c.Name == e.ContactName {
+					en.LiaisonTel = e.ContactTel
+				}
+				continue
+			}
+		}
+		en.Liaison, en.LiaisonTel = e.ContactName, e.ContactTel
+	}
+	return nil
+}
+
+// Find returns the enterprises a query names, for `查询 <企业名关键词>` and `导出 调查表 <企业>`:
+// the one with that ID or that exact name, else every enterprise whose name contains the
+// query, in the given order. Spaces typed around or inside a name are ignored.
+func Find(es []storage.Enterprise, query string) []storage.Enterprise {
+	q := strings.Join(strings.Fields(query), "")
+	if q == "" {
+		return nil
+	}
+	for _, e := range es {
+		if e.ID == q || e.Name == q {
+			return []storage.Enterprise{e}
+		}
+	}
+	var out []storage.Enterprise
+	for _, e := range es {
+		if strings.Contains(e.Name, q) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

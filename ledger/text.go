@@ -1,0 +1,174 @@
+package ledger
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// TextOptions shape the chat renderings. The zero value suits a group chat: no phone numbers,
+// every line.
+type TextOptions struct {
+	// WithPhones prints phone numbers. Only private chats with office staff may set it: the
+	// numbers of liaisons and helpers must not land in a group.
+	WithPhones bool
+	// Limit caps the numbered lines of a list (0: all), because a chat message has a length
+	// limit; the rest is counted in a closing line.
+	Limit int
+}
+
+// FormatProgress renders the progress table for a phone screen: one short line per region
+// (盐湖区 12/30 40%), first for this period's reports, then for innovation activity. A report
+// of a single region reads as a few sentences instead.
+func FormatProgress(r Report) string {
+	var b strings.Builder
+	t := r.Total
+	if len(r.Rows) <= 1 {
+		fmt.Fprintf(&b, "【%s %s进度】\n", r.Area, periodCNShort(r.Period))
+		fmt.Fprintf(&b, "规上企业 %d 家\n", t.Enterprises)
+		fmt.Fprintf(&b, "已开展创新活动 %d 家（%s），未开展 %d 家\n", t.Active, pct(t.Active, t.Enterprises), t.Inactive)
+		fmt.Fprintf(&b, "本期已填报 %d 家（%s），未填报 %d 家\n", t.Submitted, pct(t.Submitted, t.Enterprises), t.NotSubmitted)
+		fmt.Fprintf(&b, "本期销号 %d 家", t.TickedOff)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "【%s %s填报进度】\n已填报/企业数 填报率\n", r.Area, periodCNShort(r.Period))
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "%s %d/%d %s\n", row.Region, row.Submitted, row.Enterprises, pct(row.Submitted, row.Enterprises))
+	}
+	fmt.Fprintf(&b, "合计 %d/%d %s\n\n", t.Submitted, t.Enterprises, pct(t.Submitted, t.Enterprises))
+	b.WriteString("【已开展创新活动】\n已开展/企业数 占比\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&b, "%s %d/%d %s\n", row.Region, row.Active, row.Enterprises, pct(row.Active, row.Enterprises))
+	}
+	fmt.Fprintf(&b, "合计 %d/%d %s\n\n", t.Active, t.Enterprises, pct(t.Active, t.Enterprises))
+	fmt.Fprintf(&b, "未开展 %d 家；本期销号 %d 家；未填报 %d 家", t.Inactive, t.TickedOff, t.NotSubmitted)
+	return b.String()
+}
+
+// FormatLagging renders the 未填报 list as numbered lines: the enterprise, when it last
+// reported, its liaison and its helper, so that whoever reads it can pick up the phone.
+func FormatLagging(r Report, o TextOptions) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【%s %s未填报企业 %d 家】", r.Area, periodCNShort(r.Period), len(r.Lagging))
+	if len(r.Lagging) == 0 {
+		b.WriteString("\n本期企业已全部填报。")
+		return b.String()
+	}
+	multi := len(r.Rows) > 1
+	for i, en := range r.Lagging {
+		if o.Limit > 0 && i == o.Limit {
+			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(r.Lagging)-i)
+			break
+		}
+		e := &en.Enterprise
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "%d. ", i+1)
+		if multi && e.Region != "" {
+			fmt.Fprintf(&b, "[%s]", e.Region)
+		}
+		b.WriteString(e.Name)
+		if en.Head == nil {
+			b.WriteString("（从未填报）")
+		} else {
+			fmt.Fprintf(&b, "（上次 %s）", en.Head.Period)
+		}
+		b.WriteString("｜")
+		b.WriteString(liaisonText(en, o.WithPhones))
+		b.WriteString("｜")
+		if e.Helper == "" {
+			b.WriteString("帮扶人未指定")
+		} else {
+			b.WriteString("帮扶人 " + e.Helper)
+			if o.WithPhones && e.HelperTel != "" {
+				b.WriteString(" " + e.HelperTel)
+			}
+		}
+	}
+	return b.String()
+}
+
+func liaisonText(en Entry, phones bool) string {
+	e := &en.Enterprise
+	var s string
+	switch {
+	case en.LiaisonBound && en.Liaison != "":
+		s = "联络人 " + en.Liaison
+	case en.LiaisonBound:
+		s = "联络人已绑定"
+	case en.Liaison != "":
+		s = "企业联系人 " + en.Liaison + "（未绑定）"
+	default:
+		return "无联络人"
+	}
+	if phones {
+		switch {
+		case en.LiaisonTel != "":
+			s += " " + en.LiaisonTel
+		case en.LiaisonBound && e.ContactTel != "":
+			// The bound liaison's own number is unknown; the office's listing still helps.
+			name := e.ContactName
+			if name == "" {
+				name = "企业"
+			}
+			s += "（" + name + " " + e.ContactTel + "）"
+		}
+	}
+	return s
+}
+
+// FormatTickedOff renders the 销号 list: enterprises that started innovation activity this
+// period, with what they started.
+func FormatTickedOff(r Report, o TextOptions) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【%s %s销号企业 %d 家】", r.Area, periodCNShort(r.Period), len(r.TickedOff))
+	if len(r.TickedOff) == 0 {
+		b.WriteString("\n本期没有新增开展创新活动的企业。")
+		return b.String()
+	}
+	multi := len(r.Rows) > 1
+	for i, en := range r.TickedOff {
+		if o.Limit > 0 && i == o.Limit {
+			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(r.TickedOff)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n%d. ", i+1)
+		if multi && en.Enterprise.Region != "" {
+			fmt.Fprintf(&b, "[%s]", en.Enterprise.Region)
+		}
+		b.WriteString(en.Enterprise.Name)
+		if en.Head != nil {
+			b.WriteString("（" + strings.Join(activities(en.Head.Facts.HasInstitution, en.Head.Facts.HasRD, en.Head.Facts.HasInnovation), "、") + "）")
+		}
+	}
+	return b.String()
+}
+
+func activities(inst, rd, inno bool) []string {
+	var out []string
+	if inst {
+		out = append(out, "有研发机构")
+	}
+	if rd {
+		out = append(out, "有研发活动")
+	}
+	if inno {
+		out = append(out, "有创新活动")
+	}
+	return out
+}
+
+// pct prints a share as a whole percent that never overstates: 199 of 200 is 99%, not 100%,
+// and 1 of 300 is 1%, not 0%.
+func pct(n, d int) string {
+	if d == 0 {
+		return "—"
+	}
+	p := int(math.Round(float64(n) * 100 / float64(d)))
+	if p == 100 && n < d {
+		p = 99
+	}
+	if p == 0 && n > 0 {
+		p = 1
+	}
+	return fmt.Sprintf("%d%%", p)
+}

@@ -1,0 +1,498 @@
+package reminders
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"innobot/config"
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// Store is what the audiences read: the registry, the latest submissions, and each liaison's
+// draft and session to say where they stopped. Declared here, where it is used, so the bolt
+// and redis stores and test fakes all fit.
+type Store interface {
+	Enterprises(ctx context.Context) ([]storage.Enterprise, error)
+	Contacts(ctx context.Context) ([]storage.Contact, error)
+	Groups(ctx context.Context) ([]storage.Group, error)
+	LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error)
+	Session(ctx context.Context, contactID string) (storage.Session, error)
+	Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error)
+}
+
+// Scope is the part of the city a nudge covers: one region for a county office, the whole
+// city when Region is empty.
+type Scope struct{ Region string }
+
+// ScopeOf is the scope a staff contact may nudge, and false for roles that may not, so the
+// chat command cannot reach beyond the sender's region.
+func ScopeOf(c storage.Contact) (Scope, bool) {
+	switch c.Role {
+	case storage.RoleCounty:
+		return Scope{Region: c.Region}, c.Region != ""
+	case storage.RoleCityOffice:
+		return Scope{}, true
+	}
+	return Scope{}, false
+}
+
+func (s Scope) has(region string) bool { return s.Region == "" || s.Region == region }
+
+// Audience decides who hears about an occurrence and what they read. The engine only claims
+// and queues; keeping the people and the words behind this interface lets the chat command
+// `提醒 未填报` reuse them and lets tests count messages without a registry.
+type Audience interface {
+	// Reminder builds the messages of one occurrence, as of now.
+	Reminder(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error)
+	// Missed builds the report to the city office about an occurrence that was not sent in
+	// time (the bot was down longer than the grace window).
+	Missed(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error)
+	// NudgeLagging builds a private nudge to every lagging liaison in scope, for the period
+	// being reported at now (the month before now's month).
+	NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error)
+}
+
+// Message kinds: which audience a message is for, kept in its ID just before the recipient
+// (reminder:monthly:2026-12-05:3d/liaison/张三), so a message's purpose survives in the
+// outbox without another field; see KindOf.
+const (
+	KindLiaison = "liaison" // private nudge to a lagging liaison
+	KindGroup   = "group"   // helper-group chat
+	KindCounty  = "county"  // county office staff, privately
+	KindCity    = "city"    // city office staff, privately
+	KindMissed  = "missed"  // report of a reminder not sent in time
+)
+
+// KindOf says which audience a queued reminder message is for, so the command line can count
+// recipients without a second copy of the audience rules. "" for messages not made here.
+func KindOf(m storage.OutboxMessage) string {
+	parts := strings.Split(m.ID, "/")
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[len(parts)-2]
+}
+
+// Audiences is the Audience of DESIGN.md §4 over a Store: liaisons with nothing submitted for
+// the period, the helper groups of each region with its lagging list (no phone numbers: a
+// group is not a private place), and the county and city offices with counts.
+type Audiences struct {
+	// Store is read afresh for every reminder, so texts count what is true at sending time.
+	Store Store
+	// Form numbers the questions in "从第 N 题接着填"; nil leaves the number out.
+	Form *survey.Form
+	// Location formats dates in texts and tells which month `now` is in.
+	Location *time.Location
+	// Regions orders the city office's per-region counts (config regions); regions not
+	// listed follow by name.
+	Regions []string
+	// MaxListed caps the enterprises named in one group message (default 30), since a chat
+	// message of a few hundred names is neither readable nor accepted.
+	MaxListed int
+}
+
+var _ Audience = (*Audiences)(nil)
+
+func (a *Audiences) loc() *time.Location {
+	if a.Location == nil {
+		return time.UTC
+	}
+	return a.Location
+}
+
+// snapshot is the registry and the progress of one period, read once per occurrence.
+type snapshot struct {
+	period   string
+	ents     []storage.Enterprise
+	heads    map[string]storage.Head
+	contacts []storage.Contact
+	byID     map[string]storage.Contact
+	groups   []storage.Group
+}
+
+// nextPeriod is the month after p; submissions labelled with it count for p as well, because
+// the dialog labels a survey with the month it is filled in and liaisons fill in the report
+// for November in the first days of December.
+func nextPeriod(p string) string {
+	t, err := time.Parse("2006-01", p)
+	if err != nil {
+		return p
+	}
+	return t.AddDate(0, 1, 0).Format("2006-01")
+}
+
+func (a *Audiences) load(ctx context.Context, period string) (*snapshot, error) {
+	s := &snapshot{period: period}
+	var err error
+	if s.ents, err = a.Store.Enterprises(ctx); err != nil {
+		return nil, fmt.Errorf("enterprises: %w", err)
+	}
+	if s.heads, err = a.Store.LatestHeads(ctx, nextPeriod(period)); err != nil {
+		return nil, fmt.Errorf("latest heads: %w", err)
+	}
+	if s.contacts, err = a.Store.Contacts(ctx); err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	s.byID = make(map[string]storage.Contact, len(s.contacts))
+	for _, c := range s.contacts {
+		s.byID[c.ID] = c
+	}
+	if s.groups, err = a.Store.Groups(ctx); err != nil {
+		return nil, fmt.Errorf("groups: %w", err)
+	}
+	return s, nil
+}
+
+// lagging reports whether e has no submission for the snapshot's period (or a later one).
+func (s *snapshot) lagging(e storage.Enterprise) bool {
+	h, ok := s.heads[e.ID]
+	return !ok || h.Period < s.period
+}
+
+// liaison is e's bound liaison, if the binding is still current.
+func (s *snapshot) liaison(e storage.Enterprise) (storage.Contact, bool) {
+	if e.LiaisonID == "" {
+		return storage.Contact{}, false
+	}
+	c, ok := s.byID[e.LiaisonID]
+	return c, ok && c.Role == storage.RoleLiaison && c.EnterpriseID == e.ID
+}
+
+// tally is one scope's progress.
+type tally struct {
+	total, done int
+	lag         []storage.Enterprise
+	unbound     int // lagging enterprises without a liaison
+}
+
+func (s *snapshot) tally(sc Scope) tally {
+	var t tally
+	for _, e := range s.ents {
+		if !sc.has(e.Region) {
+			continue
+		}
+		t.total++
+		if !s.lagging(e) {
+			t.done++
+			continue
+		}
+		t.lag = append(t.lag, e)
+		if _, ok := s.liaison(e); !ok {
+			t.unbound++
+		}
+	}
+	return t
+}
+
+// Reminder builds the messages of occ for each audience the deadline names.
+func (a *Audiences) Reminder(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error) {
+	s, err := a.load(ctx, occ.Period)
+	if err != nil {
+		return nil, err
+	}
+	src := "reminder:" + occ.Key
+	mk := func(kind, target string, to, group, account, text string) storage.OutboxMessage {
+		return storage.OutboxMessage{
+			ID: src + "/" + kind + "/" + target, Account: account, To: to, Group: group,
+			Text: text, Source: src, QueuedAt: now,
+		}
+	}
+	aud := map[string]bool{}
+	for _, x := range occ.Deadline.Audiences {
+		aud[x] = true
+	}
+	// A deadline the liaisons answer themselves (the monthly report) is about their
+	// submissions; the others are reports the counties or the city write, for which the
+	// period's progress is the context they report on.
+	own := aud[config.AudienceLiaisons]
+	head := a.headline(occ)
+	var out []storage.OutboxMessage
+	if aud[config.AudienceLiaisons] {
+		for _, e := range s.tally(Scope{}).lag {
+			c, ok := s.liaison(e)
+			if !ok {
+				continue
+			}
+			text, err := a.liaisonText(ctx, s, e, c, now, head)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, mk(KindLiaison, c.ID, c.ID, "", c.Account, text))
+		}
+	}
+	if aud[config.AudienceGroups] {
+		for _, g := range s.groups {
+			sc := groupScope(g)
+			out = append(out, mk(KindGroup, g.ID, "", g.ID, g.Account, a.groupText(s, sc, head, own)))
+		}
+	}
+	if aud[config.AudienceCountyOffice] {
+		for _, c := range s.contacts {
+			if c.Role != storage.RoleCounty || c.Region == "" {
+				continue
+			}
+			out = append(out, mk(KindCounty, c.ID, c.ID, "", c.Account, a.countyText(s, c.Region, head, own)))
+		}
+	}
+	if aud[config.AudienceCityOffice] {
+		for _, c := range s.contacts {
+			if c.Role != storage.RoleCityOffice {
+				continue
+			}
+			out = append(out, mk(KindCity, c.ID, c.ID, "", c.Account, a.cityText(s, head, own)))
+		}
+	}
+	return out, nil
+}
+
+// groupScope is the region a group reports on; a group bound without a region, or to the
+// whole city, sees the city.
+func groupScope(g storage.Group) Scope {
+	switch g.Region {
+	case "", "全市", "运城市":
+		return Scope{}
+	}
+	return Scope{Region: g.Region}
+}
+
+// Missed builds one report per city office contact about occ, which was not sent.
+func (a *Audiences) Missed(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error) {
+	contacts, err := a.Store.Contacts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	src := "reminder:" + occ.Key
+	text := fmt.Sprintf("【提醒未发送】“%s”的提醒原定 %s 发送（截止 %s），因系统停机未能按时发出，已不再补发。"+
+		"如仍需提醒，请发送“提醒 未填报”。", occ.Deadline.Name, a.moment(occ.At), a.day(occ.Shifted))
+	var out []storage.OutboxMessage
+	for _, c := range contacts {
+		if c.Role != storage.RoleCityOffice {
+			continue
+		}
+		out = append(out, storage.OutboxMessage{
+			ID: src + "/" + KindMissed + "/" + c.ID, Account: c.Account, To: c.ID,
+			Text: text, Source: src, QueuedAt: now,
+		})
+	}
+	return out, nil
+}
+
+// NudgeLagging builds a private nudge to every lagging liaison in scope, for the period being
+// reported at now (the month before now's month). IDs carry now, so each call is a new nudge;
+// the router already drops a command message delivered twice.
+func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error) {
+	period := PeriodFor(DateOf(now.In(a.loc())))
+	s, err := a.load(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	src := "nudge:" + period
+	stamp := now.UTC().Format("20060102T150405.000000000")
+	var out []storage.OutboxMessage
+	for _, e := range s.tally(scope).lag {
+		c, ok := s.liaison(e)
+		if !ok {
+			continue
+		}
+		text, err := a.liaisonText(ctx, s, e, c, now, "【提醒】请尽快完成本期填报。")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, storage.OutboxMessage{
+			ID: src + "/" + stamp + "/" + KindLiaison + "/" + c.ID, Account: c.Account, To: c.ID,
+			Text: text, Source: src, QueuedAt: now,
+		})
+	}
+	return out, nil
+}
+
+// headline is the first line every audience reads: what is due, when, and how long is left.
+func (a *Audiences) headline(occ Occurrence) string {
+	due := a.day(occ.Shifted)
+	if occ.Shifted != occ.Due {
+		due += fmt.Sprintf("（原定 %d月%d日，遇休息日提前）", occ.Due.Month, occ.Due.Day)
+	}
+	left := "今天截止"
+	if n := occ.DaysLeft(); n > 0 {
+		left = fmt.Sprintf("还有 %d 天", n)
+	}
+	return fmt.Sprintf("【提醒】%s（%s）截止 %s，%s。", occ.Deadline.Name, occ.Period, due, left)
+}
+
+func (a *Audiences) day(d Date) string {
+	return fmt.Sprintf("%d月%d日（%s）", d.Month, d.Day, weekdayNames[d.Weekday()])
+}
+
+func (a *Audiences) moment(t time.Time) string {
+	t = t.In(a.loc())
+	return fmt.Sprintf("%d月%d日 %s", t.Month(), t.Day(), t.Format("15:04"))
+}
+
+// liaisonText tells a liaison what is missing and how to go on: where they stopped when a
+// draft exists, the one-word monthly update when they submitted before.
+func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time, head string) (string, error) {
+	var b strings.Builder
+	b.WriteString(head)
+	fmt.Fprintf(&b, "\n贵企业【%s】%s 的《企业创新活动开展情况调查表》还没有提交。", e.Name, s.period)
+	next, err := a.resume(ctx, s, e, c, now)
+	if err != nil {
+		return "", err
+	}
+	b.WriteString("\n" + next)
+	return b.String(), nil
+}
+
+// resume says how the liaison continues. A draft may be labelled with the month it was
+// started in (the dialog's period) or with the period reported on; either is looked up.
+func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time) (string, error) {
+	for _, p := range uniq(now.In(a.loc()).Format("2006-01"), s.period) {
+		d, err := a.Store.Draft(ctx, e.ID, p)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("draft %s %s: %w", e.ID, p, err)
+		}
+		if a.Form == nil {
+			return "已有填到一半的草稿，回复“填报”接着填。", nil
+		}
+		steps := a.Form.Steps(d.Answers)
+		answered, first := 0, -1
+		for i, st := range steps {
+			if _, ok := d.Answers[st.Key]; ok {
+				answered++
+			} else if first < 0 {
+				first = i
+			}
+		}
+		sess, err := a.Store.Session(ctx, c.ID)
+		if err != nil {
+			return "", fmt.Errorf("session %s: %w", c.ID, err)
+		}
+		if sess.EnterpriseID == e.ID && sess.Period == d.Period && sess.Cursor != "" {
+			if i := slices.IndexFunc(steps, func(s survey.Step) bool { return s.Key == sess.Cursor }); i >= 0 {
+				first = i
+			}
+		}
+		if first < 0 {
+			return fmt.Sprintf("%d 题已全部答完，回复“填报”核对后发送“确认提交”即可。", len(steps)), nil
+		}
+		return fmt.Sprintf("已答 %d/%d 题，回复“填报”继续，从第 %d 题接着填。", answered, len(steps), first+1), nil
+	}
+	if _, ok := s.heads[e.ID]; ok { // lagging, so an earlier period's submission
+		return "回复“填报”开始；与上期相比没有变化的，回复“无变化”即可提交。", nil
+	}
+	return "回复“填报”开始填写，一次回答一题，随时可以暂停。", nil
+}
+
+func uniq(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// groupText is a helper group's reminder: its scope's count and the lagging enterprises
+// with their helpers, so helpers can chase them (the web protocol cannot @ anyone).
+func (a *Audiences) groupText(s *snapshot, sc Scope, head string, own bool) string {
+	t := s.tally(sc)
+	name := sc.Region
+	if name == "" {
+		name = "全市"
+	}
+	var b strings.Builder
+	b.WriteString(head)
+	if !own {
+		b.WriteString("请按时报送。")
+	}
+	b.WriteString("\n")
+	if len(t.lag) == 0 {
+		fmt.Fprintf(&b, "%s %d 家企业 %s 期调查表已全部提交，谢谢大家！", name, t.total, s.period)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s %d 家企业中，%s 期调查表已提交 %d 家，未提交 %d 家：", name, t.total, s.period, t.done, len(t.lag))
+	limit := a.MaxListed
+	if limit <= 0 {
+		limit = 30
+	}
+	for i, e := range t.lag {
+		if i == limit {
+			fmt.Fprintf(&b, "\n……另有 %d 家，工作人员可私聊我发送“未填报”查看全部。", len(t.lag)-limit)
+			break
+		}
+		fmt.Fprintf(&b, "\n%d. %s", i+1, e.Name)
+		var notes []string
+		if e.Helper != "" {
+			notes = append(notes, "帮扶人 "+e.Helper)
+		}
+		if _, ok := s.liaison(e); !ok {
+			notes = append(notes, "未绑定联络人")
+		}
+		if len(notes) > 0 {
+			b.WriteString("（" + strings.Join(notes, "，") + "）")
+		}
+	}
+	b.WriteString("\n请帮扶人督促企业联络人私聊我发送“填报”完成填报。")
+	return b.String()
+}
+
+// countyText is a county office's reminder: its region's counts.
+func (a *Audiences) countyText(s *snapshot, region, head string, own bool) string {
+	t := s.tally(Scope{Region: region})
+	var b strings.Builder
+	b.WriteString(head)
+	if !own {
+		b.WriteString("请按时向市领导小组办公室报送。")
+	}
+	fmt.Fprintf(&b, "\n%s %s 期：企业 %d 家，已提交 %d 家，未提交 %d 家", region, s.period, t.total, t.done, len(t.lag))
+	if t.unbound > 0 {
+		fmt.Fprintf(&b, "（其中 %d 家未绑定联络人，请发放邀请码）", t.unbound)
+	}
+	b.WriteString("。")
+	if len(t.lag) > 0 {
+		b.WriteString("发送“未填报”查看名单。")
+	}
+	return b.String()
+}
+
+// cityText is the city office's reminder: the city's counts and the regions still lagging.
+func (a *Audiences) cityText(s *snapshot, head string, own bool) string {
+	t := s.tally(Scope{})
+	var b strings.Builder
+	b.WriteString(head)
+	if !own {
+		b.WriteString("请按时报送。")
+	}
+	fmt.Fprintf(&b, "\n全市 %s 期：企业 %d 家，已提交 %d 家，未提交 %d 家。", s.period, t.total, t.done, len(t.lag))
+	per := map[string]int{}
+	for _, e := range t.lag {
+		per[e.Region]++
+	}
+	regions := slices.Clone(a.Regions)
+	var extra []string
+	for r := range per {
+		if !slices.Contains(regions, r) {
+			extra = append(extra, r)
+		}
+	}
+	slices.SortFunc(extra, cmp.Compare)
+	var parts []string
+	for _, r := range append(regions, extra...) {
+		if n := per[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, n))
+		}
+	}
+	if len(parts) > 0 {
+		b.WriteString("未提交：" + strings.Join(parts, "、") + "。")
+	}
+	return b.String()
+}

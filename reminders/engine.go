@@ -1,0 +1,283 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"innobot/storage"
+)
+
+// Defaults of the engine, from DESIGN.md §4.
+const (
+	// DefaultGrace is how late a reminder may still go out after downtime: a morning
+	// reminder sent that evening still helps; one a day late reads as noise.
+	DefaultGrace = 12 * time.Hour
+	// DefaultLookback is how far back a tick looks for reminders that were never claimed, to
+	// report them to the city office. Older gaps are the operator's to know about.
+	DefaultLookback = 7 * 24 * time.Hour
+	// DefaultSpec is the cron entry that drives the tick: every minute, so a reminder goes
+	// out within a minute of its time.
+	DefaultSpec = "* * * * *"
+)
+
+// Engine fires reminders: on every tick it claims each due occurrence in storage and queues
+// its messages in the same atomic write, so a reminder goes out once however many times the
+// process restarts and however many instances share the store. The store, not cron and not
+// memory, is the record of what fired.
+type Engine struct {
+	// Schedule says when; Audience says to whom and what.
+	Schedule *Schedule
+	Audience Audience
+	// Outbox is where claims are made and messages queued (storage.Outbox of the store).
+	Outbox storage.Outbox
+	// Now is the injected clock; the cron loop ticks with it, never with time.Now.
+	Now func() time.Time
+	// Grace, Lookback and Spec default to DefaultGrace, DefaultLookback and DefaultSpec.
+	Grace    time.Duration
+	Lookback time.Duration
+	Spec     string
+	Log      *slog.Logger
+	// Queued, when set, is called after a tick or a nudge queued messages, to wake the sender.
+	Queued func()
+
+	mu sync.Mutex
+	// done caches keys known to be claimed (by this process or another), with their time,
+	// only to spare rebuilding the messages of a claimed reminder on every tick of its grace
+	// window. Losing it costs one rebuild per key, never a second send.
+	done map[string]time.Time
+	// occs caches the schedule's occurrences in [occFrom, occTo), a day ahead, so the tick
+	// every minute filters a short list instead of walking the cron schedules again.
+	occs           []Occurrence
+	occFrom, occTo time.Time
+}
+
+// Result is what a tick did, for the simulator, the logs and tests.
+type Result struct {
+	// Fired are the occurrences claimed by this call, with their messages queued.
+	Fired []Occurrence
+	// Missed are the occurrences claimed by this call too late to send: only the city
+	// office's report about them was queued.
+	Missed []Occurrence
+	// Queued counts the messages queued.
+	Queued int
+}
+
+func (r *Result) add(o Result) {
+	r.Fired = append(r.Fired, o.Fired...)
+	r.Missed = append(r.Missed, o.Missed...)
+	r.Queued += o.Queued
+}
+
+func (e *Engine) grace() time.Duration {
+	if e.Grace > 0 {
+		return e.Grace
+	}
+	return DefaultGrace
+}
+
+func (e *Engine) lookback() time.Duration {
+	if e.Lookback > 0 {
+		return e.Lookback
+	}
+	return DefaultLookback
+}
+
+func (e *Engine) log() *slog.Logger {
+	if e.Log == nil {
+		return slog.Default()
+	}
+	return e.Log
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
+}
+
+// Tick claims every occurrence due at now: those whose time is in (now-grace, now] are sent;
+// older ones back to the lookback, never claimed, are claimed with only a report to the city
+// office, and logged. Claimed keys are skipped, so ticking often, after a restart or in two
+// processes at once is safe. One occurrence failing does not stop the others; the errors are
+// joined.
+func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
+	var res Result
+	var errs []error
+	edge := now.Add(-e.grace())
+	for _, o := range e.occurrences(edge.Add(-e.lookback()), now.Add(time.Nanosecond)) {
+		if e.isDone(o.Key) {
+			continue
+		}
+		missed := !o.At.After(edge)
+		var msgs []storage.OutboxMessage
+		var err error
+		if missed {
+			msgs, err = e.Audience.Missed(ctx, o, now)
+		} else {
+			msgs, err = e.Audience.Reminder(ctx, o, now)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reminder %s: %w", o.Key, err))
+			continue
+		}
+		ok, err := e.Outbox.ClaimReminder(ctx, o.Key, now, msgs)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim %s: %w", o.Key, err))
+			continue
+		}
+		e.markDone(o.Key, o.At)
+		if !ok {
+			continue
+		}
+		res.Queued += len(msgs)
+		if missed {
+			res.Missed = append(res.Missed, o)
+			e.log().Warn("reminder missed: not sent, reported to the city office",
+				"key", o.Key, "deadline", o.Deadline.Name, "was_due", o.At, "now", now, "reports", len(msgs))
+		} else {
+			res.Fired = append(res.Fired, o)
+			e.log().Info("reminder fired", "key", o.Key, "at", o.At, "messages", len(msgs))
+		}
+	}
+	e.prune(edge.Add(-e.lookback() - 24*time.Hour))
+	if res.Queued > 0 && e.Queued != nil {
+		e.Queued()
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		e.log().Error("reminder tick", "now", now, "err", err)
+	}
+	return res, err
+}
+
+// Advance ticks as a running process would have while the clock moved from `from` to `to`:
+// at each reminder time in between, then at `to`. The simulator uses it for !clock, which
+// stands for time passing with the bot up, not for downtime; moving backwards just ticks at
+// `to`.
+func (e *Engine) Advance(ctx context.Context, from, to time.Time) (Result, error) {
+	var res Result
+	var errs []error
+	if to.After(from) {
+		var last time.Time
+		for _, o := range e.Schedule.Occurrences(from.Add(time.Nanosecond), to.Add(time.Nanosecond)) {
+			if o.At.Equal(last) {
+				continue
+			}
+			last = o.At
+			r, err := e.Tick(ctx, o.At)
+			res.add(r)
+			errs = append(errs, err)
+		}
+	}
+	r, err := e.Tick(ctx, to)
+	res.add(r)
+	return res, errors.Join(append(errs, err)...)
+}
+
+// Nudge queues the private nudges of Audience.NudgeLagging now, for `提醒 未填报`, and
+// returns how many were queued.
+func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (int, error) {
+	msgs, err := e.Audience.NudgeLagging(ctx, scope, now)
+	if err != nil {
+		return 0, err
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if err := e.Outbox.Enqueue(ctx, msgs); err != nil {
+		return 0, err
+	}
+	if e.Queued != nil {
+		e.Queued()
+	}
+	return len(msgs), nil
+}
+
+// Run warns about missing holiday data, catches up with one tick, then ticks on a cron entry
+// every minute (in the schedule's zone, with panics recovered) until ctx ends; it returns
+// ctx's error. Cron only wakes the engine: it never replays missed runs, and the claims in
+// storage decide what is sent.
+func (e *Engine) Run(ctx context.Context) error {
+	for _, w := range e.Schedule.Calendar().Warnings(e.now()) {
+		e.log().Warn(w)
+	}
+	e.Tick(ctx, e.now()) // errors are logged; the next tick retries
+	spec := e.Spec
+	if spec == "" {
+		spec = DefaultSpec
+	}
+	l := cronLogger{e.log()}
+	c := cron.New(cron.WithLocation(e.Schedule.Location()), cron.WithLogger(l),
+		// SkipIfStillRunning: a tick slower than a minute (a huge registry, a slow
+		// store) is not stacked up behind itself; claims would make it safe anyway.
+		cron.WithChain(cron.Recover(l), cron.SkipIfStillRunning(l)))
+	if _, err := c.AddFunc(spec, func() { e.Tick(ctx, e.now()) }); err != nil {
+		return fmt.Errorf("reminder tick spec %q: %w", spec, err)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	return ctx.Err()
+}
+
+// occurrences is Schedule.Occurrences(from, to), served from a cache a day wide: a schedule
+// never changes, so a wider window filtered gives the same list.
+func (e *Engine) occurrences(from, to time.Time) []Occurrence {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.occTo.IsZero() || from.Before(e.occFrom) || to.After(e.occTo) {
+		e.occFrom, e.occTo = from, to.Add(24*time.Hour)
+		e.occs = e.Schedule.Occurrences(e.occFrom, e.occTo)
+	}
+	var out []Occurrence
+	for _, o := range e.occs {
+		if !o.At.Before(from) && o.At.Before(to) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (e *Engine) isDone(key string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.done[key]
+	return ok
+}
+
+func (e *Engine) markDone(key string, at time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done == nil {
+		e.done = map[string]time.Time{}
+	}
+	e.done[key] = at
+}
+
+// prune forgets keys too old to come up again, so the cache stays small over years.
+func (e *Engine) prune(before time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, at := range e.done {
+		if at.Before(before) {
+			delete(e.done, k)
+		}
+	}
+}
+
+// cronLogger passes cron's own logging to slog: its chatter (every wake-up, a skipped run)
+// at debug level, recovered panics as errors.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
