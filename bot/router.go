@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // Sender sends one message; the router uses it for every reply.
@@ -17,6 +18,12 @@ type Sender interface {
 // used, so that any store (or a fake) fits.
 type handledStore interface {
 	Handled(ctx context.Context, messageID string) (bool, error)
+}
+
+// handledMarker records messages handled without a turn; a store that has it keeps WeChat's
+// re-delivery after a restart from being answered twice.
+type handledMarker interface {
+	MarkHandled(ctx context.Context, messageID string, at time.Time) error
 }
 
 // recentIDs is how many message ids the router remembers in memory, enough for WeChat's
@@ -156,9 +163,26 @@ func (r *Router) serve(j job) {
 		}()
 		r.handler.ServeMessage(j.ctx, b, &m)
 	}()
+	r.markHandled(j.ctx, m)
 	for _, out := range b.out {
 		if err := r.sender.Send(j.ctx, out); err != nil {
 			r.log.Error("sending reply", "to", out.To, "group", out.Group, "err", err)
 		}
+	}
+}
+
+// markHandled records a message whose handling committed no turn (a query, a refused code),
+// before its replies go out, as a turn's commit comes before its acknowledgement.
+func (r *Router) markHandled(ctx context.Context, m Message) {
+	marker, ok := r.handled.(handledMarker)
+	if m.ID == "" || !ok {
+		return
+	}
+	seen, err := r.handled.Handled(ctx, m.ID)
+	if err == nil && !seen {
+		err = marker.MarkHandled(ctx, m.ID, m.Time)
+	}
+	if err != nil {
+		r.log.Error("recording message id", "id", m.ID, "err", err)
 	}
 }

@@ -240,8 +240,14 @@ type Store interface {
 	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
 	// submission version moved). Writing the same turn twice leaves one copy.
 	CommitTurn(ctx context.Context, t Turn) error
-	// Handled reports whether a message id was committed in a turn.
+	// Handled reports whether a message id was committed in a turn or marked handled.
 	Handled(ctx context.Context, messageID string) (bool, error)
+	// MarkHandled records a message id handled without a turn (a query, a refused code), so
+	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
+	MarkHandled(ctx context.Context, messageID string, at time.Time) error
+	// PruneHandled forgets message ids handled before a time and returns how many; ids are
+	// only needed for as long as a message may be delivered again.
+	PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 	// Close releases the store.
 	Close() error

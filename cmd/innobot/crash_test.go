@@ -29,7 +29,6 @@ type crashStep struct {
 	// ask is part of the question the bot is at after this message, which 填报 shows again
 	// after a restart; want when empty.
 	ask    string
-	reject bool // a refused reply: nothing may be stored
 	submit bool // 确认提交: the draft becomes the period's submission
 }
 
@@ -61,7 +60,7 @@ func crashScripts() []*crashLiaison {
 				{in: "运城市工信局", key: "institution.0.inst_approver", val: txt("运城市工信局"), want: "研究领域"},
 				{in: "特殊钢材料", key: "institution.0.inst_field", val: txt("特殊钢材料"), want: "期末机构数"},
 				{in: "１个", key: "institution.0.inst_count", val: num(1), want: "研究开发人员"},
-				{in: "-5", reject: true, want: "不能小于 0", ask: "研究开发人员"},
+				{in: "-5", want: "不能小于 0", ask: "研究开发人员"},
 				{in: "二十五", key: "institution.0.inst_staff", val: num(25), want: "研究开发费用"},
 				{in: "１２.５万", key: "institution.0.inst_cost", val: num(12.5), want: "已记：12.5 万元", ask: "仪器和设备原价"},
 				{in: "1,200,000元", key: "institution.0.inst_equipment", val: num(120), want: "已记：120 万元", ask: "还有其他研发机构"},
@@ -106,7 +105,7 @@ func crashScripts() []*crashLiaison {
 				{in: "1", key: "project.0.proj_source", val: choice(1), want: "已记：企业自选项目", ask: "立项文号"},
 				{in: "跳过", key: "project.0.proj_doc", val: skipped, want: "研究开发人员"},
 				{in: "十二", key: "project.0.proj_staff", val: num(12), want: "已记：12 人", ask: "研究开发费用"},
-				{in: "abc", reject: true, want: "请回复一个数字", ask: "研究开发费用"},
+				{in: "abc", want: "请回复一个数字", ask: "研究开发费用"},
 				{in: "45.5", key: "project.0.proj_cost", val: num(45.5), want: "已记：45.5 万元", ask: "研究开发资产"},
 				{in: "１２０００００元", key: "project.0.proj_assets", val: num(120), want: "已记：120 万元", ask: "还有其他研发项目"},
 				{in: "有", key: "project.0.#more", val: yes(true), want: "【研发项目 第 2 个】"},
@@ -153,7 +152,7 @@ func crashScripts() []*crashLiaison {
 				{in: "山西省工业和信息化厅", key: "institution.1.inst_approver", val: txt("山西省工业和信息化厅"), want: "研究领域"},
 				{in: "铝合金检测", key: "institution.1.inst_field", val: txt("铝合金检测"), want: "期末机构数"},
 				{in: "１", key: "institution.1.inst_count", val: num(1), want: "研究开发人员"},
-				{in: "3.5", reject: true, want: "请填写整数", ask: "研究开发人员"},
+				{in: "3.5", want: "请填写整数", ask: "研究开发人员"},
 				{in: "四", key: "institution.1.inst_staff", val: num(4), want: "研究开发费用"},
 				{in: "９８７６５元", key: "institution.1.inst_cost", val: num(9.8765), want: "已记：9.8765 万元", ask: "仪器和设备原价"},
 				{in: "0", key: "institution.1.inst_equipment", val: num(0), want: "还有其他研发机构"},
@@ -173,7 +172,7 @@ func crashScripts() []*crashLiaison {
 				{in: "1、2、3、6", key: "liuyou", val: multi(1, 2, 3, 6), want: "请核对"},
 				{in: "修改 2", want: "当前答案：省属国企", ask: "企业属性"},
 				{in: "市属国企", key: "ownership", val: choice(3), want: "请核对"},
-				{in: "上一题", reject: true, want: "请回复“确认提交”", ask: "请核对"},
+				{in: "上一题", want: "请回复“确认提交”", ask: "请核对"},
 				{in: "确认提交", submit: true, want: "✅ 提交成功（回执）"},
 			},
 			// 有 → 无 for 研发项目 leaves the project's name in the draft; the submission
@@ -426,8 +425,9 @@ func crashWrite(p *simProc, in sim.Incoming) {
 	p.n++
 }
 
-// crashResolve finds which of the messages in flight were committed (their id is recorded in
-// the same transaction as the turn) and moves those liaisons past them; the draft checks that
+// crashResolve finds which of the messages in flight were handled (a turn's id is recorded in
+// the same transaction as the turn; a refused reply's is recorded alone) and moves those
+// liaisons past them; the draft checks that
 // follow then hold the store to exactly that. It returns how many were stored.
 func crashResolve(s *bolt.Store, flight []crashSend, problems *[]string) int {
 	ctx := context.Background()
@@ -441,13 +441,11 @@ func crashResolve(s *bolt.Store, flight []crashSend, problems *[]string) int {
 			*problems = append(*problems, fmt.Sprintf("handled %s: %v", f.l.msgID(f.step), err))
 			continue
 		}
-		switch {
-		case ok && st.reject:
-			*problems = append(*problems, fmt.Sprintf("%s: refused reply %q was committed", f.l.name, st.in))
-		case !ok && !st.reject && laterStored != "":
-			// The simulator handles lines in order: a later one cannot be stored before an
-			// earlier one that stores something.
-			*problems = append(*problems, fmt.Sprintf("%s: %q not stored, but %s, written after it, was", f.l.name, st.in, laterStored))
+		if !ok && laterStored != "" {
+			// The simulator handles lines in order: a later one cannot be recorded before an
+			// earlier one. (A refused reply is recorded as handled too, with nothing stored:
+			// the draft checks that follow hold it to that.)
+			*problems = append(*problems, fmt.Sprintf("%s: %q not recorded, but %s, written after it, was", f.l.name, st.in, laterStored))
 		}
 		if ok {
 			stored++

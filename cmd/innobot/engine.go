@@ -20,6 +20,9 @@ type settings struct {
 	form *survey.Form
 	dir  string
 	pace bot.Pace // how fast the outbox sends; zero sends at once (the simulator without --pace)
+	// flood is the most messages a contact may send a minute; 0, as in the simulator, lets
+	// programs that drive it send as fast as they like.
+	flood int
 }
 
 // loadSettings reads --config (when given) and applies --data over the config's data_dir.
@@ -73,7 +76,7 @@ func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logg
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Log: log,
-		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL),
+		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood,
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
 	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil

@@ -22,6 +22,7 @@ type command struct {
 }
 
 var commands = []command{
+	{"run", "连接微信运行机器人（扫码登录）: run [--data DIR] [--config FILE] [--listen 127.0.0.1:9090]", runRun},
 	{"sim", "本地模拟聊天（无需微信账号）: sim [--demo] [--json] [--now T] [--pace] [--data DIR] [--config FILE]", runSim},
 	{"invite", "生成一次性邀请码: invite [--role liaison|helper|county_office|city_office] [--enterprise 企业]… [--region 地区] [--data DIR] [--config FILE]", runInvite},
 	{"audit", "查看审计日志: audit [--since 2026-11-01] [--data DIR] [--config FILE]", runAudit},

@@ -75,6 +75,7 @@ type simControl struct {
 func (c *simControl) deliver(ctx context.Context, m bot.Message) <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	m.Time = c.clock.Now()
 	// Whatever the message queued in the outbox is sent before the line is acknowledged.
 	return c.eng.remind.after(ctx, c.eng.router.Deliver(ctx, m))
 }

@@ -541,9 +541,32 @@ func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
 	return ok, nil
 }
 
-// PruneHandled forgets the message ids of turns made before the given time and reports how
-// many it removed. Transports redeliver within minutes, so ids older than a few days only
-// cost space; the caller picks the horizon.
+// MarkHandled records a message handled without a turn.
+func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mark handled: %w", err)
+	}
+	if messageID == "" {
+		return nil
+	}
+	v, err := at.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("mark handled %s: %w", messageID, err)
+	}
+	// Batch: queries from many chats at once share an fsync, like turns. Putting the same
+	// key twice is harmless, so a re-run is too.
+	err = s.db.Batch(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketHandled).Put([]byte(messageID), v)
+	})
+	if err != nil {
+		return fmt.Errorf("mark handled %s: %w", messageID, err)
+	}
+	return nil
+}
+
+// PruneHandled forgets the message ids handled before the given time and reports how many it
+// removed. Transports redeliver within minutes, so ids older than a few days only cost space;
+// the caller picks the horizon.
 func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("prune handled: %w", err)

@@ -16,6 +16,7 @@ var commitTests = []subtest{
 	{"SameMessageTwice", testSameMessage},
 	{"Handled", testHandled},
 	{"EmptyMessageID", testEmptyMessageID},
+	{"MarkAndPruneHandled", testMarkHandled},
 }
 
 func testStaleSession(t *testing.T, s storage.Store) {
@@ -309,5 +310,42 @@ func testEmptyMessageID(t *testing.T, s storage.Store) {
 	}
 	if mustHandled(t, s, "") {
 		t.Error(`Handled("") true`)
+	}
+}
+
+func testMarkHandled(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	if err := s.MarkHandled(ctx, "", at(0)); err != nil {
+		t.Fatalf("MarkHandled of an empty id: %v", err)
+	}
+	if mustHandled(t, s, "") {
+		t.Error(`Handled("") true after marking it`)
+	}
+	for i, id := range []string{"q1", "q2"} {
+		if err := s.MarkHandled(ctx, id, at(i*60)); err != nil {
+			t.Fatalf("MarkHandled(%s): %v", id, err)
+		}
+	}
+	if !mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") {
+		t.Fatal("a marked message is not handled")
+	}
+	// A turn made from a message already handled writes nothing.
+	tr := turn("q1", "c-1", 0)
+	d := sampleDraft("E1", "2026-11", "c-1")
+	tr.Draft = &d
+	mustCommit(t, s, tr)
+	if draftOrNil(t, s, "E1", "2026-11") != nil || mustSession(t, s, "c-1").Version != 0 {
+		t.Error("a turn of a message marked handled was written")
+	}
+	later := turn("m1", "c-1", 0)
+	later.At = at(90)
+	mustCommit(t, s, later)
+	n, err := s.PruneHandled(ctx, at(30))
+	if err != nil {
+		t.Fatalf("PruneHandled: %v", err)
+	}
+	if n != 1 || mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") || !mustHandled(t, s, "m1") {
+		t.Errorf("PruneHandled(at 30) removed %d; q1 handled %v, q2 handled %v; want 1, false, true",
+			n, mustHandled(t, s, "q1"), mustHandled(t, s, "q2"))
 	}
 }
