@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"innobot/ledger"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -107,10 +108,8 @@ func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 	switch {
 	case cmd == nil:
 	case m.Group != "" && cmd.where == privateOnly:
-		if g != nil || cmd.name == "解绑" {
-			w.Reply(fmt.Sprintf("“%s”请私聊我使用。", cmd.name))
-			return
-		}
+		w.Reply(fmt.Sprintf("“%s”请私聊我使用。", cmd.name))
+		return
 	case m.Group == "" && cmd.where == groupOnly:
 		w.Reply(fmt.Sprintf("“%s”要在群里 @%s 使用。", cmd.name, x.svc.BotName))
 		return
@@ -127,17 +126,14 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	if cmd.where == groupOnly {
 		role = c.Role
 	}
-	if !slices.Contains(cmd.roles, role) {
+	if !slices.Contains(cmd.roles, role) || (role == roleGroup && g == nil) {
 		x.denyRole(ctx, w, m, cmd, c, g)
 		return
 	}
 	var scope Scope
-	switch {
-	case role == roleGroup:
+	if role == roleGroup {
 		scope = groupScope(*g)
-	case cmd.where == groupOnly && c.Role == storage.RoleCityOffice:
-		scope = Scope{All: true}
-	default:
+	} else {
 		scope, _ = scopeOf(c)
 	}
 	target, ok := x.resolve(ctx, w, m, cmd, args, c, scope)
@@ -147,9 +143,9 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	if !scope.Allows(target) {
 		x.svc.Log.Warn("out of scope", "contact", c.ID, "command", cmd.name, "args", args)
 		if target.Region != "" {
-			w.Reply(fmt.Sprintf("您只能查看%s的情况。", scopeWords(scope)))
+			w.Reply(fmt.Sprintf("您只能查看%s的情况。", scope.words()))
 		} else {
-			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。", scopeWords(scope), args))
+			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。", scope.words(), args))
 		}
 		return
 	}
@@ -203,14 +199,14 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *co
 			w.Reply(busyText)
 			return Target{}, false
 		}
-		found := findEnterprises(all, args)
+		found := ledger.Find(all, args)
 		inScope := scope.Filter(found)
 		switch {
 		case len(found) == 1 && len(inScope) == 0:
 			// Named exactly or uniquely but out of scope: let the scope check answer.
 			return Target{Enterprise: &found[0]}, true
 		case len(inScope) == 0:
-			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。请换个关键词再试。", scopeWords(scope), args))
+			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。请换个关键词再试。", scope.words(), args))
 			return Target{}, false
 		case len(inScope) == 1:
 			return Target{Enterprise: &inScope[0]}, true
@@ -260,32 +256,6 @@ func (x *commandMux) takePick(contact, text, group string) (*command, string, bo
 	return p.cmd, p.choices[n-1].Name, true
 }
 
-// findEnterprises returns the enterprise named exactly, else those whose name contains the
-// keyword.
-func findEnterprises(all []storage.Enterprise, keyword string) []storage.Enterprise {
-	var found []storage.Enterprise
-	for _, e := range all {
-		if e.Name == keyword {
-			return []storage.Enterprise{e}
-		}
-		if strings.Contains(e.Name, keyword) {
-			found = append(found, e)
-		}
-	}
-	return found
-}
-
-// scopeWords names a scope in a reply.
-func scopeWords(s Scope) string {
-	switch {
-	case s.All:
-		return "全市"
-	case s.Region != "":
-		return s.Region
-	}
-	return "您负责的企业"
-}
-
 // audit records a staff action; a failure to record is logged, never hidden.
 func (s *Service) audit(ctx context.Context, c storage.Contact, action, detail string) {
 	e := storage.AuditEntry{At: s.Clock.Now(), Contact: c.ID, Name: c.Name, Role: c.Role, Action: action, Detail: detail}
@@ -302,7 +272,7 @@ var officeRoles = []storage.Role{storage.RoleCounty, storage.RoleCityOffice}
 
 // commandTable lists the commands. Rights live here, in one table, and nowhere else.
 func (s *Service) commandTable() []*command {
-	return []*command{
+	return append(s.officeCommands(), []*command{
 		{name: "解绑", roles: []storage.Role{storage.RoleLiaison, storage.RoleHelper, storage.RoleCounty, storage.RoleCityOffice}, where: privateOnly, audit: "unbind",
 			help: "解绑 — 解除您的绑定", run: s.unbind},
 		{name: "邀请码", roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
@@ -310,7 +280,7 @@ func (s *Service) commandTable() []*command {
 		{name: "绑定本群", roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
 			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
 		{name: "帮助", roles: append([]storage.Role{roleGroup}, staffRoles...), where: anyChat, run: s.staffHelp},
-	}
+	}...)
 }
 
 func (s *Service) unbind(ctx context.Context, w Replier, r *Request) {

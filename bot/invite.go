@@ -57,8 +57,8 @@ func IssueInvite(ctx context.Context, s inviteStore, inv storage.Invite, now tim
 // ok is false when the text is not a binding at all.
 func parseBind(text string) (code string, ok bool) {
 	rest, ok := strings.CutPrefix(survey.Normalize(text), "绑定")
-	if !ok {
-		return "", false
+	if !ok || strings.HasPrefix(strings.TrimSpace(rest), "本群") {
+		return "", false // 绑定本群 binds a group, not a person
 	}
 	rest = strings.TrimLeft(rest, " :：")
 	return strings.Join(strings.Fields(rest), ""), true

@@ -1,19 +1,16 @@
 package bot
 
 import (
-	"slices"
-
+	"innobot/ledger"
 	"innobot/storage"
 )
 
-// Scope is what a contact, or a bound group, may see: the whole city, one region (县（市、区）),
-// or a helper's named enterprises. Phones is false in group chats, where phone numbers must
-// never show.
+// Scope is what a contact, or a bound group, may see: the ledger's view (the whole city, one
+// 县（市、区）, or a helper's enterprises) and whether phone numbers may show, which they never
+// do in a group chat.
 type Scope struct {
-	All         bool
-	Region      string
-	Enterprises []string
-	Phones      bool
+	ledger.Scope
+	Phones bool
 }
 
 // Target is what a command names (a region, an enterprise, or nothing), resolved before the
@@ -26,52 +23,32 @@ type Target struct {
 // scopeOf is the scope of a contact's role in a private chat; ok is false for roles that see
 // no ledger (liaisons, unbound contacts).
 func scopeOf(c storage.Contact) (Scope, bool) {
-	switch c.Role {
-	case storage.RoleCityOffice:
-		return Scope{All: true, Phones: true}, true
-	case storage.RoleCounty:
-		return Scope{Region: c.Region, Phones: true}, true
-	case storage.RoleHelper:
-		return Scope{Enterprises: slices.Clone(c.EnterpriseIDs), Phones: true}, true
-	}
-	return Scope{}, false
+	s, ok := ledger.ScopeOf(c)
+	return Scope{Scope: s, Phones: true}, ok
 }
 
 // groupScope is the scope of a bound group: its region, without phone numbers.
-func groupScope(g storage.Group) Scope { return Scope{Region: g.Region} }
+func groupScope(g storage.Group) Scope { return Scope{Scope: ledger.Region(g.Region)} }
 
 // Allows reports whether the target lies within the scope.
 func (s Scope) Allows(t Target) bool {
 	switch {
-	case s.All:
-		return true
 	case t.Enterprise != nil:
-		return s.Has(*t.Enterprise)
+		return s.Contains(*t.Enterprise)
 	case t.Region != "":
-		return s.Region == t.Region
+		_, err := s.Scope.Narrow(t.Region)
+		return err == nil
 	}
 	return true
 }
 
-// Has reports whether an enterprise lies within the scope.
-func (s Scope) Has(e storage.Enterprise) bool {
-	switch {
-	case s.All:
-		return true
-	case s.Region != "":
-		return e.Region == s.Region
-	}
-	return slices.Contains(s.Enterprises, e.ID)
-}
-
-// Narrow is the scope a command works in once its target is allowed: the named region or
-// enterprise, else the whole scope.
+// Narrow is the scope a command works in once its target is allowed: the named region,
+// else the whole scope (an enterprise target is passed to the handler as it is).
 func (s Scope) Narrow(t Target) Scope {
-	switch {
-	case t.Enterprise != nil:
-		return Scope{Enterprises: []string{t.Enterprise.ID}, Phones: s.Phones}
-	case t.Region != "":
-		return Scope{Region: t.Region, Phones: s.Phones}
+	if t.Region != "" {
+		if n, err := s.Scope.Narrow(t.Region); err == nil {
+			return Scope{Scope: n, Phones: s.Phones}
+		}
 	}
 	return s
 }
@@ -80,9 +57,20 @@ func (s Scope) Narrow(t Target) Scope {
 func (s Scope) Filter(es []storage.Enterprise) []storage.Enterprise {
 	var out []storage.Enterprise
 	for _, e := range es {
-		if s.Has(e) {
+		if s.Contains(e) {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// words names a scope in a reply.
+func (s Scope) words() string {
+	switch s.Kind {
+	case ledger.ScopeCity:
+		return "全市"
+	case ledger.ScopeRegion:
+		return s.Region
+	}
+	return "您负责的企业"
 }

@@ -30,6 +30,10 @@ type Service struct {
 	Regions []string
 	// InviteTTL is how long a code made in chat stays valid.
 	InviteTTL time.Duration
+	// ExportDir is where exported spreadsheets are written before they are sent.
+	ExportDir string
+	// Nudge queues 提醒 未填报 nudges; nil when no deadlines are configured.
+	Nudge NudgeFunc
 	// Account names the bot account this service answers for, kept with each contact and
 	// group so that messages to them go out through it.
 	Account string

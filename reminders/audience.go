@@ -287,7 +287,10 @@ func (a *Audiences) Missed(ctx context.Context, occ Occurrence, now time.Time) (
 // reported at now (the month before now's month). IDs carry now, so each call is a new nudge;
 // the router already drops a command message delivered twice.
 func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error) {
-	period := PeriodFor(DateOf(now.In(a.loc())))
+	// A nudge is about the month the staff member is in, as 进度 and 未填报 show it and as
+	// the survey labels what the liaison fills now; a scheduled reminder is about the month
+	// its deadline reports on (PeriodFor).
+	period := now.In(a.loc()).Format("2006-01")
 	s, err := a.load(ctx, period)
 	if err != nil {
 		return nil, err

@@ -178,11 +178,12 @@ func TestCityReminderAndNudge(t *testing.T) {
 		}
 	}
 
-	n, err := e.Nudge(ctx, reminders.Scope{Region: "盐湖区"}, at("2026-12-10", "15:00"))
+	// A nudge is about the month it is sent in (2026-11), as 未填报 shows it: 乙 has filed it.
+	n, err := e.Nudge(ctx, reminders.Scope{Region: "盐湖区"}, at("2026-11-20", "15:00"))
 	if err != nil || n != 1 {
 		t.Fatalf("Nudge 盐湖区 = %d, %v; want 1 (甲)", n, err)
 	}
-	n, err = e.Nudge(ctx, reminders.Scope{}, at("2026-12-10", "15:01"))
+	n, err = e.Nudge(ctx, reminders.Scope{}, at("2026-11-20", "15:01"))
 	if err != nil || n != 2 {
 		t.Fatalf("Nudge city = %d, %v; want 2 (甲, 丁)", n, err)
 	}

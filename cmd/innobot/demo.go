@@ -20,9 +20,13 @@ var demoEnterprises = []storage.Enterprise{
 	{ID: "demo-06", Name: "运城开发区示范新能源汽车零部件有限公司", Region: "运城开发区", Industry: "新能源汽车零部件", Ownership: "外资企业", Helper: "孙敏", HelperTel: "13800000006"},
 }
 
+// demoGroup is a helper group already bound to its region, so group messages work at once.
+var demoGroup = storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区", BoundBy: "demo"}
+
 // loadDemo adds the demo enterprises that are missing (keeping any bound liaison and answers
-// of those already there) and issues a fresh liaison code for each, printed with notice.
-func loadDemo(ctx context.Context, store storage.Store, now time.Time, ttl time.Duration, notice func(string) error) error {
+// of those already there), binds the demo group, and issues a fresh code for each demo
+// liaison and for a helper, a county clerk and the city office, printed with notice.
+func loadDemo(ctx context.Context, store storage.Backend, now time.Time, ttl time.Duration, notice func(string) error) error {
 	for _, e := range demoEnterprises {
 		_, err := store.Enterprise(ctx, e.ID)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -32,13 +36,34 @@ func loadDemo(ctx context.Context, store storage.Store, now time.Time, ttl time.
 		if err != nil {
 			return fmt.Errorf("demo enterprise %s: %w", e.Name, err)
 		}
-		code, err := bot.IssueInvite(ctx, store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "demo"}, now, ttl)
+	}
+	g := demoGroup
+	g.BoundAt = now
+	if err := store.PutGroup(ctx, g); err != nil {
+		return fmt.Errorf("demo group: %w", err)
+	}
+	type demoCode struct {
+		inv  storage.Invite
+		text string
+	}
+	var codes []demoCode
+	for _, e := range demoEnterprises {
+		codes = append(codes, demoCode{storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID}, fmt.Sprintf("演示联络人邀请码：绑定 %%s —【%s】（%s）", e.Name, e.Region)})
+	}
+	codes = append(codes,
+		demoCode{storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"demo-01", "demo-04"}}, "演示对口帮扶人邀请码：绑定 %s —（负责山西示范钢铁、临猗示范果蔬食品）"},
+		demoCode{storage.Invite{Role: storage.RoleCounty, Region: "盐湖区"}, "演示县级工作人员邀请码：绑定 %s —（盐湖区）"},
+		demoCode{storage.Invite{Role: storage.RoleCityOffice}, "演示市办工作人员邀请码：绑定 %s —（全市）"},
+	)
+	for _, c := range codes {
+		c.inv.CreatedBy = "demo"
+		code, err := bot.IssueInvite(ctx, store, c.inv, now, ttl)
 		if err != nil {
 			return err
 		}
-		if err := notice(fmt.Sprintf("演示联络人邀请码：绑定 %s —【%s】（%s）", code, e.Name, e.Region)); err != nil {
+		if err := notice(fmt.Sprintf(c.text, code)); err != nil {
 			return err
 		}
 	}
-	return nil
+	return notice(fmt.Sprintf("演示帮扶群：%s（已绑定盐湖区），在群里发“%s/名字: @创新助手 进度”", demoGroup.Name, demoGroup.Name))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"innobot/bot"
 	"innobot/config"
+	"innobot/reminders"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
@@ -77,8 +79,14 @@ func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logg
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood,
+		ExportDir: filepath.Join(st.dir, "exports"),
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
+	if remind != nil {
+		svc.Nudge = func(ctx context.Context, region string, now time.Time) (int, error) {
+			return remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
+		}
+	}
 	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -103,7 +102,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // export writes one file into dir and returns its path.
-func export(ctx context.Context, st settings, store storage.Store, kind string, scope ledger.Scope, period, name, dir string, lo ledger.LedgerOptions) (string, error) {
+func export(ctx context.Context, st settings, store storage.Backend, kind string, scope ledger.Scope, period, name, dir string, lo ledger.LedgerOptions) (string, error) {
 	if kind == exportSurvey {
 		all, err := store.Enterprises(ctx)
 		if err != nil {
@@ -133,47 +132,16 @@ func export(ctx context.Context, st settings, store storage.Store, kind string, 
 		if !ok {
 			return "", fmt.Errorf("【%s】在 %s 及以前没有提交过调查表", e.Name, period)
 		}
-		return writeFile(dir, ledger.SurveyFileName(e, period), func(w io.Writer) error {
-			return ledger.WriteSurvey(w, st.form, e, sub)
-		})
+		return ledger.SaveSurvey(dir, st.form, e, sub)
 	}
 
-	if _, ok := store.(storage.Ledger); !ok {
-		return "", errors.New("当前存储不支持台账统计（缺少 LatestHeads）")
-	}
-	src, ok := store.(ledger.Source)
-	if !ok {
-		return "", errors.New("当前存储不支持台账统计")
-	}
-	r, err := ledger.Progress(ctx, src, scope, period, st.cfg.Regions)
+	r, err := ledger.Progress(ctx, store, scope, period, st.cfg.Regions)
 	if err != nil {
 		return "", err
 	}
 	r.Location = st.cfg.Location()
 	if kind == exportMonthly {
-		return writeFile(dir, ledger.MonthlyFileName(r), func(w io.Writer) error { return ledger.WriteMonthly(w, r) })
+		return ledger.SaveMonthly(dir, r)
 	}
-	return writeFile(dir, ledger.LedgerFileName(r), func(w io.Writer) error { return ledger.WriteLedger(w, r, lo) })
-}
-
-// writeFile writes through a temporary file and renames it, so an interrupted export never
-// leaves a half-written spreadsheet under the real name.
-func writeFile(dir, name string, write func(io.Writer) error) (string, error) {
-	tmp, err := os.CreateTemp(dir, ".export-*.xlsx")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, name)
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", err
-	}
-	return path, nil
+	return ledger.SaveLedger(dir, r, lo)
 }

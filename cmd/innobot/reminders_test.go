@@ -28,14 +28,17 @@ func TestSimReminderFiresOnce(t *testing.T) {
 	p.expect("张三", "民营", "已记：民营企业")
 
 	clock := sim.Incoming{Clock: "2026-12-02T09:00:00+08:00"}
-	out := p.send(clock)
-	if len(out) != 1 || out[0].To != "张三" {
-		t.Fatalf("clock to 2 December printed %+v, want one nudge to 张三", out)
+	out := byRecipient(p.send(clock))
+	if len(out) != 2 || out["张三"] == "" || out["盐湖区帮扶群"] == "" {
+		t.Fatalf("clock to 2 December printed %+v, want one nudge to 张三 and one to the demo's 盐湖区 group", out)
 	}
 	for _, want := range []string{"月度进展及台账报送（2026-11）截止 12月4日（周五）", "【山西示范钢铁有限公司】2026-11", "回复“填报”继续，从第 3 题接着填"} {
-		if !strings.Contains(out[0].Text, want) {
-			t.Errorf("nudge lacks %q:\n%s", want, out[0].Text)
+		if !strings.Contains(out["张三"], want) {
+			t.Errorf("nudge lacks %q:\n%s", want, out["张三"])
 		}
+	}
+	if g := out["盐湖区帮扶群"]; !strings.Contains(g, "山西示范钢铁有限公司（帮扶人 王建国）") || strings.Contains(g, "13800000001") {
+		t.Errorf("group reminder must list the lagging enterprise and its helper, without phones:\n%s", g)
 	}
 
 	if again := p.send(sim.Incoming{Restart: true}); len(again) != 0 {
@@ -52,9 +55,9 @@ func TestSimReminderFiresOnce(t *testing.T) {
 	}
 	// The survey goes on where it was, and the next reminder (3 December) fires once.
 	p.expect("张三", "填报", "研究开发机构")
-	out = p.send(sim.Incoming{Clock: "2026-12-03T09:30:00+08:00"})
-	if len(out) != 1 || !strings.Contains(out[0].Text, "还有 1 天") {
-		t.Errorf("3 December printed %+v, want the 1-day nudge", out)
+	out = byRecipient(p.send(sim.Incoming{Clock: "2026-12-03T09:30:00+08:00"}))
+	if len(out) != 2 || !strings.Contains(out["张三"], "还有 1 天") {
+		t.Errorf("3 December printed %+v, want the 1-day nudge and its group reminder", out)
 	}
 	if again := p.send(sim.Incoming{Clock: "2026-12-03T09:31:00+08:00"}); len(again) != 0 {
 		t.Errorf("a minute later printed %+v", again)
@@ -81,4 +84,17 @@ func TestRemindersCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// byRecipient gathers the texts sent to each contact or group.
+func byRecipient(out []sim.Output) map[string]string {
+	m := map[string]string{}
+	for _, o := range out {
+		to := o.To
+		if o.Group != "" {
+			to = o.Group
+		}
+		m[to] += o.Text
+	}
+	return m
 }

@@ -1,0 +1,316 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"innobot/bot"
+	"innobot/storage"
+	"innobot/storage/bolt"
+	"innobot/survey"
+)
+
+// The people of the matrix, by the role they hold.
+const (
+	liaison = "联络人"
+	helper  = "帮扶人"
+	county  = "县办"
+	city    = "市办"
+	nobody  = "未绑定"
+)
+
+// reply classes: what a person sees, read from the reply as they would read it.
+const (
+	ok         = "ok"       // the command ran
+	welcome    = "welcome"  // how to bind
+	survey_    = "survey"   // the liaison's survey conversation took the text
+	noRight    = "no-right" // 没有使用…的权限
+	outOfScope = "out-of-scope"
+	private    = "private-only" // 请私聊我使用
+	unbound    = "group-unbound"
+	silent     = "silent"
+)
+
+func classify(reply string) string {
+	switch {
+	case reply == "":
+		return silent
+	case strings.Contains(reply, "绑定 邀请码") && strings.Contains(reply, "例如 绑定"):
+		return welcome
+	case strings.Contains(reply, "回复“填报”开始"):
+		return survey_
+	case strings.Contains(reply, "的权限"):
+		return noRight
+	case strings.Contains(reply, "您只能查看") || strings.Contains(reply, "没有找到"):
+		return outOfScope
+	case strings.Contains(reply, "请私聊我使用"):
+		return private
+	case strings.Contains(reply, "本群还没有绑定地区"):
+		return unbound
+	}
+	return ok
+}
+
+// matrixEnv is a service over a real store with one contact of each role, two enterprises in
+// two regions (甲 in 盐湖区, the helper's; 乙 in 夏县) and a group bound to 盐湖区.
+type matrixEnv struct {
+	svc    *bot.Service
+	store  *bolt.Store
+	h      bot.Handler
+	nudged []string
+}
+
+func newMatrixEnv(t *testing.T) *matrixEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := bolt.Open(filepath.Join(dir, "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, shanghaiTZ)
+	for _, e := range []storage.Enterprise{
+		{ID: "e1", Name: "甲钢铁有限公司", Region: "盐湖区", Helper: "王建国", HelperTel: "13800000001"},
+		{ID: "e2", Name: "乙电机有限公司", Region: "夏县", Helper: "李红", HelperTel: "13800000002"},
+	} {
+		if err := store.PutEnterprise(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	invites := map[string]storage.Invite{
+		liaison: {Role: storage.RoleLiaison, EnterpriseID: "e1"},
+		helper:  {Role: storage.RoleHelper, EnterpriseIDs: []string{"e1"}},
+		county:  {Role: storage.RoleCounty, Region: "盐湖区"},
+		city:    {Role: storage.RoleCityOffice},
+	}
+	for who, inv := range invites {
+		code, err := bot.IssueInvite(ctx, store, inv, now, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Redeem(ctx, bot.HashCode(code), storage.Contact{ID: who, Name: who}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.PutGroup(ctx, storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
+		t.Fatal(err)
+	}
+	e := &matrixEnv{store: store}
+	e.svc = &bot.Service{
+		Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return now }), Location: shanghaiTZ,
+		Regions: []string{"盐湖区", "夏县"}, InviteTTL: time.Hour, BotName: "创新助手", Prefix: "#",
+		ExportDir: filepath.Join(dir, "exports"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Nudge: func(_ context.Context, region string, _ time.Time) (int, error) {
+			e.nudged = append(e.nudged, region)
+			return 1, nil
+		},
+	}
+	e.h = e.svc.Handler()
+	return e
+}
+
+var shanghaiTZ = time.FixedZone("CST", 8*3600)
+
+// say sends text from a contact, in a group when group is set, and returns all replies.
+func (e *matrixEnv) say(from, group, text string) string {
+	w := &collect{}
+	m := &bot.Message{ID: fmt.Sprint(time.Now().UnixNano()), From: from, FromName: from, Group: group, GroupName: group, Kind: bot.KindText, Text: text}
+	if group != "" {
+		m.Text = "@创新助手 " + text
+	}
+	e.h.ServeMessage(context.Background(), w, m)
+	return strings.Join(w.texts, "\n")
+}
+
+type collect struct{ texts []string }
+
+func (c *collect) Reply(text string)     { c.texts = append(c.texts, text) }
+func (c *collect) ReplyFile(path string) { c.texts = append(c.texts, "[文件] "+path) }
+func (c *collect) Send(out bot.Outgoing) { c.texts = append(c.texts, "→"+out.To+" "+out.Text) }
+
+// TestCommandMatrix walks every command × every role × in scope / out of scope, in private
+// and in group chats, and checks what comes back. Rights are written out here on their own,
+// not read from the command table, so a change of rights must change this test too.
+func TestCommandMatrix(t *testing.T) {
+	staff := []string{helper, county, city}
+	offices := []string{county, city}
+	commands := []struct {
+		name    string
+		allowed []string
+		arg     string // "region", "company" or ""
+		inGroup bool   // a bound group may use it
+	}{
+		{"进度", staff, "region", true},
+		{"未填报", staff, "region", true},
+		{"销号", staff, "region", false},
+		{"查询", staff, "company", false},
+		{"导出 台账", staff, "region", false},
+		{"导出 调查表", staff, "company", false},
+		{"导出 月报", offices, "", false},
+		{"提醒 未填报", offices, "", false},
+		{"邀请码", offices, "company", false},
+		{"解绑", []string{liaison, helper, county, city}, "", false},
+	}
+	// The region and the company each role may name, and those it may not.
+	inRegion := map[string]string{county: "盐湖区", city: "夏县"}
+	outRegion := map[string]string{county: "夏县", helper: "盐湖区"}
+	outCompany := map[string]string{county: "乙电机", helper: "乙电机"}
+
+	for _, c := range commands {
+		for _, who := range []string{liaison, helper, county, city, nobody} {
+			allowed := slices.Contains(c.allowed, who)
+			denied := map[string]string{liaison: survey_, nobody: welcome}[who]
+			if denied == "" {
+				denied = noRight
+			}
+			type variant struct{ name, text, want string }
+			var vs []variant
+			switch c.arg {
+			case "region":
+				vs = append(vs, variant{"no-arg", c.name, ok})
+				if r, has := inRegion[who]; has {
+					vs = append(vs, variant{"in-scope", c.name + " " + r, ok})
+				}
+				if r, has := outRegion[who]; has {
+					vs = append(vs, variant{"out-of-scope", c.name + " " + r, outOfScope})
+				}
+			case "company":
+				vs = append(vs, variant{"in-scope", c.name + " 甲钢铁", ok})
+				if co, has := outCompany[who]; has {
+					vs = append(vs, variant{"out-of-scope", c.name + " " + co, outOfScope})
+				} else if who == city {
+					vs = append(vs, variant{"other-region", c.name + " 乙电机", ok})
+				}
+			default:
+				vs = append(vs, variant{"plain", c.name, ok})
+			}
+			for _, v := range vs {
+				want := v.want
+				if !allowed {
+					want = denied
+				}
+				t.Run(c.name+"/"+who+"/"+v.name, func(t *testing.T) {
+					e := newMatrixEnv(t)
+					got := e.say(who, "", v.text)
+					if classify(got) != want {
+						t.Fatalf("%s says %q: got %s\n%s", who, v.text, classify(got), got)
+					}
+					if want == ok && c.name != "解绑" {
+						log, err := e.store.AuditLog(context.Background(), time.Time{})
+						if err != nil || len(log) == 0 || log[len(log)-1].Contact != who {
+							t.Errorf("no audit entry for %s's %q: %+v, %v", who, v.text, log, err)
+						}
+					}
+				})
+			}
+		}
+		// In groups: the bound group's region decides, whoever asks; phone numbers never show.
+		t.Run(c.name+"/group", func(t *testing.T) {
+			e := newMatrixEnv(t)
+			want := private
+			if c.inGroup {
+				want = ok
+			}
+			got := e.say(nobody, "盐湖区帮扶群", c.name)
+			if classify(got) != want {
+				t.Fatalf("bound group %q: got %s\n%s", c.name, classify(got), got)
+			}
+			if strings.Contains(got, "138000") {
+				t.Errorf("a phone number in a group:\n%s", got)
+			}
+			if c.inGroup {
+				if got := e.say(nobody, "盐湖区帮扶群", c.name+" 夏县"); classify(got) != outOfScope {
+					t.Errorf("bound group asks for another region: %s\n%s", classify(got), got)
+				}
+			}
+			got = e.say(nobody, "无名群", c.name)
+			if want := map[bool]string{true: unbound, false: private}[c.inGroup]; classify(got) != want {
+				t.Errorf("unbound group %q: got %s, want %s\n%s", c.name, classify(got), want, got)
+			}
+		})
+	}
+}
+
+// TestCommandEffects checks what the commands that change things did.
+func TestCommandEffects(t *testing.T) {
+	ctx := context.Background()
+	t.Run("invite code binds a liaison of the named enterprise", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		got := e.say(county, "", "邀请码 甲钢铁")
+		i := strings.Index(got, "绑定 ")
+		if i < 0 {
+			t.Fatalf("no code in %q", got)
+		}
+		code := strings.Fields(got[i+len("绑定 "):])[0]
+		if r := e.say("新联络人", "", "绑定 "+code); !strings.Contains(r, "甲钢铁有限公司") {
+			t.Fatalf("binding with the chat code: %q", r)
+		}
+		c, err := e.store.Contact(ctx, liaison)
+		if err != nil || c.Role != storage.RoleNone {
+			t.Errorf("the old liaison keeps the role: %+v, %v", c, err)
+		}
+	})
+	t.Run("解绑", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		e.say(county, "", "解绑")
+		if got := e.say(county, "", "进度"); classify(got) != welcome {
+			t.Errorf("after 解绑 the clerk still sees the ledger: %q", got)
+		}
+	})
+	t.Run("绑定本群", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		if got := e.say(helper, "夏县群", "绑定本群 夏县"); !strings.Contains(got, "只有县（市、区）或市") {
+			t.Errorf("a helper bound a group: %q", got)
+		}
+		if got := e.say(county, "夏县群", "绑定本群 夏县"); classify(got) != outOfScope {
+			t.Errorf("a 盐湖区 clerk bound a group to 夏县: %q", got)
+		}
+		if got := e.say(county, "夏县群", "绑定本群 盐湖区"); !strings.Contains(got, "本群已绑定为【盐湖区】") {
+			t.Fatalf("binding: %q", got)
+		}
+		g, err := e.store.Group(ctx, "夏县群")
+		if err != nil || g.Region != "盐湖区" || g.BoundBy != county {
+			t.Errorf("stored group %+v, %v", g, err)
+		}
+		if got := e.say(county, "", "绑定本群 盐湖区"); !strings.Contains(got, "要在群里") {
+			t.Errorf("绑定本群 in a private chat: %q", got)
+		}
+	})
+	t.Run("提醒 未填报 nudges the caller's region", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		e.say(county, "", "提醒 未填报")
+		e.say(city, "", "提醒 未填报")
+		if !slices.Equal(e.nudged, []string{"盐湖区", ""}) {
+			t.Errorf("nudged %q, want 盐湖区 then the whole city", e.nudged)
+		}
+	})
+	t.Run("several matches make a list to pick from", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		got := e.say(city, "", "查询 有限公司")
+		if !strings.Contains(got, "请回复编号") || !strings.Contains(got, "2. ") {
+			t.Fatalf("no numbered list: %q", got)
+		}
+		if got := e.say(city, "", "2"); !strings.Contains(got, "乙电机有限公司") {
+			t.Errorf("picking 2: %q", got)
+		}
+	})
+	t.Run("wrong codes are limited", func(t *testing.T) {
+		e := newMatrixEnv(t)
+		for range 5 {
+			if got := e.say("路人", "", "绑定 000000"); !strings.Contains(got, "邀请码不正确") {
+				t.Fatalf("wrong code: %q", got)
+			}
+		}
+		if got := e.say("路人", "", "绑定 000000"); !strings.Contains(got, "错误次数过多") {
+			t.Errorf("sixth wrong code: %q", got)
+		}
+	})
+}
