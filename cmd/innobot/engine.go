@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -25,6 +26,14 @@ type settings struct {
 	// flood is the most messages a contact may send a minute; 0, as in the simulator, lets
 	// programs that drive it send as fast as they like.
 	flood int
+}
+
+// settingsFlags adds --data and --config to a command's flags and returns what reads the
+// settings they name, once the flags are parsed.
+func settingsFlags(fs *flag.FlagSet) func() (settings, error) {
+	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
+	configPath := fs.String("config", "", "配置文件（YAML）")
+	return func() (settings, error) { return loadSettings(*configPath, *dataDir) }
 }
 
 // loadSettings reads --config (when given) and applies --data over the config's data_dir.

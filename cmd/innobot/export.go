@@ -34,8 +34,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		kind, rest = args[0], args[1:]
 	}
 	fs := newFlags("export", stderr)
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	periodFlag := fs.String("period", "", "月份，如 2026-11（默认本月）")
 	region := fs.String("region", "", "县（市、区）（默认全市）")
 	name := fs.String("enterprise", "", "企业名称或编号（导出调查表时必填）")
@@ -66,7 +65,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}

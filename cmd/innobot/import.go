@@ -17,8 +17,7 @@ import (
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("import", stderr)
 	dryRun := fs.Bool("dry-run", false, "只列出将要做的改动，不写入")
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	// The file may come before or after the flags: innobot import 名单.xlsx --dry-run.
 	var files []string
 	for rest := args; ; {
@@ -37,7 +36,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	path := files[0]
 
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}

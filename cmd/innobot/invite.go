@@ -29,12 +29,11 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&enterprises, "enterprise", "企业名称（或编号）；--role helper 时可给多次")
 	role := fs.String("role", string(storage.RoleLiaison), "角色：liaison | helper | county_office | city_office")
 	region := fs.String("region", "", "地区（--role county_office 时必填）")
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}

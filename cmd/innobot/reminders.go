@@ -126,12 +126,11 @@ func runReminders(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fromS := fs.String("from", "", "起始日期，例如 2026-12-01（默认今天）")
 	toS := fs.String("to", "", "截止日期（含当天），例如 2027-01-31（默认起始日后 30 天）")
 	texts := fs.Bool("text", false, "列出每条消息的全文")
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}

@@ -28,13 +28,12 @@ const outboxAccount = ""
 // runRun is `innobot run`: the bot on WeChat, with /healthz and /metrics on --listen.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	listen := fs.String("listen", "127.0.0.1:9090", "健康检查 /healthz 与监控指标 /metrics 的地址；空字符串则不开")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}

@@ -19,13 +19,12 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	jsonMode := fs.Bool("json", false, "一行一个 JSON 对象的输入输出（供程序驱动）")
 	demo := fs.Bool("demo", false, "载入演示企业并打印邀请码")
 	now := fs.String("now", "", "虚拟时钟的起始时间，例如 2026-11-25T09:00")
-	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
-	configPath := fs.String("config", "", "配置文件（YAML）")
+	load := settingsFlags(fs)
 	pace := fs.Bool("pace", false, "按配置的 outbox 节奏发送（默认立即发送）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := loadSettings(*configPath, *dataDir)
+	st, err := load()
 	if err != nil {
 		return err
 	}
