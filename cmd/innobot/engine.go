@@ -59,6 +59,9 @@ func loadSettings(configPath, dataDir string) (settings, error) {
 	return st, nil
 }
 
+// boltPath is the bolt store's file in the data dir.
+func (st settings) boltPath() string { return filepath.Join(st.dir, "innobot.db") }
+
 // openStore opens the configured store.
 func (st settings) openStore() (storage.Backend, error) {
 	switch st.cfg.Storage.Driver {
@@ -66,7 +69,7 @@ func (st settings) openStore() (storage.Backend, error) {
 		if err := os.MkdirAll(st.dir, 0o750); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		return bolt.Open(filepath.Join(st.dir, "innobot.db"))
+		return bolt.Open(st.boltPath())
 	default:
 		return nil, fmt.Errorf("storage driver %q is not available in this build", st.cfg.Storage.Driver)
 	}

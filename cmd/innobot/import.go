@@ -58,13 +58,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return errors.Join(err, store.Close())
 }
 
-// noDatabaseYet reports a bolt store whose file does not exist yet. The file name must stay
-// the one openStore opens.
+// noDatabaseYet reports a bolt store whose file does not exist yet.
 func (st settings) noDatabaseYet() bool {
 	if d := st.cfg.Storage.Driver; d != "" && d != "bolt" {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(st.dir, "innobot.db"))
+	_, err := os.Stat(st.boltPath())
 	return errors.Is(err, os.ErrNotExist)
 }
 
