@@ -75,6 +75,9 @@ func (st settings) openStore() (storage.Backend, error) {
 	}
 }
 
+// handledKeep is how long handled message ids are kept.
+const handledKeep = 30 * 24 * time.Hour
+
 // engine is one running bot over one store: what !restart closes and opens again.
 type engine struct {
 	store  storage.Backend
@@ -82,10 +85,17 @@ type engine struct {
 	remind *reminding // reminders and the paced outbox (reminders.go); nil without an outbox
 }
 
-func (st settings) openEngine(clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
+func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
 	store, err := st.openStore()
 	if err != nil {
 		return nil, err
+	}
+	// Message ids guard against re-delivery, which comes within minutes of a restart; a
+	// month of them is plenty, and pruning at start keeps the file from growing forever.
+	if n, err := store.PruneHandled(ctx, clock.Now().Add(-handledKeep)); err != nil {
+		log.Error("pruning handled message ids", "err", err)
+	} else if n > 0 {
+		log.Info("pruned handled message ids", "count", n)
 	}
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),

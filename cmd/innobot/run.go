@@ -56,7 +56,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("--listen: %w", err)
 		}
 	}
-	eng, err := st.openEngine(clock, tr, log)
+	eng, err := st.openEngine(ctx, clock, tr, log)
 	if err != nil {
 		if ln != nil {
 			_ = ln.Close()

@@ -42,7 +42,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	clock := sim.NewClock(start, time.Now)
 	tr := &sim.Transport{In: os.Stdin, Out: stdout, JSON: *jsonMode, Location: loc, Errs: stderr}
 	c := &simControl{st: st, clock: clock, sender: tr, log: log}
-	if c.eng, err = st.openEngine(clock, tr, log); err != nil {
+	if c.eng, err = st.openEngine(ctx, clock, tr, log); err != nil {
 		return err
 	}
 	if *demo {
@@ -96,7 +96,7 @@ func (c *simControl) Restart(ctx context.Context) error {
 	if err := c.eng.close(); err != nil {
 		return err
 	}
-	eng, err := c.st.openEngine(c.clock, c.sender, c.log)
+	eng, err := c.st.openEngine(ctx, c.clock, c.sender, c.log)
 	if err != nil {
 		return fmt.Errorf("reopen: %w", err)
 	}
