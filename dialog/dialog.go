@@ -559,11 +559,6 @@ func (t *turn) store(st survey.Step, v survey.Value) {
 	t.goTo(t.firstOpen(st.Key))
 }
 
-// reviewSteps are the answered steps listed for review; 修改 N refers to this numbering.
-func (t *turn) reviewSteps() []survey.Step {
-	return t.c.Form.Steps(t.draft.Answers)
-}
-
 func (t *turn) reviewText() string {
 	return "全部答完了，请核对：\n" + t.formatAnswers(t.draft.Answers) +
 		"\n\n无误请回复“确认提交”；要改第几项回复“修改 N”，例如 修改 3。"
@@ -611,7 +606,7 @@ func (t *turn) review(cmd string) {
 		return
 	}
 	if rest, ok := strings.CutPrefix(cmd, "修改"); ok {
-		steps := t.reviewSteps()
+		steps := t.c.Form.Steps(t.draft.Answers) // the numbering of the review
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < 1 || n > len(steps) {
 			t.res.Failed = true

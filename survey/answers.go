@@ -59,15 +59,6 @@ func (f *Form) Steps(a Answers) []Step {
 	return out
 }
 
-// SectionSteps lists the steps of one section only.
-func (f *Form) SectionSteps(section string, a Answers) []Step {
-	s := f.SectionOf(section)
-	if s == nil {
-		return nil
-	}
-	return f.appendSteps(nil, s.Questions, a)
-}
-
 func (f *Form) appendSteps(out []Step, qs []*Question, a Answers) []Step {
 	for _, q := range qs {
 		if !f.Shown(q, a) {
