@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -821,4 +822,19 @@ func put(b *bbolt.Bucket, key []byte, v any) error {
 		return fmt.Errorf("encode %q: %w", key, err)
 	}
 	return b.Put(key, data)
+}
+
+// Backup writes a consistent copy of the whole file to w while the store stays in use (a
+// read transaction sees one moment), and returns its size.
+func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
 }
