@@ -382,8 +382,10 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]st
 	case !errors.Is(err, storage.ErrNotFound):
 		return nil, fmt.Errorf("load draft: %w", err)
 	}
-	if conv.Submissions, err = s.Store.Submissions(ctx, e.ID); err != nil {
-		return nil, fmt.Errorf("load submissions: %w", err)
+	if dialog.NeedsHistory(sess, conv.Draft != nil) {
+		if conv.Submissions, err = s.Store.Submissions(ctx, e.ID); err != nil {
+			return nil, fmt.Errorf("load submissions: %w", err)
+		}
 	}
 	conv.Tries = s.triesAt(c.ID, sess.Cursor)
 	res := dialog.Handle(conv, m.Text, now)

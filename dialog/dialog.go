@@ -35,7 +35,8 @@ type Conversation struct {
 	// Draft is the enterprise's draft for the session's period (or for Period when idle), or
 	// nil when there is none.
 	Draft *storage.Draft
-	// Submissions are the enterprise's submissions, by period and version.
+	// Submissions are the enterprise's submissions, by period and version. They are only
+	// read where NeedsHistory says so; elsewhere the caller may leave them out.
 	Submissions []storage.Submission
 	// Period is the period of the clock (e.g. 2026-11), the one a new survey is for.
 	Period string
@@ -57,6 +58,13 @@ type Result struct {
 	Failed bool
 }
 
+// NeedsHistory reports whether a turn from this session may read the enterprise's
+// submissions. Answering a question never does, and that is most turns: the history grows
+// every month, and decoding it for each answer would be most of a turn's cost.
+func NeedsHistory(s storage.Session, hasDraft bool) bool {
+	return !hasDraft || (s.State != stateFilling && s.State != stateConfirmValue)
+}
+
 // Period is the reporting period of a moment: its month in the given location.
 func Period(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01") }
 
@@ -69,6 +77,22 @@ type turn struct {
 	s     storage.Session
 	draft *storage.Draft
 	res   Result
+	// cache holds the steps of the draft's answers: they are asked for several times a turn
+	// and cost a walk of the whole form. setDraft and answer drop it.
+	cache []survey.Step
+}
+
+// steps lists the steps of the draft's answers as they stand.
+func (t *turn) steps() []survey.Step {
+	if t.cache == nil {
+		t.cache = t.c.Form.Steps(t.draft.Answers)
+	}
+	return t.cache
+}
+
+// setDraft replaces the draft the turn works on.
+func (t *turn) setDraft(d *storage.Draft) {
+	t.draft, t.cache = d, nil
 }
 
 // Handle runs one turn. It never panics on any input and never changes anything when the
@@ -171,7 +195,7 @@ func (t *turn) idle(cmd string) {
 		}
 		t.res.DropDraft = true
 		t.s = storage.Session{ContactID: t.s.ContactID, Version: t.s.Version}
-		t.draft = nil
+		t.setDraft(nil)
 		t.commit()
 		t.say("本期草稿已清空。需要时回复“填报”重新开始。")
 	case "进度":
@@ -204,7 +228,7 @@ func (t *turn) latest() *storage.Submission {
 
 func (t *turn) idleProgress() {
 	if t.draft != nil {
-		steps := t.c.Form.Steps(t.draft.Answers)
+		steps := t.steps()
 		t.say("本期（%s）草稿已填 %d/%d 题，尚未提交。回复“填报”继续。", t.draft.Period, answered(steps, t.draft.Answers), len(steps))
 		return
 	}
@@ -223,7 +247,7 @@ func (t *turn) start() {
 	}
 	last := t.latest()
 	if last == nil {
-		t.draft = &storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: survey.Answers{}}
+		t.setDraft(&storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: survey.Answers{}})
 		t.s = storage.Session{ContactID: t.s.ContactID, Version: t.s.Version, EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period}
 		t.say("开始填写《企业创新活动开展情况调查表》（%s，%s）。一次回答一题，随时可回复“帮助”。", t.c.Enterprise.Name, t.c.Period)
 		t.goTo(t.firstOpen(""))
@@ -286,7 +310,7 @@ func (t *turn) update(cmd string) {
 	case cmd == "无变化" && last.Period == t.c.Period:
 		t.say("本期已提交，无需重复提交。有变化请回复“修改”，否则回复“取消”。")
 	case cmd == "无变化":
-		t.draft = &storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: last.Answers.Clone(), Carried: last.Answers.Clone()}
+		t.setDraft(&storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: last.Answers.Clone()})
 		t.submit("已按上期内容提交。")
 	case cmd == "修改":
 		t.s.State = stateUpdatePick
@@ -325,7 +349,15 @@ func (t *turn) updatePick(cmd string) {
 		ids = append(ids, t.c.Form.Sections[p-1].ID)
 	}
 	t.c.Form.Clear(answers, ids...)
-	t.draft = &storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: answers, Carried: last.Answers.Clone()}
+	// Only what is asked again needs last period's answer beside it (上期); the rest is
+	// carried in Answers itself.
+	carried := survey.Answers{}
+	for k, v := range last.Answers {
+		if _, kept := answers[k]; !kept {
+			carried[k] = v
+		}
+	}
+	t.setDraft(&storage.Draft{EnterpriseID: t.c.Enterprise.ID, Period: t.c.Period, Answers: answers, Carried: carried})
 	t.say("好的，只重新填写选中的部分，其余沿用上期。")
 	t.goTo(t.firstOpen(""))
 }
@@ -354,7 +386,7 @@ func (t *turn) resume() {
 // goTo asks the step with the given key, or the review when the key is empty or gone and
 // nothing is left open.
 func (t *turn) goTo(key string) {
-	steps := t.c.Form.Steps(t.draft.Answers)
+	steps := t.steps()
 	if key == "" || indexOf(steps, key) < 0 {
 		key = t.firstOpen("")
 	}
@@ -371,7 +403,7 @@ func (t *turn) goTo(key string) {
 
 // firstOpen is the first unanswered step after key, wrapping round; "" when all are answered.
 func (t *turn) firstOpen(after string) string {
-	steps := t.c.Form.Steps(t.draft.Answers)
+	steps := t.steps()
 	start := indexOf(steps, after) + 1
 	for i := range steps {
 		s := steps[(start+i)%len(steps)]
@@ -402,7 +434,7 @@ func (t *turn) ask() {
 		t.say("%s", t.reviewText())
 		return
 	}
-	steps := t.c.Form.Steps(t.draft.Answers)
+	steps := t.steps()
 	i := indexOf(steps, t.s.Cursor)
 	if i < 0 {
 		t.goTo("")
@@ -438,7 +470,7 @@ func (t *turn) ask() {
 }
 
 func (t *turn) current() (survey.Step, bool) {
-	steps := t.c.Form.Steps(t.draft.Answers)
+	steps := t.steps()
 	i := indexOf(steps, t.s.Cursor)
 	if i < 0 {
 		return survey.Step{}, false
@@ -454,7 +486,7 @@ func (t *turn) filling(cmd string) {
 	}
 	switch cmd {
 	case "上一题", "上一个", "返回":
-		steps := t.c.Form.Steps(t.draft.Answers)
+		steps := t.steps()
 		i := indexOf(steps, st.Key)
 		if i <= 0 {
 			t.say("已经是第一题了。")
@@ -547,6 +579,7 @@ func (t *turn) confirmValue(cmd string) {
 // store keeps an answer and moves on to the next open question.
 func (t *turn) store(st survey.Step, v survey.Value) {
 	t.draft.Answers[st.Key] = v
+	t.cache = nil
 	t.s.State, t.s.Pending = stateFilling, nil
 	echo := ""
 	switch st.Kind() {
@@ -606,7 +639,7 @@ func (t *turn) review(cmd string) {
 		return
 	}
 	if rest, ok := strings.CutPrefix(cmd, "修改"); ok {
-		steps := t.c.Form.Steps(t.draft.Answers) // the numbering of the review
+		steps := t.steps() // the numbering of the review
 		n, err := strconv.Atoi(strings.TrimSpace(rest))
 		if err != nil || n < 1 || n > len(steps) {
 			t.res.Failed = true
@@ -642,7 +675,7 @@ func (t *turn) submit(note string) {
 	sub.Facts = t.c.Form.Facts(sub.Answers)
 	t.res.Submission = &sub
 	t.res.DropDraft = true
-	t.draft = nil
+	t.setDraft(nil)
 	t.s = storage.Session{ContactID: t.s.ContactID, Version: t.s.Version}
 	t.commit()
 	t.say("%s✅ 提交成功（回执）\n企业：%s\n期别：%s\n版本：第 %d 版\n时间：%s\n%s\n下月需要更新时，回复“填报”即可。",
@@ -650,7 +683,7 @@ func (t *turn) submit(note string) {
 }
 
 func (t *turn) progress() {
-	steps := t.c.Form.Steps(t.draft.Answers)
+	steps := t.steps()
 	n := answered(steps, t.draft.Answers)
 	if t.s.State == stateReview {
 		t.say("已全部答完（%d 题），等待您确认提交。", n)

@@ -97,6 +97,11 @@ type Store struct {
 	// in milliseconds, and decoding them all each time costs a hundred. The file lock makes
 	// this process the only writer, so the cache is dropped on each write that touches them.
 	roster enterpriseCache
+	// drafts caches the drafts this process wrote: a turn reads its draft back at the next
+	// message, and decoding it was a quarter of a turn's cost.
+	drafts draftCache
+	// seq orders writes of drafts, so that the cache keeps the last one written.
+	seq atomic.Uint64
 	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
 	headsHint atomic.Int64
 }
@@ -495,6 +500,12 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
+	if d, found, ok := s.drafts.get(string(draftKey(enterpriseID, period))); ok {
+		if !found {
+			return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, storage.ErrNotFound)
+		}
+		return d, nil
+	}
 	var d storage.Draft
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return get(tx.Bucket(bucketDrafts), draftKey(enterpriseID, period), &d)
@@ -621,6 +632,12 @@ type turnWrite struct {
 	subVersion int
 	sub        []byte
 	head       []byte
+
+	// seq numbers the runs of apply; order and wrote say what the last run did, read once
+	// Batch has returned (it may run apply more than once).
+	seq   *atomic.Uint64
+	order uint64
+	wrote bool
 }
 
 func encodeTurn(t storage.Turn) (*turnWrite, error) {
@@ -691,8 +708,17 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
+	w.seq = &s.seq
 	if err := s.db.Batch(w.apply); err != nil {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
+	}
+	if w.wrote {
+		if w.dropDraft != nil {
+			s.drafts.put(string(w.dropDraft), w.order, nil)
+		}
+		if t.Draft != nil {
+			s.drafts.put(string(w.draftKey), w.order, t.Draft)
+		}
 	}
 	return nil
 }
@@ -700,6 +726,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 // apply is the function Batch runs. It only reads w and the transaction, so running it again
 // after a rolled-back batch does the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
+	w.wrote = false
 	handled := tx.Bucket(bucketHandled)
 	if w.messageID != nil && handled.Get(w.messageID) != nil {
 		return nil
@@ -758,7 +785,71 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 			return fmt.Errorf("record message id: %w", err)
 		}
 	}
+	// Writes run one after another inside a transaction and transactions one after another,
+	// so this number follows the order the drafts were written in.
+	w.order, w.wrote = w.seq.Add(1), true
 	return nil
+}
+
+// draftCache holds drafts as last written by this process, the only writer of the file.
+// Reads never fill it: a read may race a write it cannot see, but writes are ordered.
+type draftCache struct {
+	mu sync.Mutex
+	m  map[string]cachedDraft
+}
+
+type cachedDraft struct {
+	order uint64
+	draft *storage.Draft // nil: the draft was dropped
+}
+
+// draftCacheSize bounds the cache: drafts of conversations under way, not of every enterprise.
+const draftCacheSize = 4096
+
+// get returns a copy of the cached draft; found is false for a dropped one, ok false when the
+// key is not cached.
+func (c *draftCache) get(key string) (d storage.Draft, found, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.draft == nil {
+		return storage.Draft{}, false, ok
+	}
+	return cloneDraft(*e.draft), true, true
+}
+
+// put keeps a copy of d (nil for a dropped draft) unless a later write is cached already.
+func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedDraft{}
+	}
+	if e, ok := c.m[key]; ok && e.order > order {
+		return
+	}
+	var kept *storage.Draft
+	if d != nil {
+		cp := cloneDraft(*d)
+		kept = &cp
+	}
+	c.m[key] = cachedDraft{order: order, draft: kept}
+	for k := range c.m {
+		if len(c.m) <= draftCacheSize {
+			break
+		}
+		if k != key {
+			delete(c.m, k)
+		}
+	}
+}
+
+func cloneDraft(d storage.Draft) storage.Draft {
+	d.Answers = d.Answers.Clone()
+	if d.Carried != nil {
+		d.Carried = d.Carried.Clone()
+	}
+	return d
 }
 
 // lastVersion returns the highest submission version under prefix, 0 when there is none.

@@ -2,10 +2,13 @@ package bolt_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"innobot/storage"
+	"innobot/storage/bolt"
+	"innobot/survey"
 )
 
 // TestEnterpriseListFollowsWrites checks that the cached list never shows a state older than
@@ -56,5 +59,54 @@ func TestEnterpriseListFollowsWrites(t *testing.T) {
 	}
 	if es := list(); es[1].LiaisonID != "" {
 		t.Fatalf("after Unbind: %+v", es[1])
+	}
+}
+
+// TestDraftCacheKeepsTheLastWrite races many turns writing one enterprise's draft and then
+// compares what the store answers with what the file holds once reopened.
+func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/innobot.db"
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const writers, turns = 8, 40
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			contact := fmt.Sprintf("c%d", w)
+			for i := range turns {
+				d := storage.Draft{EnterpriseID: "e1", Period: "2026-11", UpdatedBy: fmt.Sprintf("%s/%d", contact, i),
+					Answers: survey.Answers{"industry": {Text: contact}}}
+				tr := storage.Turn{Session: storage.Session{ContactID: contact, Version: int64(i)}, Draft: &d}
+				if i%7 == 6 {
+					tr.Draft, tr.DropDraft = nil, &storage.DraftKey{EnterpriseID: "e1", Period: "2026-11"}
+				}
+				if err := s.CommitTurn(ctx, tr); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached, cerr := s.Draft(ctx, "e1", "2026-11")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	stored, serr := s.Draft(ctx, "e1", "2026-11")
+	if (cerr == nil) != (serr == nil) || cached.UpdatedBy != stored.UpdatedBy {
+		t.Fatalf("cached draft %q (%v), file holds %q (%v)", cached.UpdatedBy, cerr, stored.UpdatedBy, serr)
 	}
 }
