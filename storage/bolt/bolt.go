@@ -102,6 +102,9 @@ type Store struct {
 	drafts draftCache
 	// seq orders writes of drafts, so that the cache keeps the last one written.
 	seq atomic.Uint64
+	// enterprise and contact spare decoding the two records every turn reads first.
+	enterprise memo[storage.Enterprise]
+	contact    memo[storage.Contact]
 	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
 	headsHint atomic.Int64
 }
@@ -156,7 +159,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	// A contact holds a slice (a helper's enterprises): each caller gets its own.
+	s.contact.clone = func(c storage.Contact) storage.Contact {
+		c.EnterpriseIDs = slices.Clone(c.EnterpriseIDs)
+		return c
+	}
+	return s, nil
 }
 
 func initBuckets(tx *bbolt.Tx) error {
@@ -243,7 +252,9 @@ func putEnterprise(b *bbolt.Bucket, e storage.Enterprise) error {
 func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, error) {
 	var e storage.Enterprise
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return get(tx.Bucket(bucketEnterprises), []byte(id), &e)
+		var err error
+		e, err = s.enterprise.get(tx.Bucket(bucketEnterprises), []byte(id))
+		return err
 	})
 	if err != nil {
 		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
@@ -326,7 +337,9 @@ func (c *enterpriseCache) drop() {
 func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error) {
 	var c storage.Contact
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return get(tx.Bucket(bucketContacts), []byte(id), &c)
+		var err error
+		c, err = s.contact.get(tx.Bucket(bucketContacts), []byte(id))
+		return err
 	})
 	if err != nil {
 		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
