@@ -229,6 +229,11 @@ func (a *Audiences) Reminder(ctx context.Context, occ Occurrence, now time.Time)
 	if aud[config.AudienceGroups] {
 		for _, g := range s.groups {
 			sc := groupScope(g)
+			// A region with nothing left to chase hears the thanks once, on the day, not
+			// at every lead time.
+			if own && len(s.tally(sc).lag) == 0 && occ.Lead != 0 {
+				continue
+			}
 			out = append(out, mk(KindGroup, g.ID, "", g.ID, g.Account, a.groupText(s, sc, head, own)))
 		}
 	}

@@ -521,3 +521,30 @@ func BenchmarkNudge10000(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "msgs")
 }
+
+// TestGroupThanksOnce: a group whose region has nothing left to chase is not reminded at the
+// 3-day and 1-day marks, and is thanked once on the day.
+func TestGroupThanksOnce(t *testing.T) {
+	s := newMemStore()
+	fixture(s)
+	s.heads["e1"] = []storage.Head{{EnterpriseID: "e1", Period: "2026-11", Version: 1, SubmittedAt: at("2026-11-20", "10:00")}}
+	e := newEngine(t, s, nil)
+	ctx := context.Background()
+	thanks := 0
+	for _, day := range []string{"2026-12-01", "2026-12-03", "2026-12-04"} {
+		if _, err := e.Tick(ctx, at(day, "09:00")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range s.all() {
+		if m.Group == "g1" {
+			thanks++
+			if !strings.Contains(m.Text, "已全部提交") || !strings.Contains(m.Text, "今天截止") {
+				t.Errorf("盐湖区 group got %q, want only the thanks on the day", m.Text)
+			}
+		}
+	}
+	if thanks != 1 {
+		t.Errorf("盐湖区 group got %d messages, want 1", thanks)
+	}
+}
