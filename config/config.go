@@ -53,6 +53,10 @@ type Config struct {
 type Bot struct {
 	Name   string `yaml:"name"`
 	Prefix string `yaml:"prefix"` // commands start with it, so chatter is not taken for commands
+	// Account names the WeChat account this process speaks for, when several processes (one
+	// per account) share one store: contacts and groups remember it, and each process sends
+	// only its own account's queued messages. Empty for a single bot.
+	Account string `yaml:"account"`
 }
 
 // Storage picks where state lives: a bolt file under DataDir for one
@@ -60,6 +64,9 @@ type Bot struct {
 type Storage struct {
 	Driver string `yaml:"driver"` // DriverBolt or DriverRedis
 	URL    string `yaml:"url"`    // redis:// or rediss://; needed only for redis
+	// Prefix separates deployments (or tests) sharing one Redis: the keys are
+	// {innobot:PREFIX}:…; every bot of one deployment uses the same prefix.
+	Prefix string `yaml:"prefix"`
 }
 
 // Deadline is one recurring reporting date from the notice's calendar and

@@ -49,6 +49,9 @@ func (c *Config) validate() []problem {
 		} else if u, err := url.Parse(c.Storage.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			add("storage.url", "bad url %q: want redis://host:port/db or rediss://...", c.Storage.URL)
 		}
+		if strings.ContainsAny(c.Storage.Prefix, "{}") {
+			add("storage.prefix", "must not contain braces, got %q", c.Storage.Prefix)
+		}
 	default:
 		add("storage.driver", "unknown driver %q (want %s or %s)", c.Storage.Driver, DriverBolt, DriverRedis)
 	}

@@ -24,9 +24,9 @@ var demoEnterprises = []storage.Enterprise{
 var demoGroup = storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区", BoundBy: "demo"}
 
 // loadDemo adds the demo enterprises that are missing (keeping any bound liaison and answers
-// of those already there), binds the demo group, and issues a fresh code for each demo
+// of those already there), binds the demo group to the account, and issues a fresh code for each demo
 // liaison and for a helper, a county clerk and the city office, printed with notice.
-func loadDemo(ctx context.Context, store storage.Backend, now time.Time, ttl time.Duration, notice func(string) error) error {
+func loadDemo(ctx context.Context, store storage.Backend, account string, now time.Time, ttl time.Duration, notice func(string) error) error {
 	for _, e := range demoEnterprises {
 		_, err := store.Enterprise(ctx, e.ID)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -38,7 +38,7 @@ func loadDemo(ctx context.Context, store storage.Backend, now time.Time, ttl tim
 		}
 	}
 	g := demoGroup
-	g.BoundAt = now
+	g.BoundAt, g.Account = now, account
 	if err := store.PutGroup(ctx, g); err != nil {
 		return fmt.Errorf("demo group: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"innobot/reminders"
 	"innobot/storage"
 	"innobot/storage/bolt"
+	storeredis "innobot/storage/redis"
 	"innobot/survey"
 )
 
@@ -70,6 +71,8 @@ func (st settings) openStore() (storage.Backend, error) {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
 		return bolt.Open(st.boltPath())
+	case config.DriverRedis:
+		return storeredis.Open(context.Background(), st.cfg.Storage.URL, st.cfg.Storage.Prefix)
 	default:
 		return nil, fmt.Errorf("storage driver %q is not available in this build", st.cfg.Storage.Driver)
 	}
@@ -99,7 +102,7 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 	}
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
-		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Log: log,
+		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood,
 		ExportDir: filepath.Join(st.dir, "exports"),
 	}

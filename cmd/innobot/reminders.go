@@ -48,7 +48,7 @@ func (st settings) reminding(store storage.Backend, clock bot.Clock, transport b
 		log.Error("reminders are off", "err", err)
 		return nil, transport
 	}
-	ob := &bot.Outbox{Store: store, Transport: transport, Clock: clock, Pace: st.pace, Log: log}
+	ob := &bot.Outbox{Store: store, Transport: transport, Account: st.cfg.Bot.Account, Clock: clock, Pace: st.pace, Log: log}
 	eng := &reminders.Engine{
 		Schedule: sched, Audience: st.audiences(store), Outbox: store,
 		Now: clock.Now, Log: log, Queued: ob.Kick,

@@ -21,10 +21,6 @@ import (
 	"innobot/storage"
 )
 
-// outboxAccount is the account the outbox drains. Contacts are bound without an account
-// today, so one WeChat account per store sends everything queued for "".
-const outboxAccount = ""
-
 // runRun is `innobot run`: the bot on WeChat, with /healthz and /metrics on --listen.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
@@ -78,7 +74,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	})
 	var srv *http.Server
 	if ln != nil {
-		srv = &http.Server{Handler: healthMux(tr, eng.store), ReadHeaderTimeout: 5 * time.Second}
+		srv = &http.Server{Handler: healthMux(tr, eng.store, st.cfg.Bot.Account), ReadHeaderTimeout: 5 * time.Second}
 		wg.Go(func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("health server", "err", err)
@@ -109,9 +105,9 @@ type health struct {
 
 // healthMux serves /healthz (503 unless logged in, so a plain HTTP check alerts) and
 // /metrics in Prometheus format.
-func healthMux(tr *wechat.Transport, queued storage.Outbox) *http.ServeMux {
+func healthMux(tr *wechat.Transport, queued storage.Outbox, account string) *http.ServeMux {
 	pending := func(ctx context.Context) int {
-		ms, err := queued.Pending(ctx, outboxAccount, 10_000)
+		ms, err := queued.Pending(ctx, account, 10_000)
 		if err != nil {
 			return -1
 		}

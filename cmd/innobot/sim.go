@@ -46,7 +46,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *demo {
-		if err := loadDemo(ctx, c.eng.store, clock.Now(), time.Duration(st.cfg.Invite.TTL), tr.Notice); err != nil {
+		if err := loadDemo(ctx, c.eng.store, st.cfg.Bot.Account, clock.Now(), time.Duration(st.cfg.Invite.TTL), tr.Notice); err != nil {
 			return errors.Join(err, c.eng.close())
 		}
 	}

@@ -1,0 +1,339 @@
+package redis
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"innobot/storage"
+)
+
+// Dump is every record of a store, by kind: what `innobot migrate` copies between backends.
+// storage.Backend can list some kinds (enterprises, contacts, groups, the audit log, sends)
+// but not others (sessions, drafts, invites, claims, handled ids, bind failures), so each
+// backend fills a Dump its own way. It belongs in package storage, next to the records; it is
+// here until that package grows an export interface.
+type Dump struct {
+	// Enterprises carry their LiaisonID.
+	Enterprises []storage.Enterprise
+	// Contacts are every contact ever bound, with their roles.
+	Contacts []storage.Contact
+	// Invites include used ones, so that a used code stays used.
+	Invites []storage.Invite
+	// Groups keep their account, which must send to them.
+	Groups []storage.Group
+	// Sessions keep their Version, so a turn read before the migration is still refused.
+	Sessions []storage.Session
+	// Drafts are the answers people gave and did not submit yet: the records a migration
+	// must not lose above all.
+	Drafts []storage.Draft
+	// Submissions are ordered by enterprise, period and version.
+	Submissions []storage.Submission
+	// Audit is oldest first, entries of one instant in the order they were added.
+	Audit []storage.AuditEntry
+	// Outbox is every message, queued or sent, in the order it was queued: importing them in
+	// this order keeps the order of messages pending at one instant.
+	Outbox []storage.OutboxMessage
+	// Claims keep reminders that went out from going out again.
+	Claims []Claim
+	// Handled keeps messages answered before from being answered again on re-delivery.
+	Handled []Handled
+	// BindFailures keep the limit on wrong codes counting across the migration.
+	BindFailures []BindFailure
+}
+
+// Claim is a claimed reminder occurrence.
+type Claim struct {
+	Key string    // the occurrence, as storage.Outbox.ClaimReminder names it
+	At  time.Time // when it was claimed
+}
+
+// Handled is a message id handled, with when: PruneHandled forgets ids by that time. Redis
+// keeps the time to the microsecond.
+type Handled struct {
+	ID string
+	At time.Time
+}
+
+// BindFailure is a wrong invite code sent by a contact.
+type BindFailure struct {
+	ContactID string
+	At        time.Time // the limit counts failures in a window before now
+}
+
+// KindCount is how many records of a kind a Dump holds.
+type KindCount struct {
+	Kind string // in words, for people reading a migration's report
+	N    int
+}
+
+// Counts lists the number of records of each kind, in a fixed order, for a migration to
+// print and to compare between source and destination.
+func (d *Dump) Counts() []KindCount {
+	pending, sent := 0, 0
+	for _, m := range d.Outbox {
+		if m.SentAt.IsZero() {
+			pending++
+		} else {
+			sent++
+		}
+	}
+	liaisons := 0
+	for _, e := range d.Enterprises {
+		if e.LiaisonID != "" {
+			liaisons++
+		}
+	}
+	roles := 0
+	for _, c := range d.Contacts {
+		if c.Role != storage.RoleNone {
+			roles++
+		}
+	}
+	return []KindCount{
+		{"enterprises", len(d.Enterprises)},
+		{"enterprises with a liaison", liaisons},
+		{"contacts", len(d.Contacts)},
+		{"contacts with a role", roles},
+		{"invites", len(d.Invites)},
+		{"groups", len(d.Groups)},
+		{"sessions", len(d.Sessions)},
+		{"drafts", len(d.Drafts)},
+		{"submissions", len(d.Submissions)},
+		{"audit entries", len(d.Audit)},
+		{"outbox pending", pending},
+		{"outbox sent", sent},
+		{"reminder claims", len(d.Claims)},
+		{"handled message ids", len(d.Handled)},
+		{"bind failures", len(d.BindFailures)},
+	}
+}
+
+// Export reads every record under the prefix. It is not one snapshot: stop the bots first.
+func (s *Store) Export(ctx context.Context) (*Dump, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*s.timeout)
+	defer cancel()
+	k := s.k
+	d := &Dump{}
+	var err error
+	if d.Enterprises, err = s.Enterprises(ctx); err != nil {
+		return nil, err
+	}
+	if d.Contacts, err = s.Contacts(ctx); err != nil {
+		return nil, err
+	}
+	if d.Groups, err = s.Groups(ctx); err != nil {
+		return nil, err
+	}
+	if d.Invites, err = hashList[storage.Invite](ctx, s, k.invite); err != nil {
+		return nil, fmt.Errorf("export invites: %w", err)
+	}
+	if d.Sessions, err = hashList[storage.Session](ctx, s, k.sess); err != nil {
+		return nil, fmt.Errorf("export sessions: %w", err)
+	}
+	if d.Drafts, err = hashList[storage.Draft](ctx, s, k.draft); err != nil {
+		return nil, fmt.Errorf("export drafts: %w", err)
+	}
+	subs, err := s.rdb.ZRange(ctx, k.subs, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("export submissions: %w", err)
+	}
+	for _, m := range subs {
+		sub, err := decodeSubmission(m)
+		if err != nil {
+			return nil, fmt.Errorf("export submissions: %w", err)
+		}
+		d.Submissions = append(d.Submissions, sub)
+	}
+	if d.Audit, err = s.AuditLog(ctx, time.Time{}); err != nil {
+		return nil, err
+	}
+	recs, err := hashList[outboxRecord](ctx, s, k.outbox)
+	if err != nil {
+		return nil, fmt.Errorf("export outbox: %w", err)
+	}
+	slices.SortStableFunc(recs, func(a, b outboxRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, r := range recs {
+		d.Outbox = append(d.Outbox, r.OutboxMessage)
+	}
+	claims, err := s.rdb.HGetAll(ctx, k.claims).Result()
+	if err != nil {
+		return nil, fmt.Errorf("export claims: %w", err)
+	}
+	for key, v := range claims {
+		_, at, _ := strings.Cut(v, sep)
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return nil, fmt.Errorf("export claim %s: %w", key, err)
+		}
+		d.Claims = append(d.Claims, Claim{Key: key, At: t})
+	}
+	slices.SortFunc(d.Claims, func(a, b Claim) int { return strings.Compare(a.Key, b.Key) })
+	handled, err := s.rdb.ZRangeWithScores(ctx, k.handled, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("export handled ids: %w", err)
+	}
+	for _, z := range handled {
+		d.Handled = append(d.Handled, Handled{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score)).UTC()})
+	}
+	fails, err := s.rdb.ZRange(ctx, k.bindFail, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("export bind failures: %w", err)
+	}
+	for _, m := range fails {
+		contact, rest, ok := strings.Cut(m, sep)
+		if !ok || len(rest) < 8 {
+			return nil, fmt.Errorf("export bind failures: bad member %q", m)
+		}
+		d.BindFailures = append(d.BindFailures, BindFailure{ContactID: contact, At: timeFromKey([]byte(rest[:8]))})
+	}
+	return d, nil
+}
+
+// ErrNotEmpty is Import's refusal of a prefix that holds data: a migration into a live
+// deployment would merge two histories.
+var ErrNotEmpty = errors.New("the prefix holds data")
+
+// Import writes a Dump under an empty prefix, then builds the ledger's index from the
+// submissions. It is not atomic: if it fails, delete the prefix's keys and run it again.
+func (s *Store) Import(ctx context.Context, d *Dump) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*s.timeout)
+	defer cancel()
+	k := s.k
+	keys := slices.DeleteFunc(k.all(), func(key string) bool { return key == k.meta })
+	n, err := s.rdb.Exists(ctx, keys...).Result()
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("import into %s: %w", k.tag, ErrNotEmpty)
+	}
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+
+	// Hashes of JSON records, in chunks so that no command is huge.
+	hset := func(key string, fields []any) error {
+		const chunk = 2000
+		for i := 0; i < len(fields); i += chunk {
+			if err := s.rdb.HSet(ctx, key, fields[i:min(i+chunk, len(fields))]...).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var errs []error
+	put := func(what, key string, fields []any, err error) {
+		if err == nil {
+			err = hset(key, fields)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("import %s: %w", what, err))
+		}
+	}
+	var ents, liaisons []any
+	for _, e := range d.Enterprises {
+		if e.LiaisonID != "" {
+			liaisons = append(liaisons, e.ID, e.LiaisonID)
+		}
+		e.LiaisonID = ""
+		v, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		ents = append(ents, e.ID, v)
+	}
+	put("enterprises", k.ent, ents, nil)
+	put("liaisons", k.liaison, liaisons, nil)
+	f, err := jsonFields(d.Contacts, func(c storage.Contact) string { return c.ID })
+	put("contacts", k.contact, f, err)
+	f, err = jsonFields(d.Invites, func(i storage.Invite) string { return i.Hash })
+	put("invites", k.invite, f, err)
+	f, err = jsonFields(d.Groups, func(g storage.Group) string { return g.ID })
+	put("groups", k.group, f, err)
+	f, err = jsonFields(d.Sessions, func(x storage.Session) string { return x.ContactID })
+	put("sessions", k.sess, f, err)
+	f, err = jsonFields(d.Drafts, func(x storage.Draft) string { return x.EnterpriseID + sep + x.Period })
+	put("drafts", k.draft, f, err)
+	var claims []any
+	for _, c := range d.Claims {
+		claims = append(claims, c.Key, "migrated"+sep+c.At.UTC().Format(time.RFC3339Nano))
+	}
+	put("claims", k.claims, claims, nil)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	// Sorted sets.
+	zadd := func(what, key string, zs []goredis.Z) error {
+		const chunk = 2000
+		for i := 0; i < len(zs); i += chunk {
+			if err := s.rdb.ZAdd(ctx, key, zs[i:min(i+chunk, len(zs))]...).Err(); err != nil {
+				return fmt.Errorf("import %s: %w", what, err)
+			}
+		}
+		return nil
+	}
+	var zs []goredis.Z
+	for _, sub := range d.Submissions {
+		if err := checkKey(sub.EnterpriseID, sub.Period); err != nil {
+			return fmt.Errorf("import submission: %w", err)
+		}
+		v, err := json.Marshal(sub)
+		if err != nil {
+			return err
+		}
+		zs = append(zs, goredis.Z{Member: subPrefix(sub.EnterpriseID, sub.Period) + versionPart(sub.Version) + sep + string(v)})
+	}
+	if err := zadd("submissions", k.subs, zs); err != nil {
+		return err
+	}
+	zs = zs[:0]
+	for _, h := range d.Handled {
+		zs = append(zs, goredis.Z{Member: h.ID, Score: float64(micros(h.At))})
+	}
+	if err := zadd("handled ids", k.handled, zs); err != nil {
+		return err
+	}
+	zs = zs[:0]
+	for _, b := range d.BindFailures {
+		zs = append(zs, goredis.Z{Member: bindFailureMember(b.ContactID, b.At, token())})
+	}
+	if err := zadd("bind failures", k.bindFail, zs); err != nil {
+		return err
+	}
+	for _, e := range d.Audit {
+		if err := s.Audit(ctx, e); err != nil {
+			return fmt.Errorf("import audit log: %w", err)
+		}
+	}
+	for i := 0; i < len(d.Outbox); i += 500 {
+		if err := s.Enqueue(ctx, d.Outbox[i:min(i+500, len(d.Outbox))]); err != nil {
+			return fmt.Errorf("import outbox: %w", err)
+		}
+	}
+	if err := s.rdb.Incr(ctx, k.entGen).Err(); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	return s.RebuildHeads(ctx)
+}
+
+// jsonFields encodes records as field, JSON pairs for HSET.
+func jsonFields[T any](recs []T, key func(T) string) ([]any, error) {
+	out := make([]any, 0, 2*len(recs))
+	for _, r := range recs {
+		v, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, key(r), v)
+	}
+	return out, nil
+}

@@ -1,0 +1,307 @@
+package redis
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// The ledger's index. CommitTurn adds each submission's head to the heads sorted set
+// (member: enterprise NUL period NUL version NUL head, all scores 0, so members sort by
+// bytes; the record of every version), sets the enterprise's field of the latest hash to the
+// greatest of its members without the enterprise (its latest period's latest version), sets
+// its field of the period's hash to the same for that period, and adds the period to the
+// periods set. LatestHeads reads the latest hash in one HGETALL; the enterprises whose latest
+// period is after upTo (progress compares with the month before) are looked up in the
+// period hashes, newest first, one HMGET each, which usually means one.
+//
+// The head is binary, not JSON: LatestHeads decodes one per enterprise over 10,000
+// enterprises, and JSON made that most of its time (the same finding as storage/bolt). The
+// encoding, after a format byte (headFormat): SubmittedBy (uvarint length, bytes);
+// SubmittedAt (varint Unix seconds, uvarint nanoseconds; read back in UTC); a flag byte (1
+// HasInstitution, 2 HasRD, 4 HasInnovation); varint Institutions, Projects; RDStaff, RDCost as
+// 8-byte IEEE 754; varint Activities; Plan, Industry, Ownership as strings. EnterpriseID,
+// Period and Version come from the member. A field added to survey.Facts or storage.Head
+// must be added here (TestHeadEncodingCoversEveryField fails until it is) with a new
+// headFormat; RebuildHeads then rewrites the index from the submissions.
+const headFormat byte = 1
+
+const (
+	flagInstitution = 1 << iota
+	flagRD
+	flagInnovation
+)
+
+func appendHead(buf []byte, h storage.Head) []byte {
+	buf = append(buf, headFormat)
+	buf = appendString(buf, h.SubmittedBy)
+	buf = binary.AppendVarint(buf, h.SubmittedAt.Unix())
+	buf = binary.AppendUvarint(buf, uint64(h.SubmittedAt.Nanosecond()))
+	f := h.Facts
+	var flags byte
+	if f.HasInstitution {
+		flags |= flagInstitution
+	}
+	if f.HasRD {
+		flags |= flagRD
+	}
+	if f.HasInnovation {
+		flags |= flagInnovation
+	}
+	buf = append(buf, flags)
+	buf = binary.AppendVarint(buf, int64(f.Institutions))
+	buf = binary.AppendVarint(buf, int64(f.Projects))
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDStaff))
+	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDCost))
+	buf = binary.AppendVarint(buf, int64(f.Activities))
+	buf = appendString(buf, f.Plan)
+	buf = appendString(buf, f.Industry)
+	buf = appendString(buf, f.Ownership)
+	return buf
+}
+
+func appendString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+// headReader decodes a head; the first error sticks and later reads return zeros.
+type headReader struct {
+	b   string
+	err error
+}
+
+func (r *headReader) fail() {
+	if r.err == nil {
+		r.err = errors.New("truncated or corrupt head")
+	}
+	r.b = ""
+}
+
+func (r *headReader) varint() int64 {
+	v, n := binary.Varint([]byte(r.b[:min(len(r.b), binary.MaxVarintLen64)]))
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *headReader) uvarint() uint64 {
+	v, n := binary.Uvarint([]byte(r.b[:min(len(r.b), binary.MaxVarintLen64)]))
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *headReader) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *headReader) byte() byte {
+	if len(r.b) < 1 {
+		r.fail()
+		return 0
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c
+}
+
+func (r *headReader) float() float64 {
+	if len(r.b) < 8 {
+		r.fail()
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64([]byte(r.b[:8])))
+	r.b = r.b[8:]
+	return v
+}
+
+// decodeHead decodes "period NUL version NUL head" (a latest value, or a heads member
+// without its enterprise) of an enterprise.
+func decodeHead(enterpriseID, v string) (storage.Head, error) {
+	period, rest, ok1 := strings.Cut(v, sep)
+	ver, head, ok2 := strings.Cut(rest, sep)
+	if !ok1 || !ok2 {
+		return storage.Head{}, fmt.Errorf("head of %s: want period, version, head", enterpriseID)
+	}
+	version, err := strconv.Atoi(ver)
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("head of %s %s: version %q", enterpriseID, period, ver)
+	}
+	r := headReader{b: head}
+	if f := r.byte(); f != headFormat && r.err == nil {
+		return storage.Head{}, fmt.Errorf("head of %s %s: format %d, want %d (run RebuildHeads)", enterpriseID, period, f, headFormat)
+	}
+	h := storage.Head{EnterpriseID: enterpriseID, Period: period, Version: version}
+	h.SubmittedBy = r.string()
+	sec := r.varint()
+	nsec := r.uvarint()
+	if nsec >= uint64(time.Second) {
+		r.fail()
+	}
+	h.SubmittedAt = time.Unix(sec, int64(nsec)).UTC()
+	flags := r.byte()
+	h.Facts = survey.Facts{
+		HasInstitution: flags&flagInstitution != 0,
+		HasRD:          flags&flagRD != 0,
+		HasInnovation:  flags&flagInnovation != 0,
+		Institutions:   int(r.varint()),
+		Projects:       int(r.varint()),
+		RDStaff:        r.float(),
+		RDCost:         r.float(),
+		Activities:     int(r.varint()),
+		Plan:           r.string(),
+		Industry:       r.string(),
+		Ownership:      r.string(),
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%d bytes after the head", len(r.b))
+	}
+	if r.err != nil {
+		return storage.Head{}, fmt.Errorf("head of %s %s v%d: %w", enterpriseID, period, version, r.err)
+	}
+	return h, nil
+}
+
+// LatestHeads returns, for each enterprise with a submission in a period at or before upTo,
+// the head of the latest version of its latest such period. Periods compare as byte strings,
+// which is time order for the YYYY-MM periods innobot uses.
+func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error) {
+	if strings.Contains(upTo, sep) {
+		return nil, errors.New("latest heads: NUL in period")
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	latest, err := s.rdb.HGetAll(ctx, s.k.latest).Result()
+	if err != nil {
+		return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+	}
+	out := make(map[string]storage.Head, len(latest))
+	var earlier []string // enterprises whose latest period is after upTo
+	for id, v := range latest {
+		period, _, _ := strings.Cut(v, sep)
+		if period > upTo {
+			earlier = append(earlier, id)
+			continue
+		}
+		h, err := decodeHead(id, v)
+		if err != nil {
+			return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+		}
+		out[id] = h
+	}
+	if len(earlier) == 0 {
+		return out, nil
+	}
+	// Walk back through the periods up to upTo, newest first, asking each period's hash
+	// about the enterprises still without a head: most enterprises report every month, so
+	// one HMGET usually answers for all of them.
+	periods, err := s.rdb.ZRevRangeByLex(ctx, s.k.periods, &goredis.ZRangeBy{Max: "[" + upTo, Min: "-"}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+	}
+	for _, p := range periods {
+		if len(earlier) == 0 {
+			break
+		}
+		vals, err := s.rdb.HMGet(ctx, s.k.period(p), earlier...).Result()
+		if err != nil {
+			return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+		}
+		rest := earlier[:0:0]
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				rest = append(rest, earlier[i])
+				continue
+			}
+			h, err := decodeHead(earlier[i], str)
+			if err != nil {
+				return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+			}
+			out[earlier[i]] = h
+		}
+		earlier = rest
+	}
+	return out, nil
+}
+
+// RebuildHeads rewrites the ledger's index (heads, latest, periods and the period hashes)
+// from the submissions, in one MULTI/EXEC: after Import, or when headFormat changed. A
+// submission made while it runs may be missing from the index until the next rebuild, so run
+// it with the bots stopped.
+func (s *Store) RebuildHeads(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*s.timeout)
+	defer cancel()
+	members, err := s.rdb.ZRange(ctx, s.k.subs, 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("rebuild heads: %w", err)
+	}
+	oldPeriods, err := s.rdb.ZRange(ctx, s.k.periods, 0, -1).Result()
+	if err != nil {
+		return fmt.Errorf("rebuild heads: %w", err)
+	}
+	heads := make([]goredis.Z, 0, len(members))
+	latest := map[string]string{}
+	byPeriod := map[string]map[string]any{}
+	for _, m := range members {
+		sub, err := decodeSubmission(m)
+		if err != nil {
+			return fmt.Errorf("rebuild heads: %w", err)
+		}
+		key := subPrefix(sub.EnterpriseID, sub.Period) + versionPart(sub.Version) + sep
+		member := key + string(appendHead(nil, sub.Head()))
+		heads = append(heads, goredis.Z{Member: member})
+		v := strings.TrimPrefix(member, sub.EnterpriseID+sep)
+		latest[sub.EnterpriseID] = v // members come in order: the last is the latest
+		if byPeriod[sub.Period] == nil {
+			byPeriod[sub.Period] = map[string]any{}
+		}
+		byPeriod[sub.Period][sub.EnterpriseID] = v
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		del := []string{s.k.heads, s.k.latest, s.k.periods}
+		for _, old := range oldPeriods {
+			del = append(del, s.k.period(old))
+		}
+		p.Del(ctx, del...)
+		for i := 0; i < len(heads); i += 1000 {
+			p.ZAdd(ctx, s.k.heads, heads[i:min(i+1000, len(heads))]...)
+		}
+		if len(latest) > 0 {
+			p.HSet(ctx, s.k.latest, latest)
+		}
+		for period, m := range byPeriod {
+			p.ZAdd(ctx, s.k.periods, goredis.Z{Member: period})
+			p.HSet(ctx, s.k.period(period), m)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild heads: %w", err)
+	}
+	return nil
+}

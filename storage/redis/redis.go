@@ -1,0 +1,325 @@
+// Package redis is the storage.Backend that several innobot processes share: one bot per
+// WeChat account (a county each, say), all reading and writing one Redis. It takes a
+// go-redis UniversalClient, so a single server, Sentinel and Cluster all work.
+//
+// # One hash tag for the whole deployment
+//
+// Every key starts with {innobot:PREFIX} (or {innobot} for an empty prefix), so in a Cluster
+// all of them hash to one slot and live on one shard. That is what lets a user's turn
+// (session, draft, submission, ledger head, message id) and a binding (invite, contact,
+// enterprise, the liaison replaced) be one atomic script: Redis runs a script or a
+// MULTI/EXEC only over keys of one slot. Per-enterprise tags would spread the data, but a
+// turn touches a contact's session and an enterprise's draft, and a handover touches two
+// contacts and up to two enterprises, so those writes would cross slots and lose their
+// atomicity. The price is that a Cluster gives this data no more than one shard's memory and
+// throughput. A city's data (10,000 enterprises, a few MB a month) and traffic (people
+// typing) are far below one shard's; a deployment that outgrows it can run one prefix per
+// city, each on its own slot.
+//
+// # Writes
+//
+// Each write is one Lua script (EVALSHA, cached by go-redis' Script) or one MULTI/EXEC, so a
+// write lands whole or not at all, whatever happens to the connection. Writes that depend on
+// what is stored are computed here and sent with the values they were computed from; the
+// script applies them only if those values are unchanged, and the caller reads again
+// otherwise (optimistic compare-and-set, see txn). CommitTurn checks the session's version
+// and the next free submission version inside its own script.
+//
+// go-redis sends a command again when the connection fails after the command was written
+// (a read timeout, a reset), so any write may run twice. Every write is safe to repeat:
+// CommitTurn by its message id; Enqueue by message ids; PutEnterprise(s), PutGroup and
+// MarkHandled write the same values again; AddBindFailure and Audit add a member carrying a
+// random token, the same for both runs of one call; PutInvite compares the stored code with
+// the one given (the same bytes again are a success); ClaimReminder stores a random token in
+// the claim and answers true again when it finds its own; Redeem, Unbind and MarkSent record a
+// random token per call in the ops journal (kept an hour) in the same script, and the second
+// run finds it and reports what the first did. A Redeem that failed with an error and is sent
+// again by the person later is a new call: the code is used by then, and the answer is
+// storage.ErrInviteUsed, as storetest requires for a second Redeem by the same contact.
+// PruneHandled run twice reports fewer removed the second time, nothing worse.
+//
+// Records are JSON, as in storage/bolt. The ledger's heads are a compact binary encoding
+// (heads.go). Time-ordered indexes (audit log, outbox, bind failures) are sorted sets whose
+// members begin with an 8-byte big-endian instant, read with ZRANGEBYLEX, so that order and
+// "at or after" are exact to the nanosecond.
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"innobot/storage"
+)
+
+var (
+	_ storage.Backend = (*Store)(nil)
+)
+
+// sep joins the parts of a composite field or member. NUL never occurs in ids or periods
+// typed by people or imported from a spreadsheet; ids that contain it are refused.
+const sep = "\x00"
+
+// schemaVersion is written under a new prefix and checked by Ping, so that an older binary
+// refuses data a newer one has changed instead of misreading it.
+const schemaVersion = 1
+
+// DefaultTimeout bounds each call when the caller's context has no earlier deadline: a bot
+// whose Redis hangs must answer 系统繁忙 within seconds, not wait for ever.
+const DefaultTimeout = 5 * time.Second
+
+// maxAttempts bounds how often a compare-and-set write reads again after another write won.
+const maxAttempts = 16
+
+// opsRetention is how long the ops journal remembers a call's token: far longer than
+// go-redis retries a command (milliseconds to seconds).
+const opsRetention = time.Hour
+
+// Store is a storage.Backend on Redis. It is safe for concurrent use, and any number of
+// Stores (in any number of processes) may share one prefix.
+type Store struct {
+	rdb     goredis.UniversalClient
+	owned   bool // Close closes rdb (Open made it)
+	k       keys
+	timeout time.Duration
+
+	// roster caches the enterprise list under the generation counter it was read at:
+	// progress over 10,000 enterprises must answer in milliseconds, and fetching and decoding
+	// them all costs tens. One GET of the counter tells whether any process changed them.
+	rmu       sync.Mutex
+	rosterGen int64
+	roster    []storage.Enterprise
+
+	seq seqGen
+}
+
+// keys names every key of a prefix. All share the hash tag, see the package comment.
+type keys struct {
+	tag string
+
+	meta     string // hash: schema
+	ent      string // hash: enterprise id → Enterprise JSON, LiaisonID left empty
+	liaison  string // hash: enterprise id → contact id of its liaison (Redeem's and Unbind's)
+	entGen   string // counter, incremented with every change to ent or liaison
+	contact  string // hash: contact id → Contact JSON
+	invite   string // hash: code hash → Invite JSON
+	group    string // hash: group id → Group JSON
+	sess     string // hash: contact id → Session JSON
+	draft    string // hash: enterprise NUL period → Draft JSON
+	subs     string // zset (lex): enterprise NUL period NUL version(10 digits) NUL Submission JSON
+	heads    string // zset (lex): enterprise NUL period NUL version(10 digits) NUL head (heads.go)
+	latest   string // hash: enterprise → period NUL version NUL head of its latest submission
+	periods  string // zset (lex): every period with a submission
+	handled  string // zset: message id, score Unix microseconds handled
+	bindFail string // zset (lex): contact NUL timeKey token
+	audit    string // zset (lex): timeKey seq AuditEntry JSON
+	outbox   string // hash: message id → outboxRecord JSON
+	pending  string // zset (lex): account NUL timeKey(QueuedAt) seq id
+	sent     string // zset (lex): timeKey(SentAt) seq id
+	claims   string // hash: reminder key → token NUL claimed-at (RFC 3339)
+	ops      string // zset: call token, score Unix seconds (the ops journal)
+}
+
+func newKeys(prefix string) keys {
+	tag := "{innobot}"
+	if prefix != "" {
+		tag = "{innobot:" + prefix + "}"
+	}
+	n := func(name string) string { return tag + ":" + name }
+	return keys{
+		tag: tag, meta: n("meta"), ent: n("ent"), liaison: n("liaison"), entGen: n("ent:gen"),
+		contact: n("contact"), invite: n("invite"), group: n("group"), sess: n("sess"),
+		draft: n("draft"), subs: n("subs"), heads: n("heads"), latest: n("latest"), periods: n("periods"),
+		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
+		pending: n("outbox:pending"), sent: n("outbox:sent"), claims: n("claims"), ops: n("ops"),
+	}
+}
+
+// period is the hash of the heads of one period: enterprise → period NUL version NUL head
+// of its latest version in that period.
+func (k keys) period(p string) string { return k.tag + ":period:" + p }
+
+// all lists every fixed key (the period hashes are listed by periods), for Export's emptiness check and for tests that clean up.
+func (k keys) all() []string {
+	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
+		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
+		k.sent, k.claims, k.ops}
+}
+
+// CheckPrefix reports whether a prefix can be used: braces would end the hash tag early and
+// scatter the keys over slots.
+func CheckPrefix(prefix string) error {
+	if strings.ContainsAny(prefix, "{}") {
+		return fmt.Errorf("redis prefix %q: braces are not allowed (they would break the hash tag)", prefix)
+	}
+	return nil
+}
+
+// New returns a Store on client under prefix; several deployments (or tests) can share one
+// Redis with different prefixes. It does no I/O: Ping checks the server. The client stays the
+// caller's: Close leaves it open, so one client may serve several Stores. New panics on a
+// prefix CheckPrefix refuses, a programming error.
+func New(client goredis.UniversalClient, prefix string) *Store {
+	if err := CheckPrefix(prefix); err != nil {
+		panic(err)
+	}
+	return &Store{rdb: client, k: newKeys(prefix), timeout: DefaultTimeout, rosterGen: -1}
+}
+
+// Open connects to the Redis of a redis:// or rediss:// URL (as go-redis ParseURL reads it,
+// query options such as dial_timeout included), checks it with Ping and returns a Store that
+// owns its client: Close closes it. Timeouts the URL does not set are short (2 s to dial, 3 s
+// to read or write) and a refused connection is dialled twice, not five times, so that a
+// Redis that is down shows as 系统繁忙 within a fraction of a second. Sentinel and Cluster
+// are reached by building their client and calling New.
+func Open(ctx context.Context, url, prefix string) (*Store, error) {
+	if err := CheckPrefix(prefix); err != nil {
+		return nil, err
+	}
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	if !strings.Contains(url, "dial_timeout=") {
+		opt.DialTimeout = 2 * time.Second
+	}
+	if !strings.Contains(url, "read_timeout=") {
+		opt.ReadTimeout = 3 * time.Second
+	}
+	if !strings.Contains(url, "write_timeout=") {
+		opt.WriteTimeout = 3 * time.Second
+	}
+	opt.DialerRetries, opt.DialerRetryTimeout = 2, 50*time.Millisecond
+	s := New(goredis.NewClient(opt), prefix)
+	s.owned = true
+	if err := s.Ping(ctx); err != nil {
+		s.rdb.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks that Redis answers and that the data under the prefix is in a format this
+// program reads, and marks a new prefix with that format.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.rdb.HSetNX(ctx, s.k.meta, "schema", schemaVersion).Err(); err != nil {
+		return fmt.Errorf("redis %s: %w", s.k.tag, err)
+	}
+	v, err := s.rdb.HGet(ctx, s.k.meta, "schema").Int()
+	if err != nil {
+		return fmt.Errorf("redis %s: schema: %w", s.k.tag, err)
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("redis %s: data format %d is newer than this program's %d", s.k.tag, v, schemaVersion)
+	}
+	return nil
+}
+
+// Close releases the client when Open made it; a client given to New stays open.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	if err := s.rdb.Close(); err != nil {
+		return fmt.Errorf("close redis store: %w", err)
+	}
+	return nil
+}
+
+// ctx bounds a call by the store's timeout unless the caller's deadline is sooner.
+func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= s.timeout {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// seqGen hands out increasing numbers that order records made at one instant (audit entries,
+// outbox messages) in the order this process made them: the wall clock in nanoseconds, moved
+// on by one when it did not advance. Between processes the order is the wall clocks'.
+type seqGen struct {
+	mu   sync.Mutex
+	last uint64
+}
+
+func (g *seqGen) next() uint64 {
+	n := uint64(time.Now().UnixNano())
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n <= g.last {
+		n = g.last + 1
+	}
+	g.last = n
+	return n
+}
+
+// token returns a random call token for the ops journal and for members that must stay
+// unique when the same call runs twice but differ between calls.
+func token() string {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Instants that fit in int64 Unix nanoseconds; timeKey clamps the others (the zero Time
+// among them) to the ends.
+var (
+	minNanoTime = time.Unix(0, math.MinInt64)
+	maxNanoTime = time.Unix(0, math.MaxInt64)
+)
+
+// timeKey appends an 8-byte key of t whose byte order is time order: Unix nanoseconds with
+// the sign bit flipped, clamped to 1677-2262, so that the zero Time sorts first.
+func timeKey(buf []byte, t time.Time) []byte {
+	var n int64
+	switch {
+	case t.Before(minNanoTime):
+		n = math.MinInt64
+	case t.After(maxNanoTime):
+		n = math.MaxInt64
+	default:
+		n = t.UnixNano()
+	}
+	return binary.BigEndian.AppendUint64(buf, uint64(n)^(1<<63))
+}
+
+// timeFromKey reads back what timeKey wrote.
+func timeFromKey(b []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+}
+
+// micros is t in Unix microseconds: a sorted-set score, exact as a float64 until 2255.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func checkID(what, id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("empty %s", what)
+	case strings.Contains(id, sep):
+		return fmt.Errorf("NUL in %s %q", what, id)
+	}
+	return nil
+}
+
+func checkKey(enterpriseID, period string) error {
+	if err := checkID("enterprise id", enterpriseID); err != nil {
+		return err
+	}
+	return checkID("period", period)
+}
+
+// isNil reports a missing key or field, which go-redis returns as an error.
+func isNil(err error) bool { return errors.Is(err, goredis.Nil) }

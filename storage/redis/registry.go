@@ -1,0 +1,415 @@
+package redis
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"innobot/storage"
+)
+
+// bindFailureWindow is how long wrong invite codes are remembered; the limit on them looks
+// back 15 minutes (DESIGN.md §3), a day keeps the record small.
+const bindFailureWindow = 24 * time.Hour
+
+// putInviteScript stores a code unless its hash is taken. The same bytes stored already are
+// a success: that is this very call sent twice by go-redis, since a new code always differs
+// from an old one at least in CreatedAt.
+var putInviteScript = goredis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur then
+  if cur == ARGV[2] then return 'ok' end
+  return 'conflict'
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 'ok'
+`)
+
+// PutInvite stores a new code; a hash already stored is storage.ErrConflict, so that a code
+// can never be reset to unused by issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
+	if inv.Hash == "" {
+		return errors.New("put invite: empty hash")
+	}
+	v, err := json.Marshal(inv)
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	res, err := putInviteScript.Run(ctx, s.rdb, []string{s.k.invite}, inv.Hash, v).Text()
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("put invite: %w", storage.ErrConflict)
+	}
+	return nil
+}
+
+// Redeem binds contact c with the code whose hash is given, keeping c's ID, Name and Account
+// and taking everything else from the code. It reads the code, the contact, the enterprises
+// and the liaison it may replace, computes the binding as storage/bolt does, and writes it
+// in one compare-and-set that holds only if none of those records changed meanwhile; if one
+// did (another binding raced it), it reads again. Two contacts racing for one code cannot
+// both win: the second finds the code used.
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (storage.Redeemed, error) {
+	if c.ID == "" {
+		return storage.Redeemed{}, errors.New("redeem: empty contact id")
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	tok := token()
+	for range maxAttempts {
+		t, out, err := s.planRedeem(ctx, hash, c, now)
+		if err != nil {
+			return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+		}
+		ok, err := s.run(ctx, t, tok)
+		if err != nil {
+			return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+		}
+		if ok {
+			return out, nil
+		}
+	}
+	return storage.Redeemed{}, fmt.Errorf("redeem: records kept changing: %w", storage.ErrConflict)
+}
+
+// planRedeem reads what a binding depends on and returns its compare-and-set.
+func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (*txn, storage.Redeemed, error) {
+	k := s.k
+	t := newTxn(k.ops)
+	var out storage.Redeemed
+
+	invRaw, err := s.hget(ctx, k.invite, hash)
+	if err != nil {
+		return nil, out, err
+	}
+	if invRaw == nil {
+		return nil, out, storage.ErrInviteUnknown
+	}
+	var inv storage.Invite
+	if err := json.Unmarshal([]byte(*invRaw), &inv); err != nil {
+		return nil, out, fmt.Errorf("decode invite: %w", err)
+	}
+	switch {
+	case inv.UsedBy != "" || !inv.UsedAt.IsZero():
+		return nil, out, storage.ErrInviteUsed
+	case now.After(inv.ExpiresAt):
+		return nil, out, storage.ErrInviteExpired
+	}
+	t.expect(k.invite, hash, invRaw)
+
+	prevRaw, err := s.hget(ctx, k.contact, c.ID)
+	if err != nil {
+		return nil, out, err
+	}
+	t.expect(k.contact, c.ID, prevRaw)
+	var prev storage.Contact
+	if prevRaw != nil {
+		if err := json.Unmarshal([]byte(*prevRaw), &prev); err != nil {
+			return nil, out, fmt.Errorf("decode contact %s: %w", c.ID, err)
+		}
+	}
+
+	bound := storage.Contact{
+		ID: c.ID, Name: c.Name, Role: inv.Role, EnterpriseID: inv.EnterpriseID,
+		EnterpriseIDs: inv.EnterpriseIDs, Region: inv.Region, BoundAt: now, Account: c.Account,
+	}
+	entChanged := false
+
+	// A liaison who moves to another enterprise, or takes another role, leaves the old
+	// enterprise without a liaison rather than pointing at someone who no longer answers for it.
+	if prev.Role == storage.RoleLiaison && prev.EnterpriseID != "" &&
+		!(bound.Role == storage.RoleLiaison && bound.EnterpriseID == prev.EnterpriseID) {
+		old := prev.EnterpriseID
+		lid, err := s.hget(ctx, k.liaison, old)
+		if err != nil {
+			return nil, out, err
+		}
+		t.expect(k.liaison, old, lid)
+		if lid != nil && *lid == c.ID {
+			entRaw, err := s.hget(ctx, k.ent, old)
+			if err != nil {
+				return nil, out, err
+			}
+			t.expect(k.ent, old, entRaw)
+			t.hdel(k.liaison, old)
+			if entRaw != nil {
+				v, err := touchEnterprise(*entRaw, now)
+				if err != nil {
+					return nil, out, err
+				}
+				t.hset(k.ent, old, v)
+			}
+			entChanged = true
+		}
+	}
+
+	if bound.Role == storage.RoleLiaison {
+		eid := bound.EnterpriseID
+		entRaw, err := s.hget(ctx, k.ent, eid)
+		if err != nil {
+			return nil, out, err
+		}
+		if entRaw == nil {
+			return nil, out, fmt.Errorf("enterprise %s of the code: %w", eid, storage.ErrNotFound)
+		}
+		t.expect(k.ent, eid, entRaw)
+		lid, err := s.hget(ctx, k.liaison, eid)
+		if err != nil {
+			return nil, out, err
+		}
+		t.expect(k.liaison, eid, lid)
+		if lid != nil && *lid != "" && *lid != c.ID {
+			oldRaw, err := s.hget(ctx, k.contact, *lid)
+			if err != nil {
+				return nil, out, err
+			}
+			t.expect(k.contact, *lid, oldRaw)
+			if oldRaw != nil {
+				var old storage.Contact
+				if err := json.Unmarshal([]byte(*oldRaw), &old); err != nil {
+					return nil, out, fmt.Errorf("decode contact %s: %w", *lid, err)
+				}
+				if old.Role == storage.RoleLiaison && old.EnterpriseID == eid {
+					replaced := old
+					out.Replaced = &replaced
+					v, err := json.Marshal(unbound(old))
+					if err != nil {
+						return nil, out, err
+					}
+					t.hset(k.contact, old.ID, string(v))
+				}
+			}
+		}
+		t.hset(k.liaison, eid, c.ID)
+		v, err := touchEnterprise(*entRaw, now)
+		if err != nil {
+			return nil, out, err
+		}
+		t.hset(k.ent, eid, v)
+		entChanged = true
+	}
+
+	inv.UsedBy, inv.UsedAt = c.ID, now
+	invJSON, err := json.Marshal(inv)
+	if err != nil {
+		return nil, out, err
+	}
+	t.hset(k.invite, hash, string(invJSON))
+	contactJSON, err := json.Marshal(bound)
+	if err != nil {
+		return nil, out, err
+	}
+	t.hset(k.contact, c.ID, string(contactJSON))
+	if entChanged {
+		t.incr(k.entGen)
+	}
+	out.Contact, out.Invite = bound, inv
+	return t, out, nil
+}
+
+// touchEnterprise returns a stored enterprise record with UpdatedAt moved to now, as a change
+// of liaison does in storage/bolt.
+func touchEnterprise(raw string, now time.Time) (string, error) {
+	var e storage.Enterprise
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		return "", fmt.Errorf("decode enterprise: %w", err)
+	}
+	e.UpdatedAt = now
+	v, err := json.Marshal(e)
+	return string(v), err
+}
+
+// unbound is c without a role: what the office still wants to know of the person (who they
+// were) and what reaching them needs (the account they talk to).
+func unbound(c storage.Contact) storage.Contact {
+	return storage.Contact{ID: c.ID, Name: c.Name, Account: c.Account}
+}
+
+// Contacts returns every contact ever bound, ordered by ID.
+func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
+	out, err := hashList[storage.Contact](ctx, s, s.k.contact)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
+}
+
+// Unbind removes a contact's role and scope, keeping its ID, Name and Account, and returns
+// the contact as it was; a liaison's enterprise loses its liaison only if it still names this
+// contact. A contact unbound already is returned as it is.
+func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	tok := token()
+	k := s.k
+	for range maxAttempts {
+		raw, err := s.hget(ctx, k.contact, contactID)
+		if err != nil {
+			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+		}
+		if raw == nil {
+			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, storage.ErrNotFound)
+		}
+		var was storage.Contact
+		if err := json.Unmarshal([]byte(*raw), &was); err != nil {
+			return storage.Contact{}, fmt.Errorf("unbind %s: decode: %w", contactID, err)
+		}
+		t := newTxn(k.ops)
+		t.expect(k.contact, contactID, raw)
+		if was.Role == storage.RoleLiaison && was.EnterpriseID != "" {
+			lid, err := s.hget(ctx, k.liaison, was.EnterpriseID)
+			if err != nil {
+				return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+			}
+			t.expect(k.liaison, was.EnterpriseID, lid)
+			if lid != nil && *lid == contactID {
+				t.hdel(k.liaison, was.EnterpriseID)
+				t.incr(k.entGen)
+			}
+		}
+		v, err := json.Marshal(unbound(was))
+		if err != nil {
+			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+		}
+		t.hset(k.contact, contactID, string(v))
+		ok, err := s.run(ctx, t, tok)
+		if err != nil {
+			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+		}
+		if ok {
+			return was, nil
+		}
+	}
+	return storage.Contact{}, fmt.Errorf("unbind %s: records kept changing: %w", contactID, storage.ErrConflict)
+}
+
+// PutGroup binds a group, replacing an earlier binding of the same group.
+func (s *Store) PutGroup(ctx context.Context, g storage.Group) error {
+	if g.ID == "" {
+		return errors.New("put group: empty id")
+	}
+	v, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("put group %s: %w", g.ID, err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.rdb.HSet(ctx, s.k.group, g.ID, v).Err(); err != nil {
+		return fmt.Errorf("put group %s: %w", g.ID, err)
+	}
+	return nil
+}
+
+// Group returns a bound group, or storage.ErrNotFound.
+func (s *Store) Group(ctx context.Context, id string) (storage.Group, error) {
+	var g storage.Group
+	if err := s.getJSON(ctx, s.k.group, id, &g); err != nil {
+		return storage.Group{}, fmt.Errorf("group %s: %w", id, err)
+	}
+	return g, nil
+}
+
+// Groups returns every bound group, ordered by ID.
+func (s *Store) Groups(ctx context.Context) ([]storage.Group, error) {
+	out, err := hashList[storage.Group](ctx, s, s.k.group)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	return out, nil
+}
+
+// bindFailureMember is a failure's member: contact NUL timeKey token. The token keeps
+// failures of one instant apart and makes the same call sent twice add one.
+func bindFailureMember(contactID string, at time.Time, tok string) string {
+	return string(timeKey([]byte(contactID+sep), at)) + tok
+}
+
+// AddBindFailure records a wrong invite code sent by a contact and drops the contact's
+// failures more than a day before it, in one MULTI/EXEC.
+func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time) error {
+	if err := checkID("contact id", contactID); err != nil {
+		return fmt.Errorf("add bind failure: %w", err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	member := bindFailureMember(contactID, at, token())
+	horizon := string(timeKey([]byte(contactID+sep), at.Add(-bindFailureWindow)))
+	_, err := s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZAdd(ctx, s.k.bindFail, goredis.Z{Member: member})
+		p.ZRemRangeByLex(ctx, s.k.bindFail, "["+contactID+sep, "("+horizon)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add bind failure of %s: %w", contactID, err)
+	}
+	return nil
+}
+
+// BindFailures counts a contact's wrong codes at or after since (within the day before the
+// latest one, see AddBindFailure).
+func (s *Store) BindFailures(ctx context.Context, contactID string, since time.Time) (int, error) {
+	if err := checkID("contact id", contactID); err != nil {
+		return 0, fmt.Errorf("bind failures: %w", err)
+	}
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	n, err := s.rdb.ZLexCount(ctx, s.k.bindFail, "["+string(timeKey([]byte(contactID+sep), since)), "("+contactID+"\x01").Result()
+	if err != nil {
+		return 0, fmt.Errorf("bind failures of %s: %w", contactID, err)
+	}
+	return int(n), nil
+}
+
+// Audit appends an entry to the audit log. Its member is the entry's time, then a sequence
+// number of this process and a random tag (entries of one instant keep the order they were
+// added; the same call sent twice adds one), then the entry.
+func (s *Store) Audit(ctx context.Context, e storage.AuditEntry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	member := timeKey(nil, e.At)
+	member = binary.BigEndian.AppendUint64(member, s.seq.next())
+	member = append(member, token()[:8]...)
+	member = append(member, v...)
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	if err := s.rdb.ZAdd(ctx, s.k.audit, goredis.Z{Member: string(member)}).Err(); err != nil {
+		return fmt.Errorf("audit %s by %s: %w", e.Action, e.Contact, err)
+	}
+	return nil
+}
+
+// auditHeader is the length of an audit member before the entry: time, sequence, tag.
+const auditHeader = 8 + 8 + 8
+
+// AuditLog returns the entries at or after since, oldest first.
+func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditEntry, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	members, err := s.rdb.ZRangeByLex(ctx, s.k.audit, &goredis.ZRangeBy{Min: "[" + string(timeKey(nil, since)), Max: "+"}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("audit log since %s: %w", since, err)
+	}
+	out := make([]storage.AuditEntry, 0, len(members))
+	for _, m := range members {
+		if len(m) < auditHeader {
+			return nil, fmt.Errorf("audit log: short member %q", m)
+		}
+		var e storage.AuditEntry
+		if err := json.Unmarshal([]byte(m[auditHeader:]), &e); err != nil {
+			return nil, fmt.Errorf("audit log: decode: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
