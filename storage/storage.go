@@ -313,3 +313,118 @@ type Outbox interface {
 	// the key was claimed before, by this process or any other sharing the store.
 	ClaimReminder(ctx context.Context, key string, at time.Time, msgs []OutboxMessage) (bool, error)
 }
+
+// ErrNotEmpty is Dumper.Import's refusal of a store that holds records: importing into a live
+// store would merge two histories.
+var ErrNotEmpty = errors.New("the store holds data")
+
+// Dumper is a store that can be copied whole: what `innobot migrate` uses on both sides, so
+// that it needs to know nothing of a backend's keys or encodings.
+type Dumper interface {
+	// Export returns every record of the store. It reads one consistent moment where the
+	// backend can (a backend that cannot says so, and its writers must be stopped first).
+	Export(ctx context.Context) (Dump, error)
+	// Import writes every record of a Dump into an empty store, or returns ErrNotEmpty
+	// (wrapped) and writes nothing. It keeps records exactly as given: session versions,
+	// submission versions, times, used codes, sent messages and reminder claims, so that the
+	// store goes on as the exported one would have. Indexes (the ledger's heads) are rebuilt
+	// from the records.
+	Import(ctx context.Context, d Dump) error
+}
+
+// Dump is every record of a store, by kind: what Dumper exports and imports.
+type Dump struct {
+	// Enterprises carry their LiaisonID.
+	Enterprises []Enterprise
+	// Contacts are every contact ever bound, with their roles.
+	Contacts []Contact
+	// Invites include used ones, so that a used code stays used.
+	Invites []Invite
+	// Groups keep their account, which must send to them.
+	Groups []Group
+	// Sessions keep their Version, so a turn read before the migration is still refused.
+	Sessions []Session
+	// Drafts are the answers people gave and did not submit yet: the records a migration
+	// must not lose above all.
+	Drafts []Draft
+	// Submissions are ordered by enterprise, period and version.
+	Submissions []Submission
+	// Audit is oldest first, entries of one instant in the order they were added.
+	Audit []AuditEntry
+	// Outbox is every message, queued or sent, in the order it was queued: importing them in
+	// this order keeps the order of messages pending at one instant.
+	Outbox []OutboxMessage
+	// Claims keep reminders that went out from going out again.
+	Claims []Claim
+	// Handled keeps messages answered before from being answered again on re-delivery.
+	Handled []Handled
+	// BindFailures keep the limit on wrong codes counting across the migration.
+	BindFailures []BindFailure
+}
+
+// Claim is a claimed reminder occurrence.
+type Claim struct {
+	Key string    // the occurrence, as Outbox.ClaimReminder names it
+	At  time.Time // when it was claimed
+}
+
+// Handled is a message id handled, with when: PruneHandled forgets ids by that time. A backend
+// may keep the time to less than a nanosecond's precision (Redis: a microsecond).
+type Handled struct {
+	ID string
+	At time.Time
+}
+
+// BindFailure is a wrong invite code sent by a contact.
+type BindFailure struct {
+	ContactID string
+	At        time.Time // the limit counts failures in a window before now
+}
+
+// KindCount is how many records of a kind a Dump holds.
+type KindCount struct {
+	Kind string // in words, for people reading a migration's report
+	N    int
+}
+
+// Counts lists the number of records of each kind, in a fixed order, for a migration to
+// print and to compare between source and destination.
+func (d Dump) Counts() []KindCount {
+	pending, sent := 0, 0
+	for _, m := range d.Outbox {
+		if m.SentAt.IsZero() {
+			pending++
+		} else {
+			sent++
+		}
+	}
+	liaisons := 0
+	for _, e := range d.Enterprises {
+		if e.LiaisonID != "" {
+			liaisons++
+		}
+	}
+	roles := 0
+	for _, c := range d.Contacts {
+		if c.Role != RoleNone {
+			roles++
+		}
+	}
+	return []KindCount{
+		{"enterprises", len(d.Enterprises)},
+		{"enterprises with a liaison", liaisons},
+		{"contacts", len(d.Contacts)},
+		{"contacts with a role", roles},
+		{"invites", len(d.Invites)},
+		{"groups", len(d.Groups)},
+		{"sessions", len(d.Sessions)},
+		{"drafts", len(d.Drafts)},
+		{"submissions", len(d.Submissions)},
+		{"audit entries", len(d.Audit)},
+		{"outbox pending", pending},
+		{"outbox sent", sent},
+		{"reminder claims", len(d.Claims)},
+		{"handled message ids", len(d.Handled)},
+		{"bind failures", len(d.BindFailures)},
+	}
+}

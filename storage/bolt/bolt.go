@@ -857,6 +857,14 @@ func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
 	}
 }
 
+// reset forgets every cached draft. A write under way may cache its draft again afterwards,
+// which is right: it was written after whatever made the cache stale.
+func (c *draftCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
 func cloneDraft(d storage.Draft) storage.Draft {
 	d.Answers = d.Answers.Clone()
 	if d.Carried != nil {

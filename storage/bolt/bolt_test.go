@@ -384,3 +384,7 @@ func BenchmarkPutEnterprises(b *testing.B) {
 		}
 	}
 }
+
+func TestDump(t *testing.T) {
+	storetest.RunDump(t, func(t *testing.T) storetest.DumpStore { return MustOpen(t) })
+}

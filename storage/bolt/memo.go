@@ -67,3 +67,10 @@ func (c *memo[T]) copy(v T) T {
 	}
 	return c.clone(v)
 }
+
+// reset forgets every decoding.
+func (c *memo[T]) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}

@@ -15,113 +15,23 @@ import (
 	"innobot/storage"
 )
 
-// Dump is every record of a store, by kind: what `innobot migrate` copies between backends.
-// storage.Backend can list some kinds (enterprises, contacts, groups, the audit log, sends)
-// but not others (sessions, drafts, invites, claims, handled ids, bind failures), so each
-// backend fills a Dump its own way. It belongs in package storage, next to the records; it is
-// here until that package grows an export interface.
-type Dump struct {
-	// Enterprises carry their LiaisonID.
-	Enterprises []storage.Enterprise
-	// Contacts are every contact ever bound, with their roles.
-	Contacts []storage.Contact
-	// Invites include used ones, so that a used code stays used.
-	Invites []storage.Invite
-	// Groups keep their account, which must send to them.
-	Groups []storage.Group
-	// Sessions keep their Version, so a turn read before the migration is still refused.
-	Sessions []storage.Session
-	// Drafts are the answers people gave and did not submit yet: the records a migration
-	// must not lose above all.
-	Drafts []storage.Draft
-	// Submissions are ordered by enterprise, period and version.
-	Submissions []storage.Submission
-	// Audit is oldest first, entries of one instant in the order they were added.
-	Audit []storage.AuditEntry
-	// Outbox is every message, queued or sent, in the order it was queued: importing them in
-	// this order keeps the order of messages pending at one instant.
-	Outbox []storage.OutboxMessage
-	// Claims keep reminders that went out from going out again.
-	Claims []Claim
-	// Handled keeps messages answered before from being answered again on re-delivery.
-	Handled []Handled
-	// BindFailures keep the limit on wrong codes counting across the migration.
-	BindFailures []BindFailure
-}
+var _ storage.Dumper = (*Store)(nil)
 
-// Claim is a claimed reminder occurrence.
-type Claim struct {
-	Key string    // the occurrence, as storage.Outbox.ClaimReminder names it
-	At  time.Time // when it was claimed
-}
-
-// Handled is a message id handled, with when: PruneHandled forgets ids by that time. Redis
-// keeps the time to the microsecond.
-type Handled struct {
-	ID string
-	At time.Time
-}
-
-// BindFailure is a wrong invite code sent by a contact.
-type BindFailure struct {
-	ContactID string
-	At        time.Time // the limit counts failures in a window before now
-}
-
-// KindCount is how many records of a kind a Dump holds.
-type KindCount struct {
-	Kind string // in words, for people reading a migration's report
-	N    int
-}
-
-// Counts lists the number of records of each kind, in a fixed order, for a migration to
-// print and to compare between source and destination.
-func (d *Dump) Counts() []KindCount {
-	pending, sent := 0, 0
-	for _, m := range d.Outbox {
-		if m.SentAt.IsZero() {
-			pending++
-		} else {
-			sent++
-		}
+// Export reads every record under the prefix (storage.Dumper). It is not one snapshot: it
+// reads key by key, so stop the bots first.
+func (s *Store) Export(ctx context.Context) (storage.Dump, error) {
+	d, err := s.export(ctx)
+	if err != nil {
+		return storage.Dump{}, err
 	}
-	liaisons := 0
-	for _, e := range d.Enterprises {
-		if e.LiaisonID != "" {
-			liaisons++
-		}
-	}
-	roles := 0
-	for _, c := range d.Contacts {
-		if c.Role != storage.RoleNone {
-			roles++
-		}
-	}
-	return []KindCount{
-		{"enterprises", len(d.Enterprises)},
-		{"enterprises with a liaison", liaisons},
-		{"contacts", len(d.Contacts)},
-		{"contacts with a role", roles},
-		{"invites", len(d.Invites)},
-		{"groups", len(d.Groups)},
-		{"sessions", len(d.Sessions)},
-		{"drafts", len(d.Drafts)},
-		{"submissions", len(d.Submissions)},
-		{"audit entries", len(d.Audit)},
-		{"outbox pending", pending},
-		{"outbox sent", sent},
-		{"reminder claims", len(d.Claims)},
-		{"handled message ids", len(d.Handled)},
-		{"bind failures", len(d.BindFailures)},
-	}
+	return *d, nil
 }
 
-// Export reads every record under the prefix. It is not one snapshot: stop the bots first.
-func (s *Store) Export(ctx context.Context) (*Dump, error) {
+func (s *Store) export(ctx context.Context) (*storage.Dump, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*s.timeout)
 	defer cancel()
 	k := s.k
-	d := &Dump{}
+	d := &storage.Dump{}
 	var err error
 	if d.Enterprises, err = s.Enterprises(ctx); err != nil {
 		return nil, err
@@ -173,15 +83,15 @@ func (s *Store) Export(ctx context.Context) (*Dump, error) {
 		if err != nil {
 			return nil, fmt.Errorf("export claim %s: %w", key, err)
 		}
-		d.Claims = append(d.Claims, Claim{Key: key, At: t})
+		d.Claims = append(d.Claims, storage.Claim{Key: key, At: t})
 	}
-	slices.SortFunc(d.Claims, func(a, b Claim) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortFunc(d.Claims, func(a, b storage.Claim) int { return strings.Compare(a.Key, b.Key) })
 	handled, err := s.rdb.ZRangeWithScores(ctx, k.handled, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("export handled ids: %w", err)
 	}
 	for _, z := range handled {
-		d.Handled = append(d.Handled, Handled{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score)).UTC()})
+		d.Handled = append(d.Handled, storage.Handled{ID: z.Member.(string), At: time.UnixMicro(int64(z.Score)).UTC()})
 	}
 	fails, err := s.rdb.ZRange(ctx, k.bindFail, 0, -1).Result()
 	if err != nil {
@@ -192,18 +102,15 @@ func (s *Store) Export(ctx context.Context) (*Dump, error) {
 		if !ok || len(rest) < 8 {
 			return nil, fmt.Errorf("export bind failures: bad member %q", m)
 		}
-		d.BindFailures = append(d.BindFailures, BindFailure{ContactID: contact, At: timeFromKey([]byte(rest[:8]))})
+		d.BindFailures = append(d.BindFailures, storage.BindFailure{ContactID: contact, At: timeFromKey([]byte(rest[:8]))})
 	}
 	return d, nil
 }
 
-// ErrNotEmpty is Import's refusal of a prefix that holds data: a migration into a live
-// deployment would merge two histories.
-var ErrNotEmpty = errors.New("the prefix holds data")
-
-// Import writes a Dump under an empty prefix, then builds the ledger's index from the
-// submissions. It is not atomic: if it fails, delete the prefix's keys and run it again.
-func (s *Store) Import(ctx context.Context, d *Dump) error {
+// Import writes a Dump under an empty prefix (storage.Dumper), then builds the ledger's index
+// from the submissions. A prefix that holds data is storage.ErrNotEmpty. It is not atomic: if
+// it fails, delete the prefix's keys and run it again.
+func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*s.timeout)
 	defer cancel()
 	k := s.k
@@ -213,7 +120,7 @@ func (s *Store) Import(ctx context.Context, d *Dump) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("import into %s: %w", k.tag, ErrNotEmpty)
+		return fmt.Errorf("import into prefix %s: %w", k.tag, storage.ErrNotEmpty)
 	}
 	if err := s.Ping(ctx); err != nil {
 		return err

@@ -30,6 +30,18 @@ func TestStoretest(t *testing.T) {
 	})
 }
 
+// TestDump runs the suite's export and import checks, each store under a prefix of its own.
+func TestDump(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	storetest.RunDump(t, func(t *testing.T) interface {
+		storage.Backend
+		storage.Dumper
+	} {
+		return storeredis.New(client, srv.Prefix(t))
+	})
+}
+
 // TestPersistent runs the suite's reopen checks: a "reopen" is a new client and Store on the
 // same server and prefix (dir names the prefix).
 func TestPersistent(t *testing.T) {
