@@ -3,18 +3,14 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"innobot/storage"
-	"innobot/survey"
 )
 
 // The heads bucket holds one head per submission, under the submission's own key
@@ -23,11 +19,8 @@ import (
 // encoding is chosen for speed, not for inspection. LatestHeads reads one head per enterprise
 // over 10,000 enterprises; as JSON, decoding those heads took most of the time.
 //
-// The value is, in order: SubmittedBy (uvarint length, bytes); SubmittedAt (varint Unix
-// seconds, uvarint nanoseconds; read back in UTC); a flag byte (1 HasInstitution, 2 HasRD,
-// 4 HasInnovation); varint Institutions, Projects; RDStaff, RDCost as 8-byte IEEE 754;
-// varint Activities; Plan, Industry, Ownership as strings. EnterpriseID, Period and Version
-// come from the key.
+// The value is storage.AppendHeadValue's encoding; EnterpriseID, Period and Version come
+// from the key.
 //
 // headsFormat names this encoding. Changing the encoding (a field added to survey.Facts or
 // storage.Head must be added here: TestHeadEncodingCoversEveryField fails until it is) means
@@ -35,116 +28,7 @@ import (
 // open.
 const headsFormat = "1"
 
-const (
-	flagInstitution = 1 << iota
-	flagRD
-	flagInnovation
-)
-
-func appendHead(buf []byte, h storage.Head) []byte {
-	buf = appendString(buf, h.SubmittedBy)
-	buf = binary.AppendVarint(buf, h.SubmittedAt.Unix())
-	buf = binary.AppendUvarint(buf, uint64(h.SubmittedAt.Nanosecond()))
-	f := h.Facts
-	var flags byte
-	if f.HasInstitution {
-		flags |= flagInstitution
-	}
-	if f.HasRD {
-		flags |= flagRD
-	}
-	if f.HasInnovation {
-		flags |= flagInnovation
-	}
-	buf = append(buf, flags)
-	buf = binary.AppendVarint(buf, int64(f.Institutions))
-	buf = binary.AppendVarint(buf, int64(f.Projects))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDStaff))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDCost))
-	buf = binary.AppendVarint(buf, int64(f.Activities))
-	buf = appendString(buf, f.Plan)
-	buf = appendString(buf, f.Industry)
-	buf = appendString(buf, f.Ownership)
-	return buf
-}
-
-func appendString(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
-
-// headReader decodes a head value; the first error sticks and later reads return zeros.
-type headReader struct {
-	b   []byte
-	err error
-}
-
-func (r *headReader) fail() {
-	if r.err == nil {
-		r.err = errors.New("truncated or corrupt head")
-	}
-	r.b = nil
-}
-
-func (r *headReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *headReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// bytes returns a length-prefixed string of the value, valid as long as the value.
-func (r *headReader) bytes() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return nil
-	}
-	b := r.b[:n]
-	r.b = r.b[n:]
-	return b
-}
-
-func (r *headReader) string() string {
-	b := r.bytes()
-	if len(b) == 0 {
-		return ""
-	}
-	return string(b)
-}
-
-func (r *headReader) byte() byte {
-	if len(r.b) < 1 {
-		r.fail()
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *headReader) float() float64 {
-	if len(r.b) < 8 {
-		r.fail()
-		return 0
-	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
-	r.b = r.b[8:]
-	return v
-}
+func appendHead(buf []byte, h storage.Head) []byte { return storage.AppendHeadValue(buf, h) }
 
 // decodeHead decodes the head stored at key.
 func decodeHead(key, value []byte) (storage.Head, error) {
@@ -184,33 +68,8 @@ func (d *headDecoder) decode(key, value []byte) (storage.Head, error) {
 	}
 	h.EnterpriseID, h.Period = string(key[:i]), d.intern(key[i+1:j])
 
-	r := headReader{b: value}
-	h.SubmittedBy = r.string()
-	sec := r.varint()
-	nsec := r.uvarint()
-	if nsec >= uint64(time.Second) {
-		r.fail()
-	}
-	h.SubmittedAt = time.Unix(sec, int64(nsec)).UTC()
-	flags := r.byte()
-	h.Facts = survey.Facts{
-		HasInstitution: flags&flagInstitution != 0,
-		HasRD:          flags&flagRD != 0,
-		HasInnovation:  flags&flagInnovation != 0,
-		Institutions:   int(r.varint()),
-		Projects:       int(r.varint()),
-		RDStaff:        r.float(),
-		RDCost:         r.float(),
-		Activities:     int(r.varint()),
-		Plan:           r.string(),
-		Industry:       d.intern(r.bytes()),
-		Ownership:      d.intern(r.bytes()),
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = fmt.Errorf("%d bytes after the head", len(r.b))
-	}
-	if r.err != nil {
-		return storage.Head{}, fmt.Errorf("head %q: %w", key, r.err)
+	if err := storage.ReadHeadValue(value, &h, d.intern); err != nil {
+		return storage.Head{}, fmt.Errorf("head %q: %w", key, err)
 	}
 	return h, nil
 }

@@ -2,18 +2,14 @@ package redis
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"innobot/storage"
-	"innobot/survey"
 )
 
 // The ledger's index. CommitTurn adds each submission's head to the heads sorted set
@@ -27,116 +23,14 @@ import (
 //
 // The head is binary, not JSON: LatestHeads decodes one per enterprise over 10,000
 // enterprises, and JSON made that most of its time (the same finding as storage/bolt). The
-// encoding, after a format byte (headFormat): SubmittedBy (uvarint length, bytes);
-// SubmittedAt (varint Unix seconds, uvarint nanoseconds; read back in UTC); a flag byte (1
-// HasInstitution, 2 HasRD, 4 HasInnovation); varint Institutions, Projects; RDStaff, RDCost as
-// 8-byte IEEE 754; varint Activities; Plan, Industry, Ownership as strings. EnterpriseID,
+// encoding is a format byte (headFormat), then storage.AppendHeadValue's encoding. EnterpriseID,
 // Period and Version come from the member. A field added to survey.Facts or storage.Head
 // must be added here (TestHeadEncodingCoversEveryField fails until it is) with a new
 // headFormat; RebuildHeads then rewrites the index from the submissions.
 const headFormat byte = 1
 
-const (
-	flagInstitution = 1 << iota
-	flagRD
-	flagInnovation
-)
-
 func appendHead(buf []byte, h storage.Head) []byte {
-	buf = append(buf, headFormat)
-	buf = appendString(buf, h.SubmittedBy)
-	buf = binary.AppendVarint(buf, h.SubmittedAt.Unix())
-	buf = binary.AppendUvarint(buf, uint64(h.SubmittedAt.Nanosecond()))
-	f := h.Facts
-	var flags byte
-	if f.HasInstitution {
-		flags |= flagInstitution
-	}
-	if f.HasRD {
-		flags |= flagRD
-	}
-	if f.HasInnovation {
-		flags |= flagInnovation
-	}
-	buf = append(buf, flags)
-	buf = binary.AppendVarint(buf, int64(f.Institutions))
-	buf = binary.AppendVarint(buf, int64(f.Projects))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDStaff))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDCost))
-	buf = binary.AppendVarint(buf, int64(f.Activities))
-	buf = appendString(buf, f.Plan)
-	buf = appendString(buf, f.Industry)
-	buf = appendString(buf, f.Ownership)
-	return buf
-}
-
-func appendString(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
-
-// headReader decodes a head; the first error sticks and later reads return zeros.
-type headReader struct {
-	b   string
-	err error
-}
-
-func (r *headReader) fail() {
-	if r.err == nil {
-		r.err = errors.New("truncated or corrupt head")
-	}
-	r.b = ""
-}
-
-func (r *headReader) varint() int64 {
-	v, n := binary.Varint([]byte(r.b[:min(len(r.b), binary.MaxVarintLen64)]))
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *headReader) uvarint() uint64 {
-	v, n := binary.Uvarint([]byte(r.b[:min(len(r.b), binary.MaxVarintLen64)]))
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *headReader) string() string {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail()
-		return ""
-	}
-	s := r.b[:n]
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *headReader) byte() byte {
-	if len(r.b) < 1 {
-		r.fail()
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *headReader) float() float64 {
-	if len(r.b) < 8 {
-		r.fail()
-		return 0
-	}
-	v := math.Float64frombits(binary.BigEndian.Uint64([]byte(r.b[:8])))
-	r.b = r.b[8:]
-	return v
+	return storage.AppendHeadValue(append(buf, headFormat), h)
 }
 
 // decodeHead decodes "period NUL version NUL head" (a latest value, or a heads member
@@ -151,37 +45,12 @@ func decodeHead(enterpriseID, v string) (storage.Head, error) {
 	if err != nil {
 		return storage.Head{}, fmt.Errorf("head of %s %s: version %q", enterpriseID, period, ver)
 	}
-	r := headReader{b: head}
-	if f := r.byte(); f != headFormat && r.err == nil {
-		return storage.Head{}, fmt.Errorf("head of %s %s: format %d, want %d (run RebuildHeads)", enterpriseID, period, f, headFormat)
+	if len(head) == 0 || head[0] != headFormat {
+		return storage.Head{}, fmt.Errorf("head of %s %s: not format %d (run RebuildHeads)", enterpriseID, period, headFormat)
 	}
 	h := storage.Head{EnterpriseID: enterpriseID, Period: period, Version: version}
-	h.SubmittedBy = r.string()
-	sec := r.varint()
-	nsec := r.uvarint()
-	if nsec >= uint64(time.Second) {
-		r.fail()
-	}
-	h.SubmittedAt = time.Unix(sec, int64(nsec)).UTC()
-	flags := r.byte()
-	h.Facts = survey.Facts{
-		HasInstitution: flags&flagInstitution != 0,
-		HasRD:          flags&flagRD != 0,
-		HasInnovation:  flags&flagInnovation != 0,
-		Institutions:   int(r.varint()),
-		Projects:       int(r.varint()),
-		RDStaff:        r.float(),
-		RDCost:         r.float(),
-		Activities:     int(r.varint()),
-		Plan:           r.string(),
-		Industry:       r.string(),
-		Ownership:      r.string(),
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = fmt.Errorf("%d bytes after the head", len(r.b))
-	}
-	if r.err != nil {
-		return storage.Head{}, fmt.Errorf("head of %s %s v%d: %w", enterpriseID, period, version, r.err)
+	if err := storage.ReadHeadValue([]byte(head[1:]), &h, nil); err != nil {
+		return storage.Head{}, fmt.Errorf("head of %s %s v%d: %w", enterpriseID, period, version, err)
 	}
 	return h, nil
 }
