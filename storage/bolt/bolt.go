@@ -9,7 +9,7 @@
 // Not everything is JSON. Submission heads (the ledger's index) are a compact binary encoding,
 // rebuilt from the submissions whenever that encoding changes (see heads.go). The keys of the
 // time-ordered buckets (the audit log, the outbox's pending and sent indexes) hold an 8-byte
-// big-endian instant, see timeKey.
+// big-endian instant, see storage.AppendTimeKey.
 package bolt
 
 import (
@@ -53,10 +53,10 @@ var (
 	bucketHeads         = []byte("heads")          // enterprise, period, version -> head (heads.go)
 	bucketGroups        = []byte("groups")         // group id -> Group
 	bucketBindFailures  = []byte("bind_failures")  // contact id -> []time.Time of the last day
-	bucketAudit         = []byte("audit")          // timeKey, sequence -> AuditEntry
+	bucketAudit         = []byte("audit")          // storage.AppendTimeKey, sequence -> AuditEntry
 	bucketOutbox        = []byte("outbox")         // message id -> outboxRecord
-	bucketOutboxPending = []byte("outbox_pending") // account, timeKey(QueuedAt), seq -> message id
-	bucketOutboxSent    = []byte("outbox_sent")    // timeKey(SentAt), seq -> message id
+	bucketOutboxPending = []byte("outbox_pending") // account, storage.AppendTimeKey(QueuedAt), seq -> message id
+	bucketOutboxSent    = []byte("outbox_sent")    // storage.AppendTimeKey(SentAt), seq -> message id
 	bucketClaims        = []byte("claims")         // reminder key -> time claimed
 
 	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,

@@ -158,7 +158,7 @@ func (s *Store) Sent(ctx context.Context, since time.Time) ([]storage.OutboxMess
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		c := tx.Bucket(bucketOutboxSent).Cursor()
-		for k, id := c.Seek(timeKey(nil, since)); k != nil; k, id = c.Next() {
+		for k, id := c.Seek(storage.AppendTimeKey(nil, since)); k != nil; k, id = c.Next() {
 			var r outboxRecord
 			if err := get(outbox, id, &r); err != nil {
 				return fmt.Errorf("sent message %q: %w", id, err)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -224,7 +223,7 @@ func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditE
 	var out []storage.AuditEntry
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
-		for k, v := c.Seek(timeKey(nil, since)); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(storage.AppendTimeKey(nil, since)); k != nil; k, v = c.Next() {
 			var e storage.AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode %x: %w", k, err)
@@ -239,32 +238,9 @@ func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditE
 	return out, nil
 }
 
-// Instants that fit in int64 Unix nanoseconds; timeKey clamps the others (the zero Time
-// among them) to the ends.
-var (
-	minNanoTime = time.Unix(0, math.MinInt64)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// timeKey appends an 8-byte key of t whose byte order is time order: Unix nanoseconds with the
-// sign bit flipped, so that times before 1970 come first. Times outside 1677-2262 are clamped,
-// so that the zero Time sorts first and seeking to it starts at the beginning.
-func timeKey(buf []byte, t time.Time) []byte {
-	var n int64
-	switch {
-	case t.Before(minNanoTime):
-		n = math.MinInt64
-	case t.After(maxNanoTime):
-		n = math.MaxInt64
-	default:
-		n = t.UnixNano()
-	}
-	return binary.BigEndian.AppendUint64(buf, uint64(n)^(1<<63))
-}
-
-// timeSeqKey appends timeKey(t) and seq: unique keys in time order, then sequence order.
+// timeSeqKey appends storage.AppendTimeKey(t) and seq: unique keys in time order, then sequence order.
 func timeSeqKey(buf []byte, t time.Time, seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(timeKey(buf, t), seq)
+	return binary.BigEndian.AppendUint64(storage.AppendTimeKey(buf, t), seq)
 }
 
 // list decodes every record of a bucket, in key order.

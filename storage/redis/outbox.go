@@ -15,8 +15,8 @@ import (
 )
 
 // The outbox keeps each message once, by ID, in the outbox hash, and two sorted sets of ids
-// read by byte order: pending (account NUL timeKey(QueuedAt) seq id) lists what is left to
-// send, so that Pending never walks the history of sends, and sent (timeKey(SentAt) seq id)
+// read by byte order: pending (account NUL storage.AppendTimeKey(QueuedAt) seq id) lists what is left to
+// send, so that Pending never walks the history of sends, and sent (storage.AppendTimeKey(SentAt) seq id)
 // is that history in time order. seq, given when the message is queued, orders messages
 // queued at one instant in the order they were queued.
 type outboxRecord struct {
@@ -25,13 +25,13 @@ type outboxRecord struct {
 }
 
 func pendingMember(account string, queuedAt time.Time, seq uint64, id string) string {
-	b := timeKey([]byte(account+sep), queuedAt)
+	b := storage.AppendTimeKey([]byte(account+sep), queuedAt)
 	b = binary.BigEndian.AppendUint64(b, seq)
 	return string(append(b, id...))
 }
 
 func sentMember(sentAt time.Time, seq uint64, id string) string {
-	b := binary.BigEndian.AppendUint64(timeKey(nil, sentAt), seq)
+	b := binary.BigEndian.AppendUint64(storage.AppendTimeKey(nil, sentAt), seq)
 	return string(append(b, id...))
 }
 
@@ -195,7 +195,7 @@ func (s *Store) Pending(ctx context.Context, account string, limit int) ([]stora
 
 // Sent returns the messages sent at or after since, oldest first by SentAt.
 func (s *Store) Sent(ctx context.Context, since time.Time) ([]storage.OutboxMessage, error) {
-	out, err := s.list(ctx, s.k.sent, "["+string(timeKey(nil, since)), "+", -1, 16)
+	out, err := s.list(ctx, s.k.sent, "["+string(storage.AppendTimeKey(nil, since)), "+", -1, 16)
 	if err != nil {
 		return nil, fmt.Errorf("messages sent since %s: %w", since, err)
 	}

@@ -51,7 +51,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"time"
@@ -120,11 +119,11 @@ type keys struct {
 	latest   string // hash: enterprise → period NUL version NUL head of its latest submission
 	periods  string // zset (lex): every period with a submission
 	handled  string // zset: message id, score Unix microseconds handled
-	bindFail string // zset (lex): contact NUL timeKey token
-	audit    string // zset (lex): timeKey seq AuditEntry JSON
+	bindFail string // zset (lex): contact NUL storage.AppendTimeKey token
+	audit    string // zset (lex): storage.AppendTimeKey seq AuditEntry JSON
 	outbox   string // hash: message id → outboxRecord JSON
-	pending  string // zset (lex): account NUL timeKey(QueuedAt) seq id
-	sent     string // zset (lex): timeKey(SentAt) seq id
+	pending  string // zset (lex): account NUL storage.AppendTimeKey(QueuedAt) seq id
+	sent     string // zset (lex): storage.AppendTimeKey(SentAt) seq id
 	claims   string // hash: reminder key → token NUL claimed-at (RFC 3339)
 	ops      string // zset: call token, score Unix seconds (the ops journal)
 }
@@ -274,29 +273,7 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Instants that fit in int64 Unix nanoseconds; timeKey clamps the others (the zero Time
-// among them) to the ends.
-var (
-	minNanoTime = time.Unix(0, math.MinInt64)
-	maxNanoTime = time.Unix(0, math.MaxInt64)
-)
-
-// timeKey appends an 8-byte key of t whose byte order is time order: Unix nanoseconds with
-// the sign bit flipped, clamped to 1677-2262, so that the zero Time sorts first.
-func timeKey(buf []byte, t time.Time) []byte {
-	var n int64
-	switch {
-	case t.Before(minNanoTime):
-		n = math.MinInt64
-	case t.After(maxNanoTime):
-		n = math.MaxInt64
-	default:
-		n = t.UnixNano()
-	}
-	return binary.BigEndian.AppendUint64(buf, uint64(n)^(1<<63))
-}
-
-// timeFromKey reads back what timeKey wrote.
+// timeFromKey reads back what storage.AppendTimeKey wrote.
 func timeFromKey(b []byte) time.Time {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
 }

@@ -327,10 +327,10 @@ func (s *Store) Groups(ctx context.Context) ([]storage.Group, error) {
 	return out, nil
 }
 
-// bindFailureMember is a failure's member: contact NUL timeKey token. The token keeps
+// bindFailureMember is a failure's member: contact NUL storage.AppendTimeKey token. The token keeps
 // failures of one instant apart and makes the same call sent twice add one.
 func bindFailureMember(contactID string, at time.Time, tok string) string {
-	return string(timeKey([]byte(contactID+sep), at)) + tok
+	return string(storage.AppendTimeKey([]byte(contactID+sep), at)) + tok
 }
 
 // AddBindFailure records a wrong invite code sent by a contact and drops the contact's
@@ -342,7 +342,7 @@ func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Ti
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	member := bindFailureMember(contactID, at, token())
-	horizon := string(timeKey([]byte(contactID+sep), at.Add(-bindFailureWindow)))
+	horizon := string(storage.AppendTimeKey([]byte(contactID+sep), at.Add(-bindFailureWindow)))
 	_, err := s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		p.ZAdd(ctx, s.k.bindFail, goredis.Z{Member: member})
 		p.ZRemRangeByLex(ctx, s.k.bindFail, "["+contactID+sep, "("+horizon)
@@ -362,7 +362,7 @@ func (s *Store) BindFailures(ctx context.Context, contactID string, since time.T
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := s.rdb.ZLexCount(ctx, s.k.bindFail, "["+string(timeKey([]byte(contactID+sep), since)), "("+contactID+"\x01").Result()
+	n, err := s.rdb.ZLexCount(ctx, s.k.bindFail, "["+string(storage.AppendTimeKey([]byte(contactID+sep), since)), "("+contactID+"\x01").Result()
 	if err != nil {
 		return 0, fmt.Errorf("bind failures of %s: %w", contactID, err)
 	}
@@ -377,7 +377,7 @@ func (s *Store) Audit(ctx context.Context, e storage.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	member := timeKey(nil, e.At)
+	member := storage.AppendTimeKey(nil, e.At)
 	member = binary.BigEndian.AppendUint64(member, s.seq.next())
 	member = append(member, token()[:8]...)
 	member = append(member, v...)
@@ -396,7 +396,7 @@ const auditHeader = 8 + 8 + 8
 func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditEntry, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	members, err := s.rdb.ZRangeByLex(ctx, s.k.audit, &goredis.ZRangeBy{Min: "[" + string(timeKey(nil, since)), Max: "+"}).Result()
+	members, err := s.rdb.ZRangeByLex(ctx, s.k.audit, &goredis.ZRangeBy{Min: "[" + string(storage.AppendTimeKey(nil, since)), Max: "+"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("audit log since %s: %w", since, err)
 	}
