@@ -65,6 +65,7 @@ type matrixEnv struct {
 	store  *bolt.Store
 	h      bot.Handler
 	nudged []string
+	now    time.Time // the service's clock; tests move it
 }
 
 func newMatrixEnv(t *testing.T) *matrixEnv {
@@ -103,9 +104,9 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	if err := store.PutGroup(ctx, storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
 		t.Fatal(err)
 	}
-	e := &matrixEnv{store: store}
+	e := &matrixEnv{store: store, now: now}
 	e.svc = &bot.Service{
-		Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return now }), Location: shanghaiTZ,
+		Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return e.now }), Location: shanghaiTZ,
 		Regions: []string{"盐湖区", "夏县"}, InviteTTL: time.Hour, BotName: "创新助手", Prefix: "#",
 		ExportDir: filepath.Join(dir, "exports"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Nudge: func(_ context.Context, region string, _ time.Time) (int, error) {
@@ -311,6 +312,18 @@ func TestCommandEffects(t *testing.T) {
 		}
 		if got := e.say("路人", "", "绑定 000000"); !strings.Contains(got, "错误次数过多") {
 			t.Errorf("sixth wrong code: %q", got)
+		}
+		code, err := bot.IssueInvite(ctx, e.store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.now = e.now.Add(14 * time.Minute)
+		if got := e.say("路人", "", "绑定 "+code); !strings.Contains(got, "错误次数过多") {
+			t.Errorf("a right code within the 15 minutes: %q", got)
+		}
+		e.now = e.now.Add(2 * time.Minute)
+		if got := e.say("路人", "", "绑定 "+code); !strings.Contains(got, "乙电机有限公司") {
+			t.Errorf("the right code once the 15 minutes are over: %q", got)
 		}
 	})
 }
