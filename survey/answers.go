@@ -184,11 +184,16 @@ func (s Step) Format(v Value) string {
 		if len(v.Multi) == 0 {
 			return "无"
 		}
-		parts := make([]string, len(v.Multi))
+		// The numbers, as typed, then what they stand for, so a slip (3 for 13) shows.
+		nums := make([]string, len(v.Multi))
+		names := make([]string, 0, len(v.Multi))
 		for i, n := range v.Multi {
-			parts[i] = strconv.Itoa(n)
+			nums[i] = strconv.Itoa(n)
+			if n >= 1 && n <= len(s.Q.Options) {
+				names = append(names, s.Q.Options[n-1])
+			}
 		}
-		return strings.Join(parts, "、")
+		return strings.Join(nums, "、") + "（" + strings.Join(names, "；") + "）"
 	default:
 		if v.Text == "" {
 			return "无"

@@ -146,3 +146,21 @@ func TestLoadFile(t *testing.T) {
 		t.Error("a missing file loaded")
 	}
 }
+
+func TestFormatNamesTickedOptions(t *testing.T) {
+	f := Default()
+	st := Step{Key: IDOtherActivities, Q: f.Question(IDOtherActivities), Row: -1}
+	tests := []struct {
+		v    Value
+		want string
+	}{
+		{Value{Multi: []int{3, 11}}, "3、11（对产品工艺进行技术改造、技术升级、技术改进；产学研合作）"},
+		{Value{}, "无"},
+		{Value{Skipped: true}, "（未填）"},
+	}
+	for _, tt := range tests {
+		if got := st.Format(tt.v); got != tt.want {
+			t.Errorf("Format(%+v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
