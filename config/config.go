@@ -129,7 +129,7 @@ func Default() Config {
 		Outbox:    Outbox{RatePerMinute: 50, Jitter: 0.30},
 		Invite:    Invite{TTL: 7 * Day},
 	}
-	c.loc, _ = loadLocation(c.Timezone)
+	c.loc, _ = loadLocation(c.Timezone) // cannot fail: loadLocation always knows Asia/Shanghai
 	return c
 }
 

@@ -260,6 +260,8 @@ func TestParseErrors(t *testing.T) {
 			"config.yaml:1: invite.ttl: must be more than 0, got 0d"},
 		{"bad ttl", "invite:\n  ttl: week\n",
 			`config.yaml:2: invite.ttl: bad duration "week"`},
+		{"braces in redis prefix", "storage:\n  driver: redis\n  url: redis://h:6379/0\n  prefix: \"a{b}\"\n",
+			`config.yaml:4: storage.prefix: must not contain braces, got "a{b}"`},
 		{"empty prefix", `bot: {prefix: ""}`,
 			"config.yaml:1: bot.prefix: must not be empty"},
 		{"wrong type scalar", "outbox:\n  rate_per_minute: fast\n",

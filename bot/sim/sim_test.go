@@ -28,7 +28,9 @@ func (f *fakeControl) Restart(context.Context) error {
 
 var shanghai = time.FixedZone("CST", 8*3600)
 
-// echo answers every message with what it saw, through the transport, as a router would.
+// run feeds input to a Transport whose deliver answers every message with what it saw,
+// through the transport, as a router would; it returns all output (Out, then Errs), the
+// control calls and the messages delivered.
 func run(t *testing.T, jsonMode bool, input string) (string, *fakeControl, []bot.Message) {
 	t.Helper()
 	var out, errs bytes.Buffer

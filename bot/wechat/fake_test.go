@@ -73,24 +73,18 @@ func newFakeWX(t *testing.T) *fakeWX {
 	return &fakeWX{t: t, wake: make(chan struct{}, 1), sent: make(chan sent, 100)}
 }
 
+// fakeUserNames are the UserName stems of the fake's people; the login generation is appended.
+var fakeUserNames = map[string]string{
+	"self": "@self", "friend": "@friendA", "twin1": "@twin1x", "twin2": "@twin2x",
+	"member": "@member", "group": "@@group", "mp": "@mp",
+}
+
 func (f *fakeWX) userName(who string, gen int) string {
-	switch who {
-	case "self":
-		return fmt.Sprintf("@self%d", gen)
-	case "friend":
-		return fmt.Sprintf("@friendA%d", gen)
-	case "twin1":
-		return fmt.Sprintf("@twin1x%d", gen)
-	case "twin2":
-		return fmt.Sprintf("@twin2x%d", gen)
-	case "member":
-		return fmt.Sprintf("@member%d", gen)
-	case "group":
-		return fmt.Sprintf("@@group%d", gen)
-	case "mp":
-		return fmt.Sprintf("@mp%d", gen)
+	stem, ok := fakeUserNames[who]
+	if !ok {
+		panic("unknown fake user " + who)
 	}
-	panic("unknown fake user " + who)
+	return fmt.Sprintf("%s%d", stem, gen)
 }
 
 func (f *fakeWX) refused() bool {

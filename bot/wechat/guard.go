@@ -89,7 +89,7 @@ func (g *guard) space(ctx context.Context, name string) error {
 }
 
 func readBody(resp *http.Response) ([]byte, error) {
-	defer func() { _ = resp.Body.Close() }()
+	defer func() { _ = resp.Body.Close() }() // fully read: a close error loses nothing
 	return io.ReadAll(io.LimitReader(resp.Body, maxBody))
 }
 
@@ -117,6 +117,7 @@ func (g *guard) mendJSON(name string, resp *http.Response) (*http.Response, erro
 	}
 	var base struct{ Ret int }
 	if raw, ok := doc["BaseResponse"]; ok {
+		// An unreadable BaseResponse leaves Ret 0: the library then reads it and reports it.
 		_ = json.Unmarshal(raw, &base)
 	}
 	if base.Ret != 0 {
@@ -130,31 +131,35 @@ func (g *guard) mendJSON(name string, resp *http.Response) (*http.Response, erro
 			return nil, fmt.Errorf("webwxinit: %w: no User", errBadAnswer)
 		}
 	}
-	var key syncKey
-	raw, ok := doc["SyncKey"]
-	switch {
-	case !ok || string(raw) == "null" || json.Unmarshal(raw, &key) != nil:
-		key = syncKey{List: []json.RawMessage{}}
-	case key.Count == len(key.List):
-		if name == "webwxsync" && g.syncOK != nil {
-			g.syncOK()
+	if key, whole := readSyncKey(doc["SyncKey"]); !whole {
+		if doc["SyncKey"], err = json.Marshal(key); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return setBody(resp, b), nil
-	}
-	key.Count = len(key.List)
-	if key.List == nil {
-		key.List = []json.RawMessage{}
-	}
-	if doc["SyncKey"], err = json.Marshal(key); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if b, err = json.Marshal(doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if b, err = json.Marshal(doc); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
 	if name == "webwxsync" && g.syncOK != nil {
 		g.syncOK()
 	}
 	return setBody(resp, b), nil
+}
+
+// readSyncKey reads a SyncKey as it came; whole is false when the library would panic on it
+// (missing, null, unreadable, or a List longer than its Count), and key is then the mended
+// one: Count set to the length of List, an empty List for one that cannot be read.
+func readSyncKey(raw json.RawMessage) (key syncKey, whole bool) {
+	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &key) != nil {
+		return syncKey{List: []json.RawMessage{}}, false
+	}
+	if key.Count == len(key.List) {
+		return key, true
+	}
+	key.Count = len(key.List)
+	if key.List == nil {
+		key.List = []json.RawMessage{}
+	}
+	return key, false
 }
 
 func (g *guard) loginPage(resp *http.Response) (*http.Response, error) {

@@ -82,6 +82,7 @@ func (h *HotLoginFile) Write(p []byte) (int, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.last == nil {
+		// No previous file (or an unreadable one) only means no cookies to carry over.
 		h.last, _ = os.ReadFile(h.path)
 	}
 	data := repairHotLogin(p, h.last)
@@ -186,9 +187,11 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
+		_ = os.Remove(tmp) // best effort; err is what the caller must see
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	// Syncing the directory makes the rename itself durable; not every filesystem allows it,
+	// and the new content is already in place, so failures here are ignored.
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		_ = d.Close()

@@ -176,9 +176,7 @@ func (d *directory) resolveLocked(account string, p peer, clash bool) assigned {
 	switch {
 	case clash:
 		if rec == nil {
-			rec = &Identity{ID: freshID(p.kind), Kind: p.kind, Account: account, Scope: p.scope,
-				RemarkName: p.remark, NickName: p.nick, FirstSeen: now, LastSeen: now}
-			d.byKey[k] = rec
+			rec = d.addLocked(account, p, now)
 		}
 		if !rec.Ambiguous {
 			rec.Ambiguous = true
@@ -194,11 +192,17 @@ func (d *directory) resolveLocked(account string, p peer, clash bool) assigned {
 		}
 		return assigned{id: rec.ID, stable: true}
 	}
-	rec = &Identity{ID: freshID(p.kind), Kind: p.kind, Account: account, Scope: p.scope,
-		RemarkName: p.remark, NickName: p.nick, FirstSeen: now, LastSeen: now}
-	d.byKey[k] = rec
-	d.dirty = true
+	rec = d.addLocked(account, p, now)
 	return assigned{id: rec.ID, stable: true}
+}
+
+// addLocked records the names of a peer first seen now, under a new id.
+func (d *directory) addLocked(account string, p peer, now time.Time) *Identity {
+	rec := &Identity{ID: freshID(p.kind), Kind: p.kind, Account: account, Scope: p.scope,
+		RemarkName: p.remark, NickName: p.nick, FirstSeen: now, LastSeen: now}
+	d.byKey[p.key(account)] = rec
+	d.dirty = true
+	return rec
 }
 
 // save writes the identities when they changed.
@@ -229,7 +233,9 @@ func (d *directory) save() error {
 // freshID makes a new stable id; the prefix says the kind, for people reading logs.
 func freshID(kind string) string {
 	var b [8]byte
-	_, _ = rand.Read(b[:])
-	prefix := map[string]string{KindContact: "wxc-", KindGroup: "wxg-", KindMember: "wxm-"}[kind]
-	return prefix + hex.EncodeToString(b[:])
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error (Go 1.24+)
+	return idPrefix[kind] + hex.EncodeToString(b[:])
 }
+
+// idPrefix marks an id's kind, for people reading logs.
+var idPrefix = map[string]string{KindContact: "wxc-", KindGroup: "wxg-", KindMember: "wxm-"}

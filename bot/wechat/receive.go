@@ -106,21 +106,12 @@ func (t *Transport) work(ctx context.Context, deliver bot.Deliver) {
 		if !ok {
 			return
 		}
-		select {
-		case <-r.s.ready:
-		default:
-			select {
-			case <-r.s.ready:
-			case <-r.s.ctx.Done():
-				select {
-				case <-r.s.ready:
-				default:
-					t.log.Warn("dropped a message of a login that failed before it was ready", "id", r.id)
-					continue
-				}
-			case <-ctx.Done():
+		if !awaitReady(ctx, r.s) {
+			if ctx.Err() != nil {
 				return
 			}
+			t.log.Warn("dropped a message of a login that failed before it was ready", "id", r.id)
+			continue
 		}
 		m, ok, err := t.convert(r)
 		if err != nil {
@@ -135,6 +126,30 @@ func (t *Transport) work(ctx context.Context, deliver bot.Deliver) {
 		t.status.LastMessage = t.cfg.Clock.Now()
 		t.mu.Unlock()
 		deliver(m)
+	}
+}
+
+// awaitReady waits until s has listed its contacts, since a message can arrive before that;
+// false when s ended first or ctx ended. A ready login wins over an ended one, so that a
+// message of a finished login is still handed on.
+func awaitReady(ctx context.Context, s *session) bool {
+	select {
+	case <-s.ready:
+		return true
+	default:
+	}
+	select {
+	case <-s.ready:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.ctx.Done():
+	}
+	select {
+	case <-s.ready:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -23,9 +23,9 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 			t.log.Warn("WeChat send failed", "to", out.To, "group", out.Group, "file", out.File, "err", err)
 		}
 	}()
-	target, isGroup := out.To, false
+	target := out.To
 	if out.Group != "" {
-		target, isGroup = out.Group, true
+		target = out.Group
 	}
 	switch {
 	case target == "":
@@ -50,7 +50,7 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 		if file, err = openUpload(out.File); err != nil {
 			return err
 		}
-		defer func() { _ = file.Close() }()
+		defer func() { _ = file.Close() }() // read only: nothing to lose on a failed close
 	}
 	select {
 	case t.sendSem <- struct{}{}:
@@ -61,14 +61,18 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 	if err := sleepCtx(ctx, time.Until(t.nextSend)); err != nil {
 		return err
 	}
+	// openwechat's …ToFriend and …ToGroup sends differ only in their parameter type: both
+	// address the UserName alone (user.go:432-454, 595-617), so one call serves both.
+	to := &openwechat.Friend{User: &openwechat.User{UserName: userName}}
 	err = safely(func() error {
 		if out.Text != "" {
-			if err := sendText(s.self, userName, isGroup, out.Text); err != nil {
+			if _, err := s.self.SendTextToFriend(to, out.Text); err != nil {
 				return err
 			}
 		}
 		if file != nil {
-			return sendFile(s.self, userName, isGroup, file)
+			_, err := s.self.SendFileToFriend(to, file)
+			return err
 		}
 		return nil
 	})
@@ -90,11 +94,12 @@ func (t *Transport) gap() time.Duration {
 // sendFailed reacts to what WeChat answered: slow down, or start a new login.
 func (t *Transport) sendFailed(s *session, err error) {
 	var ret openwechat.Ret
+	_, out := loggedOut(err)
 	switch {
 	case errors.As(err, &ret) && ret == 1205:
 		t.nextSend = time.Now().Add(t.cfg.Cooldown)
 		t.log.Error("WeChat says the bot sends too often (ret 1205); pausing all sends", "for", t.cfg.Cooldown)
-	case errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102):
+	case out:
 		s.kill(fmt.Errorf("wechat: send found the session logged out: %w", err))
 	case errors.Is(err, openwechat.ErrWebWxDataTicketNotFound):
 		t.log.Error("WeChat session lost webwx_data_ticket; logging in again by QR scan so that files can be sent")
@@ -103,26 +108,6 @@ func (t *Transport) sendFailed(s *session, err error) {
 		}
 		s.kill(errNoTicket)
 	}
-}
-
-func sendText(self *openwechat.Self, userName string, group bool, text string) error {
-	var err error
-	if group {
-		_, err = self.SendTextToGroup(&openwechat.Group{User: &openwechat.User{UserName: userName}}, text)
-	} else {
-		_, err = self.SendTextToFriend(&openwechat.Friend{User: &openwechat.User{UserName: userName}}, text)
-	}
-	return err
-}
-
-func sendFile(self *openwechat.Self, userName string, group bool, f *os.File) error {
-	var err error
-	if group {
-		_, err = self.SendFileToGroup(&openwechat.Group{User: &openwechat.User{UserName: userName}}, f)
-	} else {
-		_, err = self.SendFileToFriend(&openwechat.Friend{User: &openwechat.User{UserName: userName}}, f)
-	}
-	return err
 }
 
 // openUpload opens a file to send; WeChat refuses empty files, and directories are a mistake.
@@ -140,38 +125,8 @@ func openUpload(path string) (*os.File, error) {
 		err = fmt.Errorf("%s is empty; WeChat refuses empty files", path)
 	}
 	if err != nil {
-		_ = f.Close()
+		_ = f.Close() // read only; the error that matters is err
 		return nil, fmt.Errorf("wechat: %w", err)
 	}
 	return f, nil
-}
-
-// Groups lists the groups of the current login with their stable ids, for finding which
-// bound groups the account is in; nil while logged out. Only groups saved to the address book
-// (保存到通讯录) and groups that spoke since the login are known.
-func (t *Transport) Groups() []Peer {
-	t.mu.Lock()
-	s := t.sess
-	t.mu.Unlock()
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Peer
-	for _, p := range s.byUser {
-		if p.kind == KindGroup {
-			out = append(out, Peer{ID: p.id, Name: p.name, Stable: p.stable})
-		}
-	}
-	return out
-}
-
-// Peer is a contact or group as the current login knows it.
-type Peer struct {
-	ID   string
-	Name string
-	// Stable is false for a fresh id given for this login only, because the names were
-	// ambiguous: a binding made to it is lost at the next login.
-	Stable bool
 }

@@ -97,9 +97,9 @@ func (t *Transport) connect(ctx context.Context) (online bool, err error) {
 	}
 	// The library ended the login itself; CrashReason was set before it cancelled.
 	reason := s.bot.CrashReason()
-	var ret openwechat.Ret
+	ret, out := loggedOut(reason)
 	switch {
-	case errors.As(reason, &ret) && (ret == 1100 || ret == 1101 || ret == 1102):
+	case out:
 		t.log.Error("WeChat logged the bot out; logging in again with the saved session (a QR scan may be needed)", "ret", int(ret), "reason", ret.String())
 		return true, fmt.Errorf("wechat: logged out by WeChat: %w", reason)
 	case reason == nil:
@@ -211,8 +211,7 @@ func (t *Transport) onSyncError(s *session, err error) error {
 	if s.ctx.Err() != nil {
 		return nil // we are stopping it: let the loop end quietly
 	}
-	var ret openwechat.Ret
-	if errors.As(err, &ret) && (ret == 1100 || ret == 1101 || ret == 1102) {
+	if _, out := loggedOut(err); out {
 		return err
 	}
 	n := int(s.syncErrs.Add(1))
@@ -221,8 +220,16 @@ func (t *Transport) onSyncError(s *session, err error) error {
 	}
 	d := t.backoff(n)
 	t.log.Warn("WeChat sync failed; retrying", "err", err, "in", d.Round(time.Millisecond), "failures", n)
+	// A stop cuts the sleep short; the loop then sees the cancelled context and ends itself.
 	_ = sleepCtx(s.ctx, d)
 	return nil
+}
+
+// loggedOut reports whether err carries one of the rets (1100-1102) by which WeChat ends a
+// session: retrying it is useless, only a new login helps.
+func loggedOut(err error) (openwechat.Ret, bool) {
+	var ret openwechat.Ret
+	return ret, errors.As(err, &ret) && ret >= 1100 && ret <= 1102
 }
 
 // checkTicket makes sure a hot login can still upload files; openwechat 1.4.10 loses the
