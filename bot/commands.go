@@ -92,6 +92,7 @@ func (x *commandMux) match(text string) (*command, string) {
 	return best, strings.TrimSpace(strings.TrimPrefix(text, best.name))
 }
 
+// ServeMessage runs the command the message names, or hands it to the fallback.
 func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 	c := ContactFrom(ctx)
 	g := GroupFrom(ctx)
@@ -100,7 +101,7 @@ func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 	if m.Group != "" {
 		role = roleGroup
 	}
-	if cmd, args, ok := x.takePick(c.ID, text, m.Group); ok {
+	if cmd, args, ok := x.takePick(m.Chat(), text); ok {
 		x.serve(ctx, w, m, cmd, args, c, g, role)
 		return
 	}
@@ -142,10 +143,14 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	}
 	if !scope.Allows(target) {
 		x.svc.Log.Warn("out of scope", "contact", c.ID, "command", cmd.name, "args", args)
-		if target.Region != "" {
-			w.Reply(fmt.Sprintf("您只能查看%s的情况。", scope.words()))
-		} else {
-			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。", scope.words(), args))
+		switch {
+		case target.Region == "":
+			// The same words as for no match at all, so nobody learns what lies outside.
+			w.Reply(notFoundText(scope, args))
+		case cmd.target == requireRegion:
+			w.Reply(fmt.Sprintf("您只能查看%s的情况。请发送：%s %s", scope.words(), cmd.name, scope.words()))
+		default:
+			w.Reply(fmt.Sprintf("您只能查看%s的情况。请直接发送“%s”，不写地区。", scope.words(), cmd.name))
 		}
 		return
 	}
@@ -206,21 +211,27 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *co
 			// Named exactly or uniquely but out of scope: let the scope check answer.
 			return Target{Enterprise: &found[0]}, true
 		case len(inScope) == 0:
-			w.Reply(fmt.Sprintf("没有找到%s内名称含“%s”的企业。请换个关键词再试。", scope.words(), args))
+			w.Reply(notFoundText(scope, args))
 			return Target{}, false
 		case len(inScope) == 1:
 			return Target{Enterprise: &inScope[0]}, true
 		}
-		x.offerPick(w, c.ID, m.Group, cmd, args, inScope)
+		x.offerPick(w, m.Chat(), cmd, args, inScope)
 		return Target{}, false
 	}
 	return Target{}, true
 }
 
+// notFoundText answers a company keyword that names nothing the caller may see.
+func notFoundText(scope Scope, args string) string {
+	return fmt.Sprintf("没有找到%s内名称含“%s”的企业。请换个关键词再试。", scope.words(), args)
+}
+
 // maxPick bounds the numbered list: more matches than that need a longer keyword.
 const maxPick = 10
 
-func (x *commandMux) offerPick(w Replier, contact, group string, cmd *command, args string, choices []storage.Enterprise) {
+// offerPick lists the choices for the chat (Message.Chat), or asks for a longer keyword.
+func (x *commandMux) offerPick(w Replier, chat string, cmd *command, args string, choices []storage.Enterprise) {
 	if len(choices) > maxPick {
 		w.Reply(fmt.Sprintf("名称含“%s”的企业有 %d 家，请多写几个字再试。", args, len(choices)))
 		return
@@ -236,23 +247,23 @@ func (x *commandMux) offerPick(w Replier, contact, group string, cmd *command, a
 	if x.picks == nil {
 		x.picks = map[string]pick{}
 	}
-	x.picks[group+"/"+contact] = pick{cmd: cmd, args: args, choices: choices, expires: x.svc.Clock.Now().Add(10 * time.Minute)}
+	x.picks[chat] = pick{cmd: cmd, args: args, choices: choices, expires: x.svc.Clock.Now().Add(10 * time.Minute)}
 }
 
-// takePick turns a bare number after a numbered list into that enterprise's full name.
-func (x *commandMux) takePick(contact, text, group string) (*command, string, bool) {
+// takePick turns a bare number after a chat's numbered list into that enterprise's full
+// name. Any other text drops the list: it answers one message only.
+func (x *commandMux) takePick(chat, text string) (*command, string, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	p, ok := x.picks[group+"/"+contact]
+	p, ok := x.picks[chat]
 	if !ok {
 		return nil, "", false
 	}
+	delete(x.picks, chat)
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 1 || n > len(p.choices) || x.svc.Clock.Now().After(p.expires) {
-		delete(x.picks, group+"/"+contact)
 		return nil, "", false
 	}
-	delete(x.picks, group+"/"+contact)
 	return p.cmd, p.choices[n-1].Name, true
 }
 
@@ -270,16 +281,19 @@ var staffRoles = []storage.Role{storage.RoleHelper, storage.RoleCounty, storage.
 // officeRoles are the county and city offices.
 var officeRoles = []storage.Role{storage.RoleCounty, storage.RoleCityOffice}
 
+// ledgerReaders are the staff and bound groups: who may ask for progress and help.
+var ledgerReaders = append([]storage.Role{roleGroup}, staffRoles...)
+
 // commandTable lists the commands. Rights live here, in one table, and nowhere else.
 func (s *Service) commandTable() []*command {
 	return append(s.officeCommands(), []*command{
-		{name: "解绑", roles: []storage.Role{storage.RoleLiaison, storage.RoleHelper, storage.RoleCounty, storage.RoleCityOffice}, where: privateOnly, audit: "unbind",
+		{name: "解绑", roles: append([]storage.Role{storage.RoleLiaison}, staffRoles...), where: privateOnly, audit: "unbind",
 			help: "解绑 — 解除您的绑定", run: s.unbind},
 		{name: "邀请码", roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
 			help: "邀请码 企业名 — 生成该企业联络人的一次性邀请码", run: s.inviteCmd},
 		{name: "绑定本群", roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
 			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
-		{name: "帮助", roles: append([]storage.Role{roleGroup}, staffRoles...), where: anyChat, run: s.staffHelp},
+		{name: "帮助", roles: ledgerReaders, where: anyChat, run: s.staffHelp},
 	}...)
 }
 

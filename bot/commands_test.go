@@ -271,8 +271,8 @@ func TestCommandEffects(t *testing.T) {
 		if got := e.say(helper, "夏县群", "绑定本群 夏县"); !strings.Contains(got, "只有县（市、区）或市") {
 			t.Errorf("a helper bound a group: %q", got)
 		}
-		if got := e.say(county, "夏县群", "绑定本群 夏县"); classify(got) != outOfScope {
-			t.Errorf("a 盐湖区 clerk bound a group to 夏县: %q", got)
+		if got := e.say(county, "夏县群", "绑定本群 夏县"); classify(got) != outOfScope || !strings.Contains(got, "绑定本群 盐湖区") {
+			t.Errorf("a 盐湖区 clerk bound a group to 夏县, or was not told what to send: %q", got)
 		}
 		if got := e.say(county, "夏县群", "绑定本群 盐湖区"); !strings.Contains(got, "本群已绑定为【盐湖区】") {
 			t.Fatalf("binding: %q", got)

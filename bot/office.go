@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"innobot/ledger"
-	"innobot/storage"
 )
 
 // NudgeFunc queues the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
@@ -20,7 +20,6 @@ const listLimit = 30
 
 // officeCommands are the staff's ledger commands (DESIGN.md §2, office staff).
 func (s *Service) officeCommands() []*command {
-	ledgerReaders := append([]storage.Role{roleGroup}, staffRoles...)
 	return []*command{
 		{name: "进度", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
 			help: "进度 [地区] — 本期填报进度", run: s.progressCmd},
@@ -105,6 +104,8 @@ func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) {
 	liaison := "未绑定联络人"
 	if x.LiaisonBound {
 		liaison = "联络人：" + x.Liaison
+	} else if slices.Contains(officeRoles, r.Contact.Role) {
+		liaison += fmt.Sprintf("（发送“邀请码 %s”为其生成邀请码）", e.Name)
 	}
 	b.WriteString("\n" + liaison)
 	if e.Helper != "" {
@@ -113,7 +114,9 @@ func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) {
 			b.WriteString(" " + e.HelperTel)
 		}
 	}
-	fmt.Fprintf(&b, "\n导出调查表：导出 调查表 %s", e.Name)
+	if x.Head != nil {
+		fmt.Fprintf(&b, "\n导出调查表：导出 调查表 %s", e.Name)
+	}
 	w.Reply(b.String())
 }
 
@@ -174,7 +177,11 @@ func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) {
 	}
 	sub, ok := ledger.LatestSubmission(subs, s.period())
 	if !ok {
-		w.Reply(fmt.Sprintf("【%s】还没有提交过调查表。可发送“提醒 未填报”提醒联络人。", e.Name))
+		next := "请联系该企业联络人尽快填报。"
+		if slices.Contains(officeRoles, r.Contact.Role) {
+			next = "可发送“提醒 未填报”提醒联络人。" // a helper has no right to nudge
+		}
+		w.Reply(fmt.Sprintf("【%s】还没有提交过调查表。%s", e.Name, next))
 		return
 	}
 	s.sendExport(w, fmt.Sprintf("【%s】调查表（%s 第 %d 版）", e.Name, sub.Period, sub.Version), func(dir string) (string, error) {
@@ -201,7 +208,7 @@ func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) {
 
 func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) {
 	if s.Nudge == nil {
-		w.Reply("提醒功能没有开启（配置里没有截止日期）。")
+		w.Reply("提醒功能没有开启（配置里没有截止日期）。请联系系统管理员在配置中填写截止日期；现在可发送“未填报”查看名单后逐一联系。")
 		return
 	}
 	region := ""
@@ -215,8 +222,8 @@ func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) {
 		return
 	}
 	if n == 0 {
-		w.Reply(fmt.Sprintf("%s没有需要提醒的联络人（未填报的企业都还没有绑定联络人，或都已填报）。", r.Scope.words()))
+		w.Reply(fmt.Sprintf("%s没有需要提醒的联络人（未填报的企业都还没有绑定联络人，或都已填报）。发送“未填报”查看名单，没有联络人的企业可发送“邀请码 企业名”生成邀请码。", r.Scope.words()))
 		return
 	}
-	w.Reply(fmt.Sprintf("已排队私信提醒 %d 位联络人，将按节奏陆续发出。", n))
+	w.Reply(fmt.Sprintf("已排队私信提醒 %d 位联络人，将按节奏陆续发出。稍后可发送“进度”查看填报情况。", n))
 }

@@ -316,6 +316,7 @@ func (o *Outbox) Sender() Sender { return pacedSender{o} }
 
 type pacedSender struct{ o *Outbox }
 
+// Send waits for the next slot of the pace, then sends.
 func (p pacedSender) Send(ctx context.Context, out Outgoing) error {
 	if err := p.o.wait(ctx); err != nil {
 		return err

@@ -141,24 +141,6 @@ func (t *obTransport) times() []time.Time {
 	return slices.Clone(t.at)
 }
 
-// obClock is a clock the test moves by hand.
-type obClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *obClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *obClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func queue(t testing.TB, s storage.Outbox, account string, n int) []string {
 	t.Helper()
 	var msgs []storage.OutboxMessage
@@ -180,7 +162,7 @@ func TestOutboxPaceZeroSendsAtOnceInOrder(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "a", 3)
 	st.Enqueue(context.Background(), []storage.OutboxMessage{{ID: "o1", Account: "other", To: "y", Text: "not ours"}})
-	clock := &obClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	tr := &obTransport{}
 	o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: clock, Log: quiet}
 	n, err := o.Flush(context.Background())
@@ -204,7 +186,7 @@ func TestOutboxPaceZeroSendsAtOnceInOrder(t *testing.T) {
 func TestOutboxSendErrorBacksOff(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "", 3)
-	clock := &obClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	down := true
 	tr := &obTransport{fail: func(out bot.Outgoing) error {
 		if down && out.Text == "text m00000" {
@@ -236,7 +218,7 @@ func TestOutboxSendErrorBacksOff(t *testing.T) {
 func TestOutboxRestart(t *testing.T) {
 	st := &obStore{}
 	ids := queue(t, st, "", 5)
-	clock := &obClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &obTransport{}
 	tr.fail = func(out bot.Outgoing) error {
@@ -268,7 +250,7 @@ func TestOutboxRestart(t *testing.T) {
 func TestOutboxCrashBetweenSendAndRecord(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "", 4)
-	clock := &obClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	tr := &obTransport{}
 
 	// The store refuses the record of m00001 once; the process goes on.

@@ -121,14 +121,17 @@ type buffer struct {
 	out []Outgoing
 }
 
+// Reply adds a text reply to the message's chat.
 func (b *buffer) Reply(text string) {
 	b.out = append(b.out, Outgoing{To: b.to(), Group: b.m.Group, Text: text})
 }
 
+// ReplyFile adds a file reply to the message's chat.
 func (b *buffer) ReplyFile(path string) {
 	b.out = append(b.out, Outgoing{To: b.to(), Group: b.m.Group, File: path})
 }
 
+// Send adds a message to another chat.
 func (b *buffer) Send(out Outgoing) { b.out = append(b.out, out) }
 
 func (b *buffer) to() string {

@@ -181,6 +181,7 @@ type roleMux struct {
 	roles   map[storage.Role]Handler
 }
 
+// ServeMessage hands the message to the handler of the sender's role.
 func (x *roleMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 	if h, ok := x.roles[ContactFrom(ctx).Role]; ok {
 		h.ServeMessage(ctx, w, m)

@@ -37,6 +37,12 @@ func (c *fakeClock) Set(t time.Time) {
 	c.now = t
 }
 
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 // recReplier is the Replier a handler gets when called directly.
 type recReplier struct {
 	replies []string

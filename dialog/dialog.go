@@ -78,7 +78,7 @@ type turn struct {
 	draft *storage.Draft
 	res   Result
 	// cache holds the steps of the draft's answers: they are asked for several times a turn
-	// and cost a walk of the whole form. setDraft and answer drop it.
+	// and cost a walk of the whole form. setDraft and store drop it.
 	cache []survey.Step
 }
 
@@ -206,7 +206,7 @@ func (t *turn) idle(cmd string) {
 			t.say("还没有提交过调查表。回复“填报”开始填写。")
 			return
 		}
-		t.say("【%s】%s 第 %d 版（%s 提交）：\n%s", t.c.Enterprise.Name, last.Period, last.Version,
+		t.say("【%s】%s 第 %d 版（%s 提交）：\n%s\n\n需要更新时回复“填报”。", t.c.Enterprise.Name, last.Period, last.Version,
 			last.SubmittedAt.Format("2006-01-02 15:04"), t.formatAnswers(last.Answers))
 	case "帮助", "?", "？":
 		t.say("%s", idleHelp)

@@ -4,6 +4,7 @@ package surveytest
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 
 	"innobot/survey"
@@ -62,10 +63,10 @@ func show(v survey.Value) string {
 	case v.Multi != nil:
 		s = "multi"
 		for _, n := range v.Multi {
-			s += " " + itoa(n)
+			s += " " + strconv.Itoa(n)
 		}
 	case v.Choice != 0:
-		s = "choice " + itoa(v.Choice)
+		s = "choice " + strconv.Itoa(v.Choice)
 	default:
 		s = "num " + survey.FormatNumber(v.Num)
 		if v.Bool {
@@ -74,5 +75,3 @@ func show(v survey.Value) string {
 	}
 	return "{" + s + "}"
 }
-
-func itoa(n int) string { return survey.FormatNumber(float64(n)) }
