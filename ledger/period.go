@@ -73,6 +73,16 @@ func PreviousPeriod(period string) (string, error) {
 	return t.AddDate(0, -1, 0).Format("2006-01"), nil
 }
 
+// NextPeriod is the month after a period (2026-12 → 2027-01): a survey filled in early in
+// the next month is labelled with that month but reports on this one.
+func NextPeriod(period string) (string, error) {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return "", fmt.Errorf("月份“%s”格式不对，应为 2026-11", period)
+	}
+	return t.AddDate(0, 1, 0).Format("2006-01"), nil
+}
+
 // periodCN is a period as forms print it: 2026年11月.
 func periodCN(period string) string {
 	if len(period) == 7 && period[4] == '-' {

@@ -48,29 +48,12 @@ func FormatProgress(r Report) string {
 // FormatLagging renders the 未填报 list as numbered lines: the enterprise, when it last
 // reported, its liaison and its helper, so that whoever reads it can pick up the phone.
 func FormatLagging(r Report, o TextOptions) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "【%s %s未填报企业 %d 家】", r.Area, periodCNShort(r.Period), len(r.Lagging))
-	if len(r.Lagging) == 0 {
-		b.WriteString("\n本期企业已全部填报。")
-		return b.String()
-	}
-	multi := len(r.Rows) > 1
-	for i, en := range r.Lagging {
-		if o.Limit > 0 && i == o.Limit {
-			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(r.Lagging)-i)
-			break
-		}
+	return numbered(r, "未填报企业", r.Lagging, "本期企业已全部填报。", o.Limit, func(b *strings.Builder, en Entry) {
 		e := &en.Enterprise
-		b.WriteString("\n")
-		fmt.Fprintf(&b, "%d. ", i+1)
-		if multi && e.Region != "" {
-			fmt.Fprintf(&b, "[%s]", e.Region)
-		}
-		b.WriteString(e.Name)
 		if en.Head == nil {
 			b.WriteString("（从未填报）")
 		} else {
-			fmt.Fprintf(&b, "（上次 %s）", en.Head.Period)
+			fmt.Fprintf(b, "（上次 %s）", en.Head.Period)
 		}
 		b.WriteString("｜")
 		b.WriteString(liaisonText(en, o.WithPhones))
@@ -83,6 +66,31 @@ func FormatLagging(r Report, o TextOptions) string {
 				b.WriteString(" " + e.HelperTel)
 			}
 		}
+	})
+}
+
+// numbered is the frame both chat lists share: a title with the count, the empty text, and
+// numbered lines cut at limit (0: none) with a count of the rest. Each line starts with the
+// enterprise, prefixed by its region when the report spans several; detail writes the rest.
+func numbered(r Report, what string, list []Entry, empty string, limit int, detail func(*strings.Builder, Entry)) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【%s %s%s %d 家】", r.Area, periodCNShort(r.Period), what, len(list))
+	if len(list) == 0 {
+		b.WriteString("\n" + empty)
+		return b.String()
+	}
+	multi := len(r.Rows) > 1
+	for i, en := range list {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(list)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n%d. ", i+1)
+		if multi && en.Enterprise.Region != "" {
+			fmt.Fprintf(&b, "[%s]", en.Enterprise.Region)
+		}
+		b.WriteString(en.Enterprise.Name)
+		detail(&b, en)
 	}
 	return b.String()
 }
@@ -119,28 +127,12 @@ func liaisonText(en Entry, phones bool) string {
 // FormatTickedOff renders the 销号 list: enterprises that started innovation activity this
 // period, with what they started.
 func FormatTickedOff(r Report, o TextOptions) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "【%s %s销号企业 %d 家】", r.Area, periodCNShort(r.Period), len(r.TickedOff))
-	if len(r.TickedOff) == 0 {
-		b.WriteString("\n本期没有新增开展创新活动的企业。")
-		return b.String()
-	}
-	multi := len(r.Rows) > 1
-	for i, en := range r.TickedOff {
-		if o.Limit > 0 && i == o.Limit {
-			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(r.TickedOff)-i)
-			break
-		}
-		fmt.Fprintf(&b, "\n%d. ", i+1)
-		if multi && en.Enterprise.Region != "" {
-			fmt.Fprintf(&b, "[%s]", en.Enterprise.Region)
-		}
-		b.WriteString(en.Enterprise.Name)
+	return numbered(r, "销号企业", r.TickedOff, "本期没有新增开展创新活动的企业。", o.Limit, func(b *strings.Builder, en Entry) {
 		if en.Head != nil {
-			b.WriteString("（" + strings.Join(activities(en.Head.Facts.HasInstitution, en.Head.Facts.HasRD, en.Head.Facts.HasInnovation), "、") + "）")
+			f := en.Head.Facts
+			b.WriteString("（" + strings.Join(activities(f.HasInstitution, f.HasRD, f.HasInnovation), "、") + "）")
 		}
-	}
-	return b.String()
+	})
 }
 
 func activities(inst, rd, inno bool) []string {

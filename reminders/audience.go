@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"innobot/config"
+	"innobot/ledger"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -114,26 +115,24 @@ type snapshot struct {
 	contacts []storage.Contact
 	byID     map[string]storage.Contact
 	groups   []storage.Group
-}
-
-// nextPeriod is the month after p; submissions labelled with it count for p as well, because
-// the dialog labels a survey with the month it is filled in and liaisons fill in the report
-// for November in the first days of December.
-func nextPeriod(p string) string {
-	t, err := time.Parse("2006-01", p)
-	if err != nil {
-		return p
-	}
-	return t.AddDate(0, 1, 0).Format("2006-01")
+	// tallies memoizes tally by scope: every group, county contact and city contact of one
+	// occurrence reads the same counts, and each tally walks the whole registry.
+	tallies map[Scope]tally
 }
 
 func (a *Audiences) load(ctx context.Context, period string) (*snapshot, error) {
-	s := &snapshot{period: period}
-	var err error
+	// Submissions labelled with the month after count for period as well, because the
+	// dialog labels a survey with the month it is filled in and liaisons fill in the report
+	// for November in the first days of December.
+	upTo, err := ledger.NextPeriod(period)
+	if err != nil {
+		return nil, fmt.Errorf("reminder period: %w", err)
+	}
+	s := &snapshot{period: period, tallies: map[Scope]tally{}}
 	if s.ents, err = a.Store.Enterprises(ctx); err != nil {
 		return nil, fmt.Errorf("enterprises: %w", err)
 	}
-	if s.heads, err = a.Store.LatestHeads(ctx, nextPeriod(period)); err != nil {
+	if s.heads, err = a.Store.LatestHeads(ctx, upTo); err != nil {
 		return nil, fmt.Errorf("latest heads: %w", err)
 	}
 	if s.contacts, err = a.Store.Contacts(ctx); err != nil {
@@ -171,7 +170,17 @@ type tally struct {
 	unbound     int // lagging enterprises without a liaison
 }
 
+// tally counts sc's progress once per snapshot; callers only read the result.
 func (s *snapshot) tally(sc Scope) tally {
+	if t, ok := s.tallies[sc]; ok {
+		return t
+	}
+	t := s.count(sc)
+	s.tallies[sc] = t
+	return t
+}
+
+func (s *snapshot) count(sc Scope) tally {
 	var t tally
 	for _, e := range s.ents {
 		if !sc.has(e.Region) {
@@ -295,7 +304,7 @@ func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time
 	// A nudge is about the month the staff member is in, as 进度 and 未填报 show it and as
 	// the survey labels what the liaison fills now; a scheduled reminder is about the month
 	// its deadline reports on (PeriodFor).
-	period := now.In(a.loc()).Format("2006-01")
+	period := ledger.PeriodOf(now, a.loc())
 	s, err := a.load(ctx, period)
 	if err != nil {
 		return nil, err
@@ -359,7 +368,7 @@ func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Ente
 // resume says how the liaison continues. A draft may be labelled with the month it was
 // started in (the dialog's period) or with the period reported on; either is looked up.
 func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time) (string, error) {
-	for _, p := range uniq(now.In(a.loc()).Format("2006-01"), s.period) {
+	for _, p := range uniq(ledger.PeriodOf(now, a.loc()), s.period) {
 		d, err := a.Store.Draft(ctx, e.ID, p)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue

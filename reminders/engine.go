@@ -186,13 +186,13 @@ func (e *Engine) Advance(ctx context.Context, from, to time.Time) (Result, error
 func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (int, error) {
 	msgs, err := e.Audience.NudgeLagging(ctx, scope, now)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("nudge: %w", err)
 	}
 	if len(msgs) == 0 {
 		return 0, nil
 	}
 	if err := e.Outbox.Enqueue(ctx, msgs); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("queue nudges: %w", err)
 	}
 	if e.Queued != nil {
 		e.Queued()

@@ -3,6 +3,7 @@ package reminders_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -43,44 +44,29 @@ func newMemStore() *memStore {
 func (s *memStore) Enterprises(context.Context) ([]storage.Enterprise, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []storage.Enterprise
-	for _, e := range s.ents {
-		out = append(out, e)
-	}
-	slices.SortFunc(out, func(a, b storage.Enterprise) int { return compare(a.ID, b.ID) })
-	return out, nil
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return byKey(s.ents), nil
 }
 
 func (s *memStore) Contacts(context.Context) ([]storage.Contact, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []storage.Contact
-	for _, c := range s.contacts {
-		out = append(out, c)
-	}
-	slices.SortFunc(out, func(a, b storage.Contact) int { return compare(a.ID, b.ID) })
-	return out, nil
+	return byKey(s.contacts), nil
 }
 
 func (s *memStore) Groups(context.Context) ([]storage.Group, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []storage.Group
-	for _, g := range s.groups {
-		out = append(out, g)
+	return byKey(s.groups), nil
+}
+
+// byKey lists a map's values in key order; the maps are keyed by ID, so this is the ID
+// order the real stores list the registry in.
+func byKey[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
 	}
-	slices.SortFunc(out, func(a, b storage.Group) int { return compare(a.ID, b.ID) })
-	return out, nil
+	return out
 }
 
 func (s *memStore) LatestHeads(_ context.Context, upTo string) (map[string]storage.Head, error) {

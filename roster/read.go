@@ -52,7 +52,7 @@ const (
 func Read(name string, r io.Reader) ([]Row, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("读取文件失败：%w", err)
 	}
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("文件超过 %d MB，不像是企业名单", maxFileSize>>20)
@@ -76,7 +76,6 @@ type table struct {
 	l      layout
 	err    error // why the last header-like row could not be used
 	rows   []Row
-	done   bool // the footer (填表人) was reached
 }
 
 // add takes the next row of cells. It returns false when no more rows are wanted: the
@@ -96,8 +95,7 @@ func (t *table) add(cells []string) (bool, error) {
 		return t.line < maxHeaderScan, nil
 	}
 	if isFooter(cells) {
-		t.done = true
-		return false, nil
+		return false, nil // 填表人 and notes below the table are not enterprises
 	}
 	get := func(c column) string {
 		if i := t.l[c]; i >= 0 && i < len(cells) {
@@ -166,7 +164,7 @@ func readXLSX(data []byte) ([]Row, error) {
 		UnzipSizeLimit: 1 << 30, UnzipXMLSizeLimit: 256 << 20,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("不是有效的 .xlsx 文件（%v）", err)
+		return nil, fmt.Errorf("不是有效的 .xlsx 文件（%w）", err)
 	}
 	defer f.Close()
 	var first, broken error // the first sheet's reason; the first header that could not be used
@@ -249,7 +247,7 @@ func readCSV(data []byte) ([]Row, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("CSV 格式错误：%v", err)
+			return nil, fmt.Errorf("CSV 格式错误：%w", err)
 		}
 		// encoding/csv skips blank lines, which Excel shows as empty rows: count them so
 		// that row numbers match what the office sees.
