@@ -82,7 +82,7 @@ func numbered(r Report, what string, list []Entry, empty string, limit int, deta
 	multi := len(r.Rows) > 1
 	for i, en := range list {
 		if limit > 0 && i == limit {
-			fmt.Fprintf(&b, "\n……另有 %d 家，请导出月报查看", len(list)-i)
+			fmt.Fprintf(&b, "\n……另有 %d 家；完整名单请县（市、区）或市办工作人员私聊我发送“导出 月报”", len(list)-i)
 			break
 		}
 		fmt.Fprintf(&b, "\n%d. ", i+1)

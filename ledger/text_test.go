@@ -68,7 +68,7 @@ func TestFormatLagging(t *testing.T) {
 		t.Errorf("group list:\n%s", group)
 	}
 	short := FormatLagging(r, TextOptions{Limit: 2})
-	if strings.Contains(short, "\n3. ") || !strings.HasSuffix(short, "\n……另有 4 家，请导出月报查看") {
+	if strings.Contains(short, "\n3. ") || !strings.HasSuffix(short, "\n……另有 4 家；完整名单请县（市、区）或市办工作人员私聊我发送“导出 月报”") {
 		t.Errorf("limited list:\n%s", short)
 	}
 	one := FormatLagging(report(t, Region("永济市")), TextOptions{})
