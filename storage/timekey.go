@@ -29,3 +29,9 @@ func AppendTimeKey(buf []byte, t time.Time) []byte {
 	}
 	return binary.BigEndian.AppendUint64(buf, uint64(n)^(1<<63))
 }
+
+// ReadTimeKey reads back, in UTC, the instant AppendTimeKey wrote at the start of b, which
+// must hold at least 8 bytes (callers check, to say which record was short).
+func ReadTimeKey(b []byte) time.Time {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
+}

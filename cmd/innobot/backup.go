@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	"innobot/storage/bolt"
 )
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -40,9 +38,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	b, ok := store.(*bolt.Store)
+	b, ok := store.(backuper)
 	if !ok {
-		return errors.Join(errors.New("backup copies the bolt file; a Redis store is backed up by Redis itself (appendonly, BGSAVE)"), store.Close())
+		return errors.Join(errors.New("backup 只复制 bolt 数据文件；Redis 存储请用 Redis 自己的持久化备份（appendonly 或 BGSAVE 生成的文件）"), store.Close())
 	}
 	n, err := backup(ctx, b, dest)
 	if err = errors.Join(err, store.Close()); err != nil {
@@ -52,9 +50,15 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return err
 }
 
+// backuper is a store that can copy itself while in use (storage/bolt): backup asks the store
+// rather than naming its type, so that it needs no backend's package.
+type backuper interface {
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+}
+
 // backup writes the copy next to dest, syncs it, then renames it into place, so dest is
 // either the old backup or a whole new one, never half of one.
-func backup(ctx context.Context, s *bolt.Store, dest string) (int64, error) {
+func backup(ctx context.Context, s backuper, dest string) (int64, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dest), ".backup-*")
 	if err != nil {
 		return 0, fmt.Errorf("backup: %w", err)

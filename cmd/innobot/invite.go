@@ -89,7 +89,7 @@ func issue(ctx context.Context, store storage.Backend, inv storage.Invite, enter
 	for _, name := range enterprises {
 		i := slices.IndexFunc(all, func(e storage.Enterprise) bool { return e.ID == name || e.Name == name })
 		if i < 0 {
-			return "", "", fmt.Errorf("no enterprise named %q", name)
+			return "", "", fmt.Errorf("名单中没有名称或编号为“%s”的企业，邀请码未生成；请写企业全称或编号（名单用 innobot import 导入）", name)
 		}
 		inv.EnterpriseIDs = append(inv.EnterpriseIDs, all[i].ID)
 		found = append(found, fmt.Sprintf("【%s】（%s）", all[i].Name, all[i].Region))

@@ -28,7 +28,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *from == "" || *to == "" {
-		fmt.Fprintln(stderr, "migrate needs --from and --to, e.g. --from bolt:data/innobot.db --to redis://127.0.0.1:6379/0")
+		fmt.Fprintln(stderr, "用法: innobot migrate --from 源 --to 目标 [--prefix 前缀]，例如 --from bolt:data/innobot.db --to redis://127.0.0.1:6379/0")
 		return errUsage
 	}
 	src, err := parseEndpoint(*from, *prefix)
@@ -48,7 +48,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("read %s: %w", src, err)
 	}
 	if err := dst.importDump(ctx, d); err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
+		return fmt.Errorf("write %s: %w（%s）", dst, err, dst.importAdvice(err))
 	}
 	back, err := dst.export(ctx)
 	if err != nil {
@@ -71,7 +71,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("migrate: counts differ for %s", strings.Join(bad, ", "))
+		// The records are written: the operator must know the copy is not to be used.
+		return fmt.Errorf("migrate: counts differ for %s（目标 %s 的数据与源不一致，不要在它上面启动机器人；%s后重跑 migrate）",
+			strings.Join(bad, ", "), dst, dst.clearAdvice())
 	}
 	fmt.Fprintf(stdout, "迁移完成：%s → %s，各类记录数一致。\n", src, dst)
 	return nil
@@ -135,6 +137,27 @@ func (e endpoint) open(ctx context.Context, create bool) (dumpStore, error) {
 		return nil, fmt.Errorf("%w (stop the bot first)", err)
 	}
 	return s, nil
+}
+
+// clearAdvice says how to empty the destination before running migrate again.
+func (e endpoint) clearAdvice() string {
+	if e.kind == "bolt" {
+		return "删除文件 " + e.path
+	}
+	return "删除 Redis 中匹配 " + storeredis.KeyPattern(e.prefix) + " 的键"
+}
+
+// importAdvice tells the operator what a failed import left in the destination and what to do
+// next: a bolt file is removed again (importDump), but a Redis import is not atomic and leaves
+// the keys it wrote, which the next run would refuse as ErrNotEmpty.
+func (e endpoint) importAdvice(err error) string {
+	switch {
+	case errors.Is(err, storage.ErrNotEmpty):
+		return "目标须为空：换一个新文件或一个没有键的前缀"
+	case e.kind == "bolt":
+		return "目标文件未留下，可直接重跑 migrate"
+	}
+	return "目标中可能已写入部分记录：" + e.clearAdvice() + "后重跑 migrate"
 }
 
 // dumpStore is what migrate needs of each side.

@@ -55,7 +55,7 @@ func TestMigrate(t *testing.T) {
 	// Into a prefix that holds data: refused.
 	out.Reset()
 	err = run(ctx, []string{"migrate", "--from", "bolt:" + src, "--to", srv.URL, "--prefix", prefix}, &out, &out)
-	if err == nil || !strings.Contains(err.Error(), "holds data") {
+	if err == nil || !strings.Contains(err.Error(), "holds data") || !strings.Contains(err.Error(), "目标须为空") {
 		t.Errorf("migrate into a prefix with data: %v", err)
 	}
 

@@ -159,11 +159,11 @@ func runReminders(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	for _, w := range sched.Calendar().Warnings(from) {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	return listReminders(ctx, stdout, sched, st.audiences(store), store, from, to, *texts)
+	err = listReminders(ctx, stdout, sched, st.audiences(store), store, from, to, *texts)
+	return errors.Join(err, store.Close())
 }
 
 // kindNames are the audiences as office staff call them.

@@ -21,7 +21,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -406,39 +405,21 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 		}
 		return err
 	}
-	switch {
-	case inv.UsedBy != "" || !inv.UsedAt.IsZero():
-		return storage.ErrInviteUsed
-	case now.After(inv.ExpiresAt):
-		return storage.ErrInviteExpired
+	if err := inv.Redeemable(now); err != nil {
+		return err
 	}
 
+	// A contact never bound stays the zero Contact, which leaves no enterprise.
 	var prev storage.Contact
-	hadPrev := true
-	if err := get(contacts, []byte(c.ID), &prev); err != nil {
-		if !errors.Is(err, storage.ErrNotFound) {
-			return err
-		}
-		hadPrev = false
+	if err := get(contacts, []byte(c.ID), &prev); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
 	}
 
-	bound := storage.Contact{
-		ID:            c.ID,
-		Name:          c.Name,
-		Role:          inv.Role,
-		EnterpriseID:  inv.EnterpriseID,
-		EnterpriseIDs: inv.EnterpriseIDs,
-		Region:        inv.Region,
-		BoundAt:       now,
-		Account:       c.Account,
-	}
+	bound := inv.Bind(c, now)
 
-	// A liaison who moves to another enterprise, or takes another role, leaves the old
-	// enterprise without a liaison rather than pointing at someone who no longer answers for it.
-	if hadPrev && prev.Role == storage.RoleLiaison && prev.EnterpriseID != "" &&
-		!(bound.Role == storage.RoleLiaison && bound.EnterpriseID == prev.EnterpriseID) {
+	if left := prev.LeftEnterprise(bound); left != "" {
 		var old storage.Enterprise
-		err := get(enterprises, []byte(prev.EnterpriseID), &old)
+		err := get(enterprises, []byte(left), &old)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
 		case err != nil:
@@ -469,7 +450,7 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 				out.Replaced = &replaced
 				// Name is kept: the office still wants to know who the person was; Account
 				// too, since the person can only be told through it.
-				if err := put(contacts, []byte(old.ID), unbound(old)); err != nil {
+				if err := put(contacts, []byte(old.ID), old.Unbound()); err != nil {
 					return err
 				}
 			}
@@ -675,13 +656,13 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		return nil, fmt.Errorf("encode session: %w", err)
 	}
 	if k := t.DropDraft; k != nil {
-		if err := checkKey(k.EnterpriseID, k.Period); err != nil {
+		if err := storage.CheckKey(k.EnterpriseID, k.Period); err != nil {
 			return nil, fmt.Errorf("draft to drop: %w", err)
 		}
 		w.dropDraft = draftKey(k.EnterpriseID, k.Period)
 	}
 	if d := t.Draft; d != nil {
-		if err := checkKey(d.EnterpriseID, d.Period); err != nil {
+		if err := storage.CheckKey(d.EnterpriseID, d.Period); err != nil {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		w.draftKey = draftKey(d.EnterpriseID, d.Period)
@@ -690,7 +671,7 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		}
 	}
 	if sub := t.Submission; sub != nil {
-		if err := checkKey(sub.EnterpriseID, sub.Period); err != nil {
+		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
 			return nil, fmt.Errorf("submission: %w", err)
 		}
 		w.subPrefix = []byte(sub.EnterpriseID + sep + sub.Period + sep)
@@ -885,18 +866,6 @@ func lastVersion(b *bbolt.Bucket, prefix []byte) (int, error) {
 		last = n
 	}
 	return last, nil
-}
-
-func checkKey(enterpriseID, period string) error {
-	switch {
-	case enterpriseID == "":
-		return errors.New("empty enterprise id")
-	case period == "":
-		return errors.New("empty period")
-	case strings.Contains(enterpriseID, sep) || strings.Contains(period, sep):
-		return errors.New("NUL in enterprise id or period")
-	}
-	return nil
 }
 
 func draftKey(enterpriseID, period string) []byte {

@@ -114,7 +114,7 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	if err := checkMessages(d.Outbox); err != nil {
+	if err := storage.CheckMessages(d.Outbox); err != nil {
 		return fmt.Errorf("import outbox: %w", err)
 	}
 	defer s.dropCaches()
@@ -168,11 +168,11 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 	})
 	putAll("draft", bucketDrafts, len(d.Drafts), func(i int) ([]byte, any, error) {
 		x := d.Drafts[i]
-		return draftKey(x.EnterpriseID, x.Period), x, checkKey(x.EnterpriseID, x.Period)
+		return draftKey(x.EnterpriseID, x.Period), x, storage.CheckKey(x.EnterpriseID, x.Period)
 	})
 	putAll("submission", bucketSubmissions, len(d.Submissions), func(i int) ([]byte, any, error) {
 		x := d.Submissions[i]
-		err := checkKey(x.EnterpriseID, x.Period)
+		err := storage.CheckKey(x.EnterpriseID, x.Period)
 		if err == nil && x.Version < 1 {
 			err = fmt.Errorf("version %d", x.Version)
 		}

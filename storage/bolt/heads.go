@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -115,8 +113,8 @@ const walkLimit = 8
 // then seeks to the next enterprise. Either way the cost per enterprise is bounded whatever its
 // history.
 func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error) {
-	if strings.Contains(upTo, sep) {
-		return nil, errors.New("latest heads: NUL in period")
+	if err := storage.CheckNUL("period", upTo); err != nil {
+		return nil, fmt.Errorf("latest heads: %w", err)
 	}
 	out := make(map[string]storage.Head, s.headsHint.Load())
 	err := s.view(ctx, func(tx *bbolt.Tx) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -31,25 +30,13 @@ func sentKey(sentAt time.Time, seq uint64) []byte {
 	return timeSeqKey(nil, sentAt, seq)
 }
 
-func checkMessages(msgs []storage.OutboxMessage) error {
-	for i, m := range msgs {
-		switch {
-		case m.ID == "":
-			return fmt.Errorf("message %d has an empty id", i)
-		case strings.Contains(m.Account, sep):
-			return fmt.Errorf("message %s: NUL in account", m.ID)
-		}
-	}
-	return nil
-}
-
 // Enqueue adds messages; one whose ID is already stored (queued or sent, or earlier in msgs)
 // is left as it is. A message given with a SentAt goes straight into the record of sends.
 func (s *Store) Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	if err := checkMessages(msgs); err != nil {
+	if err := storage.CheckMessages(msgs); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
 	if err := s.db.Update(func(tx *bbolt.Tx) error { return enqueue(tx, msgs) }); err != nil {
@@ -89,8 +76,8 @@ func enqueue(tx *bbolt.Tx, msgs []storage.OutboxMessage) error {
 // Pending returns up to limit unsent messages of an account, oldest first: by QueuedAt, then
 // in the order they were queued. A limit of 0 or less returns none.
 func (s *Store) Pending(ctx context.Context, account string, limit int) ([]storage.OutboxMessage, error) {
-	if strings.Contains(account, sep) {
-		return nil, errors.New("pending: NUL in account")
+	if err := storage.CheckNUL("account", account); err != nil {
+		return nil, fmt.Errorf("pending: %w", err)
 	}
 	var out []storage.OutboxMessage
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -189,7 +176,7 @@ func (s *Store) ClaimReminder(ctx context.Context, key string, at time.Time, msg
 	if key == "" {
 		return false, errors.New("claim reminder: empty key")
 	}
-	if err := checkMessages(msgs); err != nil {
+	if err := storage.CheckMessages(msgs); err != nil {
 		return false, fmt.Errorf("claim reminder %s: %w", key, err)
 	}
 	claimedAt, err := at.UTC().MarshalBinary()

@@ -89,18 +89,12 @@ func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, 
 				}
 			}
 		}
-		return put(contacts, []byte(contactID), unbound(was))
+		return put(contacts, []byte(contactID), was.Unbound())
 	})
 	if err != nil {
 		return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
 	}
 	return was, nil
-}
-
-// unbound is c without a role: what the office still wants to know of the person (who they
-// were) and what reaching them needs (the account they talk to).
-func unbound(c storage.Contact) storage.Contact {
-	return storage.Contact{ID: c.ID, Name: c.Name, Account: c.Account}
 }
 
 // PutGroup binds a group, replacing an earlier binding of the same group.

@@ -102,7 +102,7 @@ func (s *Store) export(ctx context.Context) (*storage.Dump, error) {
 		if !ok || len(rest) < 8 {
 			return nil, fmt.Errorf("export bind failures: bad member %q", m)
 		}
-		d.BindFailures = append(d.BindFailures, storage.BindFailure{ContactID: contact, At: timeFromKey([]byte(rest[:8]))})
+		d.BindFailures = append(d.BindFailures, storage.BindFailure{ContactID: contact, At: storage.ReadTimeKey([]byte(rest[:8]))})
 	}
 	return d, nil
 }
@@ -190,7 +190,7 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	}
 	var zs []goredis.Z
 	for _, sub := range d.Submissions {
-		if err := checkKey(sub.EnterpriseID, sub.Period); err != nil {
+		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
 			return fmt.Errorf("import submission: %w", err)
 		}
 		v, err := json.Marshal(sub)

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,8 +58,8 @@ func decodeHead(enterpriseID, v string) (storage.Head, error) {
 // the head of the latest version of its latest such period. Periods compare as byte strings,
 // which is time order for the YYYY-MM periods innobot uses.
 func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error) {
-	if strings.Contains(upTo, sep) {
-		return nil, errors.New("latest heads: NUL in period")
+	if err := storage.CheckNUL("period", upTo); err != nil {
+		return nil, fmt.Errorf("latest heads: %w", err)
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()

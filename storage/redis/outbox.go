@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -75,14 +74,11 @@ return 1
 
 // encodeMessages builds enqueue's triples.
 func (s *Store) encodeMessages(msgs []storage.OutboxMessage) ([]any, error) {
+	if err := storage.CheckMessages(msgs); err != nil {
+		return nil, err
+	}
 	args := make([]any, 0, 3*len(msgs))
-	for i, m := range msgs {
-		switch {
-		case m.ID == "":
-			return nil, fmt.Errorf("message %d has an empty id", i)
-		case strings.Contains(m.Account, sep):
-			return nil, fmt.Errorf("message %s: NUL in account", m.ID)
-		}
+	for _, m := range msgs {
 		seq := s.seq.next()
 		rec, err := json.Marshal(outboxRecord{OutboxMessage: m, Seq: seq})
 		if err != nil {
@@ -180,8 +176,8 @@ func (s *Store) list(ctx context.Context, index, min, max string, limit int64, h
 // Pending returns up to limit unsent messages of an account, oldest first: by QueuedAt, then
 // in the order they were queued. A limit of 0 or less returns none.
 func (s *Store) Pending(ctx context.Context, account string, limit int) ([]storage.OutboxMessage, error) {
-	if strings.Contains(account, sep) {
-		return nil, errors.New("pending: NUL in account")
+	if err := storage.CheckNUL("account", account); err != nil {
+		return nil, fmt.Errorf("pending: %w", err)
 	}
 	if limit <= 0 {
 		return nil, nil

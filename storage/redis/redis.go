@@ -47,7 +47,6 @@ package redis
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -153,6 +152,10 @@ func (k keys) all() []string {
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
 		k.sent, k.claims, k.ops}
 }
+
+// KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix
+// writes: what an operator deletes to empty a prefix after a failed Import.
+func KeyPattern(prefix string) string { return newKeys(prefix).tag + ":*" }
 
 // CheckPrefix reports whether a prefix can be used: braces would end the hash tag early and
 // scatter the keys over slots.
@@ -273,30 +276,8 @@ func token() string {
 	return hex.EncodeToString(b[:])
 }
 
-// timeFromKey reads back what storage.AppendTimeKey wrote.
-func timeFromKey(b []byte) time.Time {
-	return time.Unix(0, int64(binary.BigEndian.Uint64(b)^(1<<63))).UTC()
-}
-
 // micros is t in Unix microseconds: a sorted-set score, exact as a float64 until 2255.
 func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func checkID(what, id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("empty %s", what)
-	case strings.Contains(id, sep):
-		return fmt.Errorf("NUL in %s %q", what, id)
-	}
-	return nil
-}
-
-func checkKey(enterpriseID, period string) error {
-	if err := checkID("enterprise id", enterpriseID); err != nil {
-		return err
-	}
-	return checkID("period", period)
-}
 
 // isNil reports a missing key or field, which go-redis returns as an error.
 func isNil(err error) bool { return errors.Is(err, goredis.Nil) }

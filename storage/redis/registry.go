@@ -98,11 +98,8 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 	if err := json.Unmarshal([]byte(*invRaw), &inv); err != nil {
 		return nil, out, fmt.Errorf("decode invite: %w", err)
 	}
-	switch {
-	case inv.UsedBy != "" || !inv.UsedAt.IsZero():
-		return nil, out, storage.ErrInviteUsed
-	case now.After(inv.ExpiresAt):
-		return nil, out, storage.ErrInviteExpired
+	if err := inv.Redeemable(now); err != nil {
+		return nil, out, err
 	}
 	t.expect(k.invite, hash, invRaw)
 
@@ -118,17 +115,10 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 		}
 	}
 
-	bound := storage.Contact{
-		ID: c.ID, Name: c.Name, Role: inv.Role, EnterpriseID: inv.EnterpriseID,
-		EnterpriseIDs: inv.EnterpriseIDs, Region: inv.Region, BoundAt: now, Account: c.Account,
-	}
+	bound := inv.Bind(c, now)
 	entChanged := false
 
-	// A liaison who moves to another enterprise, or takes another role, leaves the old
-	// enterprise without a liaison rather than pointing at someone who no longer answers for it.
-	if prev.Role == storage.RoleLiaison && prev.EnterpriseID != "" &&
-		!(bound.Role == storage.RoleLiaison && bound.EnterpriseID == prev.EnterpriseID) {
-		old := prev.EnterpriseID
+	if old := prev.LeftEnterprise(bound); old != "" {
 		lid, err := s.hget(ctx, k.liaison, old)
 		if err != nil {
 			return nil, out, err
@@ -181,7 +171,7 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 				if old.Role == storage.RoleLiaison && old.EnterpriseID == eid {
 					replaced := old
 					out.Replaced = &replaced
-					v, err := json.Marshal(unbound(old))
+					v, err := json.Marshal(old.Unbound())
 					if err != nil {
 						return nil, out, err
 					}
@@ -228,12 +218,6 @@ func touchEnterprise(raw string, now time.Time) (string, error) {
 	return string(v), err
 }
 
-// unbound is c without a role: what the office still wants to know of the person (who they
-// were) and what reaching them needs (the account they talk to).
-func unbound(c storage.Contact) storage.Contact {
-	return storage.Contact{ID: c.ID, Name: c.Name, Account: c.Account}
-}
-
 // Contacts returns every contact ever bound, ordered by ID.
 func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
 	out, err := hashList[storage.Contact](ctx, s, s.k.contact)
@@ -276,7 +260,7 @@ func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, 
 				t.incr(k.entGen)
 			}
 		}
-		v, err := json.Marshal(unbound(was))
+		v, err := json.Marshal(was.Unbound())
 		if err != nil {
 			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
 		}
@@ -336,7 +320,7 @@ func bindFailureMember(contactID string, at time.Time, tok string) string {
 // AddBindFailure records a wrong invite code sent by a contact and drops the contact's
 // failures more than a day before it, in one MULTI/EXEC.
 func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time) error {
-	if err := checkID("contact id", contactID); err != nil {
+	if err := storage.CheckID("contact id", contactID); err != nil {
 		return fmt.Errorf("add bind failure: %w", err)
 	}
 	ctx, cancel := s.ctx(ctx)
@@ -357,7 +341,7 @@ func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Ti
 // BindFailures counts a contact's wrong codes at or after since (within the day before the
 // latest one, see AddBindFailure).
 func (s *Store) BindFailures(ctx context.Context, contactID string, since time.Time) (int, error) {
-	if err := checkID("contact id", contactID); err != nil {
+	if err := storage.CheckID("contact id", contactID); err != nil {
 		return 0, fmt.Errorf("bind failures: %w", err)
 	}
 	ctx, cancel := s.ctx(ctx)

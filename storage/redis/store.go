@@ -19,7 +19,7 @@ import (
 // PutEnterprise adds an enterprise or replaces its registry fields by ID. The liaison lives
 // in its own hash, which only Redeem and Unbind write, so a put never needs to read.
 func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
-	if err := checkID("enterprise id", e.ID); err != nil {
+	if err := storage.CheckID("enterprise id", e.ID); err != nil {
 		return fmt.Errorf("put enterprise: %w", err)
 	}
 	if err := s.putEnterprises(ctx, []storage.Enterprise{e}); err != nil {
@@ -32,7 +32,7 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 // every field, so a later enterprise of the same ID wins, as if they were put one by one.
 func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) error {
 	for i, e := range es {
-		if err := checkID("enterprise id", e.ID); err != nil {
+		if err := storage.CheckID("enterprise id", e.ID); err != nil {
 			return fmt.Errorf("put enterprises: enterprise %d: %w", i, err)
 		}
 	}
@@ -340,13 +340,13 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 	var drop, draftField string
 	var draftJSON []byte
 	if k := t.DropDraft; k != nil {
-		if err := checkKey(k.EnterpriseID, k.Period); err != nil {
+		if err := storage.CheckKey(k.EnterpriseID, k.Period); err != nil {
 			return nil, fmt.Errorf("draft to drop: %w", err)
 		}
 		drop = k.EnterpriseID + sep + k.Period
 	}
 	if d := t.Draft; d != nil {
-		if err := checkKey(d.EnterpriseID, d.Period); err != nil {
+		if err := storage.CheckKey(d.EnterpriseID, d.Period); err != nil {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		draftField = d.EnterpriseID + sep + d.Period
@@ -357,7 +357,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 	var pfx, subMember, headMember, entPrefix, entID, period string
 	subVersion := 0
 	if sub := t.Submission; sub != nil {
-		if err := checkKey(sub.EnterpriseID, sub.Period); err != nil {
+		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
 			return nil, fmt.Errorf("submission: %w", err)
 		}
 		subJSON, err := json.Marshal(sub)

@@ -209,14 +209,7 @@ func normSubmission(s storage.Submission) storage.Submission {
 }
 
 func normSubmissions(ss []storage.Submission) []storage.Submission {
-	if len(ss) == 0 {
-		return nil
-	}
-	out := make([]storage.Submission, len(ss))
-	for i, s := range ss {
-		out[i] = normSubmission(s)
-	}
-	return out
+	return normAll(ss, normSubmission)
 }
 
 func normHead(h storage.Head) storage.Head {
