@@ -199,7 +199,9 @@ type Turn struct {
 	At        time.Time
 	// Session is written with Version+1 if the stored version still equals Session.Version.
 	Session Session
-	// Draft, when set, replaces the enterprise's draft for its period.
+	// Draft, when set, replaces the enterprise's draft for its period. CommitTurn takes it
+	// over: a backend may keep it (bolt does, to answer the next turn without decoding), so
+	// the caller must not change it afterwards. The dialog builds a new draft every turn.
 	Draft *Draft
 	// DropDraft removes the draft of (EnterpriseID, Period) after a submission or a discard.
 	DropDraft *DraftKey
@@ -233,7 +235,8 @@ type Store interface {
 	// Session returns the contact's session; a contact with none gets an empty session of
 	// version 0.
 	Session(ctx context.Context, contactID string) (Session, error)
-	// Draft returns an enterprise's draft for a period, or ErrNotFound.
+	// Draft returns an enterprise's draft for a period, or ErrNotFound. The draft is the
+	// caller's to change.
 	Draft(ctx context.Context, enterpriseID, period string) (Draft, error)
 	// Submissions returns an enterprise's submissions, by period and version.
 	Submissions(ctx context.Context, enterpriseID string) ([]Submission, error)

@@ -480,10 +480,12 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
 	sess := storage.Session{ContactID: contactID}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		err := get(tx.Bucket(bucketSessions), []byte(contactID), &sess)
-		if errors.Is(err, storage.ErrNotFound) {
+		v := tx.Bucket(bucketSessions).Get([]byte(contactID))
+		if v == nil {
 			return nil
 		}
+		var err error
+		sess, err = storage.DecodeSession(v)
 		return err
 	})
 	if err != nil {
@@ -494,15 +496,23 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
-	if d, found, ok := s.drafts.get(string(draftKey(enterpriseID, period))); ok {
-		if !found {
+	key := draftKey(enterpriseID, period)
+	if d, cached := s.drafts.get(string(key)); cached {
+		if d == nil {
 			return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, storage.ErrNotFound)
 		}
-		return d, nil
+		return cloneDraft(*d), nil
 	}
 	var d storage.Draft
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return get(tx.Bucket(bucketDrafts), draftKey(enterpriseID, period), &d)
+		stored := tx.Bucket(bucketDrafts).Get(key)
+		if stored == nil {
+			return storage.ErrNotFound
+		}
+		// bbolt's bytes live as long as the transaction: the draft is decoded inside it.
+		var err error
+		d, err = storage.DecodeDraft(stored)
+		return err
 	})
 	if err != nil {
 		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
@@ -517,8 +527,8 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketSubmissions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var sub storage.Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
+			sub, err := storage.DecodeSubmission(v)
+			if err != nil {
 				return fmt.Errorf("decode %q: %w", k, err)
 			}
 			out = append(out, sub)
@@ -652,8 +662,8 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 	sess := t.Session
 	sess.Version++
 	var err error
-	if w.session, err = json.Marshal(sess); err != nil {
-		return nil, fmt.Errorf("encode session: %w", err)
+	if w.session, err = storage.AppendSession(nil, sess); err != nil {
+		return nil, err
 	}
 	if k := t.DropDraft; k != nil {
 		if err := storage.CheckKey(k.EnterpriseID, k.Period); err != nil {
@@ -666,8 +676,8 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		w.draftKey = draftKey(d.EnterpriseID, d.Period)
-		if w.draft, err = json.Marshal(d); err != nil {
-			return nil, fmt.Errorf("encode draft: %w", err)
+		if w.draft, err = storage.AppendDraft(nil, *d); err != nil {
+			return nil, err
 		}
 	}
 	if sub := t.Submission; sub != nil {
@@ -679,8 +689,8 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		if sub.Version > 0 {
 			w.subKey = submissionKey(sub.EnterpriseID, sub.Period, sub.Version)
 		}
-		if w.sub, err = json.Marshal(sub); err != nil {
-			return nil, fmt.Errorf("encode submission: %w", err)
+		if w.sub, err = storage.AppendSubmission(nil, *sub); err != nil {
+			return nil, err
 		}
 		w.head = appendHead(nil, sub.Head())
 	}
@@ -729,10 +739,8 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	sessions := tx.Bucket(bucketSessions)
 	var stored int64
 	if v := sessions.Get(w.contactID); v != nil {
-		var sess struct {
-			Version int64 `json:"version"`
-		}
-		if err := json.Unmarshal(v, &sess); err != nil {
+		sess, err := storage.DecodeSession(v)
+		if err != nil {
 			return fmt.Errorf("decode session: %w", err)
 		}
 		stored = sess.Version
@@ -785,8 +793,10 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	return nil
 }
 
-// draftCache holds drafts as last written by this process, the only writer of the file.
-// Reads never fill it: a read may race a write it cannot see, but writes are ordered.
+// draftCache holds drafts as last written by this process, the only writer of the file. It
+// keeps the drafts CommitTurn was handed (storage.Turn gives them over) and hands out copies,
+// since the dialog changes the draft it reads. Reads never fill it: a read may race a write it
+// cannot see, but writes are ordered.
 type draftCache struct {
 	mu sync.Mutex
 	m  map[string]cachedDraft
@@ -800,19 +810,16 @@ type cachedDraft struct {
 // draftCacheSize bounds the cache: drafts of conversations under way, not of every enterprise.
 const draftCacheSize = 4096
 
-// get returns a copy of the cached draft; found is false for a dropped one, ok false when the
-// key is not cached.
-func (c *draftCache) get(key string) (d storage.Draft, found, ok bool) {
+// get returns the cached draft, never to be changed (nil for a dropped one), and whether the
+// key is cached.
+func (c *draftCache) get(key string) (*storage.Draft, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	if !ok || e.draft == nil {
-		return storage.Draft{}, false, ok
-	}
-	return cloneDraft(*e.draft), true, true
+	return e.draft, ok
 }
 
-// put keeps a copy of d (nil for a dropped draft) unless a later write is cached already.
+// put keeps d (nil for a dropped draft) unless a later write is cached already.
 func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -822,12 +829,7 @@ func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
 	if e, ok := c.m[key]; ok && e.order > order {
 		return
 	}
-	var kept *storage.Draft
-	if d != nil {
-		cp := cloneDraft(*d)
-		kept = &cp
-	}
-	c.m[key] = cachedDraft{order: order, draft: kept}
+	c.m[key] = cachedDraft{order: order, draft: d}
 	for k := range c.m {
 		if len(c.m) <= draftCacheSize {
 			break

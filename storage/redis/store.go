@@ -154,9 +154,15 @@ func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error)
 // Session returns the contact's session; a contact with none gets an empty session of
 // version 0.
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
-	sess := storage.Session{ContactID: contactID}
-	err := s.getJSON(ctx, s.k.sess, contactID, &sess)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+	data, err := s.getRaw(ctx, s.k.sess, contactID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{ContactID: contactID}, nil
+	}
+	var sess storage.Session
+	if err == nil {
+		sess, err = storage.DecodeSession(data)
+	}
+	if err != nil {
 		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
 	}
 	return sess, nil
@@ -164,8 +170,12 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
+	data, err := s.getRaw(ctx, s.k.draft, enterpriseID+sep+period)
 	var d storage.Draft
-	if err := s.getJSON(ctx, s.k.draft, enterpriseID+sep+period, &d); err != nil {
+	if err == nil {
+		d, err = storage.DecodeDraft(data)
+	}
+	if err != nil {
 		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
 	}
 	return d, nil
@@ -210,8 +220,8 @@ func decodeSubmission(m string) (storage.Submission, error) {
 	if len(parts) != 4 {
 		return storage.Submission{}, fmt.Errorf("submission member %q: want enterprise, period, version, record", m[:min(len(m), 40)])
 	}
-	var sub storage.Submission
-	if err := json.Unmarshal([]byte(parts[3]), &sub); err != nil {
+	sub, err := storage.DecodeSubmission([]byte(parts[3]))
+	if err != nil {
 		return storage.Submission{}, fmt.Errorf("decode submission %s %s %s: %w", parts[0], parts[1], parts[2], err)
 	}
 	return sub, nil
@@ -333,9 +343,9 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 	}
 	sess := t.Session
 	sess.Version++
-	sessJSON, err := json.Marshal(sess)
+	sessJSON, err := storage.AppendSession(nil, sess)
 	if err != nil {
-		return nil, fmt.Errorf("encode session: %w", err)
+		return nil, err
 	}
 	var drop, draftField string
 	var draftJSON []byte
@@ -350,8 +360,8 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		draftField = d.EnterpriseID + sep + d.Period
-		if draftJSON, err = json.Marshal(d); err != nil {
-			return nil, fmt.Errorf("encode draft: %w", err)
+		if draftJSON, err = storage.AppendDraft(nil, *d); err != nil {
+			return nil, err
 		}
 	}
 	var pfx, subMember, headMember, entPrefix, entID, period string
@@ -360,9 +370,9 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
 			return nil, fmt.Errorf("submission: %w", err)
 		}
-		subJSON, err := json.Marshal(sub)
+		subJSON, err := storage.AppendSubmission(nil, *sub)
 		if err != nil {
-			return nil, fmt.Errorf("encode submission: %w", err)
+			return nil, err
 		}
 		pfx = subPrefix(sub.EnterpriseID, sub.Period)
 		subVersion = sub.Version
@@ -379,14 +389,20 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period}, nil
 }
 
-// getJSON decodes the hash field key/field into v, or returns storage.ErrNotFound.
-func (s *Store) getJSON(ctx context.Context, key, field string, v any) error {
+// getRaw returns the hash field key/field, or storage.ErrNotFound.
+func (s *Store) getRaw(ctx context.Context, key, field string) ([]byte, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	data, err := s.rdb.HGet(ctx, key, field).Bytes()
 	if isNil(err) {
-		return storage.ErrNotFound
+		return nil, storage.ErrNotFound
 	}
+	return data, err
+}
+
+// getJSON decodes the hash field key/field into v, or returns storage.ErrNotFound.
+func (s *Store) getJSON(ctx context.Context, key, field string, v any) error {
+	data, err := s.getRaw(ctx, key, field)
 	if err != nil {
 		return err
 	}
