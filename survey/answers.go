@@ -52,7 +52,7 @@ func moreKey(group string, row int) string { return RowKey(group, row, "#more") 
 // and a group has as many rows as the liaison said there are. The list grows as answers come,
 // so a step is found by its key, never by a stored index.
 func (f *Form) Steps(a Answers) []Step {
-	var out []Step
+	out := make([]Step, 0, 64)
 	for _, s := range f.Sections {
 		out = f.appendSteps(out, s.Questions, a)
 	}
@@ -70,9 +70,9 @@ func (f *Form) appendSteps(out []Step, qs []*Question, a Answers) []Step {
 		}
 		for row := 0; ; row++ {
 			for _, c := range q.Questions {
-				out = append(out, Step{Key: RowKey(q.ID, row, c.ID), Q: c, Row: row})
+				out = append(out, Step{Key: c.rowKey(row, false), Q: c, Row: row})
 			}
-			mk := moreKey(q.ID, row)
+			mk := q.rowKey(row, true)
 			out = append(out, Step{Key: mk, Q: q, Row: row, More: true})
 			if v, ok := a[mk]; !ok || !v.Bool {
 				break

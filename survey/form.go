@@ -76,6 +76,24 @@ type Question struct {
 	Section string `yaml:"-"`
 	// Parent is the group holding the question, nil at section level (set at load).
 	Parent *Question `yaml:"-"`
+	// rowKeys are, for a question in a group, its answer keys in the group's first keyedRows
+	// rows, and for a group, the keys of its #more answers (set at load).
+	rowKeys []string
+}
+
+// keyedRows is how many rows of each group have their answer keys made at load: Steps runs a
+// few times a turn, and building "project.3.name" at each step was a third of its cost.
+const keyedRows = 32
+
+// rowKey is the question's answer key in a row of its group (q is the group for its #more).
+func (q *Question) rowKey(row int, more bool) string {
+	if row < len(q.rowKeys) {
+		return q.rowKeys[row]
+	}
+	if more {
+		return moreKey(q.ID, row)
+	}
+	return RowKey(q.Parent.ID, row, q.ID)
 }
 
 // Condition says when a question is shown. Exactly one field is set.
@@ -209,6 +227,14 @@ func (f *Form) checkQuestion(q *Question, section string, parent *Question, wher
 	for i, c := range q.Questions {
 		if err := f.checkQuestion(c, section, q, fmt.Sprintf("%s.questions[%d]", where, i)); err != nil {
 			return err
+		}
+	}
+	if q.Kind == Group {
+		for row := range keyedRows {
+			q.rowKeys = append(q.rowKeys, moreKey(q.ID, row))
+			for _, c := range q.Questions {
+				c.rowKeys = append(c.rowKeys, RowKey(q.ID, row, c.ID))
+			}
 		}
 	}
 	return nil

@@ -88,6 +88,35 @@ func TestStepsFollowAnswers(t *testing.T) {
 	}
 }
 
+// TestStepKeysInManyRows checks the keys of rows past those made at load.
+func TestStepKeysInManyRows(t *testing.T) {
+	f := Default()
+	const rows = keyedRows + 3
+	a := Answers{IDHasInstitutions: {Bool: true}}
+	for row := range rows - 1 {
+		a[RowKey(IDInstitution, row, "#more")] = Value{Bool: true}
+	}
+	n := 0
+	for _, s := range f.Steps(a) {
+		if s.Row < 0 {
+			continue
+		}
+		want := RowKey(IDInstitution, s.Row, s.Q.ID)
+		if s.More {
+			want = RowKey(IDInstitution, s.Row, "#more")
+		}
+		if s.Key != want {
+			t.Errorf("row %d: key %q, want %q", s.Row, s.Key, want)
+		}
+		if s.More {
+			n++
+		}
+	}
+	if n != rows {
+		t.Errorf("%d rows asked, want %d", n, rows)
+	}
+}
+
 func TestVisibleDropsHiddenAnswers(t *testing.T) {
 	f := Default()
 	a := Answers{IDHasInstitutions: {Bool: false}, "institution.0.inst_name": {Text: "旧中心"}, IDIndustry: {Text: "钢铁"}}
