@@ -214,9 +214,9 @@ func (e *env) unchanged(before state, contact, enterpriseID string) {
 	}
 }
 
-func (e *env) handled(id string) bool {
+func (e *env) handled(contact, id string) bool {
 	e.t.Helper()
-	ok, err := e.store.Handled(e.t.Context(), id)
+	ok, err := e.store.Handled(e.t.Context(), contact, id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -506,7 +506,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 					t.Errorf("bad input acknowledged or failed: %s", w)
 				}
 				e.unchanged(before, contact, ent)
-				if e.handled(id) {
+				if e.handled(contact, id) {
 					t.Errorf("a rejected message was recorded as handled")
 				}
 			})
@@ -701,7 +701,7 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 		mu.Unlock()
 		id := fmt.Sprintf("turn-%d", i)
 		wait(t, r.Deliver(ctx, bot.Message{ID: id, From: "张三", Kind: bot.KindText, Text: p.text}))
-		if !e.handled(id) {
+		if !e.handled("张三", id) {
 			t.Errorf("%q: message id not recorded with the turn", p.text)
 		}
 	}

@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -31,7 +30,7 @@ const benchConversations = 500
 // the same run. One op is one turn. 500 goroutines, one per liaison, take b.N turns between
 // them through the service's handler (load, dialog, one CommitTurn); the timer runs only then.
 // In between, the same 500 goroutines make as many db.Batch puts of the average size the turns
-// wrote (session, draft, submission and handled-message values, sampled from CommitTurn) into
+// wrote (session, draft and submission values, sampled from CommitTurn) into
 // a raw bbolt file opened as storage/bolt opens its own. The two alternate in slices of
 // benchSlice each per goroutine, so that a busy neighbour on a shared machine slows both
 // alike. It reports turns/s, raw_writes/s, their ratio (target: at least 0.5) and the bytes a
@@ -222,33 +221,28 @@ func (s *countingStore) CommitTurn(ctx context.Context, t storage.Turn) error {
 }
 
 // turnBytes is the size of the values storage/bolt writes for a turn: the session (stored
-// with its version moved on), the draft, the submission and the handled message's time.
+// with its version moved on and the message id among its recent ones), the draft and the
+// submission.
 func turnBytes(t storage.Turn) (int, error) {
 	sess := t.Session
 	sess.Version++
-	v, err := json.Marshal(sess)
+	sess.Remember(t.MessageID)
+	v, err := storage.AppendSession(nil, sess)
 	if err != nil {
 		return 0, err
 	}
 	n := len(v)
 	if t.Draft != nil {
-		if v, err = json.Marshal(t.Draft); err != nil {
+		if v, err = storage.AppendDraft(nil, *t.Draft); err != nil {
 			return 0, err
 		}
 		n += len(v)
 	}
 	if t.Submission != nil {
-		if v, err = json.Marshal(t.Submission); err != nil {
+		if v, err = storage.AppendSubmission(nil, *t.Submission); err != nil {
 			return 0, err
 		}
 		n += len(v)
-	}
-	if t.MessageID != "" {
-		at, err := t.At.UTC().MarshalBinary()
-		if err != nil {
-			return 0, err
-		}
-		n += len(at)
 	}
 	return n, nil
 }

@@ -35,6 +35,17 @@ func AppendSession(b []byte, s Session) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode session: %w", err)
 	}
+	if len(s.Recent) > 0 {
+		b = jsonx.AppendKey(b, "recent")
+		b = append(b, '[')
+		for i, id := range s.Recent {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonx.AppendString(b, id)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}'), nil
 }
 
@@ -72,6 +83,15 @@ func DecodeSession(data []byte) (Session, error) {
 		case "updated_at":
 			r.Once(&seen, 1<<7)
 			s.UpdatedAt = r.Time()
+		case "recent":
+			r.Once(&seen, 1<<8)
+			if r.Null() {
+				break
+			}
+			s.Recent = []string{}
+			for j := 0; r.Elem(j); j++ {
+				s.Recent = append(s.Recent, r.String())
+			}
 		default:
 			r.Fail(jsonx.ErrUnsupported)
 		}

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -18,7 +19,7 @@ func records(text string, num float64, flag bool, n int, at int64) (storage.Sess
 	v := survey.Value{Text: text, Num: num, Bool: flag, Choice: n, Multi: []int{n, 1}, Skipped: !flag}
 	answers := survey.Answers{text: v, "industry": {Text: "钢铁"}, "none": {}}
 	sess := storage.Session{ContactID: text, Version: int64(n), State: "filling", EnterpriseID: "E" + text,
-		Period: "2026-11", Cursor: text, UpdatedAt: when}
+		Period: "2026-11", Cursor: text, UpdatedAt: when, Recent: []string{"m1", text}}
 	if flag {
 		sess.Pending = &v
 	}
@@ -97,6 +98,7 @@ func FuzzDecodeRecords(f *testing.F) {
 		`{"contact_id":"a","contact_id":"b"}`,
 		`{"pending":{"t":"x"},"pending":{"n":1}}`,
 		`{"pending":null,"state":null}`,
+		`{"recent":["a","b\u0063"]}`, `{"recent":null}`, `{"recent":[]}`, `{"recent":[1]}`,
 		`{"answers":{"a":{"t":"x"},"a":{"n":1}},"carried":{}}`,
 		`{"answers":{"a":{"m":[]}},"carried":null}`,
 		`{"answers":{"a":{"m":null,"c":1.0}}}`,
@@ -125,5 +127,26 @@ func same[T any](t *testing.T, data []byte, decode func([]byte) (T, error)) {
 	}
 	if err == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: decoded\n%+v\njson.Unmarshal\n%+v", data, got, want)
+	}
+}
+
+func TestSessionRemember(t *testing.T) {
+	var s storage.Session
+	for i := range storage.RecentMessages + 3 {
+		s.Remember(fmt.Sprintf("m%d", i))
+	}
+	s.Remember("")
+	if len(s.Recent) != storage.RecentMessages || s.Recent[0] != "m3" || s.Recent[len(s.Recent)-1] != fmt.Sprintf("m%d", storage.RecentMessages+2) {
+		t.Fatalf("Recent = %v, want the last %d ids, oldest first", s.Recent, storage.RecentMessages)
+	}
+	for id, want := range map[string]bool{"m2": false, "m3": true, "m18": true, "": false, "m": false} {
+		if got := s.Remembers(id); got != want {
+			t.Errorf("Remembers(%q) = %v, want %v", id, got, want)
+		}
+	}
+	copied := s
+	s.Remember("new")
+	if copied.Recent[len(copied.Recent)-1] == "new" || copied.Remembers("new") {
+		t.Error("Remember wrote into a copy's ids")
 	}
 }

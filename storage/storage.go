@@ -6,6 +6,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"innobot/survey"
@@ -106,6 +107,28 @@ type Session struct {
 	Cursor       string        `json:"cursor,omitempty"` // the step key being asked
 	Pending      *survey.Value `json:"pending,omitempty"`
 	UpdatedAt    time.Time     `json:"updated_at"`
+	// Recent are the ids of the contact's last messages committed in turns, oldest first,
+	// at most RecentMessages. They are the store's: CommitTurn writes the stored ones and the
+	// turn's, whatever the caller passes, into the record it writes anyway, so that a message
+	// delivered again is known without an index of every message.
+	Recent []string `json:"recent,omitempty"`
+}
+
+// RecentMessages is how many message ids a session remembers: WeChat delivers a message again
+// only among the last few of a chat (a re-sync after a reconnect), far fewer than this.
+const RecentMessages = 16
+
+// Remembers reports whether id is among the session's recent message ids.
+func (s Session) Remembers(id string) bool { return id != "" && slices.Contains(s.Recent, id) }
+
+// Remember adds id to the recent message ids, dropping the oldest beyond RecentMessages. It
+// never writes into the slice it was given, which the caller's copies share.
+func (s *Session) Remember(id string) {
+	if id == "" {
+		return
+	}
+	keep := s.Recent[max(0, len(s.Recent)-RecentMessages+1):]
+	s.Recent = append(keep[:len(keep):len(keep)], id)
 }
 
 // Draft is an enterprise's answers for one period, not yet submitted. It belongs to the
@@ -196,7 +219,6 @@ type OutboxMessage struct {
 // twice is handled once.
 type Turn struct {
 	MessageID string
-	At        time.Time
 	// Session is written with Version+1 if the stored version still equals Session.Version.
 	Session Session
 	// Draft, when set, replaces the enterprise's draft for its period. CommitTurn takes it
@@ -243,8 +265,9 @@ type Store interface {
 	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
 	// submission version moved). Writing the same turn twice leaves one copy.
 	CommitTurn(ctx context.Context, t Turn) error
-	// Handled reports whether a message id was committed in a turn or marked handled.
-	Handled(ctx context.Context, messageID string) (bool, error)
+	// Handled reports whether a contact's message was committed in a turn (the contact's
+	// session remembers it) or marked handled.
+	Handled(ctx context.Context, contactID, messageID string) (bool, error)
 	// MarkHandled records a message id handled without a turn (a query, a refused code), so
 	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
 	MarkHandled(ctx context.Context, messageID string, at time.Time) error
@@ -359,7 +382,8 @@ type Dump struct {
 	Outbox []OutboxMessage
 	// Claims keep reminders that went out from going out again.
 	Claims []Claim
-	// Handled keeps messages answered before from being answered again on re-delivery.
+	// Handled keeps messages answered before without a turn from being answered again on
+	// re-delivery; the ids of turns travel in their sessions (Session.Recent).
 	Handled []Handled
 	// BindFailures keep the limit on wrong codes counting across the migration.
 	BindFailures []BindFailure

@@ -541,14 +541,24 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	return out, nil
 }
 
-// Handled reports whether a message id was committed in a turn.
-func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
+// Handled reports whether a contact's message was committed in a turn (its session
+// remembers it) or marked handled.
+func (s *Store) Handled(ctx context.Context, contactID, messageID string) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
 	var ok bool
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil
+		if ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil; ok {
+			return nil
+		}
+		if v := tx.Bucket(bucketSessions).Get([]byte(contactID)); v != nil {
+			sess, err := storage.DecodeSession(v)
+			if err != nil {
+				return fmt.Errorf("decode session %s: %w", contactID, err)
+			}
+			ok = sess.Remembers(messageID)
+		}
 		return nil
 	})
 	if err != nil {
@@ -623,10 +633,11 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 // Batch only reads it: Batch may run that function more than once and under the write lock
 // shared by the whole batch, where JSON encoding would hold up every other turn.
 type turnWrite struct {
-	messageID  []byte
-	at         []byte
+	messageID  string
 	contactID  []byte
 	version    int64
+	sess       storage.Session // as written: Version+1, the message id remembered
+	readRecent []string        // the recent ids the caller read
 	session    []byte
 	dropDraft  []byte
 	draftKey   []byte
@@ -649,20 +660,15 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		return nil, errors.New("empty contact id")
 	}
 	w := &turnWrite{
+		messageID: t.MessageID,
 		contactID: []byte(t.Session.ContactID),
 		version:   t.Session.Version,
 	}
-	if t.MessageID != "" {
-		at, err := t.At.UTC().MarshalBinary()
-		if err != nil {
-			return nil, fmt.Errorf("encode time: %w", err)
-		}
-		w.messageID, w.at = []byte(t.MessageID), at
-	}
-	sess := t.Session
-	sess.Version++
+	w.sess, w.readRecent = t.Session, t.Session.Recent
+	w.sess.Version++
+	w.sess.Remember(t.MessageID)
 	var err error
-	if w.session, err = storage.AppendSession(nil, sess); err != nil {
+	if w.session, err = storage.AppendSession(nil, w.sess); err != nil {
 		return nil, err
 	}
 	if k := t.DropDraft; k != nil {
@@ -697,10 +703,15 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 	return w, nil
 }
 
-// CommitTurn writes a turn atomically, or nothing. A turn whose message id is already handled
-// is reported as done and changes nothing, because a transport may deliver a message twice
-// and Batch may run the write twice. The checks run before any write, so a refused turn
-// leaves nothing behind even inside a batch that commits.
+// CommitTurn writes a turn atomically, or nothing. A turn whose message id the contact's
+// session remembers, or that was marked handled, is reported as done and changes nothing,
+// because a transport may deliver a message twice and Batch may run the write twice. The
+// checks run before any write, so a refused turn leaves nothing behind even inside a batch
+// that commits.
+//
+// The turn's message id is kept in the session it writes (storage.Session.Recent), not in
+// an index of every message: a turn then touches one record less, which is a third of what
+// a batch of turns writes.
 //
 // A draft to drop is removed before the turn's draft is written: a turn that does both for
 // one key leaves the new draft.
@@ -731,22 +742,35 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 // after a rolled-back batch does the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	w.wrote = false
-	handled := tx.Bucket(bucketHandled)
-	if w.messageID != nil && handled.Get(w.messageID) != nil {
+	if w.messageID != "" && tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil {
 		return nil
 	}
 
 	sessions := tx.Bucket(bucketSessions)
-	var stored int64
+	var stored storage.Session
 	if v := sessions.Get(w.contactID); v != nil {
-		sess, err := storage.DecodeSession(v)
-		if err != nil {
+		var err error
+		if stored, err = storage.DecodeSession(v); err != nil {
 			return fmt.Errorf("decode session: %w", err)
 		}
-		stored = sess.Version
+		if stored.Remembers(w.messageID) {
+			return nil
+		}
 	}
-	if stored != w.version {
-		return fmt.Errorf("session read at version %d, stored %d: %w", w.version, stored, storage.ErrConflict)
+	if stored.Version != w.version {
+		return fmt.Errorf("session read at version %d, stored %d: %w", w.version, stored.Version, storage.ErrConflict)
+	}
+	session := w.session
+	if !slices.Equal(stored.Recent, w.readRecent) {
+		// The caller started the session afresh without its recent ids: the stored ones
+		// are kept, or a message delivered again would be taken for a new one.
+		sess := w.sess
+		sess.Recent = stored.Recent
+		sess.Remember(w.messageID)
+		var err error
+		if session, err = storage.AppendSession(nil, sess); err != nil {
+			return err
+		}
 	}
 
 	submissions := tx.Bucket(bucketSubmissions)
@@ -760,7 +784,7 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		}
 	}
 
-	if err := sessions.Put(w.contactID, w.session); err != nil {
+	if err := sessions.Put(w.contactID, session); err != nil {
 		return fmt.Errorf("write session: %w", err)
 	}
 	drafts := tx.Bucket(bucketDrafts)
@@ -780,11 +804,6 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		}
 		if err := tx.Bucket(bucketHeads).Put(w.subKey, w.head); err != nil {
 			return fmt.Errorf("write submission head: %w", err)
-		}
-	}
-	if w.messageID != nil {
-		if err := handled.Put(w.messageID, w.at); err != nil {
-			return fmt.Errorf("record message id: %w", err)
 		}
 	}
 	// Writes run one after another inside a transaction and transactions one after another,

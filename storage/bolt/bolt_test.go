@@ -111,10 +111,14 @@ func TestPruneHandled(t *testing.T) {
 	ctx := t.Context()
 	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	for i, at := range []time.Time{day.Add(-48 * time.Hour), day.Add(-time.Nanosecond), day, day.Add(time.Hour), {}} {
-		tr := storage.Turn{MessageID: string(rune('a' + i)), At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}}
-		if err := s.CommitTurn(ctx, tr); err != nil {
+		if err := s.MarkHandled(ctx, string(rune('a'+i)), at); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A turn's id lives in its session, which pruning leaves alone.
+	old := storage.Turn{MessageID: "turn", Session: storage.Session{ContactID: "c"}}
+	if err := s.CommitTurn(ctx, old); err != nil {
+		t.Fatal(err)
 	}
 	n, err := s.PruneHandled(ctx, day)
 	if err != nil {
@@ -123,8 +127,8 @@ func TestPruneHandled(t *testing.T) {
 	if n != 3 {
 		t.Errorf("pruned %d, want 3", n)
 	}
-	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false} {
-		if got, err := s.Handled(ctx, id); err != nil || got != want {
+	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false, "turn": true} {
+		if got, err := s.Handled(ctx, "c", id); err != nil || got != want {
 			t.Errorf("Handled(%s) = %v, %v; want %v", id, got, err, want)
 		}
 	}
@@ -144,7 +148,7 @@ func TestCommitTurnRefusesBadKeys(t *testing.T) {
 			t.Errorf("%s: error %v, want a plain refusal", name, err)
 		}
 	}
-	if ok, _ := s.Handled(t.Context(), "m"); ok {
+	if ok, _ := s.Handled(t.Context(), "c", "m"); ok {
 		t.Error("a refused turn marked its message handled")
 	}
 }

@@ -227,21 +227,26 @@ func decodeSubmission(m string) (storage.Submission, error) {
 	return sub, nil
 }
 
-// Handled reports whether a message id was committed in a turn or marked handled.
-func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
+// Handled reports whether a contact's message was committed in a turn (its session
+// remembers it) or marked handled.
+func (s *Store) Handled(ctx context.Context, contactID, messageID string) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
-	ctx, cancel := s.ctx(ctx)
+	zctx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.rdb.ZScore(ctx, s.k.handled, messageID).Result()
-	if isNil(err) {
-		return false, nil
+	_, err := s.rdb.ZScore(zctx, s.k.handled, messageID).Result()
+	switch {
+	case err == nil:
+		return true, nil
+	case !isNil(err):
+		return false, fmt.Errorf("handled %s: %w", messageID, err)
 	}
+	sess, err := s.Session(ctx, contactID)
 	if err != nil {
 		return false, fmt.Errorf("handled %s: %w", messageID, err)
 	}
-	return true, nil
+	return sess.Remembers(messageID), nil
 }
 
 // MarkHandled records a message handled without a turn. Adding the id again only moves its
@@ -273,15 +278,30 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 // commitScript writes a turn: see CommitTurn. KEYS: handled, sess, draft, subs, heads,
 // latest, periods, the submission's period hash (latest again when there is none). ARGV:
-// message id, its score, contact id, the version read, the session, the draft field to
-// drop, the draft field to write, the draft, the submission's period prefix, its version,
-// its subs member, its heads member, the enterprise, the enterprise's prefix, the period.
+// message id, storage.RecentMessages, contact id, the version read, the session, the draft
+// field to drop, the draft field to write, the draft, the submission's period prefix, its
+// version, its subs member, its heads member, the enterprise, the enterprise's prefix, the
+// period.
+//
+// The session comes without its recent message ids: the script writes the stored ones and
+// the turn's after it (storage.Session.Recent is the store's to keep). cjson only decodes
+// here, since its numbers would lose digits, and a JSON string is all it encodes.
 var commitScript = goredis.NewScript(`
 local id = ARGV[1]
 if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then return 'done' end
 local cur = redis.call('HGET', KEYS[2], ARGV[3])
 local stored = 0
-if cur then stored = cjson.decode(cur).version or 0 end
+local recent = {}
+if cur then
+  local sess = cjson.decode(cur)
+  stored = sess.version or 0
+  if type(sess.recent) == 'table' then
+    for _, r in ipairs(sess.recent) do
+      if r == id then return 'done' end
+      recent[#recent + 1] = r
+    end
+  end
+end
 if stored ~= tonumber(ARGV[4]) then return 'conflict:session read at version ' .. ARGV[4] .. ', stored ' .. stored end
 local pfx = ARGV[9]
 if pfx ~= '' then
@@ -290,7 +310,15 @@ if pfx ~= '' then
   if last[1] then lv = tonumber(string.sub(last[1], #pfx + 1, #pfx + 10)) end
   if tonumber(ARGV[10]) ~= lv + 1 then return 'conflict:submission version ' .. ARGV[10] .. ', next free is ' .. (lv + 1) end
 end
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[5])
+if id ~= '' then recent[#recent + 1] = id end
+while #recent > tonumber(ARGV[2]) do table.remove(recent, 1) end
+local sess = ARGV[5]
+if #recent > 0 then
+  local ids = {}
+  for i, r in ipairs(recent) do ids[i] = cjson.encode(r) end
+  sess = string.sub(sess, 1, -2) .. ',"recent":[' .. table.concat(ids, ',') .. ']}'
+end
+redis.call('HSET', KEYS[2], ARGV[3], sess)
 if ARGV[6] ~= '' then redis.call('HDEL', KEYS[3], ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], ARGV[8]) end
 if pfx ~= '' then
@@ -302,15 +330,15 @@ if pfx ~= '' then
   redis.call('HSET', KEYS[8], ARGV[13], string.sub(ARGV[12], #ep + 1))
   redis.call('ZADD', KEYS[7], 0, ARGV[15])
 end
-if id ~= '' then redis.call('ZADD', KEYS[1], ARGV[2], id) end
 return 'ok'
 `)
 
-// CommitTurn writes a turn atomically, or nothing: one script checks the message id (a
-// handled id is reported done and changes nothing, so a message delivered twice or a script
-// sent twice by go-redis is written once), the session's version and the submission's
-// version, then writes the session, the draft (dropped first, then written), the submission
-// with its ledger head, and the message id.
+// CommitTurn writes a turn atomically, or nothing: one script checks the message id (an id
+// marked handled or remembered by the session is reported done and changes nothing, so a
+// message delivered twice or a script sent twice by go-redis is written once), the session's
+// version and the submission's version, then writes the session with the message id among
+// its recent ones, the draft (dropped first, then written), and the submission with its
+// ledger head.
 func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	args, err := s.encodeTurn(t)
 	if err != nil {
@@ -343,6 +371,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 	}
 	sess := t.Session
 	sess.Version++
+	sess.Recent = nil // the script writes the stored ones
 	sessJSON, err := storage.AppendSession(nil, sess)
 	if err != nil {
 		return nil, err
@@ -381,11 +410,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		headMember = key + string(appendHead(nil, sub.Head()))
 		entID, entPrefix, period = sub.EnterpriseID, sub.EnterpriseID+sep, sub.Period
 	}
-	var score int64
-	if t.MessageID != "" {
-		score = micros(t.At)
-	}
-	return []any{t.MessageID, score, t.Session.ContactID, t.Session.Version, sessJSON,
+	return []any{t.MessageID, storage.RecentMessages, t.Session.ContactID, t.Session.Version, sessJSON,
 		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period}, nil
 }
 

@@ -100,6 +100,7 @@ var sessionTests = []subtest{
 		same(t, "Session of an unknown contact", got, storage.Session{ContactID: "c-new"}, normSession)
 	}},
 	{"StoredWithNextVersion", func(t *testing.T, s storage.Store) {
+		var ids []string
 		for v := range int64(3) {
 			read := mustSession(t, s, "c-1")
 			if read.Version != v {
@@ -108,20 +109,45 @@ var sessionTests = []subtest{
 			tr := turn("m"+string(rune('a'+v)), "c-1", read.Version)
 			tr.Session.Cursor = fmt.Sprintf("q%d", v)
 			mustCommit(t, s, tr)
+			ids = append(ids, tr.MessageID)
 			want := tr.Session
-			want.Version = v + 1
+			want.Version, want.Recent = v+1, ids
 			same(t, "Session after commit", mustSession(t, s, "c-1"), want, normSession)
 		}
 		same(t, "Session of another contact", mustSession(t, s, "c-2"), storage.Session{ContactID: "c-2"}, normSession)
 	}},
 	{"Cleared", func(t *testing.T, s storage.Store) {
 		// The dialog clears fields by committing a session without them; nothing of the old
-		// session may linger.
+		// session may linger but its recent message ids, which are the store's to keep.
 		mustCommit(t, s, turn("m1", "c-1", 0))
-		tr := storage.Turn{MessageID: "m2", At: at(9), Session: storage.Session{ContactID: "c-1", Version: 1}}
+		tr := storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "c-1", Version: 1}}
 		mustCommit(t, s, tr)
 		same(t, "Session after clearing", mustSession(t, s, "c-1"),
-			storage.Session{ContactID: "c-1", Version: 2}, normSession)
+			storage.Session{ContactID: "c-1", Version: 2, Recent: []string{"m1", "m2"}}, normSession)
+	}},
+	{"RemembersRecentMessages", func(t *testing.T, s storage.Store) {
+		// Each turn's id joins the session's recent ids, the oldest beyond the limit dropped,
+		// whatever the caller passes in Recent.
+		n := storage.RecentMessages + 2
+		for v := range int64(n) {
+			tr := turn(fmt.Sprintf("m%d", v), "c-1", v)
+			tr.Session.Recent = []string{"made-up"}
+			mustCommit(t, s, tr)
+		}
+		got := mustSession(t, s, "c-1").Recent
+		if len(got) != storage.RecentMessages || got[0] != "m2" || got[len(got)-1] != fmt.Sprintf("m%d", n-1) {
+			t.Errorf("Recent = %v, want m2 … m%d", got, n-1)
+		}
+		for id, want := range map[string]bool{"m0": false, "m1": false, "m2": true, fmt.Sprintf("m%d", n-1): true, "made-up": false} {
+			if got := mustHandled(t, s, "c-1", id); got != want {
+				t.Errorf("Handled(c-1, %s) = %v, want %v", id, got, want)
+			}
+		}
+		// A turn without a message id keeps the ids as they are.
+		mustCommit(t, s, turn("", "c-1", int64(n)))
+		if again := mustSession(t, s, "c-1").Recent; !slices.Equal(again, got) {
+			t.Errorf("Recent after a turn without an id = %v, want %v", again, got)
+		}
 	}},
 }
 
@@ -170,7 +196,7 @@ var roundTripTests = []subtest{
 		tr.Session.Pending = &survey.Value{Multi: []int{1, 3}, Num: 1.2345, Skipped: true}
 		mustCommit(t, s, tr)
 		want := tr.Session
-		want.Version = 1
+		want.Version, want.Recent = 1, []string{"m1"}
 		same(t, "Session", mustSession(t, s, "c-1"), want, normSession)
 	}},
 	{"ReadersGetTheirOwnDraft", func(t *testing.T, s storage.Store) {

@@ -261,32 +261,29 @@ func testSameMessage(t *testing.T, s storage.Store) {
 	}
 	sameSnapshot(t, "after another turn with the same message id", look(t, s, "c-1", "E1", periods, []string{"m1"}), after)
 
-	// The message id is not tied to the contact: ids are unique per transport.
-	other := turn("m1", "c-2", 0)
-	if err := s.CommitTurn(t.Context(), other); err != nil {
-		t.Fatalf("a handled message id for another contact: %v, want nil", err)
-	}
-	if v := mustSession(t, s, "c-2").Version; v != 0 {
-		t.Errorf("session of c-2 written by a handled message id: version %d", v)
+	// A turn's id is remembered with its contact: message ids are unique, so another
+	// contact never sends it.
+	if mustHandled(t, s, "c-2", "m1") {
+		t.Error("Handled(c-2, m1) true: m1 was c-1's")
 	}
 }
 
 func testHandled(t *testing.T, s storage.Store) {
-	if mustHandled(t, s, "m1") {
+	if mustHandled(t, s, "c-1", "m1") {
 		t.Fatal("Handled(m1) before any commit")
 	}
 	refused := turn("m1", "c-1", 5)
 	err := s.CommitTurn(t.Context(), refused)
 	wantErr(t, "stale turn", err, storage.ErrConflict)
-	if mustHandled(t, s, "m1") {
+	if mustHandled(t, s, "c-1", "m1") {
 		t.Fatal("Handled(m1) after its turn was refused")
 	}
 	mustCommit(t, s, turn("m1", "c-1", 0))
-	if !mustHandled(t, s, "m1") {
+	if !mustHandled(t, s, "c-1", "m1") {
 		t.Fatal("Handled(m1) false after its turn was committed")
 	}
 	for _, id := range []string{"m2", "m", "m10", ""} {
-		if mustHandled(t, s, id) {
+		if mustHandled(t, s, "c-1", id) {
 			t.Errorf("Handled(%q) true, never committed", id)
 		}
 	}
@@ -308,7 +305,7 @@ func testEmptyMessageID(t *testing.T, s storage.Store) {
 	if v := mustSession(t, s, "c-1").Version; v != 3 {
 		t.Errorf("session version after three turns without message ids: %d, want 3", v)
 	}
-	if mustHandled(t, s, "") {
+	if mustHandled(t, s, "c-1", "") {
 		t.Error(`Handled("") true`)
 	}
 }
@@ -318,7 +315,7 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 	if err := s.MarkHandled(ctx, "", at(0)); err != nil {
 		t.Fatalf("MarkHandled of an empty id: %v", err)
 	}
-	if mustHandled(t, s, "") {
+	if mustHandled(t, s, "c-1", "") {
 		t.Error(`Handled("") true after marking it`)
 	}
 	for i, id := range []string{"q1", "q2"} {
@@ -326,7 +323,7 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 			t.Fatalf("MarkHandled(%s): %v", id, err)
 		}
 	}
-	if !mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") {
+	if !mustHandled(t, s, "c-1", "q1") || !mustHandled(t, s, "c-1", "q2") {
 		t.Fatal("a marked message is not handled")
 	}
 	// A turn made from a message already handled writes nothing.
@@ -337,15 +334,13 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 	if draftOrNil(t, s, "E1", "2026-11") != nil || mustSession(t, s, "c-1").Version != 0 {
 		t.Error("a turn of a message marked handled was written")
 	}
-	later := turn("m1", "c-1", 0)
-	later.At = at(90)
-	mustCommit(t, s, later)
+	mustCommit(t, s, turn("m1", "c-1", 0))
 	n, err := s.PruneHandled(ctx, at(30))
 	if err != nil {
 		t.Fatalf("PruneHandled: %v", err)
 	}
-	if n != 1 || mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") || !mustHandled(t, s, "m1") {
+	if n != 1 || mustHandled(t, s, "c-1", "q1") || !mustHandled(t, s, "c-1", "q2") || !mustHandled(t, s, "c-1", "m1") {
 		t.Errorf("PruneHandled(at 30) removed %d; q1 handled %v, q2 handled %v; want 1, false, true",
-			n, mustHandled(t, s, "q1"), mustHandled(t, s, "q2"))
+			n, mustHandled(t, s, "c-1", "q1"), mustHandled(t, s, "c-1", "q2"))
 	}
 }

@@ -43,7 +43,7 @@ var concurrentTests = []subtest{
 			if subs := mustSubmissions(t, s, e); len(subs) != 1 {
 				t.Errorf("submissions of %s: %s, want 1", e, show(subs))
 			}
-			if !mustHandled(t, s, fmt.Sprintf("m%d", i)) {
+			if !mustHandled(t, s, c, fmt.Sprintf("m%d", i)) {
 				t.Errorf("message m%d not handled", i)
 			}
 		}
@@ -69,7 +69,7 @@ var concurrentTests = []subtest{
 		if d := draftOrNil(t, s, "E1", "2026-11"); d == nil || d.UpdatedBy != fmt.Sprintf("g%d", winner) {
 			t.Errorf("draft %+v, want the winner's", d)
 		}
-		checkHandledOnly(t, s, 10, winner)
+		checkHandledOnly(t, s, 10, winner, func(int) string { return "c-1" })
 	}},
 	{"SameSubmissionVersion", func(t *testing.T, s storage.Store) {
 		// Two liaisons' sessions (a handover in flight) submitting the same period: versions
@@ -94,7 +94,7 @@ var concurrentTests = []subtest{
 				t.Errorf("session c-%d version %d, want %d", i, v, want)
 			}
 		}
-		checkHandledOnly(t, s, 10, winner)
+		checkHandledOnly(t, s, 10, winner, func(i int) string { return fmt.Sprintf("c-%d", i) })
 	}},
 }
 
@@ -136,10 +136,10 @@ func race(t *testing.T, s storage.Store, n int, mk func(i int) storage.Turn) int
 
 // checkHandledOnly checks that of messages m0…m(n-1) only the winner's is handled: a refused
 // turn must not mark its message, or its retry would be dropped as a duplicate.
-func checkHandledOnly(t *testing.T, s storage.Store, n, winner int) {
+func checkHandledOnly(t *testing.T, s storage.Store, n, winner int, contact func(int) string) {
 	t.Helper()
 	for i := range n {
-		if got := mustHandled(t, s, fmt.Sprintf("m%d", i)); got != (i == winner) {
+		if got := mustHandled(t, s, contact(i), fmt.Sprintf("m%d", i)); got != (i == winner) {
 			t.Errorf("Handled(m%d) = %v, winner %d", i, got, winner)
 		}
 	}

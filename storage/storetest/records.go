@@ -128,7 +128,7 @@ func sampleInvite(hash string, role storage.Role, now time.Time) storage.Invite 
 // turn is a turn for contactID read at version, with nothing else in it.
 func turn(messageID, contactID string, version int64) storage.Turn {
 	sess := sampleSession(contactID, version)
-	return storage.Turn{MessageID: messageID, At: at(5), Session: sess}
+	return storage.Turn{MessageID: messageID, Session: sess}
 }
 
 // The norm functions bring a record to the form compared with reflect.DeepEqual: times in UTC
@@ -366,11 +366,11 @@ func mustSubmissions(t *testing.T, s storage.Store, enterpriseID string) []stora
 	return subs
 }
 
-func mustHandled(t *testing.T, s storage.Store, messageID string) bool {
+func mustHandled(t *testing.T, s storage.Store, contactID, messageID string) bool {
 	t.Helper()
-	ok, err := s.Handled(t.Context(), messageID)
+	ok, err := s.Handled(t.Context(), contactID, messageID)
 	if err != nil {
-		t.Fatalf("Handled(%q): %v", messageID, err)
+		t.Fatalf("Handled(%s, %q): %v", contactID, messageID, err)
 	}
 	return ok
 }
@@ -410,7 +410,7 @@ func look(t *testing.T, s storage.Store, contactID, enterpriseID string, periods
 		snap.Drafts[p] = draftOrNil(t, s, enterpriseID, p)
 	}
 	for _, id := range messageIDs {
-		snap.Handled[id] = mustHandled(t, s, id)
+		snap.Handled[id] = mustHandled(t, s, contactID, id)
 	}
 	return snap
 }
