@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +40,13 @@ func (c *chat) say(text string) Result {
 	if period == "" {
 		period = conv.Period
 	}
+	// The draft goes in as the store hands it out, its maps shared with the last turn's
+	// result: Handle must copy before it changes them.
+	var given survey.Answers
 	if c.draft != nil && c.draft.Period == period {
 		d := *c.draft
-		d.Answers = d.Answers.Clone()
 		conv.Draft = &d
+		given = d.Answers.Clone()
 	}
 	// As the service does: the history only where the dialog may read it, so a test fails
 	// if a question's turn starts to need it.
@@ -51,6 +55,9 @@ func (c *chat) say(text string) Result {
 	}
 	before := c.draft
 	res := Handle(conv, text, c.now)
+	if conv.Draft != nil && !reflect.DeepEqual(conv.Draft.Answers, given) {
+		c.t.Fatalf("%q: Handle changed the answers it was given", text)
+	}
 	c.now = c.now.Add(time.Minute)
 	c.last = res.Replies
 	if len(res.Replies) == 0 {

@@ -150,3 +150,51 @@ func TestSessionRemember(t *testing.T) {
 		t.Error("Remember wrote into a copy's ids")
 	}
 }
+
+// benchDraft is a monthly update's draft: the answers of a whole survey and, carried, the two
+// sections being answered again.
+func benchDraft() storage.Draft {
+	a := survey.Answers{}
+	for i := range 45 {
+		switch i % 3 {
+		case 0:
+			a[fmt.Sprintf("project.%d.proj_name", i)] = survey.Value{Text: "高强度螺纹钢工艺改进（二期）"}
+		case 1:
+			a[fmt.Sprintf("institution.%d.inst_cost", i)] = survey.Value{Num: 45.8}
+		default:
+			a[fmt.Sprintf("other_activities_%d", i)] = survey.Value{Multi: []int{3, 11}, Choice: 2}
+		}
+	}
+	carried := survey.Answers{}
+	for k, v := range a {
+		if len(carried) < 25 {
+			carried[k] = v
+		}
+	}
+	return storage.Draft{EnterpriseID: "E0001", Period: "2026-11", Answers: a, Carried: carried,
+		UpdatedBy: "wxid_bench0001", UpdatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+}
+
+func BenchmarkAppendDraft(b *testing.B) {
+	d := benchDraft()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := storage.AppendDraft(nil, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeDraft(b *testing.B) {
+	data, err := storage.AppendDraft(nil, benchDraft())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := storage.DecodeDraft(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
