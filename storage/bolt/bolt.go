@@ -643,8 +643,8 @@ type turnWrite struct {
 	draftKey   []byte
 	draft      []byte
 	draftBuf   *[]byte // where draft was encoded, from draftBuffers
-	subPrefix  []byte // enterprise, period: where the period's versions are listed
-	subKey     []byte // also the key of its head
+	subPrefix  []byte  // enterprise, period: where the period's versions are listed
+	subKey     []byte  // also the key of its head
 	subVersion int
 	sub        []byte
 	head       []byte
