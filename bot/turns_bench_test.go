@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,8 +34,8 @@ const benchConversations = 500
 // wrote (session, draft and submission values, sampled from CommitTurn) into
 // a raw bbolt file opened as storage/bolt opens its own. The two alternate in slices of
 // benchSlice each per goroutine, so that a busy neighbour on a shared machine slows both
-// alike. It reports turns/s, raw_writes/s, their ratio (target: at least 0.5) and the bytes a
-// turn writes (B/turn), and logs them as one line.
+// alike. It reports turns/s, raw_writes/s, their ratio (target: at least 0.5), the bytes a
+// turn writes (B/turn) and the CPU time the process spent per turn, and logs them as one line.
 //
 // The setup (500 enterprises, invite codes, bindings) runs once; conversations carry on from
 // round to round of b.N: a whole first survey with groups, a value to confirm, 上一题 and
@@ -346,10 +347,13 @@ func (f *turnsFixture) round(b *testing.B) {
 		size              int
 		fails             failures
 		rawErr            atomic.Pointer[error]
+		turnCPU           time.Duration
 	)
 	for done := 0; done < perConv; done += benchSlice {
 		n := min(benchSlice, perConv-done)
+		cpu := processCPU(b)
 		turnTime += f.concurrently(b, true, func(c *conversation) { f.converse(c, n, &fails) })
+		turnCPU += processCPU(b) - cpu
 		if fails.n > 0 {
 			b.Fatalf("%d turns failed; first: %s", fails.n, fails.first)
 		}
@@ -374,8 +378,19 @@ func (f *turnsFixture) round(b *testing.B) {
 	b.ReportMetric(rawRate, "raw_writes/s")
 	b.ReportMetric(turnRate/rawRate, "ratio")
 	b.ReportMetric(float64(size), "B/turn")
-	b.Logf("turns %.0f/s  raw %.0f/s  ratio %.2f  (%d turns and %d raw writes of %d B by %d goroutines)",
-		turnRate, rawRate, turnRate/rawRate, total, total, size, len(f.convs))
+	b.ReportMetric(float64(turnCPU.Microseconds())/float64(total), "cpu-µs/turn")
+	b.Logf("turns %.0f/s  raw %.0f/s  ratio %.2f  (%d turns and %d raw writes of %d B by %d goroutines; %.0f µs of CPU a turn)",
+		turnRate, rawRate, turnRate/rawRate, total, total, size, len(f.convs), float64(turnCPU.Microseconds())/float64(total))
+}
+
+// processCPU is the CPU time the process has used, user and system: the turns' cost varies
+// less from run to run than their rate on a shared machine.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // failures collects the turns that went wrong.
