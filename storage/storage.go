@@ -262,7 +262,8 @@ type Store interface {
 	// dialog.Handle does. A draft is read at every turn, and copying its hundred answers
 	// each time was a tenth of a turn's cost.
 	Draft(ctx context.Context, enterpriseID, period string) (Draft, error)
-	// Submissions returns an enterprise's submissions, by period and version.
+	// Submissions returns an enterprise's submissions, by period and version. Like a
+	// draft's, the list and its maps may be shared: callers only read them.
 	Submissions(ctx context.Context, enterpriseID string) ([]Submission, error)
 	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
 	// submission version moved). Writing the same turn twice leaves one copy.

@@ -101,6 +101,9 @@ type Store struct {
 	drafts draftCache
 	// seq orders writes of drafts, so that the cache keeps the last one written.
 	seq atomic.Uint64
+	// subs keeps enterprises' submissions as decoded: the turns of a monthly update read
+	// them several times, and decoding them was a tenth of those turns' cost.
+	subs subsCache
 	// enterprise and contact spare decoding the two records every turn reads first.
 	enterprise memo[storage.Enterprise]
 	contact    memo[storage.Contact]
@@ -520,8 +523,13 @@ func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage
 	return d, nil
 }
 
-// Submissions returns an enterprise's submissions by period and version: the key order.
+// Submissions returns an enterprise's submissions by period and version: the key order. The
+// list and its maps are shared with the cache: callers only read them (storage.Store).
 func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage.Submission, error) {
+	if subs, ok := s.subs.get(enterpriseID); ok {
+		return subs, nil
+	}
+	gen := s.subs.generation()
 	var out []storage.Submission
 	prefix := []byte(enterpriseID + sep)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -538,7 +546,72 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	if err != nil {
 		return nil, fmt.Errorf("submissions %s: %w", enterpriseID, err)
 	}
-	return out, nil
+	s.subs.put(gen, enterpriseID, out)
+	return slices.Clip(out), nil
+}
+
+// subsCache holds the submissions of enterprises recently read. Submissions never change once
+// written, so a list goes stale only when one is added: CommitTurn then drops the enterprise's
+// list and moves the generation on, and a list read meanwhile is not kept.
+type subsCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string][]storage.Submission
+	n   int // submissions held
+}
+
+// subsCacheSize bounds the submissions held, about 50 MB of them; past it, lists are dropped
+// at random.
+const subsCacheSize = 8192
+
+func (c *subsCache) get(enterpriseID string) ([]storage.Submission, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	subs, ok := c.m[enterpriseID]
+	return slices.Clip(subs), ok
+}
+
+func (c *subsCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps a list read at generation gen, unless a submission was added since.
+func (c *subsCache) put(gen uint64, enterpriseID string, subs []storage.Submission) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || len(subs) > subsCacheSize {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string][]storage.Submission{}
+	}
+	for k, old := range c.m {
+		if c.n+len(subs) <= subsCacheSize {
+			break
+		}
+		delete(c.m, k)
+		c.n -= len(old)
+	}
+	c.n += len(subs) - len(c.m[enterpriseID])
+	c.m[enterpriseID] = subs
+}
+
+// added forgets an enterprise's list once a submission of it is written.
+func (c *subsCache) added(enterpriseID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.n -= len(c.m[enterpriseID])
+	delete(c.m, enterpriseID)
+}
+
+func (c *subsCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m, c.n = nil, 0
 }
 
 // Handled reports whether a contact's message was committed in a turn (its session
@@ -729,7 +802,12 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	}
 	w.seq = &s.seq
 	defer w.release()
-	if err := s.db.Batch(w.apply); err != nil {
+	err = s.db.Batch(w.apply)
+	if t.Submission != nil {
+		// Also after an error: the batch may have committed before failing to sync.
+		s.subs.added(t.Submission.EnterpriseID)
+	}
+	if err != nil {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}
 	if w.wrote {

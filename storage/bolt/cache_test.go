@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -108,5 +109,74 @@ func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
 	stored, serr := s.Draft(ctx, "e1", "2026-11")
 	if (cerr == nil) != (serr == nil) || cached.UpdatedBy != stored.UpdatedBy {
 		t.Fatalf("cached draft %q (%v), file holds %q (%v)", cached.UpdatedBy, cerr, stored.UpdatedBy, serr)
+	}
+}
+
+// TestSubmissionsFollowWrites reads an enterprise's submissions while other goroutines add
+// them: every list read after a commit returned holds that submission; a list read before
+// Import is not the one after.
+func TestSubmissionsFollowWrites(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	const writers, each = 4, 15
+	sub := func(w, i int) storage.Submission {
+		return storage.Submission{EnterpriseID: "e1", Period: fmt.Sprintf("2026-%02d", w+1), Version: i + 1,
+			Answers: survey.Answers{"industry": {Text: fmt.Sprint(w, i)}}}
+	}
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range each {
+				x := sub(w, i)
+				tr := storage.Turn{Session: storage.Session{ContactID: fmt.Sprintf("c%d", w), Version: int64(i)}, Submission: &x}
+				if err := s.CommitTurn(ctx, tr); err != nil {
+					done <- err
+					return
+				}
+				subs, err := s.Submissions(ctx, "e1")
+				if err != nil {
+					done <- err
+					return
+				}
+				if !slices.ContainsFunc(subs, func(got storage.Submission) bool {
+					return got.Period == x.Period && got.Version == x.Version
+				}) {
+					done <- fmt.Errorf("%s v%d committed, not listed after", x.Period, x.Version)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs, err := s.Submissions(ctx, "e1")
+	if err != nil || len(subs) != writers*each {
+		t.Fatalf("%d submissions (%v), want %d", len(subs), err, writers*each)
+	}
+
+	other := MustOpen(t)
+	x := sub(0, 0)
+	x.Answers = survey.Answers{"industry": {Text: "导入的"}}
+	if err := other.CommitTurn(ctx, storage.Turn{Session: storage.Session{ContactID: "c"}, Submission: &x}); err != nil {
+		t.Fatal(err)
+	}
+	dump, err := other.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := MustOpen(t)
+	if subs, err := fresh.Submissions(ctx, "e1"); err != nil || len(subs) != 0 {
+		t.Fatalf("a new store lists %+v (%v)", subs, err)
+	}
+	if err := fresh.Import(ctx, dump); err != nil {
+		t.Fatal(err)
+	}
+	subs, err = fresh.Submissions(ctx, "e1")
+	if err != nil || len(subs) != 1 || subs[0].Answers["industry"].Text != "导入的" {
+		t.Fatalf("after Import: %+v (%v)", subs, err)
 	}
 }

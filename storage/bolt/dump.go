@@ -237,10 +237,12 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 }
 
 // dropCaches forgets every decoded record this process keeps (the enterprise list, drafts it
-// wrote, the memos of enterprises and contacts): after Import they describe another store.
+// wrote, submissions, the memos of enterprises and contacts): after Import they describe
+// another store.
 func (s *Store) dropCaches() {
 	s.roster.drop()
 	s.drafts.reset()
+	s.subs.reset()
 	s.enterprise.reset()
 	s.contact.reset()
 	s.headsHint.Store(0)
