@@ -80,7 +80,8 @@ type turn struct {
 	draft *storage.Draft
 	res   Result
 	// cache holds the steps of the draft's answers: they are asked for several times a turn
-	// and cost a walk of the whole form. setDraft and store drop it.
+	// and cost a walk of the whole form. setDraft drops it, and so does store when the answer
+	// changes the steps.
 	cache []survey.Step
 	// own is true once draft is the turn's own, to change: a new one, or a copy.
 	own bool
@@ -585,7 +586,9 @@ func (t *turn) store(st survey.Step, v survey.Value) {
 		t.draft.Answers, t.own = t.draft.Answers.Clone(), true
 	}
 	t.draft.Answers[st.Key] = v
-	t.cache = nil
+	if st.Shapes() {
+		t.cache = nil
+	}
 	t.s.State, t.s.Pending = stateFilling, nil
 	echo := ""
 	switch st.Kind() {

@@ -85,13 +85,7 @@ func DecodeSession(data []byte) (Session, error) {
 			s.UpdatedAt = r.Time()
 		case "recent":
 			r.Once(&seen, 1<<8)
-			if r.Null() {
-				break
-			}
-			s.Recent = []string{}
-			for j := 0; r.Elem(j); j++ {
-				s.Recent = append(s.Recent, r.String())
-			}
+			s.Recent = r.Strings()
 		default:
 			r.Fail(jsonx.ErrUnsupported)
 		}

@@ -129,6 +129,11 @@ func (f *Form) Rows(group string, a Answers) int {
 	return n
 }
 
+// Shapes reports whether the answer at this step can change the steps: a group's 还有…吗, or a
+// question a shown_if names. An answer anywhere else leaves Steps as they were, so a caller
+// that lists them at every answer may keep the list.
+func (s Step) Shapes() bool { return s.More || s.Q.shapes }
+
 // PromptText is what the step asks, in the liaison's words.
 func (s Step) PromptText() string {
 	if s.More {

@@ -79,6 +79,8 @@ type Question struct {
 	// rowKeys are, for a question in a group, its answer keys in the group's first keyedRows
 	// rows, and for a group, the keys of its #more answers (set at load).
 	rowKeys []string
+	// shapes is true when a shown_if names the question (set at load).
+	shapes bool
 }
 
 // keyedRows is how many rows of each group have their answer keys made at load: Steps runs a
@@ -259,6 +261,7 @@ func (f *Form) checkCondition(q *Question, where string) error {
 		}
 		for _, k := range kinds {
 			if t.Kind == k {
+				t.shapes = true
 				return nil
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -115,6 +116,47 @@ func TestStepKeysInManyRows(t *testing.T) {
 	if n != rows {
 		t.Errorf("%d rows asked, want %d", n, rows)
 	}
+}
+
+// TestStepsShapes checks Step.Shapes: an answer at a step that says it cannot change the
+// steps, whatever it is, leaves Steps as they were.
+func TestStepsShapes(t *testing.T) {
+	f := Default()
+	values := []Value{{}, {Bool: true}, {Multi: []int{1, 3, 11}}, {Text: "有"}, {Num: 5}, {Choice: 2}, {Skipped: true}}
+	starts := []Answers{
+		{},
+		{IDHasInstitutions: {Bool: true}, IDHasProjects: {Bool: true}, "institution.0.#more": {Bool: true}},
+		{IDHasInstitutions: {}, IDHasProjects: {}, "dir_investment": {}, "dir_talent": {}, "dir_project": {},
+			"dir_platform": {}, "dir_rnd": {}, "dir_cooperation": {}, IDOtherActivities: {Multi: []int{2}}},
+	}
+	shaping := 0
+	for _, a := range starts {
+		before := f.Steps(a)
+		for _, st := range before {
+			if st.Shapes() {
+				shaping++
+				continue
+			}
+			for _, v := range values {
+				b := a.Clone()
+				b[st.Key] = v
+				if after := f.Steps(b); !slices.Equal(keys(after), keys(before)) {
+					t.Errorf("%s = %+v changed the steps, but Shapes is false", st.Key, v)
+				}
+			}
+		}
+	}
+	if shaping == 0 {
+		t.Error("no step shapes the steps")
+	}
+}
+
+func keys(steps []Step) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Key)
+	}
+	return out
 }
 
 func TestVisibleDropsHiddenAnswers(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +209,25 @@ func TestReaderReads(t *testing.T) {
 	if want := "a,b\n,c,d"; strings.Join(keys, ",") != want {
 		t.Errorf("keys = %q, want %q", strings.Join(keys, ","), want)
 	}
+}
+
+// FuzzReadStrings checks arrays of strings against encoding/json.
+func FuzzReadStrings(f *testing.F) {
+	for _, s := range []string{`["a","b"]`, `[]`, `null`, `["a\n","b","c\u00e9"]`, `["x", "y\\"]`, `[1]`, `["a",]`, `["a" "b"]`, ` [ "a" , "" ] `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(data)
+		got := r.Strings()
+		if r.End() != nil {
+			return
+		}
+		var want []string
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("Strings read %q from %q, encoding/json refuses it: %v", got, data, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Strings read %q from %q, encoding/json %q", got, data, want)
+		}
+	})
 }
