@@ -97,7 +97,12 @@ func DecodeSession(data []byte) (Session, error) {
 }
 
 // AppendDraft appends d as json.Marshal writes it.
-func AppendDraft(b []byte, d Draft) ([]byte, error) {
+func AppendDraft(b []byte, d Draft) ([]byte, error) { return AppendDraftCarried(b, d, nil) }
+
+// AppendDraftCarried is AppendDraft with d.Carried already encoded by its AppendJSON (nil: not
+// encoded yet). A monthly update carries the same answers at every turn, half of the draft,
+// and a store that kept their encoding need not write it out again.
+func AppendDraftCarried(b []byte, d Draft, carried []byte) ([]byte, error) {
 	b = append(b, '{')
 	b = jsonx.AppendKey(b, "enterprise_id")
 	b = jsonx.AppendString(b, d.EnterpriseID)
@@ -107,7 +112,11 @@ func AppendDraft(b []byte, d Draft) ([]byte, error) {
 	b = d.Answers.AppendJSON(b)
 	if len(d.Carried) > 0 {
 		b = jsonx.AppendKey(b, "carried")
-		b = d.Carried.AppendJSON(b)
+		if carried != nil {
+			b = append(b, carried...)
+		} else {
+			b = d.Carried.AppendJSON(b)
+		}
 	}
 	b = jsonx.AppendKey(b, "updated_by")
 	b = jsonx.AppendString(b, d.UpdatedBy)

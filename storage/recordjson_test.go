@@ -46,6 +46,10 @@ func FuzzRecordJSON(f *testing.F) {
 		sess, draft, sub := records(text, num, flag, n, at)
 		check(t, sess, storage.AppendSession, storage.DecodeSession)
 		check(t, draft, storage.AppendDraft, storage.DecodeDraft)
+		carried := func(b []byte, d storage.Draft) ([]byte, error) {
+			return storage.AppendDraftCarried(b, d, d.Carried.AppendJSON(nil))
+		}
+		check(t, draft, carried, storage.DecodeDraft)
 		check(t, sub, storage.AppendSubmission, storage.DecodeSubmission)
 	})
 }

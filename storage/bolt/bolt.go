@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -29,6 +30,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"innobot/storage"
+	"innobot/survey"
 )
 
 var (
@@ -729,7 +731,8 @@ type turnWrite struct {
 	wrote bool
 }
 
-func encodeTurn(t storage.Turn) (*turnWrite, error) {
+// encodeTurn encodes t; carried is its draft's carried answers as encoded before, or nil.
+func encodeTurn(t storage.Turn, carried []byte) (*turnWrite, error) {
 	if t.Session.ContactID == "" {
 		return nil, errors.New("empty contact id")
 	}
@@ -757,7 +760,7 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 		}
 		w.draftKey = draftKey(d.EnterpriseID, d.Period)
 		buf := draftBuffers.Get().(*[]byte)
-		if w.draft, err = storage.AppendDraft((*buf)[:0], *d); err != nil {
+		if w.draft, err = storage.AppendDraftCarried((*buf)[:0], *d, carried); err != nil {
 			draftBuffers.Put(buf)
 			return nil, err
 		}
@@ -796,7 +799,13 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	w, err := encodeTurn(t)
+	var carried []byte
+	if d := t.Draft; d != nil && len(d.Carried) > 0 {
+		if carried = s.drafts.carried(string(draftKey(d.EnterpriseID, d.Period)), d.Carried); carried == nil {
+			carried = d.Carried.AppendJSON(nil)
+		}
+	}
+	w, err := encodeTurn(t, carried)
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
@@ -812,10 +821,10 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	}
 	if w.wrote {
 		if w.dropDraft != nil {
-			s.drafts.put(string(w.dropDraft), w.order, nil)
+			s.drafts.put(string(w.dropDraft), w.order, nil, nil)
 		}
 		if t.Draft != nil {
-			s.drafts.put(string(w.draftKey), w.order, t.Draft)
+			s.drafts.put(string(w.draftKey), w.order, t.Draft, carried)
 		}
 	}
 	return nil
@@ -919,8 +928,9 @@ type draftCache struct {
 }
 
 type cachedDraft struct {
-	order uint64
-	draft *storage.Draft // nil: the draft was dropped
+	order   uint64
+	draft   *storage.Draft // nil: the draft was dropped
+	carried []byte         // draft.Carried encoded, when it has any
 }
 
 // draftCacheSize bounds the cache: drafts of conversations under way, not of every enterprise.
@@ -935,8 +945,21 @@ func (c *draftCache) get(key string) (*storage.Draft, bool) {
 	return e.draft, ok
 }
 
-// put keeps d (nil for a dropped draft) unless a later write is cached already.
-func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
+// carried returns the encoding of the cached draft's carried answers when m is that very map:
+// nobody changes a map once handed to CommitTurn, so the encoding still holds.
+func (c *draftCache) carried(key string, m survey.Answers) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || e.draft == nil || reflect.ValueOf(e.draft.Carried).UnsafePointer() != reflect.ValueOf(m).UnsafePointer() {
+		return nil
+	}
+	return e.carried
+}
+
+// put keeps d (nil for a dropped draft) with the encoding of its carried answers, unless a
+// later write is cached already.
+func (c *draftCache) put(key string, order uint64, d *storage.Draft, carried []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -945,7 +968,7 @@ func (c *draftCache) put(key string, order uint64, d *storage.Draft) {
 	if e, ok := c.m[key]; ok && e.order > order {
 		return
 	}
-	c.m[key] = cachedDraft{order: order, draft: d}
+	c.m[key] = cachedDraft{order: order, draft: d, carried: carried}
 	for k := range c.m {
 		if len(c.m) <= draftCacheSize {
 			break

@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -178,5 +179,44 @@ func TestSubmissionsFollowWrites(t *testing.T) {
 	subs, err = fresh.Submissions(ctx, "e1")
 	if err != nil || len(subs) != 1 || subs[0].Answers["industry"].Text != "导入的" {
 		t.Fatalf("after Import: %+v (%v)", subs, err)
+	}
+}
+
+// TestCarriedEncodingFollowsTheMap commits drafts that share their carried answers, as the
+// turns of a monthly update do, and then one with other carried answers, reading the file back
+// after each pair.
+func TestCarriedEncodingFollowsTheMap(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/innobot.db"
+	carried := survey.Answers{"plan": {Text: "上期计划"}, "has_projects": {Bool: true}}
+	draft := func(answer string, c survey.Answers) storage.Draft {
+		return storage.Draft{EnterpriseID: "e1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: answer}}, Carried: c}
+	}
+	version := int64(0)
+	for _, pair := range [][2]storage.Draft{
+		{draft("一", carried), draft("二", carried)},
+		{draft("三", carried), draft("四", survey.Answers{"plan": {Text: "另一份"}})},
+	} {
+		s, err := bolt.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range pair {
+			if err := s.CommitTurn(ctx, storage.Turn{Session: storage.Session{ContactID: "c", Version: version}, Draft: &d}); err != nil {
+				t.Fatal(err)
+			}
+			version++
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = bolt.Open(path); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Draft(ctx, "e1", "2026-11")
+		s.Close()
+		if want := pair[1]; err != nil || !reflect.DeepEqual(got.Answers, want.Answers) || !reflect.DeepEqual(got.Carried, want.Carried) {
+			t.Fatalf("read back %+v (%v), want %+v", got, err, want)
+		}
 	}
 }
