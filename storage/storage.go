@@ -255,7 +255,8 @@ type Store interface {
 	Redeem(ctx context.Context, hash string, c Contact, now time.Time) (Redeemed, error)
 
 	// Session returns the contact's session; a contact with none gets an empty session of
-	// version 0.
+	// version 0. Its Pending and Recent may be shared: callers replace them, never change
+	// what they point to.
 	Session(ctx context.Context, contactID string) (Session, error)
 	// Draft returns an enterprise's draft for a period, or ErrNotFound. Its maps may be
 	// shared with the store and other readers: copy them before changing them, as

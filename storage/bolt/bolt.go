@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -30,7 +29,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"innobot/storage"
-	"innobot/survey"
 )
 
 var (
@@ -98,10 +96,10 @@ type Store struct {
 	// in milliseconds, and decoding them all each time costs a hundred. The file lock makes
 	// this process the only writer, so the cache is dropped on each write that touches them.
 	roster enterpriseCache
-	// drafts caches the drafts this process wrote: a turn reads its draft back at the next
-	// message, and decoding it was a quarter of a turn's cost.
-	drafts draftCache
-	// seq orders writes of drafts, so that the cache keeps the last one written.
+	// drafts and sessions are those this process wrote, read back at the next turn.
+	drafts   written[writtenDraft]
+	sessions written[storage.Session]
+	// seq orders turns' writes, so that the caches keep the last one written.
 	seq atomic.Uint64
 	// subs keeps enterprises' submissions as decoded: the turns of a monthly update read
 	// them several times, and decoding them was a tenth of those turns' cost.
@@ -483,6 +481,9 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 // Session returns the contact's session; a contact with none gets an empty session of
 // version 0.
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
+	if sess, ok := s.sessions.get(contactID); ok && sess != nil {
+		return *sess, nil
+	}
 	sess := storage.Session{ContactID: contactID}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketSessions).Get([]byte(contactID))
@@ -502,11 +503,11 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
 	key := draftKey(enterpriseID, period)
-	if d, cached := s.drafts.get(string(key)); cached {
-		if d == nil {
+	if e, cached := s.drafts.get(string(key)); cached {
+		if e == nil {
 			return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, storage.ErrNotFound)
 		}
-		return *d, nil
+		return e.draft, nil
 	}
 	var d storage.Draft
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
@@ -550,70 +551,6 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	}
 	s.subs.put(gen, enterpriseID, out)
 	return slices.Clip(out), nil
-}
-
-// subsCache holds the submissions of enterprises recently read. Submissions never change once
-// written, so a list goes stale only when one is added: CommitTurn then drops the enterprise's
-// list and moves the generation on, and a list read meanwhile is not kept.
-type subsCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[string][]storage.Submission
-	n   int // submissions held
-}
-
-// subsCacheSize bounds the submissions held, about 50 MB of them; past it, lists are dropped
-// at random.
-const subsCacheSize = 8192
-
-func (c *subsCache) get(enterpriseID string) ([]storage.Submission, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	subs, ok := c.m[enterpriseID]
-	return slices.Clip(subs), ok
-}
-
-func (c *subsCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
-}
-
-// put keeps a list read at generation gen, unless a submission was added since.
-func (c *subsCache) put(gen uint64, enterpriseID string, subs []storage.Submission) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen || len(subs) > subsCacheSize {
-		return
-	}
-	if c.m == nil {
-		c.m = map[string][]storage.Submission{}
-	}
-	for k, old := range c.m {
-		if c.n+len(subs) <= subsCacheSize {
-			break
-		}
-		delete(c.m, k)
-		c.n -= len(old)
-	}
-	c.n += len(subs) - len(c.m[enterpriseID])
-	c.m[enterpriseID] = subs
-}
-
-// added forgets an enterprise's list once a submission of it is written.
-func (c *subsCache) added(enterpriseID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.n -= len(c.m[enterpriseID])
-	delete(c.m, enterpriseID)
-}
-
-func (c *subsCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.m, c.n = nil, 0
 }
 
 // Handled reports whether a contact's message was committed in a turn (its session
@@ -711,8 +648,9 @@ type turnWrite struct {
 	messageID  string
 	contactID  []byte
 	version    int64
-	sess       storage.Session // as written: Version+1, the message id remembered
+	sess       storage.Session // to write: Version+1, the message id remembered
 	readRecent []string        // the recent ids the caller read
+	written    storage.Session // as apply wrote it
 	session    []byte
 	dropDraft  []byte
 	draftKey   []byte
@@ -801,7 +739,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	}
 	var carried []byte
 	if d := t.Draft; d != nil && len(d.Carried) > 0 {
-		if carried = s.drafts.carried(string(draftKey(d.EnterpriseID, d.Period)), d.Carried); carried == nil {
+		if carried = carriedJSON(&s.drafts, string(draftKey(d.EnterpriseID, d.Period)), d.Carried); carried == nil {
 			carried = d.Carried.AppendJSON(nil)
 		}
 	}
@@ -821,11 +759,12 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	}
 	if w.wrote {
 		if w.dropDraft != nil {
-			s.drafts.put(string(w.dropDraft), w.order, nil, nil)
+			s.drafts.put(string(w.dropDraft), w.order, nil)
 		}
 		if t.Draft != nil {
-			s.drafts.put(string(w.draftKey), w.order, t.Draft, carried)
+			s.drafts.put(string(w.draftKey), w.order, &writtenDraft{draft: *t.Draft, carried: carried})
 		}
+		s.sessions.put(t.Session.ContactID, w.order, &w.written)
 	}
 	return nil
 }
@@ -867,14 +806,14 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		return fmt.Errorf("session read at version %d, stored %d: %w", w.version, stored.Version, storage.ErrConflict)
 	}
 	session := w.session
+	w.written = w.sess
 	if !slices.Equal(stored.Recent, w.readRecent) {
 		// The caller started the session afresh without its recent ids: the stored ones
 		// are kept, or a message delivered again would be taken for a new one.
-		sess := w.sess
-		sess.Recent = stored.Recent
-		sess.Remember(w.messageID)
+		w.written.Recent = stored.Recent
+		w.written.Remember(w.messageID)
 		var err error
-		if session, err = storage.AppendSession(nil, sess); err != nil {
+		if session, err = storage.AppendSession(nil, w.written); err != nil {
 			return err
 		}
 	}
@@ -916,75 +855,6 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	// so this number follows the order the drafts were written in.
 	w.order, w.wrote = w.seq.Add(1), true
 	return nil
-}
-
-// draftCache holds drafts as last written by this process, the only writer of the file. It
-// keeps the drafts CommitTurn was handed (storage.Turn gives them over) and hands out their
-// maps, which nobody changes (storage.Store.Draft). Reads never fill it: a read may race a
-// write it cannot see, but writes are ordered.
-type draftCache struct {
-	mu sync.Mutex
-	m  map[string]cachedDraft
-}
-
-type cachedDraft struct {
-	order   uint64
-	draft   *storage.Draft // nil: the draft was dropped
-	carried []byte         // draft.Carried encoded, when it has any
-}
-
-// draftCacheSize bounds the cache: drafts of conversations under way, not of every enterprise.
-const draftCacheSize = 4096
-
-// get returns the cached draft, never to be changed (nil for a dropped one), and whether the
-// key is cached.
-func (c *draftCache) get(key string) (*storage.Draft, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	return e.draft, ok
-}
-
-// carried returns the encoding of the cached draft's carried answers when m is that very map:
-// nobody changes a map once handed to CommitTurn, so the encoding still holds.
-func (c *draftCache) carried(key string, m survey.Answers) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || e.draft == nil || reflect.ValueOf(e.draft.Carried).UnsafePointer() != reflect.ValueOf(m).UnsafePointer() {
-		return nil
-	}
-	return e.carried
-}
-
-// put keeps d (nil for a dropped draft) with the encoding of its carried answers, unless a
-// later write is cached already.
-func (c *draftCache) put(key string, order uint64, d *storage.Draft, carried []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[string]cachedDraft{}
-	}
-	if e, ok := c.m[key]; ok && e.order > order {
-		return
-	}
-	c.m[key] = cachedDraft{order: order, draft: d, carried: carried}
-	for k := range c.m {
-		if len(c.m) <= draftCacheSize {
-			break
-		}
-		if k != key {
-			delete(c.m, k)
-		}
-	}
-}
-
-// reset forgets every cached draft. A write under way may cache its draft again afterwards,
-// which is right: it was written after whatever made the cache stale.
-func (c *draftCache) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = nil
 }
 
 // lastVersion returns the highest submission version under prefix, 0 when there is none.

@@ -65,7 +65,8 @@ func TestEnterpriseListFollowsWrites(t *testing.T) {
 }
 
 // TestDraftCacheKeepsTheLastWrite races many turns writing one enterprise's draft and then
-// compares what the store answers with what the file holds once reopened.
+// compares what the store answers, for the draft and each contact's session, with what the
+// file holds once reopened.
 func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/innobot.db"
@@ -81,7 +82,8 @@ func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
 			for i := range turns {
 				d := storage.Draft{EnterpriseID: "e1", Period: "2026-11", UpdatedBy: fmt.Sprintf("%s/%d", contact, i),
 					Answers: survey.Answers{"industry": {Text: contact}}}
-				tr := storage.Turn{Session: storage.Session{ContactID: contact, Version: int64(i)}, Draft: &d}
+				tr := storage.Turn{MessageID: fmt.Sprintf("%s-%d", contact, i), Draft: &d,
+					Session: storage.Session{ContactID: contact, Version: int64(i), Cursor: fmt.Sprint(i)}}
 				if i%7 == 6 {
 					tr.Draft, tr.DropDraft = nil, &storage.DraftKey{EnterpriseID: "e1", Period: "2026-11"}
 				}
@@ -99,6 +101,14 @@ func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
 		}
 	}
 	cached, cerr := s.Draft(ctx, "e1", "2026-11")
+	var sessions []storage.Session
+	for w := range writers {
+		sess, err := s.Session(ctx, fmt.Sprintf("c%d", w))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, sess)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +120,15 @@ func TestDraftCacheKeepsTheLastWrite(t *testing.T) {
 	stored, serr := s.Draft(ctx, "e1", "2026-11")
 	if (cerr == nil) != (serr == nil) || cached.UpdatedBy != stored.UpdatedBy {
 		t.Fatalf("cached draft %q (%v), file holds %q (%v)", cached.UpdatedBy, cerr, stored.UpdatedBy, serr)
+	}
+	for w, cached := range sessions {
+		stored, err := s.Session(ctx, cached.ContactID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cached, stored) || cached.Version != turns || len(cached.Recent) != storage.RecentMessages {
+			t.Errorf("session of c%d: cached %+v, file holds %+v", w, cached, stored)
+		}
 	}
 }
 

@@ -236,12 +236,13 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 	return nil
 }
 
-// dropCaches forgets every decoded record this process keeps (the enterprise list, drafts it
-// wrote, submissions, the memos of enterprises and contacts): after Import they describe
-// another store.
+// dropCaches forgets every decoded record this process keeps (the enterprise list, drafts
+// and sessions it wrote, submissions, the memos of enterprises and contacts): after Import
+// they describe another store.
 func (s *Store) dropCaches() {
 	s.roster.drop()
 	s.drafts.reset()
+	s.sessions.reset()
 	s.subs.reset()
 	s.enterprise.reset()
 	s.contact.reset()

@@ -1,0 +1,149 @@
+package bolt
+
+import (
+	"reflect"
+	"slices"
+	"sync"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// written holds records as last written by this process, the only writer of the file: a turn
+// reads back at the next message what the last turn wrote, and reading and decoding it was a
+// good part of a turn's cost. The records are kept as CommitTurn was handed them
+// (storage.Turn gives them over) and handed out as they are; nobody changes them (see
+// storage.Store.Draft). Reads never fill it: a read may race a write it cannot see, but
+// writes are ordered, by the order number each gets inside its transaction.
+type written[T any] struct {
+	mu sync.Mutex
+	m  map[string]writtenEntry[T]
+}
+
+type writtenEntry[T any] struct {
+	order uint64
+	v     *T // nil: the record was removed
+}
+
+// writtenSize bounds each cache: records of conversations under way, not of every contact.
+const writtenSize = 4096
+
+// get returns the cached record (nil for a removed one) and whether the key is cached.
+func (c *written[T]) get(key string) (*T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	return e.v, ok
+}
+
+// put keeps v (nil for a removed record), unless a later write is cached already.
+func (c *written[T]) put(key string, order uint64, v *T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]writtenEntry[T]{}
+	}
+	if e, ok := c.m[key]; ok && e.order > order {
+		return
+	}
+	c.m[key] = writtenEntry[T]{order: order, v: v}
+	for k := range c.m {
+		if len(c.m) <= writtenSize {
+			break
+		}
+		if k != key {
+			delete(c.m, k)
+		}
+	}
+}
+
+// reset forgets every cached record. A write under way may cache its record again
+// afterwards, which is right: it was written after whatever made the cache stale.
+func (c *written[T]) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
+// writtenDraft is a draft as written, with the encoding of its carried answers when it has
+// any: a monthly update hands over the same carried map at every turn, and it is half of the
+// draft to encode.
+type writtenDraft struct {
+	draft   storage.Draft
+	carried []byte
+}
+
+// carriedJSON returns the encoding of the carried answers of the draft written at key when m
+// is that very map: nobody changes a map once handed to CommitTurn, so the encoding holds.
+func carriedJSON(c *written[writtenDraft], key string, m survey.Answers) []byte {
+	e, _ := c.get(key)
+	if e == nil || reflect.ValueOf(e.draft.Carried).UnsafePointer() != reflect.ValueOf(m).UnsafePointer() {
+		return nil
+	}
+	return e.carried
+}
+
+// subsCache holds the submissions of enterprises recently read. Submissions never change once
+// written, so a list goes stale only when one is added: CommitTurn then drops the enterprise's
+// list and moves the generation on, and a list read meanwhile is not kept.
+type subsCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string][]storage.Submission
+	n   int // submissions held
+}
+
+// subsCacheSize bounds the submissions held, about 50 MB of them; past it, lists are dropped
+// at random.
+const subsCacheSize = 8192
+
+func (c *subsCache) get(enterpriseID string) ([]storage.Submission, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	subs, ok := c.m[enterpriseID]
+	return slices.Clip(subs), ok
+}
+
+func (c *subsCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps a list read at generation gen, unless a submission was added since.
+func (c *subsCache) put(gen uint64, enterpriseID string, subs []storage.Submission) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || len(subs) > subsCacheSize {
+		return
+	}
+	if c.m == nil {
+		c.m = map[string][]storage.Submission{}
+	}
+	for k, old := range c.m {
+		if c.n+len(subs) <= subsCacheSize {
+			break
+		}
+		delete(c.m, k)
+		c.n -= len(old)
+	}
+	c.n += len(subs) - len(c.m[enterpriseID])
+	c.m[enterpriseID] = subs
+}
+
+// added forgets an enterprise's list once a submission of it is written.
+func (c *subsCache) added(enterpriseID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.n -= len(c.m[enterpriseID])
+	delete(c.m, enterpriseID)
+}
+
+func (c *subsCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.m, c.n = nil, 0
+}
+
