@@ -146,4 +146,3 @@ func (c *subsCache) reset() {
 	c.gen++
 	c.m, c.n = nil, 0
 }
-
