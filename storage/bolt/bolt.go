@@ -92,10 +92,9 @@ const DefaultLockTimeout = time.Second
 // Store is a storage.Store on one bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
-	// roster caches the decoded enterprise list: progress over 10,000 enterprises must answer
-	// in milliseconds, and decoding them all each time costs a hundred. The file lock makes
-	// this process the only writer, so the cache is dropped on each write that touches them.
-	roster enterpriseCache
+	// registry holds enterprises and contacts as decoded, between writes to them. The file
+	// lock makes this process the only writer.
+	registry registryCache
 	// drafts and sessions are those this process wrote, read back at the next turn.
 	drafts   written[writtenDraft]
 	sessions written[storage.Session]
@@ -104,11 +103,10 @@ type Store struct {
 	// subs keeps enterprises' submissions as decoded: the turns of a monthly update read
 	// them several times, and decoding them was a tenth of those turns' cost.
 	subs subsCache
-	// enterprise and contact spare decoding the two records every turn reads first.
-	enterprise memo[storage.Enterprise]
-	contact    memo[storage.Contact]
 	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
 	headsHint atomic.Int64
+	// closed is set by Close: reads answered from the caches refuse then, as the file does.
+	closed atomic.Bool
 }
 
 // Option tunes Open; the defaults suit the bot.
@@ -161,13 +159,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db}
-	// A contact holds a slice (a helper's enterprises): each caller gets its own.
-	s.contact.clone = func(c storage.Contact) storage.Contact {
-		c.EnterpriseIDs = slices.Clone(c.EnterpriseIDs)
-		return c
-	}
-	return s, nil
+	return &Store{db: db}, nil
 }
 
 func initBuckets(tx *bbolt.Tx) error {
@@ -206,6 +198,7 @@ func initBuckets(tx *bbolt.Tx) error {
 
 // Close releases the file and its lock.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -220,7 +213,7 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 	if e.ID == "" {
 		return errors.New("put enterprise: empty id")
 	}
-	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		return putEnterprise(tx.Bucket(bucketEnterprises), e)
 	})
 	if err != nil {
@@ -252,24 +245,33 @@ func putEnterprise(b *bbolt.Bucket, e storage.Enterprise) error {
 
 // Enterprise returns one enterprise, or storage.ErrNotFound.
 func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, error) {
+	if err := s.ready(ctx); err != nil {
+		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
+	}
+	if e, ok := s.registry.enterprise(id); ok {
+		return e, nil
+	}
+	gen := s.registry.generation()
 	var e storage.Enterprise
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		e, err = s.enterprise.get(tx.Bucket(bucketEnterprises), []byte(id))
-		return err
+		return get(tx.Bucket(bucketEnterprises), []byte(id), &e)
 	})
 	if err != nil {
 		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
 	}
+	s.registry.putEnterprise(gen, e)
 	return e, nil
 }
 
 // Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
 func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
-	if cached, ok := s.roster.get(); ok {
+	if err := s.ready(ctx); err != nil {
+		return nil, fmt.Errorf("list enterprises: %w", err)
+	}
+	if cached, ok := s.registry.list(); ok {
 		return cached, nil
 	}
-	gen := s.roster.generation()
+	gen := s.registry.generation()
 	var out []storage.Enterprise
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketEnterprises).ForEach(func(k, v []byte) error {
@@ -284,68 +286,34 @@ func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list enterprises: %w", err)
 	}
-	s.roster.put(gen, out)
+	s.registry.putList(gen, out)
 	return out, nil
 }
 
-// updateEnterprises runs a write that may change enterprises and drops the cached list.
-func (s *Store) updateEnterprises(fn func(*bbolt.Tx) error) error {
-	defer s.roster.drop()
+// updateRegistry runs a write that may change enterprises or contacts and then drops what
+// the registry cache holds. Every write to either bucket goes through here.
+func (s *Store) updateRegistry(fn func(*bbolt.Tx) error) error {
+	defer s.registry.drop()
 	return s.db.Update(fn)
-}
-
-// enterpriseCache holds the enterprise list between writes. A list read while a write was
-// under way is not kept: the generation tells.
-type enterpriseCache struct {
-	mu   sync.Mutex
-	gen  uint64
-	list []storage.Enterprise
-	ok   bool
-}
-
-// get returns a copy, so callers may change what they got.
-func (c *enterpriseCache) get() ([]storage.Enterprise, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.ok {
-		return nil, false
-	}
-	return slices.Clone(c.list), true
-}
-
-func (c *enterpriseCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
-}
-
-// put keeps a list read at generation gen, unless a write came since.
-func (c *enterpriseCache) put(gen uint64, list []storage.Enterprise) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen == gen {
-		c.list, c.ok = slices.Clone(list), true
-	}
-}
-
-func (c *enterpriseCache) drop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	c.list, c.ok = nil, false
 }
 
 // Contact returns a contact, or storage.ErrNotFound for one never bound.
 func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error) {
+	if err := s.ready(ctx); err != nil {
+		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
+	}
+	if c, ok := s.registry.contact(id); ok {
+		return c, nil
+	}
+	gen := s.registry.generation()
 	var c storage.Contact
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		c, err = s.contact.get(tx.Bucket(bucketContacts), []byte(id))
-		return err
+		return get(tx.Bucket(bucketContacts), []byte(id), &c)
 	})
 	if err != nil {
 		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
 	}
+	s.registry.putContact(gen, c)
 	return c, nil
 }
 
@@ -386,7 +354,7 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 		return storage.Redeemed{}, errors.New("redeem: empty contact id")
 	}
 	var out storage.Redeemed
-	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		out = storage.Redeemed{}
 		return redeem(tx, hash, c, now, &out)
 	})
@@ -481,6 +449,9 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 // Session returns the contact's session; a contact with none gets an empty session of
 // version 0.
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
+	if err := s.ready(ctx); err != nil {
+		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
+	}
 	if sess, ok := s.sessions.get(contactID); ok && sess != nil {
 		return *sess, nil
 	}
@@ -502,6 +473,9 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
+	if err := s.ready(ctx); err != nil {
+		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
+	}
 	key := draftKey(enterpriseID, period)
 	if e, cached := s.drafts.get(string(key)); cached {
 		if e == nil {
@@ -529,6 +503,9 @@ func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage
 // Submissions returns an enterprise's submissions by period and version: the key order. The
 // list and its maps are shared with the cache: callers only read them (storage.Store).
 func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage.Submission, error) {
+	if err := s.ready(ctx); err != nil {
+		return nil, fmt.Errorf("submissions %s: %w", enterpriseID, err)
+	}
 	if subs, ok := s.subs.get(enterpriseID); ok {
 		return subs, nil
 	}
@@ -882,10 +859,22 @@ func submissionKey(enterpriseID, period string, version int) []byte {
 // view runs fn in a read transaction unless ctx is already done: bbolt transactions cannot be
 // interrupted, so the context is only honoured at the start.
 func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return err
 	}
 	return s.db.View(fn)
+}
+
+// ready says why a read cannot be answered: a done context or a closed store. Reads answered
+// from the caches check it as a transaction would.
+func (s *Store) ready(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return berrors.ErrDatabaseNotOpen
+	}
+	return nil
 }
 
 // get decodes the record at key, or returns storage.ErrNotFound.

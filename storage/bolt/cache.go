@@ -146,3 +146,100 @@ func (c *subsCache) reset() {
 	c.gen++
 	c.m, c.n = nil, 0
 }
+
+// registryCache holds what was read of the registry between writes to it: progress over
+// 10,000 enterprises reads the whole list, every message its contact, every turn its
+// enterprise, and decoding them each time was most of that. Store.updateRegistry drops it all
+// after each write to enterprises or contacts; a record read while a write was under way is
+// not kept (the generation tells). Records are handed out as copies.
+type registryCache struct {
+	mu          sync.Mutex
+	gen         uint64
+	all         []storage.Enterprise
+	allOK       bool
+	enterprises map[string]storage.Enterprise
+	contacts    map[string]storage.Contact
+}
+
+// registrySize bounds each map of the registry cache; past it, entries are dropped at random.
+const registrySize = 20000
+
+func (c *registryCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *registryCache) list() ([]storage.Enterprise, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.all), c.allOK
+}
+
+// putList keeps the enterprise list read at generation gen, unless a write came since.
+func (c *registryCache) putList(gen uint64, list []storage.Enterprise) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.all, c.allOK = slices.Clone(list), true
+	}
+}
+
+func (c *registryCache) enterprise(id string) (storage.Enterprise, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.enterprises[id]
+	return e, ok
+}
+
+// putEnterprise keeps an enterprise read at generation gen, unless a write came since.
+func (c *registryCache) putEnterprise(gen uint64, e storage.Enterprise) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		c.enterprises = keep(c.enterprises, e.ID, e)
+	}
+}
+
+// contact returns a copy: a contact holds a slice (a helper's enterprises).
+func (c *registryCache) contact(id string) (storage.Contact, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ct, ok := c.contacts[id]
+	ct.EnterpriseIDs = slices.Clone(ct.EnterpriseIDs)
+	return ct, ok
+}
+
+// putContact keeps a copy of a contact read at generation gen, unless a write came since.
+func (c *registryCache) putContact(gen uint64, ct storage.Contact) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen == gen {
+		ct.EnterpriseIDs = slices.Clone(ct.EnterpriseIDs)
+		c.contacts = keep(c.contacts, ct.ID, ct)
+	}
+}
+
+// drop forgets everything and moves the generation on.
+func (c *registryCache) drop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.all, c.allOK = nil, false
+	c.enterprises, c.contacts = nil, nil
+}
+
+// keep adds v to m (made when nil), dropping entries at random past registrySize.
+func keep[T any](m map[string]T, key string, v T) map[string]T {
+	if m == nil {
+		m = map[string]T{}
+	}
+	for k := range m {
+		if len(m) < registrySize {
+			break
+		}
+		delete(m, k)
+	}
+	m[key] = v
+	return m
+}

@@ -13,8 +13,8 @@ import (
 	"innobot/survey"
 )
 
-// TestEnterpriseListFollowsWrites checks that the cached list never shows a state older than
-// the last write of any kind that touches enterprises.
+// TestEnterpriseListFollowsWrites checks that the cached list, enterprise and contact never
+// show a state older than the last write of any kind that touches enterprises or contacts.
 func TestEnterpriseListFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
@@ -50,17 +50,42 @@ func TestEnterpriseListFollowsWrites(t *testing.T) {
 	if err := s.PutInvite(ctx, storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "e2", ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// Read both before the write that changes them, so that they are cached.
+	if _, err := s.Contact(ctx, "c1"); err == nil {
+		t.Fatal("a contact before binding")
+	}
+	if e, err := s.Enterprise(ctx, "e2"); err != nil || e.LiaisonID != "" {
+		t.Fatalf("e2 before Redeem: %+v, %v", e, err)
+	}
 	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c1"}, now); err != nil {
 		t.Fatal(err)
 	}
 	if es := list(); es[1].LiaisonID != "c1" {
 		t.Fatalf("after Redeem: %+v", es[1])
 	}
+	if e, err := s.Enterprise(ctx, "e2"); err != nil || e.LiaisonID != "c1" {
+		t.Fatalf("e2 after Redeem: %+v, %v", e, err)
+	}
+	if c, err := s.Contact(ctx, "c1"); err != nil || c.EnterpriseID != "e2" {
+		t.Fatalf("c1 after Redeem: %+v, %v", c, err)
+	}
 	if _, err := s.Unbind(ctx, "c1"); err != nil {
 		t.Fatal(err)
 	}
 	if es := list(); es[1].LiaisonID != "" {
 		t.Fatalf("after Unbind: %+v", es[1])
+	}
+	if e, err := s.Enterprise(ctx, "e2"); err != nil || e.LiaisonID != "" {
+		t.Fatalf("e2 after Unbind: %+v, %v", e, err)
+	}
+	if c, err := s.Contact(ctx, "c1"); err != nil || c.EnterpriseID != "" {
+		t.Fatalf("c1 after Unbind: %+v, %v", c, err)
+	}
+	if err := s.PutEnterprise(ctx, storage.Enterprise{ID: "e2", Name: "乙公司", Region: "夏县"}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Enterprise(ctx, "e2"); err != nil || e.Name != "乙公司" {
+		t.Fatalf("e2 after PutEnterprise: %+v, %v", e, err)
 	}
 }
 

@@ -118,7 +118,7 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 		return fmt.Errorf("import outbox: %w", err)
 	}
 	defer s.dropCaches()
-	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		for _, name := range dumpBuckets {
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
 				return fmt.Errorf("bucket %s has records: %w", name, storage.ErrNotEmpty)
@@ -236,15 +236,12 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 	return nil
 }
 
-// dropCaches forgets every decoded record this process keeps (the enterprise list, drafts
-// and sessions it wrote, submissions, the memos of enterprises and contacts): after Import
-// they describe another store.
+// dropCaches forgets every decoded record this process keeps (enterprises and contacts,
+// drafts and sessions it wrote, submissions): after Import they describe another store.
 func (s *Store) dropCaches() {
-	s.roster.drop()
+	s.registry.drop()
 	s.drafts.reset()
 	s.sessions.reset()
 	s.subs.reset()
-	s.enterprise.reset()
-	s.contact.reset()
 	s.headsHint.Store(0)
 }

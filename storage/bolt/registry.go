@@ -34,7 +34,7 @@ func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) err
 	}
 	sorted := slices.Clone(es)
 	slices.SortStableFunc(sorted, func(a, b storage.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
-	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEnterprises)
 		for i, e := range sorted {
 			if i+1 < len(sorted) && sorted[i+1].ID == e.ID {
@@ -70,7 +70,7 @@ func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, 
 		return storage.Contact{}, fmt.Errorf("unbind: %w", err)
 	}
 	var was storage.Contact
-	err := s.updateEnterprises(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		contacts := tx.Bucket(bucketContacts)
 		if err := get(contacts, []byte(contactID), &was); err != nil {
 			return err
