@@ -275,8 +275,9 @@ type Store interface {
 	// MarkHandled records a message id handled without a turn (a query, a refused code), so
 	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
 	MarkHandled(ctx context.Context, messageID string, at time.Time) error
-	// PruneHandled forgets message ids handled before a time and returns how many; ids are
-	// only needed for as long as a message may be delivered again.
+	// PruneHandled forgets message ids marked handled before a time and returns how many;
+	// ids are only needed for as long as a message may be delivered again. (The ids of turns
+	// live in their sessions, the last RecentMessages of each.)
 	PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 	// Close releases the store.
