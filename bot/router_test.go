@@ -177,7 +177,7 @@ type handledFake struct {
 	err error
 }
 
-func (f handledFake) Handled(_ context.Context, _, id string) (bool, error) {
+func (f handledFake) Handled(_ context.Context, _, id string, _ time.Time) (bool, error) {
 	return f.ids[id], f.err
 }
 
@@ -189,8 +189,8 @@ func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	// A committed turn records its message id, as the survey does.
 	err = store.CommitTurn(t.Context(), storage.Turn{
-		MessageID: "m-committed",
-		Session:   storage.Session{ContactID: "张三", State: "filling"},
+		MessageID: "m-committed", At: time.Now(),
+		Session: storage.Session{ContactID: "张三", State: "filling"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
 	tests := []struct {
 		name    string
 		handled interface {
-			Handled(context.Context, string, string) (bool, error)
+			Handled(context.Context, string, string, time.Time) (bool, error)
 		}
 		ids  []string
 		want []string

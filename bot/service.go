@@ -396,7 +396,7 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]st
 	if !res.Commit {
 		return res.Replies, nil
 	}
-	t := storage.Turn{MessageID: m.ID, Session: res.Session, Draft: res.Draft, Submission: res.Submission}
+	t := storage.Turn{MessageID: m.ID, At: m.Time, Session: res.Session, Draft: res.Draft, Submission: res.Submission}
 	t.Session.Version = sess.Version
 	if res.DropDraft {
 		t.DropDraft = &storage.DraftKey{EnterpriseID: e.ID, Period: period}

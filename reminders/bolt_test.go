@@ -82,7 +82,7 @@ func boltFixture(t testing.TB, s *bolt.Store) {
 		for _, h := range hs {
 			c := m.ents[id].LiaisonID
 			sess, _ := s.Session(ctx, c)
-			err := s.CommitTurn(ctx, storage.Turn{MessageID: "sub-" + id, Session: storage.Session{ContactID: c, Version: sess.Version},
+			err := s.CommitTurn(ctx, storage.Turn{MessageID: "sub-" + id, At: at, Session: storage.Session{ContactID: c, Version: sess.Version},
 				Submission: &storage.Submission{EnterpriseID: id, Period: h.Period, Version: h.Version, Form: "fujian3", Answers: survey.Answers{}, SubmittedBy: c, SubmittedAt: at}})
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +91,7 @@ func boltFixture(t testing.TB, s *bolt.Store) {
 	}
 	d := m.drafts[[2]string{"e1", "2026-12"}]
 	sess := m.sessions["c1"]
-	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "draft-e1", Session: sess, Draft: &d}); err != nil {
+	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "draft-e1", At: at, Session: sess, Draft: &d}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -109,13 +109,12 @@ type Session struct {
 	UpdatedAt    time.Time     `json:"updated_at"`
 	// Recent are the ids of the contact's last messages committed in turns, oldest first,
 	// at most RecentMessages. They are the store's: CommitTurn writes the stored ones and the
-	// turn's, whatever the caller passes, into the record it writes anyway, so that a message
-	// delivered again is known without an index of every message.
+	// turn's, whatever the caller passes. They know a message delivered again with another
+	// time (the simulator's); the store's index of ids by time knows the others.
 	Recent []string `json:"recent,omitempty"`
 }
 
-// RecentMessages is how many message ids a session remembers: WeChat delivers a message again
-// only among the last few of a chat (a re-sync after a reconnect), far fewer than this.
+// RecentMessages is how many message ids a session remembers.
 const RecentMessages = 16
 
 // Remembers reports whether id is among the session's recent message ids.
@@ -219,11 +218,15 @@ type OutboxMessage struct {
 // twice is handled once.
 type Turn struct {
 	MessageID string
+	// At is the message's time as its transport gave it (WeChat's, which a message delivered
+	// again keeps): the id is kept under it, and PruneHandled forgets it by it.
+	At time.Time
 	// Session is written with Version+1 if the stored version still equals Session.Version.
 	Session Session
 	// Draft, when set, replaces the enterprise's draft for its period. CommitTurn takes it
 	// over: a backend may keep it (bolt does, to answer the next turn without decoding), so
-	// the caller must not change it afterwards. The dialog builds a new draft every turn.
+	// neither the caller nor anyone sharing its maps may change them afterwards (the dialog
+	// changes only answers it has copied).
 	Draft *Draft
 	// DropDraft removes the draft of (EnterpriseID, Period) after a submission or a discard.
 	DropDraft *DraftKey
@@ -269,15 +272,15 @@ type Store interface {
 	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
 	// submission version moved). Writing the same turn twice leaves one copy.
 	CommitTurn(ctx context.Context, t Turn) error
-	// Handled reports whether a contact's message was committed in a turn (the contact's
-	// session remembers it) or marked handled.
-	Handled(ctx context.Context, contactID, messageID string) (bool, error)
+	// Handled reports whether a contact's message, of the time given (Turn.At), was
+	// committed in a turn or marked handled.
+	Handled(ctx context.Context, contactID, messageID string, at time.Time) (bool, error)
 	// MarkHandled records a message id handled without a turn (a query, a refused code), so
 	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
 	MarkHandled(ctx context.Context, messageID string, at time.Time) error
-	// PruneHandled forgets message ids marked handled before a time and returns how many;
-	// ids are only needed for as long as a message may be delivered again. (The ids of turns
-	// live in their sessions, the last RecentMessages of each.)
+	// PruneHandled forgets message ids handled before a time and returns how many; ids are
+	// only needed for as long as a message may be delivered again. A session's RecentMessages
+	// ids stay with it.
 	PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 	// Close releases the store.

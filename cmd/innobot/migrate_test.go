@@ -114,9 +114,9 @@ func fillStore(t *testing.T, s storage.Backend, at time.Time) {
 	sub := storage.Submission{EnterpriseID: "E1", Period: "2026-10", Version: 1, Form: "fujian3",
 		Answers: survey.Answers{"industry": {Text: "钢铁"}}, SubmittedBy: "张三", SubmittedAt: at,
 		Facts: survey.Facts{HasRD: true, Projects: 2, RDCost: 1.5, Industry: "钢铁"}}
-	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m1", Session: storage.Session{ContactID: "张三", State: "idle"}, Submission: &sub}))
+	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m1", At: at, Session: storage.Session{ContactID: "张三", State: "idle"}, Submission: &sub}))
 	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: "钢铁·特殊钢"}, "six": {Multi: []int{1, 3}}}, UpdatedBy: "张三", UpdatedAt: at}
-	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "张三", Version: 1, State: "survey", EnterpriseID: "E1", Period: "2026-11", Cursor: "ownership"}, Draft: &d}))
+	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m2", At: at, Session: storage.Session{ContactID: "张三", Version: 1, State: "survey", EnterpriseID: "E1", Period: "2026-11", Cursor: "ownership"}, Draft: &d}))
 	must(s.MarkHandled(ctx, "q1", at))
 
 	msg := func(id string, queued int) storage.OutboxMessage {
@@ -178,7 +178,7 @@ func checkStore(t *testing.T, name string, s storage.Backend, at time.Time) {
 		fail("heads = %+v, %v", heads, err)
 	}
 	for _, id := range []string{"m1", "m2", "q1"} {
-		if ok, _ := s.Handled(ctx, "张三", id); !ok {
+		if ok, _ := s.Handled(ctx, "张三", id, at); !ok {
 			fail("%s not handled", id)
 		}
 	}

@@ -216,7 +216,7 @@ func TestRedisDown(t *testing.T) {
 	}
 	check("after Redis came back", before)
 	for _, id := range []string{"down-1", "down-2"} {
-		if ok, _ := store.Handled(t.Context(), l.name, id); ok {
+		if ok, _ := store.Handled(t.Context(), l.name, id, time.Time{}); ok {
 			t.Errorf("message %s, answered 系统繁忙, is recorded as handled", id)
 		}
 	}

@@ -57,11 +57,13 @@ var (
 	bucketOutboxPending = []byte("outbox_pending") // account, storage.AppendTimeKey(QueuedAt), seq -> message id
 	bucketOutboxSent    = []byte("outbox_sent")    // storage.AppendTimeKey(SentAt), seq -> message id
 	bucketClaims        = []byte("claims")         // reminder key -> time claimed
+	// Added in format 3.
+	bucketTurnIDs = []byte("turn_ids") // storage.AppendTimeKey(message time), message id -> nothing
 
 	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
-		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims}
+		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs}
 
 	keySchema = []byte("schema")
 	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the
@@ -75,7 +77,13 @@ var (
 // Format 2 added the heads bucket (and the registry and outbox buckets). A format-1 binary
 // would append submissions without their heads, so it must refuse a format-2 file; a
 // format-1 file is upgraded on open by building its heads from its submissions.
-const schemaVersion = 2
+//
+// Format 3 keeps the message ids of turns in the turn_ids bucket, by the messages' times, and
+// the last ones in each session. A format-2 binary would look for them in the handled bucket
+// only and answer a message delivered again a second time, so it must refuse a format-3 file;
+// a format-2 file needs nothing done: its turns' ids stay in the handled bucket, which is
+// still read.
+const schemaVersion = 3
 
 // sep joins the parts of a composite key. NUL cannot occur in ids or periods typed by people
 // or imported from a spreadsheet, so a prefix scan for "E1"+sep never matches "E10"; ids that
@@ -530,30 +538,46 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	return slices.Clip(out), nil
 }
 
-// Handled reports whether a contact's message was committed in a turn (its session
-// remembers it) or marked handled.
-func (s *Store) Handled(ctx context.Context, contactID, messageID string) (bool, error) {
+// Handled reports whether a contact's message, of the time given, was committed in a turn or
+// marked handled.
+func (s *Store) Handled(ctx context.Context, contactID, messageID string, at time.Time) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
 	var ok bool
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		if ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil; ok {
-			return nil
-		}
-		if v := tx.Bucket(bucketSessions).Get([]byte(contactID)); v != nil {
-			sess, err := storage.DecodeSession(v)
-			if err != nil {
-				return fmt.Errorf("decode session %s: %w", contactID, err)
-			}
-			ok = sess.Remembers(messageID)
-		}
-		return nil
+		var err error
+		ok, err = handled(tx, contactID, messageID, turnIDKey(at, messageID))
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("handled %s: %w", messageID, err)
 	}
 	return ok, nil
+}
+
+// handled looks for a message id where CommitTurn and MarkHandled keep them: the marked ids,
+// the contact's session and the turns' ids by time (turnKey).
+func handled(tx *bbolt.Tx, contactID, messageID string, turnKey []byte) (bool, error) {
+	if tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil || tx.Bucket(bucketTurnIDs).Get(turnKey) != nil {
+		return true, nil
+	}
+	v := tx.Bucket(bucketSessions).Get([]byte(contactID))
+	if v == nil {
+		return false, nil
+	}
+	sess, err := storage.DecodeSession(v)
+	if err != nil {
+		return false, fmt.Errorf("decode session %s: %w", contactID, err)
+	}
+	return sess.Remembers(messageID), nil
+}
+
+// turnIDKey is the key of a turn's message id in the turn_ids bucket. The message's time
+// comes first so that a batch of turns adds to the end of the index, where a page or two
+// take them all; keyed by id alone, they would land on a page each.
+func turnIDKey(at time.Time, messageID string) []byte {
+	return append(storage.AppendTimeKey(make([]byte, 0, 8+len(messageID)), at), messageID...)
 }
 
 // MarkHandled records a message handled without a turn.
@@ -610,6 +634,20 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 			}
 		}
 		n = len(old)
+		// Turn ids are in time order: the old ones are at the start.
+		turns := tx.Bucket(bucketTurnIDs)
+		old = old[:0]
+		limit := storage.AppendTimeKey(nil, before)
+		c := turns.Cursor()
+		for k, _ := c.First(); k != nil && bytes.Compare(k[:min(len(k), 8)], limit) < 0; k, _ = c.Next() {
+			old = append(old, bytes.Clone(k))
+		}
+		for _, k := range old {
+			if err := turns.Delete(k); err != nil {
+				return err
+			}
+		}
+		n += len(old)
 		return nil
 	})
 	if err != nil {
@@ -623,6 +661,7 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 // shared by the whole batch, where JSON encoding would hold up every other turn.
 type turnWrite struct {
 	messageID  string
+	turnKey    []byte // the message id's key in turn_ids, when there is one
 	contactID  []byte
 	version    int64
 	sess       storage.Session // to write: Version+1, the message id remembered
@@ -655,6 +694,9 @@ func encodeTurn(t storage.Turn, carried []byte) (*turnWrite, error) {
 		messageID: t.MessageID,
 		contactID: []byte(t.Session.ContactID),
 		version:   t.Session.Version,
+	}
+	if t.MessageID != "" {
+		w.turnKey = turnIDKey(t.At, t.MessageID)
 	}
 	w.sess, w.readRecent = t.Session, t.Session.Recent
 	w.sess.Version++
@@ -698,15 +740,14 @@ func encodeTurn(t storage.Turn, carried []byte) (*turnWrite, error) {
 	return w, nil
 }
 
-// CommitTurn writes a turn atomically, or nothing. A turn whose message id the contact's
-// session remembers, or that was marked handled, is reported as done and changes nothing,
-// because a transport may deliver a message twice and Batch may run the write twice. The
-// checks run before any write, so a refused turn leaves nothing behind even inside a batch
-// that commits.
+// CommitTurn writes a turn atomically, or nothing. A turn whose message id is handled already
+// (see handled) is reported as done and changes nothing, because a transport may deliver a
+// message twice and Batch may run the write twice. The checks run before any write, so a
+// refused turn leaves nothing behind even inside a batch that commits.
 //
-// The turn's message id is kept in the session it writes (storage.Session.Recent), not in
-// an index of every message: a turn then touches one record less, which is a third of what
-// a batch of turns writes.
+// The turn's message id is kept twice: among the session's recent ids, and in turn_ids under
+// the message's time, where a batch's ids fill a page or two at the end instead of a page
+// each across an index by id.
 //
 // A draft to drop is removed before the turn's draft is written: a turn that does both for
 // one key leaves the new draft.
@@ -732,6 +773,15 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 		s.subs.added(t.Submission.EnterpriseID)
 	}
 	if err != nil {
+		// Whatever the file now holds of this turn, the caches must not answer for it: a
+		// session left a version behind would refuse every later turn of the contact.
+		order := s.seq.Add(1)
+		s.sessions.forget(t.Session.ContactID, order)
+		for _, key := range [][]byte{w.draftKey, w.dropDraft} {
+			if key != nil {
+				s.drafts.forget(string(key), order)
+			}
+		}
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}
 	if w.wrote {
@@ -760,11 +810,13 @@ func (w *turnWrite) release() {
 	}
 }
 
-// apply is the function Batch runs. It only reads w and the transaction, so running it again
-// after a rolled-back batch does the same thing.
+// apply is the function Batch runs. It reads w and the transaction and sets only what it
+// reports (wrote, order, written) afresh, so running it again after a rolled-back batch does
+// the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	w.wrote = false
-	if w.messageID != "" && tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil {
+	turnIDs := tx.Bucket(bucketTurnIDs)
+	if w.messageID != "" && (tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil || turnIDs.Get(w.turnKey) != nil) {
 		return nil
 	}
 
@@ -826,6 +878,11 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		}
 		if err := tx.Bucket(bucketHeads).Put(w.subKey, w.head); err != nil {
 			return fmt.Errorf("write submission head: %w", err)
+		}
+	}
+	if w.turnKey != nil {
+		if err := turnIDs.Put(w.turnKey, []byte{}); err != nil {
+			return fmt.Errorf("record message id: %w", err)
 		}
 	}
 	// Writes run one after another inside a transaction and transactions one after another,

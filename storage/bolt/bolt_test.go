@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,20 +116,33 @@ func TestPruneHandled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A turn's id lives in its session, which pruning leaves alone.
-	old := storage.Turn{MessageID: "turn", Session: storage.Session{ContactID: "c"}}
-	if err := s.CommitTurn(ctx, old); err != nil {
-		t.Fatal(err)
+	// Turns' ids go by their messages' times too, but the session keeps its last ones.
+	for i, at := range []time.Time{day.Add(-time.Hour), day.Add(time.Hour)} {
+		tr := storage.Turn{MessageID: fmt.Sprint("turn", i), At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}}
+		if err := s.CommitTurn(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
 	}
 	n, err := s.PruneHandled(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 {
-		t.Errorf("pruned %d, want 3", n)
+	if n != 4 {
+		t.Errorf("pruned %d, want 4", n)
 	}
-	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false, "turn": true} {
-		if got, err := s.Handled(ctx, "c", id); err != nil || got != want {
+	dump, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, h := range dump.Handled {
+		kept = append(kept, h.ID)
+	}
+	if want := []string{"c", "d", "turn1"}; !slices.Equal(kept, want) {
+		t.Errorf("ids kept %q, want %q", kept, want)
+	}
+	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false, "turn0": true, "turn1": true} {
+		if got, err := s.Handled(ctx, "c", id, time.Time{}); err != nil || got != want {
 			t.Errorf("Handled(%s) = %v, %v; want %v", id, got, err, want)
 		}
 	}
@@ -148,7 +162,7 @@ func TestCommitTurnRefusesBadKeys(t *testing.T) {
 			t.Errorf("%s: error %v, want a plain refusal", name, err)
 		}
 	}
-	if ok, _ := s.Handled(t.Context(), "c", "m"); ok {
+	if ok, _ := s.Handled(t.Context(), "c", "m", time.Time{}); ok {
 		t.Error("a refused turn marked its message handled")
 	}
 }
@@ -230,8 +244,8 @@ func TestOpenFormat1(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LatestHeads of an upgraded file:\n got  %+v\n want %+v", got, want)
 	}
-	if v := readMeta(t, path, "schema"); v != "2" {
-		t.Errorf("schema after upgrading %q, want 2", v)
+	if v := readMeta(t, path, "schema"); v != "3" {
+		t.Errorf("schema after upgrading %q, want 3", v)
 	}
 }
 

@@ -18,11 +18,15 @@ import (
 type written[T any] struct {
 	mu sync.Mutex
 	m  map[string]writtenEntry[T]
+	// floor is the latest order of an entry dropped to bound the cache: a write older than
+	// that is not cached, since the entry it would replace may have been a later one.
+	floor uint64
 }
 
 type writtenEntry[T any] struct {
 	order uint64
-	v     *T // nil: the record was removed
+	v     *T   // nil: the record was removed
+	stale bool // the record must be read from the file: a write of it failed
 }
 
 // writtenSize bounds each cache: records of conversations under way, not of every contact.
@@ -33,26 +37,41 @@ func (c *written[T]) get(key string) (*T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
+	if e.stale {
+		return nil, false
+	}
 	return e.v, ok
 }
 
 // put keeps v (nil for a removed record), unless a later write is cached already.
 func (c *written[T]) put(key string, order uint64, v *T) {
+	c.set(key, writtenEntry[T]{order: order, v: v})
+}
+
+// forget sends reads of key to the file after a write of order failed: bbolt may have
+// written it anyway (a failed sync), or not. Writes older than order are not cached again.
+func (c *written[T]) forget(key string, order uint64) {
+	c.set(key, writtenEntry[T]{order: order, stale: true})
+}
+
+func (c *written[T]) set(key string, e writtenEntry[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]writtenEntry[T]{}
 	}
-	if e, ok := c.m[key]; ok && e.order > order {
+	old, ok := c.m[key]
+	if ok && old.order > e.order || !ok && e.order <= c.floor {
 		return
 	}
-	c.m[key] = writtenEntry[T]{order: order, v: v}
-	for k := range c.m {
+	c.m[key] = e
+	for k, dropped := range c.m {
 		if len(c.m) <= writtenSize {
 			break
 		}
 		if k != key {
 			delete(c.m, k)
+			c.floor = max(c.floor, dropped.order)
 		}
 	}
 }

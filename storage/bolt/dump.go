@@ -20,7 +20,7 @@ var _ storage.Dumper = (*Store)(nil)
 // rebuilt from the submissions): Import refuses a store with a key in any of them.
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
-	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims}
+	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs}
 
 // Export returns every record of the file, read in one read transaction: one consistent
 // moment, while the store stays in use.
@@ -69,6 +69,13 @@ func exportTx(tx *bbolt.Tx, d *storage.Dump) error {
 			return err
 		}
 		d.Handled = append(d.Handled, storage.Handled{ID: string(k), At: at})
+		return nil
+	}))
+	add(eachKey(tx, bucketTurnIDs, func(k, _ []byte) error {
+		if len(k) < 8 {
+			return errors.New("short key")
+		}
+		d.Handled = append(d.Handled, storage.Handled{ID: string(k[8:]), At: storage.ReadTimeKey(k)})
 		return nil
 	}))
 	add(eachKey(tx, bucketBindFailures, func(k, v []byte) error {

@@ -227,9 +227,10 @@ func decodeSubmission(m string) (storage.Submission, error) {
 	return sub, nil
 }
 
-// Handled reports whether a contact's message was committed in a turn (its session
-// remembers it) or marked handled.
-func (s *Store) Handled(ctx context.Context, contactID, messageID string) (bool, error) {
+// Handled reports whether a contact's message was committed in a turn or marked handled: the
+// handled set holds both; the session's recent ids also know turns whose message came again
+// with another time, committed before a migration from bolt.
+func (s *Store) Handled(ctx context.Context, contactID, messageID string, _ time.Time) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
@@ -281,7 +282,7 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 // message id, storage.RecentMessages, contact id, the version read, the session, the draft
 // field to drop, the draft field to write, the draft, the submission's period prefix, its
 // version, its subs member, its heads member, the enterprise, the enterprise's prefix, the
-// period.
+// period, the message's score in handled.
 //
 // The session comes without its recent message ids: the script writes the stored ones and
 // the turn's after it (storage.Session.Recent is the store's to keep). cjson only decodes
@@ -319,6 +320,7 @@ if #recent > 0 then
   sess = string.sub(sess, 1, -2) .. ',"recent":[' .. table.concat(ids, ',') .. ']}'
 end
 redis.call('HSET', KEYS[2], ARGV[3], sess)
+if id ~= '' then redis.call('ZADD', KEYS[1], ARGV[16], id) end
 if ARGV[6] ~= '' then redis.call('HDEL', KEYS[3], ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], ARGV[8]) end
 if pfx ~= '' then
@@ -337,8 +339,8 @@ return 'ok'
 // marked handled or remembered by the session is reported done and changes nothing, so a
 // message delivered twice or a script sent twice by go-redis is written once), the session's
 // version and the submission's version, then writes the session with the message id among
-// its recent ones, the draft (dropped first, then written), and the submission with its
-// ledger head.
+// its recent ones, the draft (dropped first, then written), the submission with its ledger
+// head, and the message id in the handled set.
 func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	args, err := s.encodeTurn(t)
 	if err != nil {
@@ -411,7 +413,8 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		entID, entPrefix, period = sub.EnterpriseID, sub.EnterpriseID+sep, sub.Period
 	}
 	return []any{t.MessageID, storage.RecentMessages, t.Session.ContactID, t.Session.Version, sessJSON,
-		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period}, nil
+		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period,
+		micros(t.At)}, nil
 }
 
 // getRaw returns the hash field key/field, or storage.ErrNotFound.

@@ -120,14 +120,15 @@ var sessionTests = []subtest{
 		// The dialog clears fields by committing a session without them; nothing of the old
 		// session may linger but its recent message ids, which are the store's to keep.
 		mustCommit(t, s, turn("m1", "c-1", 0))
-		tr := storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "c-1", Version: 1}}
+		tr := storage.Turn{MessageID: "m2", At: at(9), Session: storage.Session{ContactID: "c-1", Version: 1}}
 		mustCommit(t, s, tr)
 		same(t, "Session after clearing", mustSession(t, s, "c-1"),
 			storage.Session{ContactID: "c-1", Version: 2, Recent: []string{"m1", "m2"}}, normSession)
 	}},
 	{"RemembersRecentMessages", func(t *testing.T, s storage.Store) {
 		// Each turn's id joins the session's recent ids, the oldest beyond the limit dropped,
-		// whatever the caller passes in Recent.
+		// whatever the caller passes in Recent. The ids dropped are still handled: a backlog
+		// delivered again after a restart is longer than any window.
 		n := storage.RecentMessages + 2
 		for v := range int64(n) {
 			tr := turn(fmt.Sprintf("m%d", v), "c-1", v)
@@ -138,11 +139,20 @@ var sessionTests = []subtest{
 		if len(got) != storage.RecentMessages || got[0] != "m2" || got[len(got)-1] != fmt.Sprintf("m%d", n-1) {
 			t.Errorf("Recent = %v, want m2 … m%d", got, n-1)
 		}
-		for id, want := range map[string]bool{"m0": false, "m1": false, "m2": true, fmt.Sprintf("m%d", n-1): true, "made-up": false} {
+		for id, want := range map[string]bool{"m0": true, "m1": true, "m2": true, fmt.Sprintf("m%d", n-1): true, "made-up": false} {
 			if got := mustHandled(t, s, "c-1", id); got != want {
 				t.Errorf("Handled(c-1, %s) = %v, want %v", id, got, want)
 			}
 		}
+		before := look(t, s, "c-1", "E1", []string{"2026-11"}, nil)
+		for v := range int64(n) {
+			// Delivered again, oldest first, each made into a turn from the session as it is.
+			again := turn(fmt.Sprintf("m%d", v), "c-1", int64(n))
+			d := sampleDraft("E1", "2026-11", "replayed")
+			again.Draft = &d
+			mustCommit(t, s, again)
+		}
+		sameSnapshot(t, "after the whole backlog came again", look(t, s, "c-1", "E1", []string{"2026-11"}, nil), before)
 		// A turn without a message id keeps the ids as they are.
 		mustCommit(t, s, turn("", "c-1", int64(n)))
 		if again := mustSession(t, s, "c-1").Recent; !slices.Equal(again, got) {

@@ -128,7 +128,7 @@ func sampleInvite(hash string, role storage.Role, now time.Time) storage.Invite 
 // turn is a turn for contactID read at version, with nothing else in it.
 func turn(messageID, contactID string, version int64) storage.Turn {
 	sess := sampleSession(contactID, version)
-	return storage.Turn{MessageID: messageID, Session: sess}
+	return storage.Turn{MessageID: messageID, At: at(5), Session: sess}
 }
 
 // The norm functions bring a record to the form compared with reflect.DeepEqual: times in UTC
@@ -366,9 +366,10 @@ func mustSubmissions(t *testing.T, s storage.Store, enterpriseID string) []stora
 	return subs
 }
 
+// mustHandled asks Handled about a message of at(5), the time of turn's messages.
 func mustHandled(t *testing.T, s storage.Store, contactID, messageID string) bool {
 	t.Helper()
-	ok, err := s.Handled(t.Context(), contactID, messageID)
+	ok, err := s.Handled(t.Context(), contactID, messageID, at(5))
 	if err != nil {
 		t.Fatalf("Handled(%s, %q): %v", contactID, messageID, err)
 	}
