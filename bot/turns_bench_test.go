@@ -31,7 +31,7 @@ const benchConversations = 500
 // the same run. One op is one turn. 500 goroutines, one per liaison, take b.N turns between
 // them through the service's handler (load, dialog, one CommitTurn); the timer runs only then.
 // In between, the same 500 goroutines make as many db.Batch puts of the average size the turns
-// wrote (session, draft and submission values, sampled from CommitTurn) into
+// wrote (session, draft, submission and message id, sampled from CommitTurn) into
 // a raw bbolt file opened as storage/bolt opens its own. The two alternate in slices of
 // benchSlice each per goroutine, so that a busy neighbour on a shared machine slows both
 // alike. It reports turns/s, raw_writes/s, their ratio (target: at least 0.5), the bytes a
@@ -221,9 +221,9 @@ func (s *countingStore) CommitTurn(ctx context.Context, t storage.Turn) error {
 	return nil
 }
 
-// turnBytes is the size of the values storage/bolt writes for a turn: the session (stored
-// with its version moved on and the message id among its recent ones), the draft and the
-// submission.
+// turnBytes is the size of what storage/bolt writes for a turn: the session (stored with its
+// version moved on and the message id among its recent ones), the draft, the submission, and
+// the message id with its time (a key with no value).
 func turnBytes(t storage.Turn) (int, error) {
 	sess := t.Session
 	sess.Version++
@@ -244,6 +244,9 @@ func turnBytes(t storage.Turn) (int, error) {
 			return 0, err
 		}
 		n += len(v)
+	}
+	if t.MessageID != "" {
+		n += 8 + len(t.MessageID)
 	}
 	return n, nil
 }
