@@ -143,7 +143,8 @@ func TestSessionRemember(t *testing.T) {
 	if len(s.Recent) != storage.RecentMessages || s.Recent[0] != "m3" || s.Recent[len(s.Recent)-1] != fmt.Sprintf("m%d", storage.RecentMessages+2) {
 		t.Fatalf("Recent = %v, want the last %d ids, oldest first", s.Recent, storage.RecentMessages)
 	}
-	for id, want := range map[string]bool{"m2": false, "m3": true, "m18": true, "": false, "m": false} {
+	last := fmt.Sprintf("m%d", storage.RecentMessages+2)
+	for id, want := range map[string]bool{"m2": false, "m3": true, last: true, "": false, "m": false} {
 		if got := s.Remembers(id); got != want {
 			t.Errorf("Remembers(%q) = %v, want %v", id, got, want)
 		}

@@ -114,8 +114,10 @@ type Session struct {
 	Recent []string `json:"recent,omitempty"`
 }
 
-// RecentMessages is how many message ids a session remembers.
-const RecentMessages = 16
+// RecentMessages is how many message ids a session remembers: the last few of a chat, which a
+// transport that stamps a message delivered again with a new time (the simulator's resends)
+// may send again. WeChat keeps a message's time, and the store's index by time has them all.
+const RecentMessages = 8
 
 // Remembers reports whether id is among the session's recent message ids.
 func (s Session) Remembers(id string) bool { return id != "" && slices.Contains(s.Recent, id) }
