@@ -392,8 +392,8 @@ type Dump struct {
 	Outbox []OutboxMessage
 	// Claims keep reminders that went out from going out again.
 	Claims []Claim
-	// Handled keeps messages answered before without a turn from being answered again on
-	// re-delivery; the ids of turns travel in their sessions (Session.Recent).
+	// Handled keeps messages answered before from being answered again on re-delivery: the
+	// ids of turns and those marked handled, with their times.
 	Handled []Handled
 	// BindFailures keep the limit on wrong codes counting across the migration.
 	BindFailures []BindFailure

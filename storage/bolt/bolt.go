@@ -8,8 +8,11 @@
 //
 // Not everything is JSON. Submission heads (the ledger's index) are a compact binary encoding,
 // rebuilt from the submissions whenever that encoding changes (see heads.go). The keys of the
-// time-ordered buckets (the audit log, the outbox's pending and sent indexes) hold an 8-byte
-// big-endian instant, see storage.AppendTimeKey.
+// time-ordered buckets (the audit log, the outbox's pending and sent indexes, the message ids
+// of turns) hold an 8-byte big-endian instant, see storage.AppendTimeKey.
+//
+// A turn reads back at the next message what the last one wrote, so the store keeps in memory
+// what it wrote and what it read that rarely changes (cache.go).
 package bolt
 
 import (
@@ -81,8 +84,8 @@ var (
 // Format 3 keeps the message ids of turns in the turn_ids bucket, by the messages' times, and
 // the last ones in each session. A format-2 binary would look for them in the handled bucket
 // only and answer a message delivered again a second time, so it must refuse a format-3 file;
-// a format-2 file needs nothing done: its turns' ids stay in the handled bucket, which is
-// still read.
+// a format-2 file needs nothing done: format 2 kept turns' ids in the handled bucket, which
+// is still read.
 const schemaVersion = 3
 
 // sep joins the parts of a composite key. NUL cannot occur in ids or periods typed by people

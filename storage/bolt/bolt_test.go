@@ -258,7 +258,7 @@ func makeFormat1(t *testing.T, path string) {
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range []string{"heads", "groups", "bind_failures", "audit", "outbox", "outbox_pending", "outbox_sent", "claims"} {
+		for _, name := range []string{"heads", "groups", "bind_failures", "audit", "outbox", "outbox_pending", "outbox_sent", "claims", "turn_ids"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -271,6 +271,86 @@ func makeFormat1(t *testing.T, path string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenFormat2 opens a file as format 2 left it, the message ids of turns in the handled
+// bucket only: the file becomes format 3, and a message delivered again is still known.
+func TestOpenFormat2(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "innobot.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	ids := []string{"m0", "m1", "m2"}
+	for i, id := range ids {
+		d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: id}}}
+		tr := storage.Turn{MessageID: id, At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}, Draft: &d}
+		if err := s.CommitTurn(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("turn_ids")); err != nil {
+			return err
+		}
+		v, err := at.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := tx.Bucket([]byte("handled")).Put([]byte(id), v); err != nil {
+				return err
+			}
+		}
+		sessions := tx.Bucket([]byte("sessions"))
+		sess, err := storage.DecodeSession(sessions.Get([]byte("c")))
+		if err != nil {
+			return err
+		}
+		sess.Recent = nil // format 2 kept no ids in sessions
+		b, err := storage.AppendSession(nil, sess)
+		if err != nil {
+			return err
+		}
+		if err := sessions.Put([]byte("c"), b); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("2"))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = bolt.Open(path)
+	if err != nil {
+		t.Fatalf("open a format-2 file: %v", err)
+	}
+	for _, id := range ids {
+		if ok, err := s.Handled(ctx, "c", id, at); err != nil || !ok {
+			t.Errorf("Handled(%s) = %v, %v after the upgrade", id, ok, err)
+		}
+		d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: "again"}}}
+		if err := s.CommitTurn(ctx, storage.Turn{MessageID: id, At: at, Session: storage.Session{ContactID: "c", Version: 3}, Draft: &d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := s.Draft(ctx, "E1", "2026-11")
+	s.Close()
+	if err != nil || d.Answers["industry"].Text != "m2" {
+		t.Errorf("draft after the old messages came again: %+v, %v", d.Answers, err)
+	}
+	if v := readMeta(t, path, "schema"); v != "3" {
+		t.Errorf("schema after upgrading %q, want 3", v)
 	}
 }
 

@@ -76,11 +76,15 @@ func (c *written[T]) set(key string, e writtenEntry[T]) {
 	}
 }
 
-// reset forgets every cached record. A write under way may cache its record again
-// afterwards, which is right: it was written after whatever made the cache stale.
+// reset forgets every cached record; writes older than those forgotten are not cached again.
+// A write under way may cache its record afterwards, which is right: it was written after
+// whatever made the cache stale.
 func (c *written[T]) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, e := range c.m {
+		c.floor = max(c.floor, e.order)
+	}
 	c.m = nil
 }
 

@@ -227,9 +227,9 @@ func decodeSubmission(m string) (storage.Submission, error) {
 	return sub, nil
 }
 
-// Handled reports whether a contact's message was committed in a turn or marked handled: the
-// handled set holds both; the session's recent ids also know turns whose message came again
-// with another time, committed before a migration from bolt.
+// Handled reports whether a contact's message was committed in a turn or marked handled. The
+// handled set holds both, by id, so the time is not needed; the session's recent ids are
+// asked too, as the bolt store asks them.
 func (s *Store) Handled(ctx context.Context, contactID, messageID string, _ time.Time) (bool, error) {
 	if messageID == "" {
 		return false, nil
