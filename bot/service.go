@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"innobot/dialog"
+	"innobot/ledger"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -370,7 +371,7 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]st
 	now := s.Clock.Now()
 	conv := dialog.Conversation{
 		Form: s.Form, Enterprise: e, ContactID: c.ID, Session: sess,
-		Period: dialog.Period(now, s.Location),
+		Period: ledger.PeriodOf(now, s.Location),
 	}
 	period := sess.Period
 	if period == "" {

@@ -67,9 +67,6 @@ func NeedsHistory(s storage.Session, hasDraft bool) bool {
 	return !hasDraft || (s.State != stateFilling && s.State != stateConfirmValue)
 }
 
-// Period is the reporting period of a moment: its month in the given location.
-func Period(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01") }
-
 // turn carries one turn's working state, so the handlers below stay small.
 type turn struct {
 	c     Conversation

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/ledger"
 	"innobot/storage"
 	"innobot/survey"
 	"innobot/survey/surveytest"
@@ -34,7 +35,7 @@ func (c *chat) say(text string) Result {
 	c.t.Helper()
 	conv := Conversation{
 		Form: c.form, Enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
-		ContactID: "张三", Session: c.sess, Period: Period(c.now, shanghai), Tries: c.tries,
+		ContactID: "张三", Session: c.sess, Period: ledger.PeriodOf(c.now, shanghai), Tries: c.tries,
 	}
 	period := c.sess.Period
 	if period == "" {
