@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"innobot/bot/sim"
+	"innobot/storage"
 )
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -28,12 +28,12 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--since: %w", err)
 		}
 	}
-	store, err := st.openStore()
-	if err != nil {
+	var entries []storage.AuditEntry
+	err = st.withStore(func(store storage.Backend) error {
+		entries, err = store.AuditLog(ctx, from)
 		return err
-	}
-	entries, err := store.AuditLog(ctx, from)
-	if err = errors.Join(err, store.Close()); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	for _, e := range entries {

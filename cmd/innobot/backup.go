@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"innobot/storage"
 )
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,16 +36,16 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	store, err := st.openStore()
-	if err != nil {
+	var n int64
+	err = st.withStore(func(store storage.Backend) error {
+		b, ok := store.(backuper)
+		if !ok {
+			return errors.New("backup 只复制 bolt 数据文件；Redis 存储请用 Redis 自己的持久化备份（appendonly 或 BGSAVE 生成的文件）")
+		}
+		n, err = backup(ctx, b, dest)
 		return err
-	}
-	b, ok := store.(backuper)
-	if !ok {
-		return errors.Join(errors.New("backup 只复制 bolt 数据文件；Redis 存储请用 Redis 自己的持久化备份（appendonly 或 BGSAVE 生成的文件）"), store.Close())
-	}
-	n, err := backup(ctx, b, dest)
-	if err = errors.Join(err, store.Close()); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "已备份到 %s（%d 字节）\n", dest, n)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,16 @@ func loadSettings(configPath, dataDir string) (settings, error) {
 
 // boltPath is the bolt store's file in the data dir.
 func (st settings) boltPath() string { return filepath.Join(st.dir, "innobot.db") }
+
+// withStore opens the configured store, runs fn on it and closes it, returning both errors:
+// what a one-shot command does.
+func (st settings) withStore(fn func(storage.Backend) error) error {
+	store, err := st.openStore()
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(store), store.Close())
+}
 
 // openStore opens the configured store.
 func (st settings) openStore() (storage.Backend, error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -88,12 +87,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("保存目录: %w", err)
 	}
 
-	store, err := st.openStore()
-	if err != nil {
+	var path string
+	err = st.withStore(func(store storage.Backend) error {
+		path, err = export(ctx, st, store, kind, scope, period, *name, *outDir, ledger.LedgerOptions{Preparer: *preparer, Phone: *phone})
 		return err
-	}
-	path, err := export(ctx, st, store, kind, scope, period, *name, *outDir, ledger.LedgerOptions{Preparer: *preparer, Phone: *phone})
-	if err = errors.Join(err, store.Close()); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(stdout, path)

@@ -50,12 +50,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		// Opening would create the data dir and an empty database: a dry run writes nothing.
 		return importRows(ctx, noEnterprises{}, filepath.Base(path), rows, st.cfg.Regions, true, time.Now(), stdout)
 	}
-	store, err := st.openStore()
-	if err != nil {
-		return err
-	}
-	err = importRows(ctx, store, filepath.Base(path), rows, st.cfg.Regions, *dryRun, time.Now(), stdout)
-	return errors.Join(err, store.Close())
+	return st.withStore(func(store storage.Backend) error {
+		return importRows(ctx, store, filepath.Base(path), rows, st.cfg.Regions, *dryRun, time.Now(), stdout)
+	})
 }
 
 // noDatabaseYet reports a bolt store whose file does not exist yet.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -60,17 +59,16 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "没有角色 %q：可选 liaison、helper、county_office、city_office\n", *role)
 		return errUsage
 	}
-	store, err := st.openStore()
-	if err != nil {
-		return err
-	}
 	now := time.Now()
 	ttl := time.Duration(st.cfg.Invite.TTL)
-	code, who, err := issue(ctx, store, inv, enterprises, now, ttl)
-	if err == nil {
-		err = store.Audit(ctx, storage.AuditEntry{At: now, Contact: "admin", Role: "admin", Action: "invite", Detail: who})
-	}
-	if err = errors.Join(err, store.Close()); err != nil {
+	var code, who string
+	err = st.withStore(func(store storage.Backend) error {
+		if code, who, err = issue(ctx, store, inv, enterprises, now, ttl); err != nil {
+			return err
+		}
+		return store.Audit(ctx, storage.AuditEntry{At: now, Contact: "admin", Role: "admin", Action: "invite", Detail: who})
+	})
+	if err != nil {
 		return err
 	}
 	expires := now.Add(ttl).In(st.cfg.Location())

@@ -155,15 +155,12 @@ func runReminders(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, err := st.openStore()
-	if err != nil {
-		return err
-	}
-	for _, w := range sched.Calendar().Warnings(from) {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
-	err = listReminders(ctx, stdout, sched, st.audiences(store), store, from, to, *texts)
-	return errors.Join(err, store.Close())
+	return st.withStore(func(store storage.Backend) error {
+		for _, w := range sched.Calendar().Warnings(from) {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+		return listReminders(ctx, stdout, sched, st.audiences(store), store, from, to, *texts)
+	})
 }
 
 // kindNames are the audiences as office staff call them.
