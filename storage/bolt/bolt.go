@@ -560,9 +560,9 @@ func (s *Store) Handled(ctx context.Context, contactID, messageID string, at tim
 }
 
 // handled looks for a message id where CommitTurn and MarkHandled keep them: the marked ids,
-// the contact's session and the turns' ids by time (turnKey).
+// the turns' ids by time (turnKey) and the contact's session.
 func handled(tx *bbolt.Tx, contactID, messageID string, turnKey []byte) (bool, error) {
-	if tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil || tx.Bucket(bucketTurnIDs).Get(turnKey) != nil {
+	if indexed(tx, messageID, turnKey) {
 		return true, nil
 	}
 	v := tx.Bucket(bucketSessions).Get([]byte(contactID))
@@ -574,6 +574,12 @@ func handled(tx *bbolt.Tx, contactID, messageID string, turnKey []byte) (bool, e
 		return false, fmt.Errorf("decode session %s: %w", contactID, err)
 	}
 	return sess.Remembers(messageID), nil
+}
+
+// indexed reports whether a message id is among the marked ids or the turns' ids by time: all
+// of handled but the session, which CommitTurn reads anyway.
+func indexed(tx *bbolt.Tx, messageID string, turnKey []byte) bool {
+	return tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil || tx.Bucket(bucketTurnIDs).Get(turnKey) != nil
 }
 
 // turnIDKey is the key of a turn's message id in the turn_ids bucket. The message's time
@@ -675,6 +681,7 @@ type turnWrite struct {
 	draftKey   []byte
 	draft      []byte
 	draftBuf   *[]byte // where draft was encoded, from draftBuffers
+	carried    []byte  // the draft's carried answers, encoded
 	subPrefix  []byte  // enterprise, period: where the period's versions are listed
 	subKey     []byte  // also the key of its head
 	subVersion int
@@ -688,8 +695,9 @@ type turnWrite struct {
 	wrote bool
 }
 
-// encodeTurn encodes t; carried is its draft's carried answers as encoded before, or nil.
-func encodeTurn(t storage.Turn, carried []byte) (*turnWrite, error) {
+// encodeTurn encodes t, taking the encoding of its draft's carried answers from drafts when
+// they are those the last write of the draft handed over.
+func encodeTurn(t storage.Turn, drafts *written[writtenDraft]) (*turnWrite, error) {
 	if t.Session.ContactID == "" {
 		return nil, errors.New("empty contact id")
 	}
@@ -719,8 +727,13 @@ func encodeTurn(t storage.Turn, carried []byte) (*turnWrite, error) {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		w.draftKey = draftKey(d.EnterpriseID, d.Period)
+		if len(d.Carried) > 0 {
+			if w.carried = carriedJSON(drafts, string(w.draftKey), d.Carried); w.carried == nil {
+				w.carried = d.Carried.AppendJSON(nil)
+			}
+		}
 		buf := draftBuffers.Get().(*[]byte)
-		if w.draft, err = storage.AppendDraftCarried((*buf)[:0], *d, carried); err != nil {
+		if w.draft, err = storage.AppendDraftCarried((*buf)[:0], *d, w.carried); err != nil {
 			draftBuffers.Put(buf)
 			return nil, err
 		}
@@ -758,13 +771,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	var carried []byte
-	if d := t.Draft; d != nil && len(d.Carried) > 0 {
-		if carried = carriedJSON(&s.drafts, string(draftKey(d.EnterpriseID, d.Period)), d.Carried); carried == nil {
-			carried = d.Carried.AppendJSON(nil)
-		}
-	}
-	w, err := encodeTurn(t, carried)
+	w, err := encodeTurn(t, &s.drafts)
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
@@ -792,7 +799,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 			s.drafts.put(string(w.dropDraft), w.order, nil)
 		}
 		if t.Draft != nil {
-			s.drafts.put(string(w.draftKey), w.order, &writtenDraft{draft: *t.Draft, carried: carried})
+			s.drafts.put(string(w.draftKey), w.order, &writtenDraft{draft: *t.Draft, carried: w.carried})
 		}
 		s.sessions.put(t.Session.ContactID, w.order, &w.written)
 	}
@@ -818,8 +825,7 @@ func (w *turnWrite) release() {
 // the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
 	w.wrote = false
-	turnIDs := tx.Bucket(bucketTurnIDs)
-	if w.messageID != "" && (tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil || turnIDs.Get(w.turnKey) != nil) {
+	if w.messageID != "" && indexed(tx, w.messageID, w.turnKey) {
 		return nil
 	}
 
@@ -884,7 +890,7 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		}
 	}
 	if w.turnKey != nil {
-		if err := turnIDs.Put(w.turnKey, []byte{}); err != nil {
+		if err := tx.Bucket(bucketTurnIDs).Put(w.turnKey, []byte{}); err != nil {
 			return fmt.Errorf("record message id: %w", err)
 		}
 	}
