@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"innobot/ledger"
+	"innobot/period"
 )
 
 // NudgeFunc queues the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
@@ -190,20 +191,20 @@ func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) {
 }
 
 func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) {
-	period := s.period()
+	month := s.period()
 	if r.Args != "" {
-		p, err := ledger.ParsePeriod(r.Args)
+		p, err := period.Parse(r.Args)
 		if err != nil {
 			w.Reply("月份写法不对，请写成 2026-11，例如：导出 月报 2026-11")
 			return
 		}
-		period = p
+		month = p
 	}
-	rep, ok := s.report(ctx, w, r, period)
+	rep, ok := s.report(ctx, w, r, month)
 	if !ok {
 		return
 	}
-	s.sendExport(w, period+" 月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep) })
+	s.sendExport(w, month+" 月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep) })
 }
 
 func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"innobot/period"
 	"io"
 
 	"github.com/xuri/excelize/v2"
@@ -79,7 +80,7 @@ func writeLedgerSheet(f *excelize.File, st styles, r Report, o LedgerOptions) er
 	rows := [][]any{
 		{excelize.Cell{StyleID: st.title, Value: LedgerTitle(r.Area)}},
 		{excelize.Cell{StyleID: st.line, Value: fmt.Sprintf("规上工业企业数量：%d  已开展创新活动企业数量：%d  未开展创新活动企业数量：%d  日期：%s",
-			t.Enterprises, t.Active, t.Inactive, periodCN(r.Period))}},
+			t.Enterprises, t.Active, t.Inactive, period.Label(r.Period))}},
 	}
 	head := make([]any, last)
 	for i, h := range ledgerColumns {

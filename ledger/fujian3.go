@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -304,7 +305,7 @@ func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enter
 		g.row++
 	}
 	g.row++
-	g.span(1, last, fmt.Sprintf("填报期：%s（第 %d 版，%s 提交）", periodCN(s.Period), s.Version,
+	g.span(1, last, fmt.Sprintf("填报期：%s（第 %d 版，%s 提交）", period.Label(s.Period), s.Version,
 		s.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04")), st.note)
 	return g.err
 }

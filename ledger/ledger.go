@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"innobot/period"
 	"innobot/storage"
 )
 
@@ -237,8 +238,8 @@ func (r Report) zone() *time.Location {
 
 // Progress computes the report of a scope for a period. regions is the configured list of
 // reporting units in 附件1 order (config.Config.Regions).
-func Progress(ctx context.Context, src Source, scope Scope, period string, regions []string) (Report, error) {
-	prev, err := PreviousPeriod(period)
+func Progress(ctx context.Context, src Source, scope Scope, month string, regions []string) (Report, error) {
+	prev, err := period.Previous(month)
 	if err != nil {
 		return Report{}, err
 	}
@@ -246,11 +247,11 @@ func Progress(ctx context.Context, src Source, scope Scope, period string, regio
 	if err != nil {
 		return Report{}, fmt.Errorf("读取企业名单: %w", err)
 	}
-	heads, err := src.LatestHeads(ctx, period)
+	heads, err := src.LatestHeads(ctx, month)
 	if err != nil {
 		return Report{}, fmt.Errorf("读取填报记录: %w", err)
 	}
-	r := Report{Scope: scope, Period: period, Previous: prev}
+	r := Report{Scope: scope, Period: month, Previous: prev}
 
 	var inScope func(e *storage.Enterprise) bool
 	switch scope.Kind {
@@ -348,7 +349,7 @@ func Progress(ctx context.Context, src Source, scope Scope, period string, regio
 			slab = append(slab, h)
 			en.Head = &slab[len(slab)-1]
 			en.Active = h.Facts.Active()
-			en.Submitted = h.Period == period
+			en.Submitted = h.Period == month
 			if h.Facts.Industry != "" {
 				en.Industry = h.Facts.Industry
 			}

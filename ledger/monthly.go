@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"innobot/period"
 	"io"
 
 	"github.com/xuri/excelize/v2"
@@ -123,7 +124,7 @@ func summaryTable(r Report, st styles) table {
 	return table{
 		sheet:  SheetSummary,
 		title:  MonthlyTitle(r.Area),
-		line:   fmt.Sprintf("报告期：%s    销号对比期：%s", periodCN(r.Period), periodCN(r.Previous)),
+		line:   fmt.Sprintf("报告期：%s    销号对比期：%s", period.Label(r.Period), period.Label(r.Previous)),
 		heads:  summaryHeads,
 		widths: []float64{6, 16, 12, 14, 10, 10, 12, 10, 10, 10},
 		rows:   len(r.Rows),
@@ -139,8 +140,8 @@ var tickedOffHeads = []string{"序号", "县（市、区）", "企业名称", "�
 func tickedOffTable(r Report, st styles) table {
 	return table{
 		sheet:  SheetTickedOff,
-		title:  fmt.Sprintf("%s%s新增开展创新活动企业（销号）名单", r.Area, periodCN(r.Period)),
-		line:   fmt.Sprintf("共 %d 家：本期填报已开展创新活动、%s未开展或未填报的企业", len(r.TickedOff), periodCN(r.Previous)),
+		title:  fmt.Sprintf("%s%s新增开展创新活动企业（销号）名单", r.Area, period.Label(r.Period)),
+		line:   fmt.Sprintf("共 %d 家：本期填报已开展创新活动、%s未开展或未填报的企业", len(r.TickedOff), period.Label(r.Previous)),
 		heads:  tickedOffHeads,
 		widths: []float64{6, 14, 34, 22, 8, 8, 8, 18},
 		rows:   len(r.TickedOff),
@@ -164,7 +165,7 @@ var laggingHeads = []string{"序号", "县（市、区）", "企业名称", "最
 func laggingTable(r Report, st styles) table {
 	return table{
 		sheet:  SheetLagging,
-		title:  fmt.Sprintf("%s%s未填报企业名单", r.Area, periodCN(r.Period)),
+		title:  fmt.Sprintf("%s%s未填报企业名单", r.Area, period.Label(r.Period)),
 		line:   fmt.Sprintf("共 %d 家", len(r.Lagging)),
 		heads:  laggingHeads,
 		widths: []float64{6, 14, 34, 12, 16, 26, 14, 14},

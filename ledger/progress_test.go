@@ -409,30 +409,6 @@ func TestScopeOf(t *testing.T) {
 	}
 }
 
-func TestPeriods(t *testing.T) {
-	for in, want := range map[string]string{
-		"2026-11": "2026-11", "2026-1": "2026-01", "2026年11月": "2026-11", "2026年3月": "2026-03",
-		"2026.11": "2026-11", "2026/11": "2026-11", "202611": "2026-11", "２０２６－１１": "2026-11",
-		" 2026年 11 月 ": "2026-11", "2026-13": "", "26-11": "", "2026": "", "": "", "abc": "", "2026-1a": "",
-	} {
-		got, err := ParsePeriod(in)
-		if want == "" {
-			if err == nil {
-				t.Errorf("ParsePeriod(%q) = %q, want an error", in, got)
-			}
-			continue
-		}
-		if err != nil || got != want {
-			t.Errorf("ParsePeriod(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for in, want := range map[string]string{"2026-11": "2026-10", "2027-01": "2026-12"} {
-		if got, err := PreviousPeriod(in); err != nil || got != want {
-			t.Errorf("PreviousPeriod(%q) = %q %v, want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestFind(t *testing.T) {
 	es := []storage.Enterprise{{ID: "E1", Name: "山西建龙实业有限公司"}, {ID: "E2", Name: "山西建邦集团有限公司"}, {ID: "E3", Name: "建龙"}}
 	for q, want := range map[string][]string{

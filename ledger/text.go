@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"innobot/period"
 	"math"
 	"strings"
 )
@@ -24,14 +25,14 @@ func FormatProgress(r Report) string {
 	var b strings.Builder
 	t := r.Total
 	if len(r.Rows) <= 1 {
-		fmt.Fprintf(&b, "【%s %s进度】\n", r.Area, periodCNShort(r.Period))
+		fmt.Fprintf(&b, "【%s %s进度】\n", r.Area, period.Label(r.Period))
 		fmt.Fprintf(&b, "规上企业 %d 家\n", t.Enterprises)
 		fmt.Fprintf(&b, "已开展创新活动 %d 家（%s），未开展 %d 家\n", t.Active, pct(t.Active, t.Enterprises), t.Inactive)
 		fmt.Fprintf(&b, "本期已填报 %d 家（%s），未填报 %d 家\n", t.Submitted, pct(t.Submitted, t.Enterprises), t.NotSubmitted)
 		fmt.Fprintf(&b, "本期销号 %d 家", t.TickedOff)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "【%s %s填报进度】\n已填报/企业数 填报率\n", r.Area, periodCNShort(r.Period))
+	fmt.Fprintf(&b, "【%s %s填报进度】\n已填报/企业数 填报率\n", r.Area, period.Label(r.Period))
 	for _, row := range r.Rows {
 		fmt.Fprintf(&b, "%s %d/%d %s\n", row.Region, row.Submitted, row.Enterprises, pct(row.Submitted, row.Enterprises))
 	}
@@ -74,7 +75,7 @@ func FormatLagging(r Report, o TextOptions) string {
 // enterprise, prefixed by its region when the report spans several; detail writes the rest.
 func numbered(r Report, what string, list []Entry, empty string, limit int, detail func(*strings.Builder, Entry)) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "【%s %s%s %d 家】", r.Area, periodCNShort(r.Period), what, len(list))
+	fmt.Fprintf(&b, "【%s %s%s %d 家】", r.Area, period.Label(r.Period), what, len(list))
 	if len(list) == 0 {
 		b.WriteString("\n" + empty)
 		return b.String()

@@ -11,6 +11,7 @@ import (
 
 	"innobot/config"
 	"innobot/ledger"
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -120,15 +121,15 @@ type snapshot struct {
 	tallies map[Scope]tally
 }
 
-func (a *Audiences) load(ctx context.Context, period string) (*snapshot, error) {
-	// Submissions labelled with the month after count for period as well, because the
+func (a *Audiences) load(ctx context.Context, month string) (*snapshot, error) {
+	// Submissions labelled with the month after count for month as well, because the
 	// dialog labels a survey with the month it is filled in and liaisons fill in the report
 	// for November in the first days of December.
-	upTo, err := ledger.NextPeriod(period)
+	upTo, err := period.Next(month)
 	if err != nil {
 		return nil, fmt.Errorf("reminder period: %w", err)
 	}
-	s := &snapshot{period: period, tallies: map[Scope]tally{}}
+	s := &snapshot{period: month, tallies: map[Scope]tally{}}
 	if s.ents, err = a.Store.Enterprises(ctx); err != nil {
 		return nil, fmt.Errorf("enterprises: %w", err)
 	}

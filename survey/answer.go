@@ -15,6 +15,29 @@ func IsNone(text string) bool {
 	return slices.Contains(noneWords, strings.ToLower(Normalize(text)))
 }
 
+// Nothing reports whether v, the answer at this step, means "nothing" (无): 无 to a yes/no
+// question or to "还有其他…吗", nothing ticked, a text that says none (in any of the words
+// IsNone knows, so answers stored before a word was added read the same), 0, or an optional
+// question skipped. Every 有/无 figure (附件2's three columns, 已开展/未开展, 销号, whether the
+// plan is asked) is derived from this one meaning, never from whether a text is empty.
+func (s Step) Nothing(v Value) bool {
+	if v.Skipped {
+		return true
+	}
+	switch s.Kind() {
+	case YesNo:
+		return !v.Bool
+	case Number:
+		return v.Num == 0
+	case Choice:
+		return v.Choice == 0
+	case Multi:
+		return len(v.Multi) == 0
+	default:
+		return v.Text == "" || IsNone(v.Text)
+	}
+}
+
 // Parse turns a liaison's reply into the step's answer. confirm is true when the value is
 // valid but implausible (over the question's soft maximum) and must be confirmed before it is
 // kept. A rejected reply is an *InputError whose Reason tells the liaison what to send.

@@ -98,7 +98,7 @@ func (f *Form) Shown(q *Question, a Answers) bool {
 	default:
 		for _, id := range c.AllNo {
 			v, ok := a[id]
-			if !ok || v.Bool || len(v.Multi) > 0 || v.Text != "" {
+			if !ok || !(Step{Key: id, Q: f.byID[id], Row: -1}).Nothing(v) {
 				return false
 			}
 		}

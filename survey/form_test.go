@@ -235,3 +235,46 @@ func TestFormatNamesTickedOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestNothing(t *testing.T) {
+	f := Default()
+	step := func(id string) Step { return Step{Key: id, Q: f.Question(id), Row: -1} }
+	more := Step{Key: "institution.0.#more", Q: f.Question(IDInstitution), Row: 0, More: true}
+	for _, c := range []struct {
+		name string
+		s    Step
+		v    Value
+		want bool
+	}{
+		{"有", step(IDHasInstitutions), Value{Bool: true}, false},
+		{"无", step(IDHasInstitutions), Value{}, true},
+		{"还有：有", more, Value{Bool: true}, false},
+		{"还有：无", more, Value{}, true},
+		{"text", step("dir_rnd"), Value{Text: "新工艺试验"}, false},
+		{"text none", step("dir_rnd"), Value{}, true},
+		{"text 没有 kept as typed", step("dir_rnd"), Value{Text: "没有"}, true},
+		{"multi ticked", step(IDOtherActivities), Value{Multi: []int{3}}, false},
+		{"multi none", step(IDOtherActivities), Value{}, true},
+
+		{"skipped", step("dir_rnd"), Value{Skipped: true}, true},
+	} {
+		if c.s.Q == nil {
+			t.Fatalf("%s: no such question", c.name)
+		}
+		if got := c.s.Nothing(c.v); got != c.want {
+			t.Errorf("%s: Nothing(%+v) = %v, want %v", c.name, c.v, got, c.want)
+		}
+	}
+	// The plan is asked when everything says nothing, whatever words were stored for it.
+	a := Answers{IDHasInstitutions: {}, IDHasProjects: {}, IDOtherActivities: {}}
+	for _, id := range []string{"dir_investment", "dir_talent", "dir_project", "dir_platform", "dir_rnd", "dir_cooperation"} {
+		a[id] = Value{Text: "无"}
+	}
+	if !f.Shown(f.Question(IDPlan), a) {
+		t.Error("plan not asked when every answer says 无")
+	}
+	a["dir_rnd"] = Value{Text: "新工艺试验"}
+	if f.Shown(f.Question(IDPlan), a) {
+		t.Error("plan asked although 技术研发 has content")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"innobot/ledger"
+	"innobot/period"
 	"innobot/storage"
 )
 
@@ -68,9 +69,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	period := ledger.PeriodOf(time.Now(), st.cfg.Location())
+	month := ledger.PeriodOf(time.Now(), st.cfg.Location())
 	if *periodFlag != "" {
-		if period, err = ledger.ParsePeriod(*periodFlag); err != nil {
+		if month, err = period.Parse(*periodFlag); err != nil {
 			return err
 		}
 	}
@@ -89,7 +90,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	var path string
 	err = st.withStore(func(store storage.Backend) error {
-		path, err = export(ctx, st, store, kind, scope, period, *name, *outDir, ledger.LedgerOptions{Preparer: *preparer, Phone: *phone})
+		path, err = export(ctx, st, store, kind, scope, month, *name, *outDir, ledger.LedgerOptions{Preparer: *preparer, Phone: *phone})
 		return err
 	})
 	if err != nil {
