@@ -54,7 +54,23 @@ type Enterprise struct {
 	// LiaisonID is the contact bound as the enterprise's liaison, empty when none.
 	LiaisonID string    `json:"liaison_id"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Baseline is what the office's earlier ledger (the 2020 台账) recorded of the enterprise,
+	// imported with the list; nil when the list had none. 销号 compares a first report with it.
+	Baseline *Baseline `json:"baseline,omitempty"`
+	// NewlyAbove marks an enterprise new to the 规上 list (新进规上, a 小升规 enterprise that
+	// has grown), so that the 规上 count can say how many are new.
+	NewlyAbove bool `json:"newly_above,omitempty"`
 }
+
+// Baseline is an enterprise's three 有无 of 附件2 as an earlier ledger recorded them.
+type Baseline struct {
+	HasInstitution bool `json:"has_institution"` // 有无研发机构
+	HasRD          bool `json:"has_rd"`          // 有无研发活动
+	HasInnovation  bool `json:"has_innovation"`  // 有无创新活动
+}
+
+// Active reports whether the baseline shows innovation activity of any kind (已开展).
+func (b Baseline) Active() bool { return b.HasInstitution || b.HasRD || b.HasInnovation }
 
 // Contact is a person the bot talks to, keyed by a stable id the transport owns (it survives a
 // WeChat re-login). A contact without a role is unbound.
@@ -69,6 +85,11 @@ type Contact struct {
 	// Account is the bot account the contact talks to; messages to them must go out
 	// through it (several accounts may share one store).
 	Account string `json:"account,omitempty"`
+	// Person and Mobile are the name and phone number the person gave in chat: a liaison's
+	// are 附件2's 企业联系人 and 联系电话, office staff's the 填表人 and 联系方式 of what they
+	// export. They belong to the role: binding again or unbinding clears them.
+	Person string `json:"person,omitempty"`
+	Mobile string `json:"mobile,omitempty"`
 }
 
 // Invite is a one-time binding code (邀请码). Only its hash is kept: a leaked database must not
@@ -296,6 +317,7 @@ type Backend interface {
 	Registry
 	Ledger
 	Outbox
+	Notes
 }
 
 // Registry is the people side of the store: the enterprise list, contacts, groups, the audit
@@ -323,6 +345,9 @@ type Registry interface {
 	Audit(ctx context.Context, e AuditEntry) error
 	// AuditLog returns the entries at or after since, oldest first.
 	AuditLog(ctx context.Context, since time.Time) ([]AuditEntry, error)
+	// SetContactDetails sets a contact's Person and Mobile and returns the contact as
+	// stored; ErrNotFound for a contact never bound.
+	SetContactDetails(ctx context.Context, contactID, person, mobile string) (Contact, error)
 }
 
 // Ledger is what progress figures and exports read.
@@ -397,6 +422,8 @@ type Dump struct {
 	Handled []Handled
 	// BindFailures keep the limit on wrong codes counting across the migration.
 	BindFailures []BindFailure
+	// MonthlyNotes are what the offices wrote for their monthly reports.
+	MonthlyNotes []MonthlyNote
 }
 
 // Claim is a claimed reminder occurrence.
@@ -463,5 +490,6 @@ func (d Dump) Counts() []KindCount {
 		{"reminder claims", len(d.Claims)},
 		{"handled message ids", len(d.Handled)},
 		{"bind failures", len(d.BindFailures)},
+		{"monthly notes", len(d.MonthlyNotes)},
 	}
 }

@@ -66,7 +66,8 @@ var (
 	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
-		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs}
+		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
+		bucketMonthlyNotes}
 
 	keySchema = []byte("schema")
 	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the

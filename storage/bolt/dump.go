@@ -20,7 +20,8 @@ var _ storage.Dumper = (*Store)(nil)
 // rebuilt from the submissions): Import refuses a store with a key in any of them.
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
-	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs}
+	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
+	bucketMonthlyNotes}
 
 // Export returns every record of the file, read in one read transaction: one consistent
 // moment, while the store stays in use.
@@ -49,6 +50,7 @@ func exportTx(tx *bbolt.Tx, d *storage.Dump) error {
 	add(decodeAll(tx, bucketSubmissions, &d.Submissions))
 	// Key order: time, then the order of adding.
 	add(decodeAll(tx, bucketAudit, &d.Audit))
+	add(decodeAll(tx, bucketMonthlyNotes, &d.MonthlyNotes))
 	var outbox []outboxRecord
 	add(decodeAll(tx, bucketOutbox, &outbox))
 	slices.SortStableFunc(outbox, func(a, b outboxRecord) int { return cmp.Compare(a.Seq, b.Seq) })
@@ -184,6 +186,10 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 			err = fmt.Errorf("version %d", x.Version)
 		}
 		return submissionKey(x.EnterpriseID, x.Period, x.Version), x, err
+	})
+	putAll("monthly note", bucketMonthlyNotes, len(d.MonthlyNotes), func(i int) ([]byte, any, error) {
+		x := d.MonthlyNotes[i]
+		return noteKey(x.Period, x.Region), x, storage.CheckNote(x)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -65,6 +65,9 @@ func (s *Store) export(ctx context.Context) (*storage.Dump, error) {
 	if d.Audit, err = s.AuditLog(ctx, time.Time{}); err != nil {
 		return nil, err
 	}
+	if d.MonthlyNotes, err = hashList[storage.MonthlyNote](ctx, s, k.notes); err != nil {
+		return nil, fmt.Errorf("export monthly notes: %w", err)
+	}
 	recs, err := hashList[outboxRecord](ctx, s, k.outbox)
 	if err != nil {
 		return nil, fmt.Errorf("export outbox: %w", err)
@@ -174,6 +177,13 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 		claims = append(claims, c.Key, "migrated"+sep+c.At.UTC().Format(time.RFC3339Nano))
 	}
 	put("claims", k.claims, claims, nil)
+	for _, n := range d.MonthlyNotes {
+		if err := storage.CheckNote(n); err != nil {
+			return fmt.Errorf("import monthly note: %w", err)
+		}
+	}
+	f, err = jsonFields(d.MonthlyNotes, func(n storage.MonthlyNote) string { return noteField(n.Period, n.Region) })
+	put("monthly notes", k.notes, f, err)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

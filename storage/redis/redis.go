@@ -125,6 +125,7 @@ type keys struct {
 	sent     string // zset (lex): storage.AppendTimeKey(SentAt) seq id
 	claims   string // hash: reminder key → token NUL claimed-at (RFC 3339)
 	ops      string // zset: call token, score Unix seconds (the ops journal)
+	notes    string // hash: period NUL region → MonthlyNote JSON
 }
 
 func newKeys(prefix string) keys {
@@ -139,6 +140,7 @@ func newKeys(prefix string) keys {
 		draft: n("draft"), subs: n("subs"), heads: n("heads"), latest: n("latest"), periods: n("periods"),
 		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
 		pending: n("outbox:pending"), sent: n("outbox:sent"), claims: n("claims"), ops: n("ops"),
+		notes: n("notes"),
 	}
 }
 
@@ -150,7 +152,7 @@ func (k keys) period(p string) string { return k.tag + ":period:" + p }
 func (k keys) all() []string {
 	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
-		k.sent, k.claims, k.ops}
+		k.sent, k.claims, k.ops, k.notes}
 }
 
 // KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix

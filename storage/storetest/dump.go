@@ -35,11 +35,16 @@ func fillForDump(t *testing.T, s DumpStore) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	mustPutEnterprise(t, s, sampleEnterprise("E1"))
+	e1 := sampleEnterprise("E1")
+	e1.Baseline, e1.NewlyAbove = &storage.Baseline{HasRD: true}, true
+	mustPutEnterprise(t, s, e1)
 	mustPutEnterprise(t, s, sampleEnterprise("E2"))
 	mustPutInvite(t, s, liaisonInvite("h-used", "E1", at(0)))
 	mustPutInvite(t, s, liaisonInvite("h-free", "E2", at(0)))
 	mustRedeem(t, s, "h-used", "c-1", at(1))
+	_, err := s.SetContactDetails(ctx, "c-1", "张三", "13912345678")
+	must("SetContactDetails", err)
+	must("PutMonthlyNote", s.PutMonthlyNote(ctx, sampleNote("2026-11", "盐湖区")))
 	must("PutGroup", s.PutGroup(ctx, sampleGroup("g-1", "盐湖区")))
 	must("AddBindFailure", s.AddBindFailure(ctx, "c-stranger", at(2)))
 	must("Audit", s.Audit(ctx, storage.AuditEntry{At: at(2), Contact: "c-1", Name: "name of c-1", Role: storage.RoleLiaison, Action: "bind", Detail: "E1"}))
@@ -81,6 +86,7 @@ type dumpView struct {
 	Audit        []storage.AuditEntry
 	Pending      []storage.OutboxMessage
 	Sent         []storage.OutboxMessage
+	Notes        []storage.MonthlyNote
 }
 
 func viewForDump(t *testing.T, s DumpStore) dumpView {
@@ -112,6 +118,7 @@ func viewForDump(t *testing.T, s DumpStore) dumpView {
 	must("AuditLog", err)
 	v.Pending = mustPending(t, s, "bot-1", 10)
 	v.Sent = mustSent(t, s, at(0))
+	v.Notes = mustNotes(t, s, "2026-11")
 	return v
 }
 
@@ -129,6 +136,7 @@ func normView(v dumpView) dumpView {
 	v.Audit = normAll(v.Audit, normAudit)
 	v.Pending = normMessages(v.Pending)
 	v.Sent = normMessages(v.Sent)
+	v.Notes = normAll(v.Notes, normNote)
 	return v
 }
 
@@ -147,7 +155,7 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 		"contacts with a role": 1, "invites": 2, "groups": 1, "sessions": 1,
 		"drafts": 1, "submissions": 2, "audit entries": 1, "outbox pending": 2,
 		"outbox sent": 1, "reminder claims": 1, "handled message ids": 4,
-		"bind failures": 1,
+		"bind failures": 1, "monthly notes": 1,
 	}
 	same(t, "Export().Counts()", countMap(d), wantCounts, ident)
 

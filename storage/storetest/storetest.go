@@ -3,8 +3,9 @@
 // stores keep one contract and a dialog written against one works on the other. It tests
 // behaviour through the interfaces only.
 //
-// Entry points: Run (storage.Store), RunRegistry, RunLedger and RunOutbox (the Store with
-// storage.Registry, storage.Ledger or storage.Outbox), RunAll (all four on one store), and
+// Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox and RunNotes (the Store
+// with storage.Registry, storage.Ledger, storage.Outbox or storage.Notes), RunAll (all of them
+// on one store), and
 // RunPersistent (everything survives Close). A backend that has everything calls
 //
 //	storetest.RunAll(t, func(t *testing.T) storetest.FullStore { return open(t) })
@@ -73,6 +74,7 @@ type FullStore interface {
 	storage.Registry
 	storage.Ledger
 	storage.Outbox
+	storage.Notes
 }
 
 // RunRegistry checks the storage.Registry of a store in subtests, as Run does the Store:
@@ -86,6 +88,7 @@ func RunRegistry(t *testing.T, newStore func(t *testing.T) RegistryStore) {
 		{"Group", groupTests},
 		{"BindFailures", bindFailureTests},
 		{"Audit", auditTests},
+		{"ContactDetails", contactDetailsTests},
 	})
 }
 
@@ -109,8 +112,8 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 	})
 }
 
-// RunAll runs Run, RunRegistry, RunLedger and RunOutbox on a store that has everything, each
-// as a subtest of its name (Store, Registry, Ledger, Outbox).
+// RunAll runs Run, RunRegistry, RunLedger, RunOutbox and RunNotes on a store that has
+// everything, each as a subtest of its name (Store, Registry, Ledger, Outbox, Notes).
 func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) {
@@ -124,6 +127,9 @@ func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	})
 	t.Run("Outbox", func(t *testing.T) {
 		RunOutbox(t, func(t *testing.T) OutboxStore { return newStore(t) })
+	})
+	t.Run("Notes", func(t *testing.T) {
+		RunNotes(t, func(t *testing.T) NotesStore { return newStore(t) })
 	})
 }
 
