@@ -8,14 +8,32 @@ import (
 	"time"
 )
 
-// Kind says what a message holds; only text is understood, everything else gets a short reply.
+// Kind says what a message holds; text is understood, the other kinds get a short reply that
+// says what to do instead.
 type Kind string
 
 // Message kinds.
 const (
 	KindText  Kind = "text"
-	KindOther Kind = "other" // picture, voice, file, sticker…
+	KindImage Kind = "image" // a picture
+	KindVoice Kind = "voice" // a voice message
+	KindFile  Kind = "file"  // a document; Message.File holds it
+	// KindRecall: the sender recalled (撤回) an earlier message. What that message did stays
+	// done: an answer it gave is recorded.
+	KindRecall Kind = "recall"
+	KindOther  Kind = "other" // sticker, video, link, location…
 )
+
+// File is a document received with a message (KindFile).
+type File struct {
+	// Name is the file's name as the sender sent it, e.g. 附件3.xlsx.
+	Name string
+	// Path is where the transport saved it, for the handler to read; empty when the file was
+	// not fetched (larger than the transport takes, or the download failed).
+	Path string
+	// Size is the size the sender's client announced, in bytes.
+	Size int64
+}
 
 // Message is one incoming message.
 type Message struct {
@@ -32,7 +50,9 @@ type Message struct {
 	Mentioned bool
 	Kind      Kind
 	Text      string
-	Time      time.Time
+	// File is the document of a KindFile message, nil for every other kind.
+	File *File
+	Time time.Time
 }
 
 // Chat is the key that orders messages: one contact in one chat.

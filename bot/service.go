@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -75,19 +76,20 @@ func (s *Service) Handler() Handler {
 			},
 		},
 	}
-	for _, mw := range []Middleware{s.identify, limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
+	for _, mw := range []Middleware{s.identify, s.limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
 	return h
 }
 
-// limits refuses what is not an answer: non-text messages and overlong text.
-func limits(next Handler) Handler {
+// limits refuses what is not an answer: other kinds of message (each with a short reply that
+// says what to do instead) and overlong text.
+func (s *Service) limits(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
 		switch {
 		case m.Kind != "" && m.Kind != KindText:
 			if m.Group == "" {
-				w.Reply("暂时只能识别文字消息，请用文字回复。")
+				s.notText(ctx, w, m)
 			}
 		case !utf8.ValidString(m.Text):
 			w.Reply("消息里有无法识别的字符，请重新输入。")
@@ -97,6 +99,63 @@ func limits(next Handler) Handler {
 			next.ServeMessage(ctx, w, m)
 		}
 	})
+}
+
+// RecallText answers a liaison who recalls a message during the survey: WeChat's 撤回 removes
+// the message from the chat, not the answer it gave.
+const RecallText = "已撤回的消息不会撤销已记录的答案，需要修改请回复 修改 N（N 为题号，例如 修改 3）。"
+
+// notText answers a private message that is not text.
+func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
+	switch m.Kind {
+	case KindImage:
+		w.Reply("收到图片，谢谢。我只能看懂文字，请直接打字回复。")
+	case KindVoice:
+		w.Reply("收到语音，谢谢。我暂时听不了语音，请打字回复。")
+	case KindFile:
+		name := ""
+		if m.File != nil {
+			name = m.File.Name
+		}
+		if IsSpreadsheet(name) {
+			w.Reply(fmt.Sprintf("收到表格《%s》。现在还不能从表格里读取答案，请发送“填报”按提示逐题回答，已填的答案都会保留。", name))
+			return
+		}
+		w.Reply(fmt.Sprintf("收到文件《%s》。我只能读取文字消息和 Excel 表格（.xlsx、.xls、.csv）。", name))
+	case KindRecall:
+		if s.surveying(ctx, m.From) {
+			w.Reply(RecallText)
+		}
+	default:
+		w.Reply("暂时只能识别文字消息，请用文字回复。")
+	}
+}
+
+// IsSpreadsheet reports whether a received file's name says it is a workbook the bot may read.
+func IsSpreadsheet(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".xls", ".csv":
+		return true
+	}
+	return false
+}
+
+// surveying reports whether a contact is a liaison in the middle of the survey. A failed read
+// says no: the recall notice is a courtesy, not worth a 系统繁忙 reply.
+func (s *Service) surveying(ctx context.Context, contactID string) bool {
+	c, err := s.Store.Contact(ctx, contactID)
+	if err != nil || c.Role != storage.RoleLiaison {
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			s.Log.Error("loading contact", "contact", contactID, "err", err)
+		}
+		return false
+	}
+	sess, err := s.Store.Session(ctx, contactID)
+	if err != nil {
+		s.Log.Error("loading session", "contact", contactID, "err", err)
+		return false
+	}
+	return dialog.Surveying(sess)
 }
 
 // groupFilter lets through only group messages addressed to the bot, with the address

@@ -548,6 +548,12 @@ func TestLimits(t *testing.T) {
 		{"picture with a caption", bot.Message{From: "张三", Kind: bot.KindOther, Text: "钢铁"}, "文字", "已记"},
 		{"unbound, too long", bot.Message{From: "王五", Text: strings.Repeat("字", 2001)}, "消息太长", "绑定"},
 		{"unbound, picture", bot.Message{From: "王五", Kind: bot.KindOther}, "文字", "绑定"},
+		{"photo", bot.Message{From: "张三", Kind: bot.KindImage}, "收到图片", "（第"},
+		{"voice", bot.Message{From: "张三", Kind: bot.KindVoice}, "打字", "（第"},
+		{"workbook", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "附件3.XLSX", Path: "/tmp/x", Size: 9}}, "收到表格《附件3.XLSX》", "已记"},
+		{"old workbook", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "台账.xls"}}, "发送“填报”", "已记"},
+		{"pdf", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "说明.pdf"}}, "只能读取文字消息和 Excel 表格", "收到表格"},
+		{"recall during the survey", bot.Message{From: "张三", Kind: bot.KindRecall}, "修改 N", "（第"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -561,6 +567,18 @@ func TestLimits(t *testing.T) {
 			}
 			e.unchanged(before, tt.m.From, "E1")
 		})
+	}
+}
+
+// TestRecallOutsideSurvey: a recall is answered only where it might worry someone, a liaison in
+// the middle of the survey; anyone else recalling a message hears nothing.
+func TestRecallOutsideSurvey(t *testing.T) {
+	e := newEnv(t)
+	e.bind("张三", "E1") // bound, survey not started
+	for _, from := range []string{"张三", "王五"} {
+		if w := e.send(bot.Message{From: from, Kind: bot.KindRecall}); len(w.replies) != 0 {
+			t.Errorf("%s recalled a message outside the survey and got %s", from, w)
+		}
 	}
 }
 

@@ -60,6 +60,10 @@ type Result struct {
 	Failed bool
 }
 
+// Surveying reports whether a session is in the middle of the survey (answering, reviewing or
+// updating), as opposed to idle.
+func Surveying(s storage.Session) bool { return s.State != stateIdle }
+
 // NeedsHistory reports whether a turn from this session may read the enterprise's
 // submissions. Answering a question never does, and that is most turns: the history grows
 // every month, and decoding it for each answer would be most of a turn's cost.

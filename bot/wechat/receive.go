@@ -173,7 +173,11 @@ func (t *Transport) convert(r raw) (m bot.Message, ok bool, err error) {
 		if r.url == "" {
 			m.Kind, m.Text = bot.KindText, r.content
 		}
-	case openwechat.MsgTypeImage, openwechat.MsgTypeVoice, openwechat.MsgTypeVideo,
+	case openwechat.MsgTypeImage:
+		m.Kind = bot.KindImage
+	case openwechat.MsgTypeVoice:
+		m.Kind = bot.KindVoice
+	case openwechat.MsgTypeVideo,
 		openwechat.MsgTypeMicroVideo, openwechat.MsgTypeEmoticon, openwechat.MsgTypeApp,
 		openwechat.MsgTypeShareCard, openwechat.MsgTypeLocation:
 	default:
