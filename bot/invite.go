@@ -53,13 +53,44 @@ func IssueInvite(ctx context.Context, s inviteStore, inv storage.Invite, now tim
 	return "", fmt.Errorf("invite code: no free code after 10 draws")
 }
 
-// parseBind reads "绑定 483920" loosely: full-width digits, no space, spaces inside the code.
-// ok is false when the text is not a binding at all.
+// codeAlphabet is the alphabet of the 8-character invite codes: digits and capitals without
+// 0, 1, I, L and O, which people misread. Codes of six digits, issued before, stay valid until
+// they expire, so both shapes are read.
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// parseBind reads "绑定 483920" or "绑定 K7WQ-M3PA" loosely: full-width characters, lower case,
+// no space or a colon after 绑定, spaces or dashes inside the code, the word 邀请码 before it.
+// A text is a binding only when what follows 绑定 has the shape of a code (six digits, or
+// eight characters of codeAlphabet): anything else ("绑定了两个平台") is an ordinary message,
+// an answer to the survey, and never counts as a wrong code. The code is returned in capitals
+// without separators.
 func parseBind(text string) (code string, ok bool) {
 	rest, ok := strings.CutPrefix(survey.Normalize(text), "绑定")
-	if !ok || strings.HasPrefix(strings.TrimSpace(rest), "本群") {
-		return "", false // 绑定本群 binds a group, not a person
+	if !ok {
+		return "", false
 	}
 	rest = strings.TrimLeft(rest, " :：")
-	return strings.Join(strings.Fields(rest), ""), true
+	rest = strings.TrimPrefix(rest, "邀请码")
+	rest = strings.TrimLeft(rest, " :：")
+	code = strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '－' || r == '—' {
+			return -1
+		}
+		return r
+	}, rest))
+	if !codeShaped(code) {
+		return "", false
+	}
+	return code, true
+}
+
+// codeShaped reports whether s has the shape of an invite code, old or new.
+func codeShaped(s string) bool {
+	switch len(s) {
+	case 6:
+		return strings.Trim(s, "0123456789") == ""
+	case 8:
+		return strings.Trim(s, codeAlphabet) == ""
+	}
+	return false
 }

@@ -259,6 +259,11 @@ func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
 		s.groupHint(ctx, w)
 		return
 	}
+	if strings.HasPrefix(survey.Normalize(m.Text), "绑定") {
+		// Not code-shaped (parseBind said so): a typo, not a guess, so no wrong try is counted.
+		w.Reply("请在“绑定”后面加上邀请码，例如：绑定 483920。邀请码是 6 位数字或 8 位字母数字，由县（市、区）工作人员提供。")
+		return
+	}
 	w.Reply(welcomeText)
 }
 
@@ -283,10 +288,6 @@ func (s *Service) staffUnknown(ctx context.Context, w Replier, m *Message) {
 func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
 	if m.Group != "" {
 		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
-		return
-	}
-	if code == "" {
-		w.Reply("请在“绑定”后面加上邀请码，例如：绑定 483920。")
 		return
 	}
 	now := s.Clock.Now()

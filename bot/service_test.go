@@ -285,6 +285,26 @@ func TestBindAccepts(t *testing.T) {
 	}
 }
 
+// TestBindWordInAnswer: an answer that starts with 绑定 but holds no code is an answer, not a
+// wrong code counting toward the lockout.
+func TestBindWordInAnswer(t *testing.T) {
+	e := newEnv(t)
+	e.bind("张三", "E1")
+	e.say("张三", "填报")
+	for range 6 {
+		e.say("张三", "绑定了两个平台")
+	}
+	if n, err := e.store.BindFailures(t.Context(), "张三", time.Time{}); err != nil || n != 0 {
+		t.Fatalf("bind failures = %d, %v; want 0", n, err)
+	}
+	if got := e.state("张三", "E1").Draft.Answers["industry"].Text; got != "绑定了两个平台" {
+		t.Errorf("industry = %q, want the answer kept", got)
+	}
+	if w := e.say("路人", "绑定 一二三"); w.lacks("例如：绑定") || w.has("不正确") {
+		t.Errorf("a code of the wrong shape: %s", w)
+	}
+}
+
 func TestBindRefuses(t *testing.T) {
 	tests := []struct {
 		name string
