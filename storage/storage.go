@@ -318,6 +318,7 @@ type Backend interface {
 	Ledger
 	Outbox
 	Notes
+	Identities
 }
 
 // Registry is the people side of the store: the enterprise list, contacts, groups, the audit
@@ -424,6 +425,9 @@ type Dump struct {
 	BindFailures []BindFailure
 	// MonthlyNotes are what the offices wrote for their monthly reports.
 	MonthlyNotes []MonthlyNote
+	// Identities keep people and groups recognised by the transport across the migration:
+	// without them everyone would have to bind again. Ordered by account, then ID.
+	Identities []Identity
 }
 
 // Claim is a claimed reminder occurrence.
@@ -491,5 +495,6 @@ func (d Dump) Counts() []KindCount {
 		{"handled message ids", len(d.Handled)},
 		{"bind failures", len(d.BindFailures)},
 		{"monthly notes", len(d.MonthlyNotes)},
+		{"identities", len(d.Identities)},
 	}
 }

@@ -67,7 +67,7 @@ var (
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
 		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
-		bucketMonthlyNotes}
+		bucketMonthlyNotes, bucketIdentities}
 
 	keySchema = []byte("schema")
 	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the

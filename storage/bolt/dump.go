@@ -21,7 +21,7 @@ var _ storage.Dumper = (*Store)(nil)
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
 	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
-	bucketMonthlyNotes}
+	bucketMonthlyNotes, bucketIdentities}
 
 // Export returns every record of the file, read in one read transaction: one consistent
 // moment, while the store stays in use.
@@ -51,6 +51,7 @@ func exportTx(tx *bbolt.Tx, d *storage.Dump) error {
 	// Key order: time, then the order of adding.
 	add(decodeAll(tx, bucketAudit, &d.Audit))
 	add(decodeAll(tx, bucketMonthlyNotes, &d.MonthlyNotes))
+	add(decodeAll(tx, bucketIdentities, &d.Identities))
 	var outbox []outboxRecord
 	add(decodeAll(tx, bucketOutbox, &outbox))
 	slices.SortStableFunc(outbox, func(a, b outboxRecord) int { return cmp.Compare(a.Seq, b.Seq) })
@@ -190,6 +191,10 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 	putAll("monthly note", bucketMonthlyNotes, len(d.MonthlyNotes), func(i int) ([]byte, any, error) {
 		x := d.MonthlyNotes[i]
 		return noteKey(x.Period, x.Region), x, storage.CheckNote(x)
+	})
+	putAll("identity", bucketIdentities, len(d.Identities), func(i int) ([]byte, any, error) {
+		x := d.Identities[i]
+		return identityKey(x.Account, x.ID), x, storage.CheckIdentity(x)
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -68,6 +68,9 @@ func (s *Store) export(ctx context.Context) (*storage.Dump, error) {
 	if d.MonthlyNotes, err = hashList[storage.MonthlyNote](ctx, s, k.notes); err != nil {
 		return nil, fmt.Errorf("export monthly notes: %w", err)
 	}
+	if d.Identities, err = hashList[storage.Identity](ctx, s, k.identities); err != nil {
+		return nil, fmt.Errorf("export identities: %w", err)
+	}
 	recs, err := hashList[outboxRecord](ctx, s, k.outbox)
 	if err != nil {
 		return nil, fmt.Errorf("export outbox: %w", err)
@@ -184,6 +187,11 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	}
 	f, err = jsonFields(d.MonthlyNotes, func(n storage.MonthlyNote) string { return noteField(n.Period, n.Region) })
 	put("monthly notes", k.notes, f, err)
+	if err := storage.CheckIdentities(d.Identities); err != nil {
+		return fmt.Errorf("import identity: %w", err)
+	}
+	f, err = jsonFields(d.Identities, func(i storage.Identity) string { return identityField(i.Account, i.ID) })
+	put("identities", k.identities, f, err)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}

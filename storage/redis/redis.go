@@ -104,28 +104,29 @@ type Store struct {
 type keys struct {
 	tag string
 
-	meta     string // hash: schema
-	ent      string // hash: enterprise id → Enterprise JSON, LiaisonID left empty
-	liaison  string // hash: enterprise id → contact id of its liaison (Redeem's and Unbind's)
-	entGen   string // counter, incremented with every change to ent or liaison
-	contact  string // hash: contact id → Contact JSON
-	invite   string // hash: code hash → Invite JSON
-	group    string // hash: group id → Group JSON
-	sess     string // hash: contact id → Session JSON
-	draft    string // hash: enterprise NUL period → Draft JSON
-	subs     string // zset (lex): enterprise NUL period NUL version(10 digits) NUL Submission JSON
-	heads    string // zset (lex): enterprise NUL period NUL version(10 digits) NUL head (heads.go)
-	latest   string // hash: enterprise → period NUL version NUL head of its latest submission
-	periods  string // zset (lex): every period with a submission
-	handled  string // zset: message id, score Unix microseconds handled
-	bindFail string // zset (lex): contact NUL storage.AppendTimeKey token
-	audit    string // zset (lex): storage.AppendTimeKey seq AuditEntry JSON
-	outbox   string // hash: message id → outboxRecord JSON
-	pending  string // zset (lex): account NUL storage.AppendTimeKey(QueuedAt) seq id
-	sent     string // zset (lex): storage.AppendTimeKey(SentAt) seq id
-	claims   string // hash: reminder key → token NUL claimed-at (RFC 3339)
-	ops      string // zset: call token, score Unix seconds (the ops journal)
-	notes    string // hash: period NUL region → MonthlyNote JSON
+	meta       string // hash: schema
+	ent        string // hash: enterprise id → Enterprise JSON, LiaisonID left empty
+	liaison    string // hash: enterprise id → contact id of its liaison (Redeem's and Unbind's)
+	entGen     string // counter, incremented with every change to ent or liaison
+	contact    string // hash: contact id → Contact JSON
+	invite     string // hash: code hash → Invite JSON
+	group      string // hash: group id → Group JSON
+	sess       string // hash: contact id → Session JSON
+	draft      string // hash: enterprise NUL period → Draft JSON
+	subs       string // zset (lex): enterprise NUL period NUL version(10 digits) NUL Submission JSON
+	heads      string // zset (lex): enterprise NUL period NUL version(10 digits) NUL head (heads.go)
+	latest     string // hash: enterprise → period NUL version NUL head of its latest submission
+	periods    string // zset (lex): every period with a submission
+	handled    string // zset: message id, score Unix microseconds handled
+	bindFail   string // zset (lex): contact NUL storage.AppendTimeKey token
+	audit      string // zset (lex): storage.AppendTimeKey seq AuditEntry JSON
+	outbox     string // hash: message id → outboxRecord JSON
+	pending    string // zset (lex): account NUL storage.AppendTimeKey(QueuedAt) seq id
+	sent       string // zset (lex): storage.AppendTimeKey(SentAt) seq id
+	claims     string // hash: reminder key → token NUL claimed-at (RFC 3339)
+	ops        string // zset: call token, score Unix seconds (the ops journal)
+	notes      string // hash: period NUL region → MonthlyNote JSON
+	identities string // hash: account NUL id → Identity JSON
 }
 
 func newKeys(prefix string) keys {
@@ -140,7 +141,7 @@ func newKeys(prefix string) keys {
 		draft: n("draft"), subs: n("subs"), heads: n("heads"), latest: n("latest"), periods: n("periods"),
 		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
 		pending: n("outbox:pending"), sent: n("outbox:sent"), claims: n("claims"), ops: n("ops"),
-		notes: n("notes"),
+		notes: n("notes"), identities: n("identities"),
 	}
 }
 
@@ -152,7 +153,7 @@ func (k keys) period(p string) string { return k.tag + ":period:" + p }
 func (k keys) all() []string {
 	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
-		k.sent, k.claims, k.ops, k.notes}
+		k.sent, k.claims, k.ops, k.notes, k.identities}
 }
 
 // KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix

@@ -45,6 +45,7 @@ func fillForDump(t *testing.T, s DumpStore) {
 	_, err := s.SetContactDetails(ctx, "c-1", "张三", "13912345678")
 	must("SetContactDetails", err)
 	must("PutMonthlyNote", s.PutMonthlyNote(ctx, sampleNote("2026-11", "盐湖区")))
+	mustPutIdentities(t, s, sampleIdentity("bot-1", "c-1"), sampleIdentity("bot-2", "wxg-1"))
 	must("PutGroup", s.PutGroup(ctx, sampleGroup("g-1", "盐湖区")))
 	must("AddBindFailure", s.AddBindFailure(ctx, "c-stranger", at(2)))
 	must("Audit", s.Audit(ctx, storage.AuditEntry{At: at(2), Contact: "c-1", Name: "name of c-1", Role: storage.RoleLiaison, Action: "bind", Detail: "E1"}))
@@ -87,6 +88,7 @@ type dumpView struct {
 	Pending      []storage.OutboxMessage
 	Sent         []storage.OutboxMessage
 	Notes        []storage.MonthlyNote
+	Identities   [][]storage.Identity // of bot-1, bot-2
 }
 
 func viewForDump(t *testing.T, s DumpStore) dumpView {
@@ -119,6 +121,7 @@ func viewForDump(t *testing.T, s DumpStore) dumpView {
 	v.Pending = mustPending(t, s, "bot-1", 10)
 	v.Sent = mustSent(t, s, at(0))
 	v.Notes = mustNotes(t, s, "2026-11")
+	v.Identities = [][]storage.Identity{mustIdentities(t, s, "bot-1"), mustIdentities(t, s, "bot-2")}
 	return v
 }
 
@@ -137,6 +140,7 @@ func normView(v dumpView) dumpView {
 	v.Pending = normMessages(v.Pending)
 	v.Sent = normMessages(v.Sent)
 	v.Notes = normAll(v.Notes, normNote)
+	v.Identities = normAll(v.Identities, normIdentities)
 	return v
 }
 
@@ -155,7 +159,7 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 		"contacts with a role": 1, "invites": 2, "groups": 1, "sessions": 1,
 		"drafts": 1, "submissions": 2, "audit entries": 1, "outbox pending": 2,
 		"outbox sent": 1, "reminder claims": 1, "handled message ids": 4,
-		"bind failures": 1, "monthly notes": 1,
+		"bind failures": 1, "monthly notes": 1, "identities": 2,
 	}
 	same(t, "Export().Counts()", countMap(d), wantCounts, ident)
 

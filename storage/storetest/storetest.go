@@ -3,9 +3,9 @@
 // stores keep one contract and a dialog written against one works on the other. It tests
 // behaviour through the interfaces only.
 //
-// Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox and RunNotes (the Store
-// with storage.Registry, storage.Ledger, storage.Outbox or storage.Notes), RunAll (all of them
-// on one store), and
+// Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox, RunNotes and
+// RunIdentities (the Store with storage.Registry, storage.Ledger, storage.Outbox,
+// storage.Notes or storage.Identities), RunAll (all of them on one store), and
 // RunPersistent (everything survives Close). A backend that has everything calls
 //
 //	storetest.RunAll(t, func(t *testing.T) storetest.FullStore { return open(t) })
@@ -75,6 +75,7 @@ type FullStore interface {
 	storage.Ledger
 	storage.Outbox
 	storage.Notes
+	storage.Identities
 }
 
 // RunRegistry checks the storage.Registry of a store in subtests, as Run does the Store:
@@ -112,8 +113,9 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 	})
 }
 
-// RunAll runs Run, RunRegistry, RunLedger, RunOutbox and RunNotes on a store that has
-// everything, each as a subtest of its name (Store, Registry, Ledger, Outbox, Notes).
+// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes and RunIdentities on a store
+// that has everything, each as a subtest of its name (Store, Registry, Ledger, Outbox, Notes,
+// Identities).
 func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) {
@@ -130,6 +132,9 @@ func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	})
 	t.Run("Notes", func(t *testing.T) {
 		RunNotes(t, func(t *testing.T) NotesStore { return newStore(t) })
+	})
+	t.Run("Identities", func(t *testing.T) {
+		RunIdentities(t, func(t *testing.T) IdentitiesStore { return newStore(t) })
 	})
 }
 
@@ -165,7 +170,7 @@ func runGroups[S any](t *testing.T, newStore func(t *testing.T) S, groups []grou
 // server) may take dir as a namespace.
 //
 // The records of storage.Registry, storage.Ledger and storage.Outbox are checked in the
-// subtests ReopenRegistry, ReopenLedger and ReopenOutbox, each skipped (t.Skip, visible with
+// subtests ReopenRegistry, ReopenLedger, ReopenOutbox and ReopenIdentities, each skipped (t.Skip, visible with
 // -v) when the store open returns does not implement that interface.
 func RunPersistent(t *testing.T, open func(t *testing.T, dir string) storage.Store) {
 	t.Helper()
@@ -173,4 +178,5 @@ func RunPersistent(t *testing.T, open func(t *testing.T, dir string) storage.Sto
 	t.Run("ReopenRegistry", func(t *testing.T) { testReopenRegistry(t, reopener[RegistryStore](t, open)) })
 	t.Run("ReopenLedger", func(t *testing.T) { testReopenLedger(t, reopener[LedgerStore](t, open)) })
 	t.Run("ReopenOutbox", func(t *testing.T) { testReopenOutbox(t, reopener[OutboxStore](t, open)) })
+	t.Run("ReopenIdentities", func(t *testing.T) { testReopenIdentities(t, reopener[IdentitiesStore](t, open)) })
 }
