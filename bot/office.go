@@ -42,7 +42,7 @@ func (s *Service) officeCommands() []*command {
 }
 
 // period is the reporting month of now.
-func (s *Service) period() string { return ledger.PeriodOf(s.Clock.Now(), s.Location) }
+func (s *Service) period() string { return s.Periods.Of(s.Clock.Now()) }
 
 // report computes the ledger of the request's scope for a period, answering the person
 // itself on failure.

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"innobot/dialog"
-	"innobot/ledger"
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -28,6 +28,9 @@ type Service struct {
 	Form     *survey.Form
 	Clock    Clock
 	Location *time.Location
+	// Periods says which month a moment reports for; the zero Rule is the policy's 5th on
+	// China's wall clock, without days off.
+	Periods period.Rule
 	// Regions are the reporting units (县（市、区）) in report order.
 	Regions []string
 	// InviteTTL is how long a code made in chat stays valid.
@@ -431,7 +434,7 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]st
 	now := s.Clock.Now()
 	conv := dialog.Conversation{
 		Form: s.Form, Enterprise: e, ContactID: c.ID, Session: sess,
-		Period: ledger.PeriodOf(now, s.Location),
+		Period: s.Periods.Of(now),
 	}
 	period := sess.Period
 	if period == "" {

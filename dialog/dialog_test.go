@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"innobot/ledger"
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 	"innobot/survey/surveytest"
@@ -35,7 +35,7 @@ func (c *chat) say(text string) Result {
 	c.t.Helper()
 	conv := Conversation{
 		Form: c.form, Enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
-		ContactID: "张三", Session: c.sess, Period: ledger.PeriodOf(c.now, shanghai), Tries: c.tries,
+		ContactID: "张三", Session: c.sess, Period: period.Rule{Location: shanghai}.Of(c.now), Tries: c.tries,
 	}
 	period := c.sess.Period
 	if period == "" {
@@ -321,7 +321,7 @@ func TestMonthlyUpdate(t *testing.T) {
 	for _, s := range answerAll {
 		c.say(s.text)
 	}
-	c.now = time.Date(2026, 12, 2, 9, 0, 0, 0, shanghai)
+	c.now = time.Date(2026, 12, 7, 9, 0, 0, 0, shanghai)
 	c.expect("填报", "上期（2026-11）")
 	c.expect("无变化", "已按上期内容提交")
 	if len(c.subs) != 2 || c.subs[1].Period != "2026-12" || c.subs[1].Version != 1 {
@@ -329,7 +329,7 @@ func TestMonthlyUpdate(t *testing.T) {
 	}
 	surveytest.Check(t, c.subs[1].Answers, c.subs[0].Answers)
 
-	c.now = time.Date(2027, 1, 3, 9, 0, 0, 0, shanghai)
+	c.now = time.Date(2027, 1, 7, 9, 0, 0, 0, shanghai)
 	c.expect("填报", "上期（2026-12）")
 	c.expect("修改", "哪些部分")
 	c.expect("3", "研究开发项目")

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"innobot/config"
-	"innobot/ledger"
 	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
@@ -89,8 +88,10 @@ type Audiences struct {
 	Store Store
 	// Form numbers the questions in "从第 N 题接着填"; nil leaves the number out.
 	Form *survey.Form
-	// Location formats dates in texts and tells which month `now` is in.
+	// Location formats dates in texts.
 	Location *time.Location
+	// Periods says which month a moment reports for: the month a nudge chases.
+	Periods period.Rule
 	// Regions orders the city office's per-region counts (config regions); regions not
 	// listed follow by name.
 	Regions []string
@@ -122,18 +123,12 @@ type snapshot struct {
 }
 
 func (a *Audiences) load(ctx context.Context, month string) (*snapshot, error) {
-	// Submissions labelled with the month after count for month as well, because the
-	// dialog labels a survey with the month it is filled in and liaisons fill in the report
-	// for November in the first days of December.
-	upTo, err := period.Next(month)
-	if err != nil {
-		return nil, fmt.Errorf("reminder period: %w", err)
-	}
 	s := &snapshot{period: month, tallies: map[Scope]tally{}}
+	var err error
 	if s.ents, err = a.Store.Enterprises(ctx); err != nil {
 		return nil, fmt.Errorf("enterprises: %w", err)
 	}
-	if s.heads, err = a.Store.LatestHeads(ctx, upTo); err != nil {
+	if s.heads, err = a.Store.LatestHeads(ctx, month); err != nil {
 		return nil, fmt.Errorf("latest heads: %w", err)
 	}
 	if s.contacts, err = a.Store.Contacts(ctx); err != nil {
@@ -149,7 +144,7 @@ func (a *Audiences) load(ctx context.Context, month string) (*snapshot, error) {
 	return s, nil
 }
 
-// lagging reports whether e has no submission for the snapshot's period (or a later one).
+// lagging reports whether e has no submission for the snapshot's period.
 func (s *snapshot) lagging(e storage.Enterprise) bool {
 	h, ok := s.heads[e.ID]
 	return !ok || h.Period < s.period
@@ -302,10 +297,9 @@ func (a *Audiences) Missed(ctx context.Context, occ Occurrence, now time.Time) (
 // reported at now (the month before now's month). IDs carry now, so each call is a new nudge;
 // the router already drops a command message delivered twice.
 func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error) {
-	// A nudge is about the month the staff member is in, as 进度 and 未填报 show it and as
-	// the survey labels what the liaison fills now; a scheduled reminder is about the month
-	// its deadline reports on (PeriodFor).
-	period := ledger.PeriodOf(now, a.loc())
+	// A nudge is about the month being reported now, as 进度 and 未填报 show it and as the
+	// survey files what the liaison fills in now.
+	period := a.Periods.Of(now)
 	s, err := a.load(ctx, period)
 	if err != nil {
 		return nil, err
@@ -366,10 +360,19 @@ func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Ente
 	return b.String(), nil
 }
 
-// resume says how the liaison continues. A draft may be labelled with the month it was
-// started in (the dialog's period) or with the period reported on; either is looked up.
+// resume says how the liaison continues: from the draft of the period when there is one, else
+// from the draft the liaison's session is on (one of an earlier month, which the survey
+// carries into the period when it is resumed).
 func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time) (string, error) {
-	for _, p := range uniq(ledger.PeriodOf(now, a.loc()), s.period) {
+	sess, err := a.Store.Session(ctx, c.ID)
+	if err != nil {
+		return "", fmt.Errorf("session %s: %w", c.ID, err)
+	}
+	periods := []string{s.period}
+	if sess.EnterpriseID == e.ID && sess.Period != "" && sess.Period != s.period {
+		periods = append(periods, sess.Period)
+	}
+	for _, p := range periods {
 		d, err := a.Store.Draft(ctx, e.ID, p)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
@@ -389,10 +392,6 @@ func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterpris
 				first = i
 			}
 		}
-		sess, err := a.Store.Session(ctx, c.ID)
-		if err != nil {
-			return "", fmt.Errorf("session %s: %w", c.ID, err)
-		}
 		if sess.EnterpriseID == e.ID && sess.Period == d.Period && sess.Cursor != "" {
 			if i := slices.IndexFunc(steps, func(s survey.Step) bool { return s.Key == sess.Cursor }); i >= 0 {
 				first = i
@@ -407,16 +406,6 @@ func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterpris
 		return "回复“填报”开始；与上期相比没有变化的，回复“无变化”即可提交。", nil
 	}
 	return "回复“填报”开始填写，一次回答一题，随时可以暂停。", nil
-}
-
-func uniq(xs ...string) []string {
-	var out []string
-	for _, x := range xs {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // groupText is a helper group's reminder: its scope's count and the lagging enterprises

@@ -19,8 +19,8 @@
 // Messages only enter the outbox here; bot.Outbox sends them at a pace WeChat tolerates.
 //
 // Periods: a deadline due in month M concerns period M-1 (每月5日前 报送上月进展), see
-// PeriodFor. An enterprise is lagging for period P when its latest submission up to P+1 is
-// labelled earlier than P. P+1 counts because the dialog labels a survey with the month it is
-// filled in, and the November report is typically filled in on 1-4 December; the price is that
-// such a survey also counts for the next month's deadline.
+// PeriodFor. Schedule.Periods is the one rule of which month a moment reports for (the month
+// before the next monthly deadline, moved off days off), which the survey, the chat commands
+// and the exports share; so an enterprise is lagging for period P when its latest submission up
+// to P is of an earlier period.
 package reminders

@@ -9,6 +9,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"innobot/config"
+	"innobot/period"
 )
 
 // Occurrence is one reminder that should go out: one lead time before one due date of one
@@ -168,4 +169,38 @@ func (s *Schedule) expand(d deadline, due Date) []Occurrence {
 		})
 	}
 	return out
+}
+
+// MonthlyID is the id of the configured deadline of the monthly report (每月5日前): its day
+// decides which month a survey reports for (Periods).
+const MonthlyID = "monthly"
+
+// Periods is the reporting-month rule of this schedule: the report of a period is due on the
+// first day the monthly deadline's cron names in the month after it (the 5th by default, and
+// the 5th when no deadline is called monthly), moved to the working day before when that day
+// is off. A cron that names no day in some month puts that month's deadline on its last day.
+func (s *Schedule) Periods() period.Rule {
+	var monthly cron.Schedule
+	for _, d := range s.deadlines {
+		if d.cfg.ID == MonthlyID {
+			monthly = d.sched
+			break
+		}
+	}
+	return period.Rule{
+		Location: s.loc,
+		Deadline: func(year int, month time.Month) (int, time.Month, int) {
+			start := time.Date(year, month+1, 1, 0, 0, 0, 0, s.loc)
+			due := DateOf(time.Date(year, month+1, 5, 12, 0, 0, 0, s.loc))
+			if monthly != nil {
+				next := monthly.Next(start.Add(-time.Nanosecond)).In(s.loc)
+				if next.IsZero() || next.Month() != start.Month() {
+					next = start.AddDate(0, 1, -1)
+				}
+				due = DateOf(next)
+			}
+			d := s.cal.ShiftDate(due)
+			return d.Year, d.Month, d.Day
+		},
+	}
 }

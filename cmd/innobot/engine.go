@@ -112,7 +112,7 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 		log.Info("pruned handled message ids", "count", n)
 	}
 	svc := &bot.Service{
-		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(),
+		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(), Periods: st.periods(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood,
 		ExportDir: filepath.Join(st.dir, "exports"),

@@ -35,7 +35,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fs := newFlags("export", stderr)
 	load := settingsFlags(fs)
-	periodFlag := fs.String("period", "", "月份，如 2026-11（默认本月）")
+	periodFlag := fs.String("period", "", "月份，如 2026-11（默认当前报告期：5日及以前为上月）")
 	region := fs.String("region", "", "县（市、区）（默认全市）")
 	name := fs.String("enterprise", "", "企业名称或编号（导出调查表时必填）")
 	outDir := fs.String("out", ".", "保存目录")
@@ -69,10 +69,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	month := ledger.PeriodOf(time.Now(), st.cfg.Location())
+	current := st.periods().Of(time.Now())
+	month := current
 	if *periodFlag != "" {
 		if month, err = period.Parse(*periodFlag); err != nil {
 			return err
+		}
+		if month > current {
+			return fmt.Errorf("%s 还没有开始报送（当前报告期是 %s），请换一个月份", period.Label(month), period.Label(current))
 		}
 	}
 	scope := ledger.City()

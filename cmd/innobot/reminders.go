@@ -12,6 +12,7 @@ import (
 	"innobot/bot"
 	"innobot/bot/sim"
 	"innobot/config"
+	"innobot/period"
 	"innobot/reminders"
 	"innobot/storage"
 )
@@ -27,8 +28,19 @@ func (st settings) schedule() (*reminders.Schedule, error) {
 	return reminders.NewSchedule(st.cfg.Deadlines, reminders.NewCalendar(nil), st.cfg.Location())
 }
 
+// periods is the reporting-month rule of the config: its monthly deadline on its calendar.
+// A schedule that cannot be built (config validation makes that a hand-built config) leaves
+// the policy's 5th without days off.
+func (st settings) periods() period.Rule {
+	sched, err := st.schedule()
+	if err != nil {
+		return period.Rule{Location: st.cfg.Location()}
+	}
+	return sched.Periods()
+}
+
 func (st settings) audiences(store reminders.Store) *reminders.Audiences {
-	return &reminders.Audiences{Store: store, Form: st.form, Location: st.cfg.Location(), Regions: st.cfg.Regions}
+	return &reminders.Audiences{Store: store, Form: st.form, Location: st.cfg.Location(), Periods: st.periods(), Regions: st.cfg.Regions}
 }
 
 // reminding is one engine's reminders and paced outbox. A nil *reminding (the schedule

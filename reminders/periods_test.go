@@ -1,0 +1,107 @@
+package reminders_test
+
+import (
+	"testing"
+	"time"
+
+	"innobot/config"
+	"innobot/reminders"
+)
+
+// TestPeriodsOverAYear checks the reporting-month rule of the default config on every day from
+// June 2026 to May 2027, at the first and the last minute of the day and at noon, against the
+// monthly deadlines of that year written out by hand from the 2026 holiday notice: the 5th,
+// or the working day before it (5 December 2026 is a Saturday, so November's report is due
+// Friday 4 December; National Day moves September's to 30 September).
+func TestPeriodsOverAYear(t *testing.T) {
+	rule := defaultSchedule(t).Periods()
+	due := []struct{ period, day string }{
+		{"2026-05", "2026-06-05"}, {"2026-06", "2026-07-03"}, {"2026-07", "2026-08-05"},
+		{"2026-08", "2026-09-04"}, {"2026-09", "2026-09-30"}, {"2026-10", "2026-11-05"},
+		{"2026-11", "2026-12-04"}, {"2026-12", "2027-01-05"}, {"2027-01", "2027-02-04"},
+		{"2027-02", "2027-03-05"}, {"2027-03", "2027-04-02"}, {"2027-04", "2027-04-30"},
+		{"2027-05", "2027-06-04"},
+	}
+	for _, d := range due {
+		got, err := rule.Due(d.period)
+		if err != nil || got.Format(time.DateOnly) != d.day || got.Location().String() != shanghai.String() {
+			t.Errorf("Due(%s) = %v, %v; want %s in Shanghai", d.period, got, err, d.day)
+		}
+	}
+	// The expected period of a day is that of the first deadline on or after it.
+	want := func(day string) string {
+		for _, d := range due {
+			if day <= d.day {
+				return d.period
+			}
+		}
+		t.Fatalf("no deadline after %s", day)
+		return ""
+	}
+	days := 0
+	for day := time.Date(2026, 6, 1, 0, 0, 0, 0, shanghai); day.Year() < 2027 || day.Month() < 6; day = day.AddDate(0, 0, 1) {
+		days++
+		w := want(day.Format(time.DateOnly))
+		for _, at := range []time.Duration{0, 12 * time.Hour, 24*time.Hour - time.Minute} {
+			if got := rule.Of(day.Add(at)); got != w {
+				t.Errorf("Of(%s) = %s, want %s", day.Add(at).Format("2006-01-02 15:04"), got, w)
+			}
+		}
+	}
+	if days != 365 {
+		t.Errorf("checked %d days", days)
+	}
+	for _, c := range []struct {
+		name, at, want string
+	}{
+		{"the policy's own example", "2026-11-06T09:00:00+08:00", "2026-11"},
+		{"a survey of 2 December is November's report", "2026-12-02T15:00:00+08:00", "2026-11"},
+		{"the moved deadline's last minute", "2026-12-04T23:59:00+08:00", "2026-11"},
+		{"Saturday 5 December is after the moved deadline", "2026-12-05T09:00:00+08:00", "2026-12"},
+		{"a UTC clock before Shanghai's midnight", "2026-12-04T15:59:00Z", "2026-11"},
+		{"a UTC clock after Shanghai's midnight", "2026-12-04T16:00:00Z", "2026-12"},
+		{"National Day: the deadline moved into September", "2026-09-30T18:00:00+08:00", "2026-09"},
+		{"a survey during the holiday reports October", "2026-10-03T10:00:00+08:00", "2026-10"},
+		{"the turn of the year", "2027-01-05T20:00:00+08:00", "2026-12"},
+	} {
+		at, err := time.Parse(time.RFC3339, c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rule.Of(at); got != c.want {
+			t.Errorf("%s: Of(%s) = %s, want %s", c.name, c.at, got, c.want)
+		}
+	}
+}
+
+// TestPeriodsFollowTheConfig: a monthly deadline configured on the 10th moves the rule with
+// it; without a deadline called monthly, the policy's 5th holds.
+func TestPeriodsFollowTheConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.Deadlines[0].Cron = "0 0 10 * *"
+	s, err := reminders.NewSchedule(cfg.Deadlines, reminders.NewCalendar(nil), shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := reminders.NewSchedule(cfg.Deadlines[1:], reminders.NewCalendar(nil), shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		s    *reminders.Schedule
+		at   string
+		want string
+	}{
+		{s, "2026-11-09T10:00:00+08:00", "2026-10"},
+		{s, "2026-11-10T10:00:00+08:00", "2026-10"},
+		{s, "2026-11-11T10:00:00+08:00", "2026-11"},
+		{none, "2026-11-05T10:00:00+08:00", "2026-10"},
+		{none, "2026-11-06T10:00:00+08:00", "2026-11"},
+		{none, "2026-12-05T10:00:00+08:00", "2026-12"}, // still moved to Friday the 4th
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		if got := c.s.Periods().Of(at); got != c.want {
+			t.Errorf("Of(%s) = %s, want %s", c.at, got, c.want)
+		}
+	}
+}
