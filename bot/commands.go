@@ -309,7 +309,7 @@ func (s *Service) unbind(ctx context.Context, w Replier, r *Request) {
 
 func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) {
 	e := r.Target.Enterprise
-	code, err := IssueInvite(ctx, s.Store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, s.Clock.Now(), s.InviteTTL)
+	code, err := IssueInvite(ctx, s.Store, s.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, s.Clock.Now(), s.InviteTTL)
 	if err != nil {
 		s.Log.Error("issuing invite", "enterprise", e.ID, "err", err)
 		w.Reply(busyText)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
@@ -92,12 +93,13 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		county:  {Role: storage.RoleCounty, Region: "盐湖区"},
 		city:    {Role: storage.RoleCityOffice},
 	}
+	key := invitetest.Key(t)
 	for who, inv := range invites {
-		code, err := bot.IssueInvite(ctx, store, inv, now, time.Hour)
+		code, err := bot.IssueInvite(ctx, store, key, inv, now, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.Redeem(ctx, bot.HashCode(code), storage.Contact{ID: who, Name: who}, now); err != nil {
+		if _, err := store.Redeem(ctx, key.Hash(code), storage.Contact{ID: who, Name: who}, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,7 +108,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	}
 	e := &matrixEnv{store: store, now: now}
 	e.svc = &bot.Service{
-		Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return e.now }), Location: shanghaiTZ,
+		Key: key, Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return e.now }), Location: shanghaiTZ,
 		Regions: []string{"盐湖区", "夏县"}, InviteTTL: time.Hour, BotName: "创新助手", Prefix: "#",
 		ExportDir: filepath.Join(dir, "exports"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Nudge: func(_ context.Context, region string, _ time.Time) (int, error) {
@@ -306,14 +308,14 @@ func TestCommandEffects(t *testing.T) {
 	t.Run("wrong codes are limited", func(t *testing.T) {
 		e := newMatrixEnv(t)
 		for range 5 {
-			if got := e.say("路人", "", "绑定 000000"); !strings.Contains(got, "邀请码不正确") {
+			if got := e.say("路人", "", "绑定 22222222"); !strings.Contains(got, "邀请码不正确") {
 				t.Fatalf("wrong code: %q", got)
 			}
 		}
-		if got := e.say("路人", "", "绑定 000000"); !strings.Contains(got, "错误次数过多") {
+		if got := e.say("路人", "", "绑定 22222222"); !strings.Contains(got, "错误次数过多") {
 			t.Errorf("sixth wrong code: %q", got)
 		}
-		code, err := bot.IssueInvite(ctx, e.store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour)
+		code, err := bot.IssueInvite(ctx, e.store, e.svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

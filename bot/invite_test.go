@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"innobot/invite"
 	"innobot/survey"
 )
 
@@ -57,7 +58,7 @@ func FuzzParseBind(f *testing.F) {
 			}
 			return
 		}
-		if !strings.HasPrefix(survey.Normalize(text), "绑定") || !codeShaped(code) {
+		if _, shape := invite.Parse(code); !strings.HasPrefix(survey.Normalize(text), "绑定") || shape == invite.NotACode {
 			t.Fatalf("parseBind(%q) = %q, true: not a code after 绑定", text, code)
 		}
 		if again, ok := parseBind("绑定 " + code); !ok || again != code {

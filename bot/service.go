@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"innobot/dialog"
+	"innobot/invite"
 	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
@@ -49,7 +50,9 @@ type Service struct {
 	// FloodLimit is the most messages a contact may send in a minute (FloodLimit for WeChat);
 	// 0 turns the limit off, as the simulator does for programs that drive it fast.
 	FloodLimit int
-	Log        *slog.Logger
+	// Key hashes invite codes: a code is looked up by its keyed hash only.
+	Key invite.Key
+	Log *slog.Logger
 
 	mu    sync.Mutex
 	tries map[string]tries // by contact id
@@ -254,7 +257,7 @@ func (x *roleMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 }
 
 const welcomeText = "您好，我是运城市企业技术创新全覆盖工作的填报助手。\n" +
-	"企业科技创新联络人请先绑定：发送“绑定 邀请码”，例如 绑定 483920。\n" +
+	"企业科技创新联络人请先绑定：发送“绑定 邀请码”，例如 绑定 " + invite.Example + "。\n" +
 	"邀请码由所在县（市、区）工作人员提供。"
 
 func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
@@ -264,7 +267,7 @@ func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
 	}
 	if strings.HasPrefix(survey.Normalize(m.Text), "绑定") {
 		// Not code-shaped (parseBind said so): a typo, not a guess, so no wrong try is counted.
-		w.Reply("请在“绑定”后面加上邀请码，例如：绑定 483920。邀请码是 6 位数字或 8 位字母数字，由县（市、区）工作人员提供。")
+		w.Reply(fmt.Sprintf("请在“绑定”后面加上邀请码，例如：绑定 %s。邀请码是 %d 位字母和数字，由县（市、区）工作人员提供。", invite.Example, invite.Length))
 		return
 	}
 	w.Reply(welcomeText)
@@ -293,6 +296,7 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
 		return
 	}
+	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
 	failures, err := s.Store.BindFailures(ctx, c.ID, now.Add(-bindWindow))
 	if err != nil {
@@ -304,11 +308,18 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		w.Reply(fmt.Sprintf("邀请码错误次数过多，请 %d 分钟后再试。", int(bindWindow/time.Minute)))
 		return
 	}
-	r, err := s.Store.Redeem(ctx, HashCode(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
+	var r storage.Redeemed
+	if shape == invite.Retired {
+		err = errRetiredCode
+	} else {
+		r, err = s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
+	}
 	var refusal string
 	switch {
+	case errors.Is(err, errRetiredCode):
+		refusal = "6 位数字的旧邀请码已停用。请向县（市、区）工作人员索取新的邀请码（8 位字母和数字）。"
 	case errors.Is(err, storage.ErrInviteUnknown):
-		refusal = "邀请码不正确，请核对后重新发送，例如：绑定 483920。邀请码由县（市、区）工作人员提供。"
+		refusal = "邀请码不正确，请核对后重新发送，例如：绑定 " + invite.Example + "。邀请码由县（市、区）工作人员提供。"
 	case errors.Is(err, storage.ErrInviteUsed):
 		refusal = "这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。"
 	case errors.Is(err, storage.ErrInviteExpired):
@@ -343,6 +354,9 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(r.Contact)))
 	}
 }
+
+// errRetiredCode is a 6-digit code: refused without a look-up (invite.Retired).
+var errRetiredCode = errors.New("retired 6-digit invite code")
 
 // roleName says a contact's role in the words of the campaign.
 func roleName(c storage.Contact) string {

@@ -14,6 +14,8 @@ import (
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"innobot/bot"
+	"innobot/invite"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
@@ -66,6 +68,7 @@ type env struct {
 	t     *testing.T
 	path  string
 	store *bolt.Store
+	key   invite.Key
 	clock *fakeClock
 	loc   *time.Location
 	log   *syncBuffer
@@ -89,6 +92,7 @@ func newEnv(t *testing.T) *env {
 		path:  filepath.Join(t.TempDir(), "innobot.db"),
 		clock: &fakeClock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)},
 		loc:   shanghai,
+		key:   invitetest.Key(t),
 	}
 	store, err := bolt.Open(e.path)
 	if err != nil {
@@ -107,7 +111,7 @@ func (e *env) newService() {
 	log, buf := newLog()
 	e.log = buf
 	e.svc = &bot.Service{
-		Store: e.store, Form: survey.Default(), Clock: bot.ClockFunc(e.clock.Now), Location: e.loc,
+		Key: e.key, Store: e.store, Form: survey.Default(), Clock: bot.ClockFunc(e.clock.Now), Location: e.loc,
 		BotName: "创新助手", Prefix: "#", Log: log,
 	}
 	e.h = e.svc.Handler()
@@ -123,7 +127,7 @@ func (e *env) enterprise(id, name, region string) {
 // invite issues a liaison code for the enterprise, valid 7 days from the clock.
 func (e *env) invite(enterpriseID string) string {
 	e.t.Helper()
-	code, err := bot.IssueInvite(e.t.Context(), e.store,
+	code, err := bot.IssueInvite(e.t.Context(), e.store, e.svc.Key,
 		storage.Invite{Role: storage.RoleLiaison, EnterpriseID: enterpriseID, CreatedBy: "test"},
 		e.clock.Now(), 7*24*time.Hour)
 	if err != nil {
@@ -262,6 +266,9 @@ func TestBindAccepts(t *testing.T) {
 		{"full-width digits", func(c string) string { return "绑定 " + fullWidth(c) }},
 		{"full-width digits, ideographic space", func(c string) string { return "绑定\u3000" + fullWidth(c) }},
 		{"spaces inside the code", func(c string) string { return "绑定 " + c[:3] + " " + c[3:] }},
+		{"lower case", func(c string) string { return "绑定 " + strings.ToLower(c) }},
+		{"full-width lower case", func(c string) string { return "绑定 " + fullWidth(strings.ToLower(c)) }},
+		{"a dash inside", func(c string) string { return "绑定 " + c[:4] + "-" + c[4:] }},
 		{"surrounding spaces and a full stop", func(c string) string { return "  绑定 " + c + "。" }},
 	}
 	for _, tt := range tests {
@@ -313,13 +320,15 @@ func TestBindRefuses(t *testing.T) {
 		want  []string
 	}{
 		{"wrong code", func(e *env) string {
-			wrong := "123456"
+			wrong := "23456789"
 			if e.invite("E1") == wrong {
-				wrong = "654321"
+				wrong = "98765432"
 			}
 			return "绑定 " + wrong
 		}, []string{"邀请码不正确", "例如"}},
 		{"no code", func(e *env) string { e.invite("E1"); return "绑定" }, []string{"邀请码", "例如：绑定"}},
+		{"retired 6-digit code", func(e *env) string { e.invite("E1"); return "绑定 483920" }, []string{"旧邀请码已停用", "索取新的邀请码"}},
+		{"not a code", func(e *env) string { e.invite("E1"); return "绑定 K7M3QX" }, []string{"8 位", "例如：绑定"}},
 		{"no code after a colon", func(e *env) string { e.invite("E1"); return "绑定：" }, []string{"邀请码", "例如：绑定"}},
 		{"code used by someone else", func(e *env) string {
 			code := e.invite("E1")
@@ -363,9 +372,9 @@ func TestBindRefuses(t *testing.T) {
 func TestBindWrongThenRight(t *testing.T) {
 	e := newEnv(t)
 	code := e.invite("E1")
-	wrong := "000000"
+	wrong := "22222222"
 	if code == wrong {
-		wrong = "999999"
+		wrong = "33333333"
 	}
 	if w := e.say("张三", "绑定 "+wrong); w.lacks("不正确") {
 		t.Fatalf("wrong code: %s", w)

@@ -18,6 +18,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"innobot/bot"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
@@ -270,6 +271,7 @@ func newTurnsFixture(b *testing.B) *turnsFixture {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { bs.Close() })
+	key := invitetest.Key(b)
 	// The raw file is opened as storage/bolt.Open opens its own: default options but the lock
 	// timeout, default batch limits (1000 calls, 10 ms), fsync on every commit.
 	raw, err := bbolt.Open(filepath.Join(dir, "raw.db"), 0o600, &bbolt.Options{Timeout: bolt.DefaultLockTimeout})
@@ -304,12 +306,12 @@ func newTurnsFixture(b *testing.B) *turnsFixture {
 		if err := bs.PutEnterprise(ctx, e); err != nil {
 			b.Fatal(err)
 		}
-		code, err := bot.IssueInvite(ctx, bs, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, benchStart, 7*24*time.Hour)
+		code, err := bot.IssueInvite(ctx, bs, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, benchStart, 7*24*time.Hour)
 		if err != nil {
 			b.Fatal(err)
 		}
 		c := &conversation{contact: fmt.Sprintf("wxid_bench%04d", i), commits: new(atomic.Int64)}
-		if _, err := bs.Redeem(ctx, bot.HashCode(code), storage.Contact{ID: c.contact, Name: "联络人" + strconv.Itoa(i)}, benchStart); err != nil {
+		if _, err := bs.Redeem(ctx, key.Hash(code), storage.Contact{ID: c.contact, Name: "联络人" + strconv.Itoa(i)}, benchStart); err != nil {
 			b.Fatal(err)
 		}
 		f.store.commits[c.contact] = c.commits

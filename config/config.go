@@ -45,6 +45,7 @@ type Config struct {
 	Deadlines []Deadline `yaml:"deadlines"`
 	Outbox    Outbox     `yaml:"outbox"`
 	Invite    Invite     `yaml:"invite"`
+	Exports   Exports    `yaml:"exports"`
 
 	loc *time.Location // Timezone, loaded once validation has checked it
 }
@@ -87,9 +88,23 @@ type Outbox struct {
 	Jitter        Percent `yaml:"jitter"` // random spread around the pace, so sends do not look mechanical
 }
 
-// Invite configures liaison invite codes.
+// Invite configures invite codes and the limits on wrong ones.
 type Invite struct {
 	TTL Duration `yaml:"ttl"` // how long an unused code stays valid
+	// SecretKey is the key codes are hashed with, as 64 hex digits. A bolt deployment leaves
+	// it empty and keeps the key in DATA_DIR/secret.key; every bot sharing one Redis needs the
+	// same key, given here or in the INNOBOT_SECRET_KEY environment variable (which wins).
+	SecretKey string `yaml:"secret_key"`
+	// WrongCodesPerHour is the city-wide budget of wrong codes an hour: beyond it, every
+	// contact that sent a wrong code is locked out for a day and the city office is told.
+	WrongCodesPerHour int `yaml:"wrong_codes_per_hour"`
+}
+
+// Exports configures the spreadsheets written for chat replies.
+type Exports struct {
+	// Keep is how long an exported file stays in DATA_DIR/exports before it is deleted: it
+	// holds phone numbers and answers, and was sent already.
+	Keep Duration `yaml:"keep"`
 }
 
 // defaultRegions returns the 14 reporting units in the order of 附件1,
@@ -127,7 +142,8 @@ func Default() Config {
 		Regions:   defaultRegions(),
 		Deadlines: defaultDeadlines(),
 		Outbox:    Outbox{RatePerMinute: 50, Jitter: 0.30},
-		Invite:    Invite{TTL: 7 * Day},
+		Invite:    Invite{TTL: 7 * Day, WrongCodesPerHour: 100},
+		Exports:   Exports{Keep: 30 * Day},
 	}
 	c.loc, _ = loadLocation(c.Timezone) // cannot fail: loadLocation always knows Asia/Shanghai
 	return c

@@ -45,7 +45,8 @@ func TestDefault(t *testing.T) {
 		{"Storage", c.Storage, Storage{Driver: "bolt"}},
 		{"Form", c.Form, ""},
 		{"Outbox", c.Outbox, Outbox{RatePerMinute: 50, Jitter: 0.30}},
-		{"Invite.TTL", c.Invite.TTL.Std(), 168 * time.Hour},
+		{"Invite", c.Invite, Invite{TTL: 7 * Day, WrongCodesPerHour: 100}},
+		{"Exports", c.Exports, Exports{Keep: 30 * Day}},
 		{"Location", c.Location().String(), "Asia/Shanghai"},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
@@ -128,6 +129,9 @@ deadlines:
 		{"jitter 100%", "outbox: {jitter: 100%}", func(c *Config) { c.Outbox.Jitter = 1 }},
 		{"ttl hours", "invite: {ttl: 72h}", func(c *Config) { c.Invite.TTL = 3 * Day }},
 		{"ttl days", "invite:\n  ttl: 30d\n", func(c *Config) { c.Invite.TTL = 30 * Day }},
+		{"secret key", "invite: {secret_key: " + strings.Repeat("ab", 32) + "}", func(c *Config) { c.Invite.SecretKey = strings.Repeat("ab", 32) }},
+		{"wrong codes per hour", "invite: {wrong_codes_per_hour: 20}", func(c *Config) { c.Invite.WrongCodesPerHour = 20 }},
+		{"exports keep", "exports: {keep: 7d}", func(c *Config) { c.Exports.Keep = 7 * Day }},
 		{"byte-order mark", "\ufeffbot: {name: x}", func(c *Config) { c.Bot.Name = "x" }},
 	}
 	for _, tt := range tests {
@@ -258,6 +262,12 @@ func TestParseErrors(t *testing.T) {
 			"config.yaml:1: outbox.rate_per_minute: must be more than 0, got 0"},
 		{"zero ttl", "invite: {ttl: 0d}",
 			"config.yaml:1: invite.ttl: must be more than 0, got 0d"},
+		{"short secret key", "invite: {secret_key: abcd}",
+			"config.yaml:1: invite.secret_key: want 64 hex digits (innobot keygen prints a new key)"},
+		{"zero wrong codes", "invite: {wrong_codes_per_hour: 0}",
+			"config.yaml:1: invite.wrong_codes_per_hour: must be more than 0, got 0"},
+		{"zero keep", "exports: {keep: 0d}",
+			"config.yaml:1: exports.keep: must be more than 0, got 0d"},
 		{"bad ttl", "invite:\n  ttl: week\n",
 			`config.yaml:2: invite.ttl: bad duration "week"`},
 		{"braces in redis prefix", "storage:\n  driver: redis\n  url: redis://h:6379/0\n  prefix: \"a{b}\"\n",

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/robfig/cron/v3"
+
+	"innobot/invite"
 )
 
 var audiences = []string{AudienceLiaisons, AudienceGroups, AudienceCountyOffice, AudienceCityOffice}
@@ -87,6 +89,17 @@ func (c *Config) validate() []problem {
 
 	if c.Invite.TTL <= 0 {
 		add("invite.ttl", "must be more than 0, got %s", c.Invite.TTL)
+	}
+	if c.Invite.SecretKey != "" {
+		if _, err := invite.ParseKey(c.Invite.SecretKey); err != nil {
+			add("invite.secret_key", "want 64 hex digits (innobot keygen prints a new key)")
+		}
+	}
+	if c.Invite.WrongCodesPerHour <= 0 {
+		add("invite.wrong_codes_per_hour", "must be more than 0, got %d", c.Invite.WrongCodesPerHour)
+	}
+	if c.Exports.Keep <= 0 {
+		add("exports.keep", "must be more than 0, got %s", c.Exports.Keep)
 	}
 	return ps
 }

@@ -18,6 +18,7 @@ import (
 
 	"innobot/bot"
 	"innobot/bot/wechat"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
@@ -80,12 +81,13 @@ func TestEndToEnd(t *testing.T) {
 	if err := store.PutEnterprise(ctx, storage.Enterprise{ID: "E1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
 		t.Fatal(err)
 	}
-	code, err := bot.IssueInvite(ctx, store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour)
+	key := invitetest.Key(t)
+	code, err := bot.IssueInvite(ctx, store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := &bot.Service{
-		Store: store, Form: survey.Default(), Clock: bot.ClockFunc(time.Now), Location: shanghai,
+		Key: key, Store: store, Form: survey.Default(), Clock: bot.ClockFunc(time.Now), Location: shanghai,
 		// Not the account's nickname: the group message below reaches the core only through
 		// Mentioned, which comes from openwechat's IsAt.
 		BotName: "创新助手", Prefix: "#", Log: log,

@@ -48,7 +48,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "已备份到 %s（%d 字节）\n", dest, n)
+	_, err = fmt.Fprintf(stdout, "已备份到 %s（%d 字节）\n%s\n", dest, n, st.keyAdvice())
 	return err
 }
 

@@ -30,7 +30,7 @@ func TestBackup(t *testing.T) {
 	if err := run(ctx, []string{"backup", dest, "--data", data}, &out, &errs); err != nil {
 		t.Fatalf("backup: %v\n%s", err, errs.String())
 	}
-	if !strings.Contains(out.String(), "已备份到") {
+	if !strings.Contains(out.String(), "已备份到") || !strings.Contains(out.String(), filepath.Join(data, "secret.key")) {
 		t.Errorf("output %q", out.String())
 	}
 	c, err := bolt.Open(dest)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/invite"
 	"innobot/storage"
 )
 
@@ -26,7 +27,7 @@ var demoGroup = storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶�
 // loadDemo adds the demo enterprises that are missing (keeping any bound liaison and answers
 // of those already there), binds the demo group to the account, and issues a fresh code for each demo
 // liaison and for a helper, a county clerk and the city office, printed with notice.
-func loadDemo(ctx context.Context, store storage.Backend, account string, now time.Time, ttl time.Duration, notice func(string) error) error {
+func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, account string, now time.Time, ttl time.Duration, notice func(string) error) error {
 	for _, e := range demoEnterprises {
 		_, err := store.Enterprise(ctx, e.ID)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -57,7 +58,7 @@ func loadDemo(ctx context.Context, store storage.Backend, account string, now ti
 	)
 	for _, c := range codes {
 		c.inv.CreatedBy = "demo"
-		code, err := bot.IssueInvite(ctx, store, c.inv, now, ttl)
+		code, err := bot.IssueInvite(ctx, store, key, c.inv, now, ttl)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"innobot/bot/sim"
+	"innobot/invite"
 	"innobot/storage/bolt"
 )
 
@@ -81,7 +82,7 @@ func (l *testLog) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-var demoCode = regexp.MustCompile(`绑定 (\d{6}) —【(.+?)】`)
+var demoCode = regexp.MustCompile(`绑定 ([` + invite.Alphabet + `]{8}) —【(.+?)】`)
 
 // send writes one input object and returns the messages sent until its ack. Demo codes seen
 // on the way are kept in codes, by enterprise name.

@@ -12,6 +12,7 @@ import (
 
 	"innobot/bot"
 	"innobot/config"
+	"innobot/invite"
 	"innobot/reminders"
 	"innobot/storage"
 	"innobot/storage/bolt"
@@ -95,6 +96,7 @@ const handledKeep = 30 * 24 * time.Hour
 // engine is one running bot over one store: what !restart closes and opens again.
 type engine struct {
 	store  storage.Backend
+	key    invite.Key // hashes invite codes
 	router *bot.Router
 	remind *reminding // reminders and the paced outbox (reminders.go); nil without an outbox
 }
@@ -103,6 +105,10 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 	store, err := st.openStore()
 	if err != nil {
 		return nil, err
+	}
+	key, err := st.inviteKey(log)
+	if err != nil {
+		return nil, errors.Join(err, store.Close())
 	}
 	// Message ids guard against re-delivery, which comes within minutes of a restart; a
 	// month of them is plenty, and pruning at start keeps the file from growing forever.
@@ -114,7 +120,7 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(), Periods: st.periods(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
-		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood,
+		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood, Key: key,
 		ExportDir: filepath.Join(st.dir, "exports"),
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
@@ -123,7 +129,7 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 			return remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
 		}
 	}
-	return &engine{store: store, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
+	return &engine{store: store, key: key, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
 }
 
 // close waits for messages under way, then closes the store.

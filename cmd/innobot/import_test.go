@@ -14,7 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"innobot/bot"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 )
@@ -123,9 +123,10 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	code, _, err := issue(context.Background(), s, storage.Invite{Role: storage.RoleLiaison}, []string{"山西示范钢铁有限公司"}, now, time.Hour)
+	key := invitetest.Key(t)
+	code, _, err := issue(context.Background(), s, key, storage.Invite{Role: storage.RoleLiaison}, []string{"山西示范钢铁有限公司"}, now, time.Hour)
 	if err == nil {
-		_, err = s.Redeem(context.Background(), bot.HashCode(code), storage.Contact{ID: "wx-zhangsan", Name: "张三"}, now)
+		_, err = s.Redeem(context.Background(), key.Hash(code), storage.Contact{ID: "wx-zhangsan", Name: "张三"}, now)
 	}
 	if err = errors.Join(err, s.Close()); err != nil {
 		t.Fatal(err)

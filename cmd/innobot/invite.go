@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"innobot/bot"
+	"innobot/invite"
 	"innobot/storage"
 )
 
@@ -63,7 +65,11 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ttl := time.Duration(st.cfg.Invite.TTL)
 	var code, who string
 	err = st.withStore(func(store storage.Backend) error {
-		if code, who, err = issue(ctx, store, inv, enterprises, now, ttl); err != nil {
+		key, err := st.inviteKey(slog.New(slog.NewTextHandler(stderr, nil)))
+		if err != nil {
+			return err
+		}
+		if code, who, err = issue(ctx, store, key, inv, enterprises, now, ttl); err != nil {
 			return err
 		}
 		return store.Audit(ctx, storage.AuditEntry{At: now, Contact: "admin", Role: "admin", Action: "invite", Detail: who})
@@ -78,7 +84,7 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // issue resolves the enterprises named and issues the code; who says whom it is for.
-func issue(ctx context.Context, store storage.Backend, inv storage.Invite, enterprises []string, now time.Time, ttl time.Duration) (code, who string, err error) {
+func issue(ctx context.Context, store storage.Backend, key invite.Key, inv storage.Invite, enterprises []string, now time.Time, ttl time.Duration) (code, who string, err error) {
 	all, err := store.Enterprises(ctx)
 	if err != nil {
 		return "", "", err
@@ -103,6 +109,6 @@ func issue(ctx context.Context, store storage.Backend, inv storage.Invite, enter
 	default:
 		who = "市领导小组办公室工作人员"
 	}
-	code, err = bot.IssueInvite(ctx, store, inv, now, ttl)
+	code, err = bot.IssueInvite(ctx, store, key, inv, now, ttl)
 	return code, who, err
 }

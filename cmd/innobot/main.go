@@ -33,6 +33,7 @@ var commands = []command{
 	{"export", "导出表格: export 台账|调查表|月报 [--period 2026-11] [--region 县] [--enterprise 企业] [--out DIR] [--data DIR] [--config FILE]", runExport},
 	{"import", "导入企业名单（.xlsx/.csv）: import 名单.xlsx [--dry-run] [--data DIR] [--config FILE]", runImport},
 	{"reminders", "列出将要发送的提醒: reminders [--from 2026-12-01] [--to 2027-01-31] [--text] [--data DIR] [--config FILE]", runReminders},
+	{"keygen", "生成邀请码密钥（Redis 部署配置用）: keygen", runKeygen},
 	{"migrate", "在 bolt 与 Redis 之间迁移全部数据并核对条数: migrate --from bolt:PATH|redis://… --to redis://…|bolt:PATH [--prefix P]", runMigrate},
 }
 

@@ -75,7 +75,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("migrate: counts differ for %s（目标 %s 的数据与源不一致，不要在它上面启动机器人；%s后重跑 migrate）",
 			strings.Join(bad, ", "), dst, dst.clearAdvice())
 	}
-	fmt.Fprintf(stdout, "迁移完成：%s → %s，各类记录数一致。\n", src, dst)
+	fmt.Fprintf(stdout, "迁移完成：%s → %s，各类记录数一致。\n%s\n", src, dst, migrateKeyAdvice(src, dst))
 	return nil
 }
 

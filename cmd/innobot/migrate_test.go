@@ -40,7 +40,8 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate to redis: %v\n%s", err, out.String())
 	}
 	t.Logf("bolt → redis:\n%s", out.String())
-	for _, want := range []string{"sessions", "drafts", "reminder claims", "各类记录数一致"} {
+	for _, want := range []string{"sessions", "drafts", "reminder claims", "各类记录数一致",
+		"邀请码密钥", filepath.Join(filepath.Dir(src), "secret.key"), "INNOBOT_SECRET_KEY"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -65,6 +66,9 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate back to bolt: %v\n%s", err, out.String())
 	}
 	t.Logf("redis → bolt:\n%s", out.String())
+	if want := filepath.Join(dir, "secret.key") + "（权限 600）"; !strings.Contains(out.String(), want) {
+		t.Errorf("migrating into a bolt file does not say to copy the key there (%s): %s", want, out.String())
+	}
 	bs, err := bolt.Open(back)
 	if err != nil {
 		t.Fatal(err)

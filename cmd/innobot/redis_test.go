@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"innobot/bot/sim"
+	"innobot/invite"
 	storeredis "innobot/storage/redis"
 	"innobot/storage/redis/redistest"
 )
@@ -23,14 +24,18 @@ func redisSim(t *testing.T, srv *redistest.Server, prefix, account string, args 
 	t.Helper()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "innobot.yaml")
-	text := fmt.Sprintf("bot: {account: %q}\nstorage: {driver: redis, url: %q, prefix: %q}\n", account, srv.URL, prefix)
+	text := fmt.Sprintf("bot: {account: %q}\nstorage: {driver: redis, url: %q, prefix: %q}\ninvite: {secret_key: %s}\n", account, srv.URL, prefix, redisTestKey)
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return startSim(t, dir, append([]string{"--config", cfg}, args...)...), cfg
 }
 
-var countyCode = regexp.MustCompile(`演示县级工作人员邀请码：绑定 (\d{6})`)
+// redisTestKey is the invite key the bots sharing one Redis are given, as a deployment gives
+// them the same key in their config.
+var redisTestKey = strings.Repeat("5a", 32)
+
+var countyCode = regexp.MustCompile(`演示县级工作人员邀请码：绑定 ([` + invite.Alphabet + `]{8})`)
 
 // TestRedisThreeEngines runs three simulators, each speaking for its own bot account, on one
 // Redis. One liaison's survey goes through two of them alternately and leaves one consistent

@@ -12,6 +12,7 @@ import (
 
 	"innobot/bot"
 	"innobot/bot/sim"
+	"innobot/invite"
 )
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,14 +47,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *demo {
-		if err := loadDemo(ctx, c.eng.store, st.cfg.Bot.Account, clock.Now(), time.Duration(st.cfg.Invite.TTL), tr.Notice); err != nil {
+		if err := loadDemo(ctx, c.eng.store, c.eng.key, st.cfg.Bot.Account, clock.Now(), time.Duration(st.cfg.Invite.TTL), tr.Notice); err != nil {
 			return errors.Join(err, c.eng.close())
 		}
 	}
 	// Reminders that fell due while the simulator was not running (errors are logged).
 	c.eng.remind.catchUp(ctx)
 	if !*jsonMode {
-		tr.Notice("innobot 模拟器：每行输入“名字: 消息”，例如 张三: 绑定 123456；!clock 时间 移动时钟；!restart 重启；Ctrl-D 退出。")
+		tr.Notice("innobot 模拟器：每行输入“名字: 消息”，例如 张三: 绑定 " + invite.Example + "；!clock 时间 移动时钟；!restart 重启；Ctrl-D 退出。")
 	}
 	tr.Control = c
 	runErr := tr.Run(ctx, func(m bot.Message) <-chan struct{} { return c.deliver(ctx, m) })

@@ -15,6 +15,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"innobot/bot"
+	"innobot/invite/invitetest"
 	"innobot/storage"
 	storeredis "innobot/storage/redis"
 	"innobot/storage/redis/redistest"
@@ -69,17 +70,18 @@ func BenchmarkTurns(b *testing.B) {
 	now := func() time.Time { return start.Add(time.Duration(ticks.Load()) * time.Millisecond) }
 
 	contacts := make([]string, benchConversations)
+	key := invitetest.Key(b)
 	for i := range contacts {
 		e := storage.Enterprise{ID: fmt.Sprintf("E%04d", i), Name: fmt.Sprintf("运城示范%04d制造有限公司", i), Region: "盐湖区", UpdatedAt: start}
 		if err := store.PutEnterprise(ctx, e); err != nil {
 			b.Fatal(err)
 		}
-		code, err := bot.IssueInvite(ctx, store, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, start, 7*24*time.Hour)
+		code, err := bot.IssueInvite(ctx, store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, start, 7*24*time.Hour)
 		if err != nil {
 			b.Fatal(err)
 		}
 		contacts[i] = fmt.Sprintf("wxid_bench%04d", i)
-		if _, err := store.Redeem(ctx, bot.HashCode(code), storage.Contact{ID: contacts[i], Name: "联络人" + strconv.Itoa(i)}, start); err != nil {
+		if _, err := store.Redeem(ctx, key.Hash(code), storage.Contact{ID: contacts[i], Name: "联络人" + strconv.Itoa(i)}, start); err != nil {
 			b.Fatal(err)
 		}
 	}
