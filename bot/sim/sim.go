@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -44,9 +46,12 @@ type Transport struct {
 
 // Incoming is one JSON input line.
 type Incoming struct {
-	From    string `json:"from"`
-	Group   string `json:"group"`
-	Text    string `json:"text"`
+	From  string `json:"from"`
+	Group string `json:"group"`
+	Text  string `json:"text"`
+	// File is the path of a file the sender sends (instead of Text), as a WeChat user sends
+	// a document from their phone.
+	File    string `json:"file,omitempty"`
 	ID      string `json:"id,omitempty"` // optional message id, to test repeated delivery
 	Clock   string `json:"clock,omitempty"`
 	Restart bool   `json:"restart,omitempty"`
@@ -120,14 +125,40 @@ func (t *Transport) line(ctx context.Context, n int, line string, deliver bot.De
 		if id == "" {
 			id = fmt.Sprintf("sim-%s-%d", t.run, n)
 		}
-		<-deliver(bot.Message{
+		m := bot.Message{
 			ID: id, From: in.From, FromName: in.From, Group: in.Group, GroupName: in.Group,
 			Kind: bot.KindText, Text: in.Text,
-		})
+		}
+		if in.File != "" {
+			a, err := attach(in.File)
+			if err != nil {
+				t.complain("line %d: %v", n, err)
+				return
+			}
+			m.Kind, m.Text, m.File = bot.KindFile, "", a
+		}
+		<-deliver(m)
 	}
 }
 
-// parseHuman reads `张三: 填报`, `盐湖区帮扶群/李四: @创新助手 进度`, `!clock …` and `!restart`.
+// attach makes the file a simulated sender sends: it must exist now, as a file a phone sends
+// does, and the handler reads it where it lies, as it reads what a transport saved.
+func attach(path string) (*bot.File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("file: %s is not a regular file", path)
+	}
+	return &bot.File{Name: filepath.Base(path), Path: path, Size: fi.Size()}, nil
+}
+
+// fileWord starts a human-mode line that sends a file: `张三: 文件 /tmp/附件3.xlsx`.
+const fileWord = "文件 "
+
+// parseHuman reads `张三: 填报`, `张三: 文件 PATH`, `盐湖区帮扶群/李四: @创新助手 进度`,
+// `!clock …` and `!restart`.
 func (t *Transport) parseHuman(n int, line string, in *Incoming) bool {
 	s := strings.TrimSpace(line)
 	switch {
@@ -154,6 +185,9 @@ func (t *Transport) parseHuman(n int, line string, in *Incoming) bool {
 		in.Group, who = strings.TrimSpace(g), from
 	}
 	in.From, in.Text = strings.TrimSpace(who), text
+	if path, ok := strings.CutPrefix(text, fileWord); ok && strings.TrimSpace(path) != "" {
+		in.Text, in.File = "", strings.TrimSpace(path)
+	}
 	return true
 }
 

@@ -3,6 +3,8 @@ package sim
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +133,40 @@ func TestParseTime(t *testing.T) {
 	}
 	if _, err := ParseTime("明天", shanghai); err == nil {
 		t.Error("accepted 明天")
+	}
+}
+
+// TestFileInput sends a file in both modes: the message carries the file's name, size and
+// path; a path that does not exist is a protocol error and delivers nothing.
+func TestFileInput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "附件3 填好.xlsx")
+	if err := os.WriteFile(path, []byte("内容"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		json bool
+		in   string
+	}{
+		{"human", false, "张三: 文件 " + path + "\n张三: 文件 " + filepath.Join(dir, "没有.xlsx") + "\n"},
+		{"json", true, `{"from":"张三","file":"` + path + `"}` + "\n" + `{"from":"张三","file":"` + filepath.Join(dir, "没有.xlsx") + `"}` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, msgs := run(t, tc.json, tc.in)
+			if len(msgs) != 1 {
+				t.Fatalf("delivered %d messages, want 1:\n%s", len(msgs), out)
+			}
+			m := msgs[0]
+			if m.Kind != bot.KindFile || m.File == nil || m.File.Name != "附件3 填好.xlsx" || m.File.Size != int64(len("内容")) || m.Text != "" {
+				t.Fatalf("message = %+v, file %+v", m, m.File)
+			}
+			if b, err := os.ReadFile(m.File.Path); err != nil || string(b) != "内容" {
+				t.Errorf("content = %q, %v", b, err)
+			}
+			if !strings.Contains(out, "line 2: file:") {
+				t.Errorf("a missing file is not reported:\n%s", out)
+			}
+		})
 	}
 }
