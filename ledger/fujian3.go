@@ -151,7 +151,13 @@ func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enter
 	g.span(4, 5, "所属县（市、区）："+e.Region, st.foot)
 	g.span(6, last, "所属行业："+industry, st.foot)
 	g.height(max(24, rowHeight(40, e.Name), rowHeight(24, industry)))
-	g.row += 2
+	g.row++
+	// 企业属性 is 附件2's, not printed on 附件3: shown where answered, so that the file sent
+	// back in chat carries every answer.
+	if o, _ := cellValue(form, a, survey.IDOwnership, survey.IDOwnership).(string); o != "" {
+		g.span(1, 3, "企业属性："+o, st.foot)
+	}
+	g.row++
 
 	// 一、企业研究开发机构情况
 	g.span(1, last, "一、企业研究开发机构情况", st.section)
