@@ -16,6 +16,19 @@ const (
 
 // Facts are the key figures of a survey: the three 有无 columns of 附件2 and the sums the
 // monthly update shows to the liaison.
+//
+// The three columns follow the policy's three levels of innovation (有研发机构、有研发活动、其他
+// 创新活动) and the sections of 附件3 that record them, each read with Step.Nothing, the one
+// meaning of "nothing", never from whether a text is empty:
+//   - 有无研发机构: section 一 lists an institution (has_institutions is 有).
+//   - 有无研发活动: section 二 lists an R&D project (has_projects is 有). The form records R&D
+//     activity as projects (研发项目名称, 来源及立项文号, then the project's staff, spending and
+//     assets), so an institution's staff or spending alone does not make it 有: a research
+//     institution with R&D spending and no project contradicts the form's definitions, and the
+//     review asks the liaison about it instead of guessing here.
+//   - 有无创新活动: section 三, the policy's 其他创新活动 (创新投入、创新人才、创新项目、创新平台、
+//     技术研发、技术合作 and the fourteen ticked activities): any direction with content, or
+//     any activity ticked.
 type Facts struct {
 	HasInstitution bool    `json:"has_institution"` // 有无研发机构
 	HasRD          bool    `json:"has_rd"`          // 有无研发活动
@@ -33,13 +46,10 @@ type Facts struct {
 // Active reports whether the enterprise has started innovation activity (已开展创新活动).
 func (x Facts) Active() bool { return x.HasInstitution || x.HasRD || x.HasInnovation }
 
-// Facts computes the key figures from answers to this form.
+// Facts computes the key figures from answers to this form. Only the steps the form asks
+// count: an answer left behind by a changed 有 → 无 is not a fact.
 func (f *Form) Facts(a Answers) Facts {
 	var x Facts
-	x.HasInstitution = a[IDHasInstitutions].Bool
-	x.HasRD = a[IDHasProjects].Bool
-	x.Activities = len(a[IDOtherActivities].Multi)
-	x.HasInnovation = x.Activities > 0
 	x.Plan = a[IDPlan].Text
 	x.Industry = a[IDIndustry].Text
 	if q, c := f.Question(IDOwnership), a[IDOwnership].Choice; q != nil && c >= 1 && c <= len(q.Options) {
@@ -47,16 +57,25 @@ func (f *Form) Facts(a Answers) Facts {
 	}
 	for _, s := range f.Steps(a) {
 		v, ok := a[s.Key]
-		if !ok || v.Skipped {
+		if !ok {
 			continue
 		}
+		something := !s.Nothing(v)
 		switch {
 		case s.More && s.Q.ID == IDInstitution:
 			x.Institutions++
 		case s.More && s.Q.ID == IDProject:
 			x.Projects++
-		case s.Row < 0 && s.Q.Section == "activities" && strings.HasPrefix(s.Q.ID, "dir_") && v.Text != "":
-			x.HasInnovation = true
+		case s.Row < 0 && s.Q.ID == IDHasInstitutions:
+			x.HasInstitution = something
+		case s.Row < 0 && s.Q.ID == IDHasProjects:
+			x.HasRD = something
+		case s.Row < 0 && s.Q.ID == IDOtherActivities:
+			x.Activities = len(v.Multi)
+			x.HasInnovation = x.HasInnovation || something
+		case s.Row < 0 && s.Q.Section == "activities" && strings.HasPrefix(s.Q.ID, "dir_"):
+			x.HasInnovation = x.HasInnovation || something
+		case v.Skipped:
 		case s.Row >= 0 && strings.HasSuffix(s.Q.ID, "_staff"):
 			x.RDStaff += v.Num
 		case s.Row >= 0 && strings.HasSuffix(s.Q.ID, "_cost"):
