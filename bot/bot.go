@@ -112,8 +112,3 @@ type ClockFunc func() time.Time
 
 // Now calls f.
 func (f ClockFunc) Now() time.Time { return f() }
-
-// GCPercent is the garbage collector target innobot runs with (unless GOGC is set): a turn
-// decodes and drops several records while the live heap stays small, so the default target
-// collects very often; a higher one costs a few MB and saves about a third of a turn's CPU.
-const GCPercent = 400

@@ -17,7 +17,7 @@ type Sender interface {
 // handledStore says whether a message was handled before a restart. Declared here, where it is
 // used, so that any store (or a fake) fits.
 type handledStore interface {
-	Handled(ctx context.Context, contactID, messageID string, at time.Time) (bool, error)
+	Handled(ctx context.Context, messageID string) (bool, error)
 }
 
 // handledMarker records messages handled without a turn; a store that has it keeps WeChat's
@@ -147,7 +147,7 @@ const busyText = "系统繁忙，请稍后再试。您之前已确认的答案�
 func (r *Router) serve(j job) {
 	m := j.m
 	if m.ID != "" && r.handled != nil {
-		seen, err := r.handled.Handled(j.ctx, m.From, m.ID, m.Time)
+		seen, err := r.handled.Handled(j.ctx, m.ID)
 		if err != nil {
 			r.log.Error("checking message id", "id", m.ID, "err", err)
 		} else if seen {
@@ -181,7 +181,7 @@ func (r *Router) markHandled(ctx context.Context, m Message) {
 	if m.ID == "" || !ok {
 		return
 	}
-	seen, err := r.handled.Handled(ctx, m.From, m.ID, m.Time)
+	seen, err := r.handled.Handled(ctx, m.ID)
 	if err == nil && !seen {
 		err = marker.MarkHandled(ctx, m.ID, m.Time)
 	}

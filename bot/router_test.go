@@ -177,7 +177,7 @@ type handledFake struct {
 	err error
 }
 
-func (f handledFake) Handled(_ context.Context, _, id string, _ time.Time) (bool, error) {
+func (f handledFake) Handled(_ context.Context, id string) (bool, error) {
 	return f.ids[id], f.err
 }
 
@@ -199,7 +199,7 @@ func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
 	tests := []struct {
 		name    string
 		handled interface {
-			Handled(context.Context, string, string, time.Time) (bool, error)
+			Handled(context.Context, string) (bool, error)
 		}
 		ids  []string
 		want []string

@@ -220,7 +220,7 @@ func (e *env) unchanged(before state, contact, enterpriseID string) {
 
 func (e *env) handled(contact, id string) bool {
 	e.t.Helper()
-	ok, err := e.store.Handled(e.t.Context(), contact, id, time.Time{}) // the session's recent ids answer
+	ok, err := e.store.Handled(e.t.Context(), id)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -2,11 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,10 +48,6 @@ const benchConversations = 500
 //
 //	go test -run '^$' -bench Turns -benchtime 3s ./bot
 func BenchmarkTurns(b *testing.B) {
-	if os.Getenv("GOGC") == "" {
-		// As cmd/innobot runs; the raw writes run under the same setting.
-		defer debug.SetGCPercent(debug.SetGCPercent(bot.GCPercent))
-	}
 	f := newTurnsFixture(b)
 	b.Run("conversations="+strconv.Itoa(benchConversations), f.round)
 }
@@ -223,31 +218,30 @@ func (s *countingStore) CommitTurn(ctx context.Context, t storage.Turn) error {
 }
 
 // turnBytes is the size of what storage/bolt writes for a turn: the session (stored with its
-// version moved on and the message id among its recent ones), the draft, the submission, and
-// the message id with its time (a key with no value).
+// version moved on), the draft, the submission, and the message id with its time, under the
+// id and in the index by time.
 func turnBytes(t storage.Turn) (int, error) {
 	sess := t.Session
 	sess.Version++
-	sess.Remember(t.MessageID)
-	v, err := storage.AppendSession(nil, sess)
+	v, err := json.Marshal(sess)
 	if err != nil {
 		return 0, err
 	}
 	n := len(v)
 	if t.Draft != nil {
-		if v, err = storage.AppendDraft(nil, *t.Draft); err != nil {
+		if v, err = json.Marshal(t.Draft); err != nil {
 			return 0, err
 		}
 		n += len(v)
 	}
 	if t.Submission != nil {
-		if v, err = storage.AppendSubmission(nil, *t.Submission); err != nil {
+		if v, err = json.Marshal(t.Submission); err != nil {
 			return 0, err
 		}
 		n += len(v)
 	}
 	if t.MessageID != "" {
-		n += 8 + len(t.MessageID)
+		n += 2*len(t.MessageID) + 15 + 8
 	}
 	return n, nil
 }

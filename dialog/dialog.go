@@ -33,9 +33,7 @@ type Conversation struct {
 	ContactID  string
 	Session    storage.Session
 	// Draft is the enterprise's draft for the session's period (or for Period when idle), or
-	// nil when there is none. Handle never changes it: it copies the answers before its first
-	// change, so a turn that changes none (a command, a bad reply) copies nothing, and the
-	// caller may pass answers it shares with others (storage.Store.Draft's).
+	// nil when there is none. Handle works on a copy: the caller's is left as it was.
 	Draft *storage.Draft
 	// Submissions are the enterprise's submissions, by period and version. They are only
 	// read where NeedsHistory says so; elsewhere the caller may leave them out.
@@ -84,8 +82,6 @@ type turn struct {
 	// and cost a walk of the whole form. setDraft drops it, and so does store when the answer
 	// changes the steps.
 	cache []survey.Step
-	// own is true once draft is the turn's own, to change: a new one, or a copy.
-	own bool
 }
 
 // steps lists the steps of the draft's answers as they stand.
@@ -96,9 +92,9 @@ func (t *turn) steps() []survey.Step {
 	return t.cache
 }
 
-// setDraft replaces the draft the turn works on with a new one of its own.
+// setDraft replaces the draft the turn works on.
 func (t *turn) setDraft(d *storage.Draft) {
-	t.draft, t.cache, t.own = d, nil, true
+	t.draft, t.cache = d, nil
 }
 
 // Handle runs one turn. It never panics on any input and never changes anything when the
@@ -107,6 +103,7 @@ func Handle(c Conversation, text string, now time.Time) Result {
 	t := &turn{c: c, now: now, raw: text, text: survey.Normalize(text), s: c.Session}
 	if c.Draft != nil {
 		d := *c.Draft
+		d.Answers = c.Draft.Answers.Clone()
 		t.draft = &d
 	}
 	t.run()
@@ -583,9 +580,6 @@ func (t *turn) confirmValue(cmd string) {
 
 // store keeps an answer and moves on to the next open question.
 func (t *turn) store(st survey.Step, v survey.Value) {
-	if !t.own {
-		t.draft.Answers, t.own = t.draft.Answers.Clone(), true
-	}
 	t.draft.Answers[st.Key] = v
 	if st.Shapes() {
 		t.cache = nil

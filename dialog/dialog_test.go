@@ -41,8 +41,8 @@ func (c *chat) say(text string) Result {
 	if period == "" {
 		period = conv.Period
 	}
-	// The draft goes in as the store hands it out, its maps shared with the last turn's
-	// result: Handle must copy before it changes them.
+	// The draft goes in sharing its maps with the last turn's result: Handle must leave the
+	// caller's draft as it was.
 	var given survey.Answers
 	if c.draft != nil && c.draft.Period == period {
 		d := *c.draft

@@ -6,7 +6,6 @@ package storage
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"innobot/survey"
@@ -128,29 +127,6 @@ type Session struct {
 	Cursor       string        `json:"cursor,omitempty"` // the step key being asked
 	Pending      *survey.Value `json:"pending,omitempty"`
 	UpdatedAt    time.Time     `json:"updated_at"`
-	// Recent are the ids of the contact's last messages committed in turns, oldest first,
-	// at most RecentMessages. They are the store's: CommitTurn writes the stored ones and the
-	// turn's, whatever the caller passes. They know a message delivered again with another
-	// time (the simulator's); the store's index of ids by time knows the others.
-	Recent []string `json:"recent,omitempty"`
-}
-
-// RecentMessages is how many message ids a session remembers: the last few of a chat, which a
-// transport that stamps a message delivered again with a new time (the simulator's resends)
-// may send again. WeChat keeps a message's time, and the store's index by time has them all.
-const RecentMessages = 8
-
-// Remembers reports whether id is among the session's recent message ids.
-func (s Session) Remembers(id string) bool { return id != "" && slices.Contains(s.Recent, id) }
-
-// Remember adds id to the recent message ids, dropping the oldest beyond RecentMessages. It
-// never writes into the slice it was given, which the caller's copies share.
-func (s *Session) Remember(id string) {
-	if id == "" {
-		return
-	}
-	keep := s.Recent[max(0, len(s.Recent)-RecentMessages+1):]
-	s.Recent = append(keep[:len(keep):len(keep)], id)
 }
 
 // Draft is an enterprise's answers for one period, not yet submitted. It belongs to the
@@ -241,15 +217,11 @@ type OutboxMessage struct {
 // twice is handled once.
 type Turn struct {
 	MessageID string
-	// At is the message's time as its transport gave it (WeChat's, which a message delivered
-	// again keeps): the id is kept under it, and PruneHandled forgets it by it.
+	// At is when the message was handled: PruneHandled forgets the id by it.
 	At time.Time
 	// Session is written with Version+1 if the stored version still equals Session.Version.
 	Session Session
-	// Draft, when set, replaces the enterprise's draft for its period. CommitTurn takes it
-	// over: a backend may keep it (bolt does, to answer the next turn without decoding), so
-	// neither the caller nor anyone sharing its maps may change them afterwards (the dialog
-	// changes only answers it has copied).
+	// Draft, when set, replaces the enterprise's draft for its period.
 	Draft *Draft
 	// DropDraft removes the draft of (EnterpriseID, Period) after a submission or a discard.
 	DropDraft *DraftKey
@@ -260,7 +232,8 @@ type Turn struct {
 // DraftKey names a draft.
 type DraftKey struct{ EnterpriseID, Period string }
 
-// Store keeps everything innobot knows. Every method is safe for concurrent use.
+// Store keeps everything innobot knows. Every method is safe for concurrent use, and every
+// record it returns is the caller's to change.
 type Store interface {
 	// PutEnterprise adds an enterprise or replaces its registry fields by ID. LiaisonID is
 	// Redeem's alone: the stored one is kept, so re-importing the list never drops a binding.
@@ -281,29 +254,23 @@ type Store interface {
 	Redeem(ctx context.Context, hash string, c Contact, now time.Time) (Redeemed, error)
 
 	// Session returns the contact's session; a contact with none gets an empty session of
-	// version 0. Its Pending and Recent may be shared: callers replace them, never change
-	// what they point to.
+	// version 0.
 	Session(ctx context.Context, contactID string) (Session, error)
-	// Draft returns an enterprise's draft for a period, or ErrNotFound. Its maps may be
-	// shared with the store and other readers: copy them before changing them, as
-	// dialog.Handle does. A draft is read at every turn, and copying its hundred answers
-	// each time was a tenth of a turn's cost.
+	// Draft returns an enterprise's draft for a period, or ErrNotFound.
 	Draft(ctx context.Context, enterpriseID, period string) (Draft, error)
-	// Submissions returns an enterprise's submissions, by period and version. Like a
-	// draft's, the list and its maps may be shared: callers only read them.
+	// Submissions returns an enterprise's submissions, by period and version.
 	Submissions(ctx context.Context, enterpriseID string) ([]Submission, error)
 	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
 	// submission version moved). Writing the same turn twice leaves one copy.
 	CommitTurn(ctx context.Context, t Turn) error
-	// Handled reports whether a contact's message, of the time given (Turn.At), was
-	// committed in a turn or marked handled.
-	Handled(ctx context.Context, contactID, messageID string, at time.Time) (bool, error)
+	// Handled reports whether a message was committed in a turn or marked handled. The id
+	// alone decides, whatever time a transport stamps on the message delivered again.
+	Handled(ctx context.Context, messageID string) (bool, error)
 	// MarkHandled records a message id handled without a turn (a query, a refused code), so
 	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
 	MarkHandled(ctx context.Context, messageID string, at time.Time) error
 	// PruneHandled forgets message ids handled before a time and returns how many; ids are
-	// only needed for as long as a message may be delivered again. A session's RecentMessages
-	// ids stay with it.
+	// only needed for as long as a message may be delivered again.
 	PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 	// Close releases the store.

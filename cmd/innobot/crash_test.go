@@ -436,9 +436,7 @@ func crashResolve(s *bolt.Store, flight []crashSend, problems *[]string) int {
 	for i := len(flight) - 1; i >= 0; i-- {
 		f := flight[i]
 		st := f.l.steps[f.step]
-		// The simulator stamps messages with its own clock, which the test does not follow: the
-		// session's recent ids, which hold the messages in flight, answer without the time.
-		ok, err := s.Handled(ctx, f.l.name, f.l.msgID(f.step), time.Time{})
+		ok, err := s.Handled(ctx, f.l.msgID(f.step))
 		if err != nil {
 			*problems = append(*problems, fmt.Sprintf("handled %s: %v", f.l.msgID(f.step), err))
 			continue

@@ -11,11 +11,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai on hosts without a zone database
-
-	"innobot/bot"
 )
 
 // command is one subcommand.
@@ -41,9 +38,6 @@ var commands = []command{
 var errUsage = errors.New("usage")
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(bot.GCPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

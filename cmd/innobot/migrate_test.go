@@ -182,7 +182,7 @@ func checkStore(t *testing.T, name string, s storage.Backend, at time.Time) {
 		fail("heads = %+v, %v", heads, err)
 	}
 	for _, id := range []string{"m1", "m2", "q1"} {
-		if ok, _ := s.Handled(ctx, "张三", id, at); !ok {
+		if ok, _ := s.Handled(ctx, id); !ok {
 			fail("%s not handled", id)
 		}
 	}

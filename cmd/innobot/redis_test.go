@@ -221,7 +221,7 @@ func TestRedisDown(t *testing.T) {
 	}
 	check("after Redis came back", before)
 	for _, id := range []string{"down-1", "down-2"} {
-		if ok, _ := store.Handled(t.Context(), l.name, id, time.Time{}); ok {
+		if ok, _ := store.Handled(t.Context(), id); ok {
 			t.Errorf("message %s, answered 系统繁忙, is recorded as handled", id)
 		}
 	}

@@ -1,18 +1,16 @@
 // Package bolt is the default storage.Store: one bbolt file under the data dir. Records are
-// kept as JSON so that the file can be inspected with bbolt's own tools and so that adding a
-// field to a record needs no migration.
+// kept as JSON (encoding/json) so that the file can be inspected with bbolt's own tools and so
+// that adding a field to a record needs no migration.
 //
 // Every turn is one bbolt transaction run through DB.Batch: concurrent turns of different
 // contacts are group-committed and share one fsync, which is what lets hundreds of
-// conversations run at once on a slow disk.
+// conversations run at once on a slow disk. Other writes come one at a time (a query's
+// handled mark, a binding) and use Update, so that they never wait for a batch to fill.
 //
 // Not everything is JSON. Submission heads (the ledger's index) are a compact binary encoding,
 // rebuilt from the submissions whenever that encoding changes (see heads.go). The keys of the
-// time-ordered buckets (the audit log, the outbox's pending and sent indexes, the message ids
-// of turns) hold an 8-byte big-endian instant, see storage.AppendTimeKey.
-//
-// A turn reads back at the next message what the last one wrote, so the store keeps in memory
-// what it wrote and what it read that rarely changes (cache.go).
+// time-ordered buckets (the audit log, the outbox's pending and sent indexes, handled message
+// ids by time) hold an 8-byte big-endian instant, see storage.AppendTimeKey.
 package bolt
 
 import (
@@ -22,10 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -50,7 +45,7 @@ var (
 	bucketSessions    = []byte("sessions")
 	bucketDrafts      = []byte("drafts")
 	bucketSubmissions = []byte("submissions")
-	bucketHandled     = []byte("handled")
+	bucketHandled     = []byte("handled") // message id -> time handled (time.MarshalBinary)
 	// Added in format 2.
 	bucketHeads         = []byte("heads")          // enterprise, period, version -> head (heads.go)
 	bucketGroups        = []byte("groups")         // group id -> Group
@@ -60,13 +55,13 @@ var (
 	bucketOutboxPending = []byte("outbox_pending") // account, storage.AppendTimeKey(QueuedAt), seq -> message id
 	bucketOutboxSent    = []byte("outbox_sent")    // storage.AppendTimeKey(SentAt), seq -> message id
 	bucketClaims        = []byte("claims")         // reminder key -> time claimed
-	// Added in format 3.
-	bucketTurnIDs = []byte("turn_ids") // storage.AppendTimeKey(message time), message id -> nothing
+	// Added in format 4.
+	bucketHandledAt = []byte("handled_at") // storage.AppendTimeKey(time handled), message id -> nothing
 
 	allBuckets = [][]byte{bucketMeta, bucketEnterprises, bucketContacts, bucketInvites,
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
-		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
+		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
 		bucketMonthlyNotes, bucketIdentities}
 
 	keySchema = []byte("schema")
@@ -82,12 +77,12 @@ var (
 // would append submissions without their heads, so it must refuse a format-2 file; a
 // format-1 file is upgraded on open by building its heads from its submissions.
 //
-// Format 3 keeps the message ids of turns in the turn_ids bucket, by the messages' times, and
-// the last ones in each session. A format-2 binary would look for them in the handled bucket
-// only and answer a message delivered again a second time, so it must refuse a format-3 file;
-// a format-2 file needs nothing done: format 2 kept turns' ids in the handled bucket, which
-// is still read.
-const schemaVersion = 3
+// Format 4 keeps every handled message id in one place: the handled bucket, by id, indexed
+// by time in handled_at. Format 3 kept the ids of turns in a turn_ids bucket by the
+// messages' times and the last ones in each session; a format-3 binary would look for them
+// there, so it must refuse a format-4 file. A format-2 or format-3 file is upgraded on open
+// (upgradeHandled).
+const schemaVersion = 4
 
 // sep joins the parts of a composite key. NUL cannot occur in ids or periods typed by people
 // or imported from a spreadsheet, so a prefix scan for "E1"+sep never matches "E10"; ids that
@@ -104,21 +99,9 @@ const DefaultLockTimeout = time.Second
 // Store is a storage.Store on one bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
-	// registry holds enterprises and contacts as decoded, between writes to them. The file
-	// lock makes this process the only writer.
-	registry registryCache
-	// drafts and sessions are those this process wrote, read back at the next turn.
-	drafts   written[writtenDraft]
-	sessions written[storage.Session]
-	// seq orders turns' writes, so that the caches keep the last one written.
-	seq atomic.Uint64
-	// subs keeps enterprises' submissions as decoded: the turns of a monthly update read
-	// them several times, and decoding them was a tenth of those turns' cost.
-	subs subsCache
-	// headsHint is the size of LatestHeads' last answer, to size the next one's map.
-	headsHint atomic.Int64
-	// closed is set by Close: reads answered from the caches refuse then, as the file does.
-	closed atomic.Bool
+	// lists holds the enterprise and contact lists between writes to the registry
+	// (registry.go): progress over 10,000 enterprises reads both at every query.
+	lists lists
 }
 
 // Option tunes Open; the defaults suit the bot.
@@ -177,6 +160,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 func initBuckets(tx *bbolt.Tx) error {
 	// The version is checked before anything is created, so that a newer file is left as
 	// it was.
+	stored := 0 // a new file
 	if meta := tx.Bucket(bucketMeta); meta != nil {
 		if v := meta.Get(keySchema); v != nil {
 			n, err := strconv.Atoi(string(v))
@@ -186,6 +170,7 @@ func initBuckets(tx *bbolt.Tx) error {
 			if n > schemaVersion {
 				return fmt.Errorf("file format %d is newer than this program's %d", n, schemaVersion)
 			}
+			stored = n
 		}
 	}
 	for _, name := range allBuckets {
@@ -202,15 +187,92 @@ func initBuckets(tx *bbolt.Tx) error {
 			return err
 		}
 	}
-	if v := meta.Get(keySchema); v == nil || string(v) != strconv.Itoa(schemaVersion) {
+	if stored > 0 && stored < 4 {
+		if err := upgradeHandled(tx); err != nil {
+			return fmt.Errorf("upgrade handled message ids: %w", err)
+		}
+	}
+	if stored != schemaVersion {
 		return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
 	}
 	return nil
 }
 
+// bucketTurnIDs is format 3's index of turns' message ids: AppendTimeKey(message time), id.
+var bucketTurnIDs = []byte("turn_ids")
+
+// upgradeHandled brings the handled message ids of a format-2 or format-3 file into format 4:
+// the ids of turns (format 3's turn_ids bucket, and the last ids sessions kept in "recent",
+// by the session's last change) join the handled bucket, every handled id gets its entry in
+// handled_at, turn_ids goes and sessions are written without their ids.
+func upgradeHandled(tx *bbolt.Tx) error {
+	handled := tx.Bucket(bucketHandled)
+	add := func(id []byte, at time.Time) error {
+		if len(id) == 0 || handled.Get(id) != nil {
+			return nil
+		}
+		v, err := at.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		return handled.Put(bytes.Clone(id), v)
+	}
+	if turns := tx.Bucket(bucketTurnIDs); turns != nil {
+		err := turns.ForEach(func(k, _ []byte) error {
+			if len(k) < 8 {
+				return fmt.Errorf("turn id key %q: too short", k)
+			}
+			return add(k[8:], storage.ReadTimeKey(k))
+		})
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteBucket(bucketTurnIDs); err != nil {
+			return err
+		}
+	}
+	sessions := tx.Bucket(bucketSessions)
+	rewrite := map[string][]byte{}
+	err := sessions.ForEach(func(k, v []byte) error {
+		var old struct {
+			storage.Session
+			Recent []string `json:"recent"`
+		}
+		if err := json.Unmarshal(v, &old); err != nil {
+			return fmt.Errorf("decode session %q: %w", k, err)
+		}
+		if len(old.Recent) == 0 {
+			return nil
+		}
+		for _, id := range old.Recent {
+			if err := add([]byte(id), old.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		b, err := json.Marshal(old.Session)
+		rewrite[string(k)] = b
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for k, v := range rewrite {
+		if err := sessions.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	byTime := tx.Bucket(bucketHandledAt)
+	return handled.ForEach(func(k, v []byte) error {
+		var at time.Time
+		if err := at.UnmarshalBinary(v); err != nil {
+			return fmt.Errorf("decode time of %q: %w", k, err)
+		}
+		return byTime.Put(handledAtKey(at, k), []byte{})
+	})
+}
+
 // Close releases the file and its lock.
 func (s *Store) Close() error {
-	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
@@ -248,22 +310,11 @@ func putEnterprise(b *bbolt.Bucket, e storage.Enterprise) error {
 		}
 		e.LiaisonID = old.LiaisonID
 	}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("encode %q: %w", e.ID, err)
-	}
-	return b.Put([]byte(e.ID), v)
+	return put(b, []byte(e.ID), e)
 }
 
 // Enterprise returns one enterprise, or storage.ErrNotFound.
 func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, error) {
-	if err := s.ready(ctx); err != nil {
-		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
-	}
-	if e, ok := s.registry.enterprise(id); ok {
-		return e, nil
-	}
-	gen := s.registry.generation()
 	var e storage.Enterprise
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return get(tx.Bucket(bucketEnterprises), []byte(id), &e)
@@ -271,53 +322,11 @@ func (s *Store) Enterprise(ctx context.Context, id string) (storage.Enterprise, 
 	if err != nil {
 		return storage.Enterprise{}, fmt.Errorf("enterprise %s: %w", id, err)
 	}
-	s.registry.putEnterprise(gen, e)
 	return e, nil
-}
-
-// Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
-func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
-	if err := s.ready(ctx); err != nil {
-		return nil, fmt.Errorf("list enterprises: %w", err)
-	}
-	if cached, ok := s.registry.list(); ok {
-		return cached, nil
-	}
-	gen := s.registry.generation()
-	var out []storage.Enterprise
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketEnterprises).ForEach(func(k, v []byte) error {
-			var e storage.Enterprise
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("decode %s: %w", k, err)
-			}
-			out = append(out, e)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list enterprises: %w", err)
-	}
-	s.registry.putList(gen, out)
-	return out, nil
-}
-
-// updateRegistry runs a write that may change enterprises or contacts and then drops what
-// the registry cache holds. Every write to either bucket goes through here.
-func (s *Store) updateRegistry(fn func(*bbolt.Tx) error) error {
-	defer s.registry.drop()
-	return s.db.Update(fn)
 }
 
 // Contact returns a contact, or storage.ErrNotFound for one never bound.
 func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error) {
-	if err := s.ready(ctx); err != nil {
-		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
-	}
-	if c, ok := s.registry.contact(id); ok {
-		return c, nil
-	}
-	gen := s.registry.generation()
 	var c storage.Contact
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		return get(tx.Bucket(bucketContacts), []byte(id), &c)
@@ -325,7 +334,6 @@ func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error)
 	if err != nil {
 		return storage.Contact{}, fmt.Errorf("contact %s: %w", id, err)
 	}
-	s.registry.putContact(gen, c)
 	return c, nil
 }
 
@@ -338,16 +346,12 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
 	if inv.Hash == "" {
 		return errors.New("put invite: empty hash")
 	}
-	v, err := json.Marshal(inv)
-	if err != nil {
-		return fmt.Errorf("put invite: %w", err)
-	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketInvites)
 		if b.Get([]byte(inv.Hash)) != nil {
 			return storage.ErrConflict
 		}
-		return b.Put([]byte(inv.Hash), v)
+		return put(b, []byte(inv.Hash), inv)
 	})
 	if err != nil {
 		return fmt.Errorf("put invite: %w", err)
@@ -461,20 +465,12 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 // Session returns the contact's session; a contact with none gets an empty session of
 // version 0.
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
-	if err := s.ready(ctx); err != nil {
-		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
-	}
-	if sess, ok := s.sessions.get(contactID); ok && sess != nil {
-		return *sess, nil
-	}
 	sess := storage.Session{ContactID: contactID}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketSessions).Get([]byte(contactID))
-		if v == nil {
+		err := get(tx.Bucket(bucketSessions), []byte(contactID), &sess)
+		if errors.Is(err, storage.ErrNotFound) {
 			return nil
 		}
-		var err error
-		sess, err = storage.DecodeSession(v)
 		return err
 	})
 	if err != nil {
@@ -485,26 +481,9 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 
 // Draft returns an enterprise's draft for a period, or storage.ErrNotFound.
 func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage.Draft, error) {
-	if err := s.ready(ctx); err != nil {
-		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
-	}
-	key := draftKey(enterpriseID, period)
-	if e, cached := s.drafts.get(string(key)); cached {
-		if e == nil {
-			return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, storage.ErrNotFound)
-		}
-		return e.draft, nil
-	}
 	var d storage.Draft
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		stored := tx.Bucket(bucketDrafts).Get(key)
-		if stored == nil {
-			return storage.ErrNotFound
-		}
-		// bbolt's bytes live as long as the transaction: the draft is decoded inside it.
-		var err error
-		d, err = storage.DecodeDraft(stored)
-		return err
+		return get(tx.Bucket(bucketDrafts), draftKey(enterpriseID, period), &d)
 	})
 	if err != nil {
 		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
@@ -512,23 +491,15 @@ func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage
 	return d, nil
 }
 
-// Submissions returns an enterprise's submissions by period and version: the key order. The
-// list and its maps are shared with the cache: callers only read them (storage.Store).
+// Submissions returns an enterprise's submissions by period and version: the key order.
 func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage.Submission, error) {
-	if err := s.ready(ctx); err != nil {
-		return nil, fmt.Errorf("submissions %s: %w", enterpriseID, err)
-	}
-	if subs, ok := s.subs.get(enterpriseID); ok {
-		return subs, nil
-	}
-	gen := s.subs.generation()
 	var out []storage.Submission
 	prefix := []byte(enterpriseID + sep)
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketSubmissions).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			sub, err := storage.DecodeSubmission(v)
-			if err != nil {
+			var sub storage.Submission
+			if err := json.Unmarshal(v, &sub); err != nil {
 				return fmt.Errorf("decode %q: %w", k, err)
 			}
 			out = append(out, sub)
@@ -538,21 +509,18 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	if err != nil {
 		return nil, fmt.Errorf("submissions %s: %w", enterpriseID, err)
 	}
-	s.subs.put(gen, enterpriseID, out)
-	return slices.Clip(out), nil
+	return out, nil
 }
 
-// Handled reports whether a contact's message, of the time given, was committed in a turn or
-// marked handled.
-func (s *Store) Handled(ctx context.Context, contactID, messageID string, at time.Time) (bool, error) {
+// Handled reports whether a message was committed in a turn or marked handled.
+func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
 	var ok bool
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		ok, err = handled(tx, contactID, messageID, turnIDKey(at, messageID))
-		return err
+		ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil
+		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("handled %s: %w", messageID, err)
@@ -560,34 +528,27 @@ func (s *Store) Handled(ctx context.Context, contactID, messageID string, at tim
 	return ok, nil
 }
 
-// handled looks for a message id where CommitTurn and MarkHandled keep them: the marked ids,
-// the turns' ids by time (turnKey) and the contact's session.
-func handled(tx *bbolt.Tx, contactID, messageID string, turnKey []byte) (bool, error) {
-	if indexed(tx, messageID, turnKey) {
-		return true, nil
-	}
-	v := tx.Bucket(bucketSessions).Get([]byte(contactID))
-	if v == nil {
-		return false, nil
-	}
-	sess, err := storage.DecodeSession(v)
-	if err != nil {
-		return false, fmt.Errorf("decode session %s: %w", contactID, err)
-	}
-	return sess.Remembers(messageID), nil
-}
-
-// indexed reports whether a message id is among the marked ids or the turns' ids by time: all
-// of handled but the session, which CommitTurn reads anyway.
-func indexed(tx *bbolt.Tx, messageID string, turnKey []byte) bool {
-	return tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil || tx.Bucket(bucketTurnIDs).Get(turnKey) != nil
-}
-
-// turnIDKey is the key of a turn's message id in the turn_ids bucket. The message's time
-// comes first so that a batch of turns adds to the end of the index, where a page or two
-// take them all; keyed by id alone, they would land on a page each.
-func turnIDKey(at time.Time, messageID string) []byte {
+// handledAtKey is the key of a handled id in handled_at: the time first, so that the oldest
+// come first and PruneHandled removes a range from the start.
+func handledAtKey(at time.Time, messageID []byte) []byte {
 	return append(storage.AppendTimeKey(make([]byte, 0, 8+len(messageID)), at), messageID...)
+}
+
+// markHandled records a message id handled at a time, in the transaction of whatever the
+// message changed. An id handled already keeps its first time.
+func markHandled(tx *bbolt.Tx, messageID string, at time.Time) error {
+	handled := tx.Bucket(bucketHandled)
+	if messageID == "" || handled.Get([]byte(messageID)) != nil {
+		return nil
+	}
+	v, err := at.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := handled.Put([]byte(messageID), v); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketHandledAt).Put(handledAtKey(at, []byte(messageID)), []byte{})
 }
 
 // MarkHandled records a message handled without a turn.
@@ -598,15 +559,7 @@ func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time)
 	if messageID == "" {
 		return nil
 	}
-	v, err := at.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("mark handled %s: %w", messageID, err)
-	}
-	// Batch: queries from many chats at once share an fsync, like turns. Putting the same
-	// key twice is harmless, so a re-run is too.
-	err = s.db.Batch(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketHandled).Put([]byte(messageID), v)
-	})
+	err := s.db.Update(func(tx *bbolt.Tx) error { return markHandled(tx, messageID, at) })
 	if err != nil {
 		return fmt.Errorf("mark handled %s: %w", messageID, err)
 	}
@@ -615,49 +568,30 @@ func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time)
 
 // PruneHandled forgets the message ids handled before the given time and reports how many it
 // removed. Transports redeliver within minutes, so ids older than a few days only cost space;
-// the caller picks the horizon.
+// the caller picks the horizon. The ids go in time order, from the start of handled_at.
 func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("prune handled: %w", err)
 	}
 	n := 0
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketHandled)
+		byTime, handled := tx.Bucket(bucketHandledAt), tx.Bucket(bucketHandled)
+		limit := storage.AppendTimeKey(nil, before)
 		// Keys are collected first: deleting under a cursor makes its Next skip an item.
 		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			var at time.Time
-			if err := at.UnmarshalBinary(v); err != nil {
-				return fmt.Errorf("decode time of %q: %w", k, err)
-			}
-			if at.Before(before) {
-				old = append(old, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+		c := byTime.Cursor()
+		for k, _ := c.First(); k != nil && len(k) >= 8 && bytes.Compare(k[:8], limit) < 0; k, _ = c.Next() {
+			old = append(old, bytes.Clone(k))
 		}
 		for _, k := range old {
-			if err := b.Delete(k); err != nil {
+			if err := byTime.Delete(k); err != nil {
+				return err
+			}
+			if err := handled.Delete(k[8:]); err != nil {
 				return err
 			}
 		}
 		n = len(old)
-		// Turn ids are in time order: the old ones are at the start.
-		turns := tx.Bucket(bucketTurnIDs)
-		old = old[:0]
-		limit := storage.AppendTimeKey(nil, before)
-		c := turns.Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k[:min(len(k), 8)], limit) < 0; k, _ = c.Next() {
-			old = append(old, bytes.Clone(k))
-		}
-		for _, k := range old {
-			if err := turns.Delete(k); err != nil {
-				return err
-			}
-		}
-		n += len(old)
 		return nil
 	})
 	if err != nil {
@@ -671,50 +605,35 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 // shared by the whole batch, where JSON encoding would hold up every other turn.
 type turnWrite struct {
 	messageID  string
-	turnKey    []byte // the message id's key in turn_ids, when there is one
+	at         time.Time
 	contactID  []byte
 	version    int64
-	sess       storage.Session // to write: Version+1, the message id remembered
-	readRecent []string        // the recent ids the caller read
-	written    storage.Session // as apply wrote it
 	session    []byte
 	dropDraft  []byte
 	draftKey   []byte
 	draft      []byte
-	draftBuf   *[]byte // where draft was encoded, from draftBuffers
-	carried    []byte  // the draft's carried answers, encoded
-	subPrefix  []byte  // enterprise, period: where the period's versions are listed
-	subKey     []byte  // also the key of its head
+	subPrefix  []byte // enterprise, period: where the period's versions are listed
+	subKey     []byte // also the key of its head
 	subVersion int
 	sub        []byte
 	head       []byte
-
-	// seq numbers the runs of apply; order and wrote say what the last run did, read once
-	// Batch has returned (it may run apply more than once).
-	seq   *atomic.Uint64
-	order uint64
-	wrote bool
 }
 
-// encodeTurn encodes t, taking the encoding of its draft's carried answers from drafts when
-// they are those the last write of the draft handed over.
-func encodeTurn(t storage.Turn, drafts *written[writtenDraft]) (*turnWrite, error) {
+// encodeTurn checks and encodes t.
+func encodeTurn(t storage.Turn) (*turnWrite, error) {
 	if t.Session.ContactID == "" {
 		return nil, errors.New("empty contact id")
 	}
 	w := &turnWrite{
 		messageID: t.MessageID,
+		at:        t.At,
 		contactID: []byte(t.Session.ContactID),
 		version:   t.Session.Version,
 	}
-	if t.MessageID != "" {
-		w.turnKey = turnIDKey(t.At, t.MessageID)
-	}
-	w.sess, w.readRecent = t.Session, t.Session.Recent
-	w.sess.Version++
-	w.sess.Remember(t.MessageID)
+	sess := t.Session
+	sess.Version++
 	var err error
-	if w.session, err = storage.AppendSession(nil, w.sess); err != nil {
+	if w.session, err = json.Marshal(sess); err != nil {
 		return nil, err
 	}
 	if k := t.DropDraft; k != nil {
@@ -728,17 +647,9 @@ func encodeTurn(t storage.Turn, drafts *written[writtenDraft]) (*turnWrite, erro
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		w.draftKey = draftKey(d.EnterpriseID, d.Period)
-		if len(d.Carried) > 0 {
-			if w.carried = carriedJSON(drafts, string(w.draftKey), d.Carried); w.carried == nil {
-				w.carried = d.Carried.AppendJSON(nil)
-			}
-		}
-		buf := draftBuffers.Get().(*[]byte)
-		if w.draft, err = storage.AppendDraftCarried((*buf)[:0], *d, w.carried); err != nil {
-			draftBuffers.Put(buf)
+		if w.draft, err = json.Marshal(d); err != nil {
 			return nil, err
 		}
-		w.draftBuf = buf
 	}
 	if sub := t.Submission; sub != nil {
 		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
@@ -749,7 +660,7 @@ func encodeTurn(t storage.Turn, drafts *written[writtenDraft]) (*turnWrite, erro
 		if sub.Version > 0 {
 			w.subKey = submissionKey(sub.EnterpriseID, sub.Period, sub.Version)
 		}
-		if w.sub, err = storage.AppendSubmission(nil, *sub); err != nil {
+		if w.sub, err = json.Marshal(sub); err != nil {
 			return nil, err
 		}
 		w.head = appendHead(nil, sub.Head())
@@ -758,13 +669,9 @@ func encodeTurn(t storage.Turn, drafts *written[writtenDraft]) (*turnWrite, erro
 }
 
 // CommitTurn writes a turn atomically, or nothing. A turn whose message id is handled already
-// (see handled) is reported as done and changes nothing, because a transport may deliver a
-// message twice and Batch may run the write twice. The checks run before any write, so a
-// refused turn leaves nothing behind even inside a batch that commits.
-//
-// The turn's message id is kept twice: among the session's recent ids, and in turn_ids under
-// the message's time, where a batch's ids fill a page or two at the end instead of a page
-// each across an index by id.
+// is reported as done and changes nothing, because a transport may deliver a message twice
+// and Batch may run the write twice. The checks run before any write, so a refused turn
+// leaves nothing behind even inside a batch that commits.
 //
 // A draft to drop is removed before the turn's draft is written: a turn that does both for
 // one key leaves the new draft.
@@ -772,91 +679,30 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	w, err := encodeTurn(t, &s.drafts)
+	w, err := encodeTurn(t)
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	w.seq = &s.seq
-	defer w.release()
-	err = s.db.Batch(w.apply)
-	if t.Submission != nil {
-		// Also after an error: the batch may have committed before failing to sync.
-		s.subs.added(t.Submission.EnterpriseID)
-	}
-	if err != nil {
-		// Whatever the file now holds of this turn, the caches must not answer for it: a
-		// session left a version behind would refuse every later turn of the contact.
-		order := s.seq.Add(1)
-		s.sessions.forget(t.Session.ContactID, order)
-		for _, key := range [][]byte{w.draftKey, w.dropDraft} {
-			if key != nil {
-				s.drafts.forget(string(key), order)
-			}
-		}
+	if err := s.db.Batch(w.apply); err != nil {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
-	}
-	if w.wrote {
-		if w.dropDraft != nil {
-			s.drafts.put(string(w.dropDraft), w.order, nil)
-		}
-		if t.Draft != nil {
-			s.drafts.put(string(w.draftKey), w.order, &writtenDraft{draft: *t.Draft, carried: w.carried})
-		}
-		s.sessions.put(t.Session.ContactID, w.order, &w.written)
 	}
 	return nil
 }
 
-// draftBuffers recycles the buffers drafts are encoded into: growing 2 KB from nothing at
-// every turn was a sixth of what a turn allocated.
-var draftBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// release gives the draft's buffer back once Batch has returned: bbolt reads the values of a
-// transaction only until it ends.
-func (w *turnWrite) release() {
-	if w.draftBuf != nil {
-		*w.draftBuf = w.draft[:0]
-		draftBuffers.Put(w.draftBuf)
-		w.draftBuf, w.draft = nil, nil
-	}
-}
-
-// apply is the function Batch runs. It reads w and the transaction and sets only what it
-// reports (wrote, order, written) afresh, so running it again after a rolled-back batch does
-// the same thing.
+// apply is the function Batch runs. It only reads w, so running it again after a rolled-back
+// batch does the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
-	w.wrote = false
-	if w.messageID != "" && indexed(tx, w.messageID, w.turnKey) {
+	if w.messageID != "" && tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil {
 		return nil
 	}
-
 	sessions := tx.Bucket(bucketSessions)
 	var stored storage.Session
-	if v := sessions.Get(w.contactID); v != nil {
-		var err error
-		if stored, err = storage.DecodeSession(v); err != nil {
-			return fmt.Errorf("decode session: %w", err)
-		}
-		if stored.Remembers(w.messageID) {
-			return nil
-		}
+	if err := get(sessions, w.contactID, &stored); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
 	}
 	if stored.Version != w.version {
 		return fmt.Errorf("session read at version %d, stored %d: %w", w.version, stored.Version, storage.ErrConflict)
 	}
-	session := w.session
-	w.written = w.sess
-	if !slices.Equal(stored.Recent, w.readRecent) {
-		// The caller started the session afresh without its recent ids: the stored ones
-		// are kept, or a message delivered again would be taken for a new one.
-		w.written.Recent = stored.Recent
-		w.written.Remember(w.messageID)
-		var err error
-		if session, err = storage.AppendSession(nil, w.written); err != nil {
-			return err
-		}
-	}
-
 	submissions := tx.Bucket(bucketSubmissions)
 	if w.sub != nil {
 		last, err := lastVersion(submissions, w.subPrefix)
@@ -868,7 +714,7 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 		}
 	}
 
-	if err := sessions.Put(w.contactID, session); err != nil {
+	if err := sessions.Put(w.contactID, w.session); err != nil {
 		return fmt.Errorf("write session: %w", err)
 	}
 	drafts := tx.Bucket(bucketDrafts)
@@ -890,14 +736,9 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 			return fmt.Errorf("write submission head: %w", err)
 		}
 	}
-	if w.turnKey != nil {
-		if err := tx.Bucket(bucketTurnIDs).Put(w.turnKey, []byte{}); err != nil {
-			return fmt.Errorf("record message id: %w", err)
-		}
+	if err := markHandled(tx, w.messageID, w.at); err != nil {
+		return fmt.Errorf("record message id: %w", err)
 	}
-	// Writes run one after another inside a transaction and transactions one after another,
-	// so this number follows the order the drafts were written in.
-	w.order, w.wrote = w.seq.Add(1), true
 	return nil
 }
 
@@ -926,22 +767,10 @@ func submissionKey(enterpriseID, period string, version int) []byte {
 // view runs fn in a read transaction unless ctx is already done: bbolt transactions cannot be
 // interrupted, so the context is only honoured at the start.
 func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
-	if err := s.ready(ctx); err != nil {
-		return err
-	}
-	return s.db.View(fn)
-}
-
-// ready says why a read cannot be answered: a done context or a closed store. Reads answered
-// from the caches check it as a transaction would.
-func (s *Store) ready(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.closed.Load() {
-		return berrors.ErrDatabaseNotOpen
-	}
-	return nil
+	return s.db.View(fn)
 }
 
 // get decodes the record at key, or returns storage.ErrNotFound.

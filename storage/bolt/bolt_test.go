@@ -1,9 +1,12 @@
 package bolt_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -116,7 +119,7 @@ func TestPruneHandled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Turns' ids go by their messages' times too, but the session keeps its last ones.
+	// Turns' ids go by their times too.
 	for i, at := range []time.Time{day.Add(-time.Hour), day.Add(time.Hour)} {
 		tr := storage.Turn{MessageID: fmt.Sprint("turn", i), At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}}
 		if err := s.CommitTurn(ctx, tr); err != nil {
@@ -128,7 +131,7 @@ func TestPruneHandled(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n != 4 {
-		t.Errorf("pruned %d, want 4", n)
+		t.Errorf("pruned %d, want 4 (a, b, e and turn0)", n)
 	}
 	dump, err := s.Export(ctx)
 	if err != nil {
@@ -141,8 +144,8 @@ func TestPruneHandled(t *testing.T) {
 	if want := []string{"c", "d", "turn1"}; !slices.Equal(kept, want) {
 		t.Errorf("ids kept %q, want %q", kept, want)
 	}
-	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false, "turn0": true, "turn1": true} {
-		if got, err := s.Handled(ctx, "c", id, time.Time{}); err != nil || got != want {
+	for id, want := range map[string]bool{"a": false, "b": false, "c": true, "d": true, "e": false, "turn0": false, "turn1": true} {
+		if got, err := s.Handled(ctx, id); err != nil || got != want {
 			t.Errorf("Handled(%s) = %v, %v; want %v", id, got, err, want)
 		}
 	}
@@ -162,7 +165,7 @@ func TestCommitTurnRefusesBadKeys(t *testing.T) {
 			t.Errorf("%s: error %v, want a plain refusal", name, err)
 		}
 	}
-	if ok, _ := s.Handled(t.Context(), "c", "m", time.Time{}); ok {
+	if ok, _ := s.Handled(t.Context(), "m"); ok {
 		t.Error("a refused turn marked its message handled")
 	}
 }
@@ -244,8 +247,8 @@ func TestOpenFormat1(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("LatestHeads of an upgraded file:\n got  %+v\n want %+v", got, want)
 	}
-	if v := readMeta(t, path, "schema"); v != "3" {
-		t.Errorf("schema after upgrading %q, want 3", v)
+	if v := readMeta(t, path, "schema"); v != "4" {
+		t.Errorf("schema after upgrading %q, want 4", v)
 	}
 }
 
@@ -258,7 +261,7 @@ func makeFormat1(t *testing.T, path string) {
 	}
 	defer db.Close()
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range []string{"heads", "groups", "bind_failures", "audit", "outbox", "outbox_pending", "outbox_sent", "claims", "turn_ids"} {
+		for _, name := range []string{"heads", "groups", "bind_failures", "audit", "outbox", "outbox_pending", "outbox_sent", "claims", "handled_at"} {
 			if err := tx.DeleteBucket([]byte(name)); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -274,83 +277,95 @@ func makeFormat1(t *testing.T, path string) {
 	}
 }
 
-// TestOpenFormat2 opens a file as format 2 left it, the message ids of turns in the handled
-// bucket only: the file becomes format 3, and a message delivered again is still known.
-func TestOpenFormat2(t *testing.T) {
+// TestOpenFormat3 opens testdata/format3.db, written by the format-3 code (commit 917539f,
+// see testdata/README), and finds every record of it (testdata/format3.json is what that
+// code exported) and every message id it had handled: those in its turn_ids bucket and in its
+// sessions, whatever time they are asked with. The file becomes format 4 and goes on.
+func TestOpenFormat3(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "innobot.db")
-	s, err := bolt.Open(path)
+	raw, err := os.ReadFile("testdata/format3.db")
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
-	ids := []string{"m0", "m1", "m2"}
-	for i, id := range ids {
-		d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: id}}}
-		tr := storage.Turn{MessageID: id, At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}, Draft: &d}
+	path := filepath.Join(t.TempDir(), "innobot.db")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, err := os.ReadFile("testdata/format3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want storage.Dump
+	if err := json.Unmarshal(wantJSON, &want); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatalf("open a format-3 file: %v", err)
+	}
+	got, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sortHandled := func(hs []storage.Handled) {
+		slices.SortFunc(hs, func(a, b storage.Handled) int { return strings.Compare(a.ID, b.ID) })
+	}
+	sortHandled(got.Handled)
+	sortHandled(want.Handled)
+	if !reflect.DeepEqual(got, want) {
+		gotJSON, _ := json.MarshalIndent(got, "", "  ")
+		t.Errorf("the upgraded file exports\n%s\nwant\n%s", gotJSON, wantJSON)
+	}
+	// m0 and m1 were in turn_ids only, m2…m9 also in the session, q-read-only in handled.
+	for _, id := range []string{"m0", "m1", "m9", "q-read-only"} {
+		if ok, err := s.Handled(ctx, id); err != nil || !ok {
+			t.Errorf("Handled(%s) = %v, %v after the upgrade", id, ok, err)
+		}
+	}
+	sess, err := s.Session(ctx, "张三")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"a0": {Text: "again"}}}
+	for _, id := range []string{"m0", "m9"} {
+		tr := storage.Turn{MessageID: id, At: time.Now(), Session: sess, Draft: &d}
 		if err := s.CommitTurn(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.Close()
-
-	db, err := bbolt.Open(path, 0o600, nil)
+	if after, err := s.Draft(ctx, "E1", "2026-11"); err != nil || after.Answers["a0"].Text == "again" {
+		t.Errorf("a message handled before the upgrade was taken again: draft %+v, %v", after.Answers, err)
+	}
+	tr := storage.Turn{MessageID: "m10", At: time.Now(), Session: sess, Draft: &d}
+	if err := s.CommitTurn(ctx, tr); err != nil {
+		t.Fatalf("a new turn after the upgrade: %v", err)
+	}
+	if n, err := s.PruneHandled(ctx, time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC)); err != nil || n != 5 {
+		t.Errorf("PruneHandled before m5 = %d, %v; want m0…m4 pruned", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if v := readMeta(t, path, "schema"); v != "4" {
+		t.Errorf("schema after upgrading %q, want 4", v)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket([]byte("turn_ids")); err != nil {
-			return err
+	defer db.Close()
+	err = db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte("turn_ids")) != nil {
+			t.Error("the turn_ids bucket is still there")
 		}
-		v, err := at.MarshalBinary()
-		if err != nil {
-			return err
+		if v := tx.Bucket([]byte("sessions")).Get([]byte("张三")); bytes.Contains(v, []byte("recent")) {
+			t.Errorf("the session still lists message ids: %s", v)
 		}
-		for _, id := range ids {
-			if err := tx.Bucket([]byte("handled")).Put([]byte(id), v); err != nil {
-				return err
-			}
-		}
-		sessions := tx.Bucket([]byte("sessions"))
-		sess, err := storage.DecodeSession(sessions.Get([]byte("c")))
-		if err != nil {
-			return err
-		}
-		sess.Recent = nil // format 2 kept no ids in sessions
-		b, err := storage.AppendSession(nil, sess)
-		if err != nil {
-			return err
-		}
-		if err := sessions.Put([]byte("c"), b); err != nil {
-			return err
-		}
-		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("2"))
+		return nil
 	})
-	db.Close()
 	if err != nil {
 		t.Fatal(err)
-	}
-
-	s, err = bolt.Open(path)
-	if err != nil {
-		t.Fatalf("open a format-2 file: %v", err)
-	}
-	for _, id := range ids {
-		if ok, err := s.Handled(ctx, "c", id, at); err != nil || !ok {
-			t.Errorf("Handled(%s) = %v, %v after the upgrade", id, ok, err)
-		}
-		d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: "again"}}}
-		if err := s.CommitTurn(ctx, storage.Turn{MessageID: id, At: at, Session: storage.Session{ContactID: "c", Version: 3}, Draft: &d}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	d, err := s.Draft(ctx, "E1", "2026-11")
-	s.Close()
-	if err != nil || d.Answers["industry"].Text != "m2" {
-		t.Errorf("draft after the old messages came again: %+v, %v", d.Answers, err)
-	}
-	if v := readMeta(t, path, "schema"); v != "3" {
-		t.Errorf("schema after upgrading %q, want 3", v)
 	}
 }
 

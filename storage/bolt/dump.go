@@ -20,7 +20,7 @@ var _ storage.Dumper = (*Store)(nil)
 // rebuilt from the submissions): Import refuses a store with a key in any of them.
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
-	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketTurnIDs,
+	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
 	bucketMonthlyNotes, bucketIdentities}
 
 // Export returns every record of the file, read in one read transaction: one consistent
@@ -74,13 +74,6 @@ func exportTx(tx *bbolt.Tx, d *storage.Dump) error {
 		d.Handled = append(d.Handled, storage.Handled{ID: string(k), At: at})
 		return nil
 	}))
-	add(eachKey(tx, bucketTurnIDs, func(k, _ []byte) error {
-		if len(k) < 8 {
-			return errors.New("short key")
-		}
-		d.Handled = append(d.Handled, storage.Handled{ID: string(k[8:]), At: storage.ReadTimeKey(k)})
-		return nil
-	}))
 	add(eachKey(tx, bucketBindFailures, func(k, v []byte) error {
 		var times []time.Time
 		if err := json.Unmarshal(v, &times); err != nil {
@@ -106,20 +99,14 @@ func eachKey(tx *bbolt.Tx, bucket []byte, fn func(k, v []byte) error) error {
 
 // decodeAll decodes every value of a bucket, in key order, onto *out.
 func decodeAll[T any](tx *bbolt.Tx, bucket []byte, out *[]T) error {
-	return eachKey(tx, bucket, func(k, v []byte) error {
-		var r T
-		if err := json.Unmarshal(v, &r); err != nil {
-			return err
-		}
-		*out = append(*out, r)
-		return nil
-	})
+	all, err := decodeList[T](tx, bucket)
+	*out = append(*out, all...)
+	return err
 }
 
 // Import writes a Dump into an empty store in one write transaction, so that it writes all or
 // nothing, and rebuilds the heads index from the submissions in it. A store with any record is
 // storage.ErrNotEmpty. Records are kept as given; bind failures are kept all, however old.
-// The caches of decoded records are dropped afterwards.
 func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -127,7 +114,6 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	if err := storage.CheckMessages(d.Outbox); err != nil {
 		return fmt.Errorf("import outbox: %w", err)
 	}
-	defer s.dropCaches()
 	err := s.updateRegistry(func(tx *bbolt.Tx) error {
 		for _, name := range dumpBuckets {
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
@@ -229,8 +215,11 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 		}
 	}
 	for _, h := range d.Handled {
-		if err := putTime("handled id", bucketHandled, h.ID, h.At); err != nil {
-			return err
+		if h.ID == "" {
+			return errors.New("handled id: empty")
+		}
+		if err := markHandled(tx, h.ID, h.At); err != nil {
+			return fmt.Errorf("handled id %s: %w", h.ID, err)
 		}
 	}
 	// A contact's failures are one list, oldest first, as AddBindFailure keeps them.
@@ -252,14 +241,4 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 		return fmt.Errorf("build submission heads: %w", err)
 	}
 	return nil
-}
-
-// dropCaches forgets every decoded record this process keeps (enterprises and contacts,
-// drafts and sessions it wrote, submissions): after Import they describe another store.
-func (s *Store) dropCaches() {
-	s.registry.drop()
-	s.drafts.reset()
-	s.sessions.reset()
-	s.subs.reset()
-	s.headsHint.Store(0)
 }

@@ -116,7 +116,7 @@ func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storag
 	if err := storage.CheckNUL("period", upTo); err != nil {
 		return nil, fmt.Errorf("latest heads: %w", err)
 	}
-	out := make(map[string]storage.Head, s.headsHint.Load())
+	out := map[string]storage.Head{}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketHeads).Cursor()
 		d := headDecoder{strings: map[string]string{}}
@@ -163,6 +163,5 @@ func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storag
 	if err != nil {
 		return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
 	}
-	s.headsHint.Store(int64(len(out)))
 	return out, nil
 }

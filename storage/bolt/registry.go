@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -52,11 +53,76 @@ func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) err
 	return nil
 }
 
+// lists holds the enterprise list and the contact list as last read from the file, until the
+// next write to the registry: progress over 10,000 enterprises reads both at every query, and
+// decoding them was most of its time. Each list is handed out as a copy. Its mutex is held
+// while a list is read from the file and while the registry is written (updateRegistry, the
+// one place that drops them), so a list read before a write is never kept after it.
+type lists struct {
+	mu          sync.Mutex
+	enterprises []storage.Enterprise // nil until read
+	contacts    []storage.Contact    // nil until read
+}
+
+// updateRegistry runs a write that may change enterprises or contacts and drops the lists.
+// Every write to either bucket goes through here.
+func (s *Store) updateRegistry(fn func(*bbolt.Tx) error) error {
+	s.lists.mu.Lock()
+	defer s.lists.mu.Unlock()
+	s.lists.enterprises, s.lists.contacts = nil, nil
+	return s.db.Update(fn)
+}
+
+// Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
+func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
+	all, err := cachedList(ctx, s, &s.lists.enterprises, bucketEnterprises)
+	if err != nil {
+		return nil, fmt.Errorf("list enterprises: %w", err)
+	}
+	return all, nil
+}
+
 // Contacts returns every contact ever bound, ordered by ID.
 func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
-	out, err := list[storage.Contact](ctx, s, bucketContacts)
+	all, err := cachedList(ctx, s, &s.lists.contacts, bucketContacts)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	for i := range all {
+		all[i].EnterpriseIDs = slices.Clone(all[i].EnterpriseIDs)
+	}
+	return all, nil
+}
+
+// cachedList returns a copy of *list, reading it from the bucket first when it is nil.
+func cachedList[T any](ctx context.Context, s *Store, list *[]T, bucket []byte) ([]T, error) {
+	s.lists.mu.Lock()
+	defer s.lists.mu.Unlock()
+	err := s.view(ctx, func(tx *bbolt.Tx) error { // a closed store refuses even a cached list
+		if *list != nil {
+			return nil
+		}
+		all, err := decodeList[T](tx, bucket)
+		*list = all
+		return err
+	})
+	return slices.Clone(*list), err
+}
+
+// decodeList decodes every record of a bucket, in key order, into a list that is not nil even
+// when empty (a cached empty list is still a list).
+func decodeList[T any](tx *bbolt.Tx, bucket []byte) ([]T, error) {
+	out := []T{}
+	err := eachKey(tx, bucket, func(_, v []byte) error {
+		var r T
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -128,7 +194,12 @@ func (s *Store) Group(ctx context.Context, id string) (storage.Group, error) {
 
 // Groups returns every bound group, ordered by ID.
 func (s *Store) Groups(ctx context.Context) ([]storage.Group, error) {
-	out, err := list[storage.Group](ctx, s, bucketGroups)
+	var out []storage.Group
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		out, err = decodeList[storage.Group](tx, bucketGroups)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
@@ -235,20 +306,4 @@ func (s *Store) AuditLog(ctx context.Context, since time.Time) ([]storage.AuditE
 // timeSeqKey appends storage.AppendTimeKey(t) and seq: unique keys in time order, then sequence order.
 func timeSeqKey(buf []byte, t time.Time, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(storage.AppendTimeKey(buf, t), seq)
-}
-
-// list decodes every record of a bucket, in key order.
-func list[T any](ctx context.Context, s *Store, bucket []byte) ([]T, error) {
-	var out []T
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
-			var r T
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode %q: %w", k, err)
-			}
-			out = append(out, r)
-			return nil
-		})
-	})
-	return out, err
 }

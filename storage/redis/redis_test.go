@@ -116,7 +116,7 @@ func TestPersistentAcrossServerRestart(t *testing.T) {
 	if sess, _ := s.Session(ctx, "c1"); sess.Version != 1 {
 		t.Errorf("session version %d after restart, want 1", sess.Version)
 	}
-	if ok, _ := s.Handled(ctx, "c1", "m2", time.Time{}); ok {
+	if ok, _ := s.Handled(ctx, "m2"); ok {
 		t.Error("the turn refused while down is marked handled")
 	}
 	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "c1", Version: 1}, Draft: &d2}); err != nil {

@@ -160,7 +160,7 @@ func (s *Store) Session(ctx context.Context, contactID string) (storage.Session,
 	}
 	var sess storage.Session
 	if err == nil {
-		sess, err = storage.DecodeSession(data)
+		err = json.Unmarshal(data, &sess)
 	}
 	if err != nil {
 		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
@@ -173,7 +173,7 @@ func (s *Store) Draft(ctx context.Context, enterpriseID, period string) (storage
 	data, err := s.getRaw(ctx, s.k.draft, enterpriseID+sep+period)
 	var d storage.Draft
 	if err == nil {
-		d, err = storage.DecodeDraft(data)
+		err = json.Unmarshal(data, &d)
 	}
 	if err != nil {
 		return storage.Draft{}, fmt.Errorf("draft %s %s: %w", enterpriseID, period, err)
@@ -220,45 +220,40 @@ func decodeSubmission(m string) (storage.Submission, error) {
 	if len(parts) != 4 {
 		return storage.Submission{}, fmt.Errorf("submission member %q: want enterprise, period, version, record", m[:min(len(m), 40)])
 	}
-	sub, err := storage.DecodeSubmission([]byte(parts[3]))
-	if err != nil {
+	var sub storage.Submission
+	if err := json.Unmarshal([]byte(parts[3]), &sub); err != nil {
 		return storage.Submission{}, fmt.Errorf("decode submission %s %s %s: %w", parts[0], parts[1], parts[2], err)
 	}
 	return sub, nil
 }
 
-// Handled reports whether a contact's message was committed in a turn or marked handled. The
-// handled set holds both, by id, so the time is not needed; the session's recent ids are
-// asked too, as the bolt store asks them.
-func (s *Store) Handled(ctx context.Context, contactID, messageID string, _ time.Time) (bool, error) {
+// Handled reports whether a message was committed in a turn or marked handled: the handled
+// set holds both, by id.
+func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
 	if messageID == "" {
 		return false, nil
 	}
-	zctx, cancel := s.ctx(ctx)
+	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.rdb.ZScore(zctx, s.k.handled, messageID).Result()
+	_, err := s.rdb.ZScore(ctx, s.k.handled, messageID).Result()
 	switch {
 	case err == nil:
 		return true, nil
 	case !isNil(err):
 		return false, fmt.Errorf("handled %s: %w", messageID, err)
 	}
-	sess, err := s.Session(ctx, contactID)
-	if err != nil {
-		return false, fmt.Errorf("handled %s: %w", messageID, err)
-	}
-	return sess.Remembers(messageID), nil
+	return false, nil
 }
 
-// MarkHandled records a message handled without a turn. Adding the id again only moves its
-// time, so a repeated call is harmless.
+// MarkHandled records a message handled without a turn. An id handled already keeps its first
+// time (ZADD NX), so a repeated call is harmless.
 func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time) error {
 	if messageID == "" {
 		return nil
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := s.rdb.ZAdd(ctx, s.k.handled, goredis.Z{Score: float64(micros(at)), Member: messageID}).Err(); err != nil {
+	if err := s.rdb.ZAddNX(ctx, s.k.handled, goredis.Z{Score: float64(micros(at)), Member: messageID}).Err(); err != nil {
 		return fmt.Errorf("mark handled %s: %w", messageID, err)
 	}
 	return nil
@@ -279,68 +274,46 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 
 // commitScript writes a turn: see CommitTurn. KEYS: handled, sess, draft, subs, heads,
 // latest, periods, the submission's period hash (latest again when there is none). ARGV:
-// message id, storage.RecentMessages, contact id, the version read, the session, the draft
-// field to drop, the draft field to write, the draft, the submission's period prefix, its
-// version, its subs member, its heads member, the enterprise, the enterprise's prefix, the
-// period, the message's score in handled.
-//
-// The session comes without its recent message ids: the script writes the stored ones and
-// the turn's after it (storage.Session.Recent is the store's to keep). cjson only decodes
-// here, since its numbers would lose digits, and a JSON string is all it encodes.
+// message id, contact id, the version read, the session, the draft field to drop, the draft
+// field to write, the draft, the submission's period prefix, its version, its subs member,
+// its heads member, the enterprise, the enterprise's prefix, the period, the message's score
+// in handled. cjson only decodes here (the stored session's version), since its numbers would
+// lose digits.
 var commitScript = goredis.NewScript(`
 local id = ARGV[1]
 if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then return 'done' end
-local cur = redis.call('HGET', KEYS[2], ARGV[3])
+local cur = redis.call('HGET', KEYS[2], ARGV[2])
 local stored = 0
-local recent = {}
-if cur then
-  local sess = cjson.decode(cur)
-  stored = sess.version or 0
-  if type(sess.recent) == 'table' then
-    for _, r in ipairs(sess.recent) do
-      if r == id then return 'done' end
-      recent[#recent + 1] = r
-    end
-  end
-end
-if stored ~= tonumber(ARGV[4]) then return 'conflict:session read at version ' .. ARGV[4] .. ', stored ' .. stored end
-local pfx = ARGV[9]
+if cur then stored = cjson.decode(cur).version or 0 end
+if stored ~= tonumber(ARGV[3]) then return 'conflict:session read at version ' .. ARGV[3] .. ', stored ' .. stored end
+local pfx = ARGV[8]
 if pfx ~= '' then
   local last = redis.call('ZREVRANGEBYLEX', KEYS[4], '(' .. pfx .. '\255', '[' .. pfx, 'LIMIT', 0, 1)
   local lv = 0
   if last[1] then lv = tonumber(string.sub(last[1], #pfx + 1, #pfx + 10)) end
-  if tonumber(ARGV[10]) ~= lv + 1 then return 'conflict:submission version ' .. ARGV[10] .. ', next free is ' .. (lv + 1) end
+  if tonumber(ARGV[9]) ~= lv + 1 then return 'conflict:submission version ' .. ARGV[9] .. ', next free is ' .. (lv + 1) end
 end
-if id ~= '' then recent[#recent + 1] = id end
-while #recent > tonumber(ARGV[2]) do table.remove(recent, 1) end
-local sess = ARGV[5]
-if #recent > 0 then
-  local ids = {}
-  for i, r in ipairs(recent) do ids[i] = cjson.encode(r) end
-  sess = string.sub(sess, 1, -2) .. ',"recent":[' .. table.concat(ids, ',') .. ']}'
-end
-redis.call('HSET', KEYS[2], ARGV[3], sess)
-if id ~= '' then redis.call('ZADD', KEYS[1], ARGV[16], id) end
-if ARGV[6] ~= '' then redis.call('HDEL', KEYS[3], ARGV[6]) end
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], ARGV[8]) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
+if id ~= '' then redis.call('ZADD', KEYS[1], ARGV[15], id) end
+if ARGV[5] ~= '' then redis.call('HDEL', KEYS[3], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
 if pfx ~= '' then
-  redis.call('ZADD', KEYS[4], 0, ARGV[11])
-  redis.call('ZADD', KEYS[5], 0, ARGV[12])
-  local ep = ARGV[14]
+  redis.call('ZADD', KEYS[4], 0, ARGV[10])
+  redis.call('ZADD', KEYS[5], 0, ARGV[11])
+  local ep = ARGV[13]
   local top = redis.call('ZREVRANGEBYLEX', KEYS[5], '(' .. ep .. '\255', '[' .. ep, 'LIMIT', 0, 1)
-  redis.call('HSET', KEYS[6], ARGV[13], string.sub(top[1], #ep + 1))
-  redis.call('HSET', KEYS[8], ARGV[13], string.sub(ARGV[12], #ep + 1))
-  redis.call('ZADD', KEYS[7], 0, ARGV[15])
+  redis.call('HSET', KEYS[6], ARGV[12], string.sub(top[1], #ep + 1))
+  redis.call('HSET', KEYS[8], ARGV[12], string.sub(ARGV[11], #ep + 1))
+  redis.call('ZADD', KEYS[7], 0, ARGV[14])
 end
 return 'ok'
 `)
 
 // CommitTurn writes a turn atomically, or nothing: one script checks the message id (an id
-// marked handled or remembered by the session is reported done and changes nothing, so a
-// message delivered twice or a script sent twice by go-redis is written once), the session's
-// version and the submission's version, then writes the session with the message id among
-// its recent ones, the draft (dropped first, then written), the submission with its ledger
-// head, and the message id in the handled set.
+// handled already is reported done and changes nothing, so a message delivered twice or a
+// script sent twice by go-redis is written once), the session's version and the submission's
+// version, then writes the session, the draft (dropped first, then written), the submission
+// with its ledger head, and the message id in the handled set.
 func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	args, err := s.encodeTurn(t)
 	if err != nil {
@@ -373,8 +346,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 	}
 	sess := t.Session
 	sess.Version++
-	sess.Recent = nil // the script writes the stored ones
-	sessJSON, err := storage.AppendSession(nil, sess)
+	sessJSON, err := json.Marshal(sess)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +363,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 			return nil, fmt.Errorf("draft: %w", err)
 		}
 		draftField = d.EnterpriseID + sep + d.Period
-		if draftJSON, err = storage.AppendDraft(nil, *d); err != nil {
+		if draftJSON, err = json.Marshal(d); err != nil {
 			return nil, err
 		}
 	}
@@ -401,7 +373,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		if err := storage.CheckKey(sub.EnterpriseID, sub.Period); err != nil {
 			return nil, fmt.Errorf("submission: %w", err)
 		}
-		subJSON, err := storage.AppendSubmission(nil, *sub)
+		subJSON, err := json.Marshal(sub)
 		if err != nil {
 			return nil, err
 		}
@@ -412,7 +384,7 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		headMember = key + string(appendHead(nil, sub.Head()))
 		entID, entPrefix, period = sub.EnterpriseID, sub.EnterpriseID+sep, sub.Period
 	}
-	return []any{t.MessageID, storage.RecentMessages, t.Session.ContactID, t.Session.Version, sessJSON,
+	return []any{t.MessageID, t.Session.ContactID, t.Session.Version, sessJSON,
 		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period,
 		micros(t.At)}, nil
 }

@@ -100,7 +100,6 @@ var sessionTests = []subtest{
 		same(t, "Session of an unknown contact", got, storage.Session{ContactID: "c-new"}, normSession)
 	}},
 	{"StoredWithNextVersion", func(t *testing.T, s storage.Store) {
-		var ids []string
 		for v := range int64(3) {
 			read := mustSession(t, s, "c-1")
 			if read.Version != v {
@@ -109,55 +108,41 @@ var sessionTests = []subtest{
 			tr := turn("m"+string(rune('a'+v)), "c-1", read.Version)
 			tr.Session.Cursor = fmt.Sprintf("q%d", v)
 			mustCommit(t, s, tr)
-			ids = append(ids, tr.MessageID)
 			want := tr.Session
-			want.Version, want.Recent = v+1, ids
+			want.Version = v + 1
 			same(t, "Session after commit", mustSession(t, s, "c-1"), want, normSession)
 		}
 		same(t, "Session of another contact", mustSession(t, s, "c-2"), storage.Session{ContactID: "c-2"}, normSession)
 	}},
 	{"Cleared", func(t *testing.T, s storage.Store) {
 		// The dialog clears fields by committing a session without them; nothing of the old
-		// session may linger but its recent message ids, which are the store's to keep.
+		// session may linger.
 		mustCommit(t, s, turn("m1", "c-1", 0))
 		tr := storage.Turn{MessageID: "m2", At: at(9), Session: storage.Session{ContactID: "c-1", Version: 1}}
 		mustCommit(t, s, tr)
 		same(t, "Session after clearing", mustSession(t, s, "c-1"),
-			storage.Session{ContactID: "c-1", Version: 2, Recent: []string{"m1", "m2"}}, normSession)
+			storage.Session{ContactID: "c-1", Version: 2}, normSession)
 	}},
-	{"RemembersRecentMessages", func(t *testing.T, s storage.Store) {
-		// Each turn's id joins the session's recent ids, the oldest beyond the limit dropped,
-		// whatever the caller passes in Recent. The ids dropped are still handled: a backlog
-		// delivered again after a restart is longer than any window.
-		n := storage.RecentMessages + 2
+	{"BacklogDeliveredAgain", func(t *testing.T, s storage.Store) {
+		// Every turn's id is handled, by the id alone: a whole backlog delivered again after
+		// a restart, each message stamped with a new time (as the simulator does), writes
+		// nothing, however long it is.
+		const n = 20
 		for v := range int64(n) {
-			tr := turn(fmt.Sprintf("m%d", v), "c-1", v)
-			tr.Session.Recent = []string{"made-up"}
-			mustCommit(t, s, tr)
-		}
-		got := mustSession(t, s, "c-1").Recent
-		if len(got) != storage.RecentMessages || got[0] != "m2" || got[len(got)-1] != fmt.Sprintf("m%d", n-1) {
-			t.Errorf("Recent = %v, want m2 … m%d", got, n-1)
-		}
-		for id, want := range map[string]bool{"m0": true, "m1": true, "m2": true, fmt.Sprintf("m%d", n-1): true, "made-up": false} {
-			if got := mustHandled(t, s, "c-1", id); got != want {
-				t.Errorf("Handled(c-1, %s) = %v, want %v", id, got, want)
-			}
+			mustCommit(t, s, turn(fmt.Sprintf("m%d", v), "c-1", v))
 		}
 		before := look(t, s, "c-1", "E1", []string{"2026-11"}, nil)
 		for v := range int64(n) {
-			// Delivered again, oldest first, each made into a turn from the session as it is.
 			again := turn(fmt.Sprintf("m%d", v), "c-1", int64(n))
+			again.At = at(1000 + int(v))
 			d := sampleDraft("E1", "2026-11", "replayed")
 			again.Draft = &d
 			mustCommit(t, s, again)
+			if !mustHandled(t, s, again.MessageID) {
+				t.Errorf("Handled(%s) false after its turn", again.MessageID)
+			}
 		}
 		sameSnapshot(t, "after the whole backlog came again", look(t, s, "c-1", "E1", []string{"2026-11"}, nil), before)
-		// A turn without a message id keeps the ids as they are.
-		mustCommit(t, s, turn("", "c-1", int64(n)))
-		if again := mustSession(t, s, "c-1").Recent; !slices.Equal(again, got) {
-			t.Errorf("Recent after a turn without an id = %v, want %v", again, got)
-		}
 	}},
 }
 
@@ -206,7 +191,7 @@ var roundTripTests = []subtest{
 		tr.Session.Pending = &survey.Value{Multi: []int{1, 3}, Num: 1.2345, Skipped: true}
 		mustCommit(t, s, tr)
 		want := tr.Session
-		want.Version, want.Recent = 1, []string{"m1"}
+		want.Version = 1
 		same(t, "Session", mustSession(t, s, "c-1"), want, normSession)
 	}},
 }

@@ -272,21 +272,21 @@ func testSameMessage(t *testing.T, s storage.Store) {
 }
 
 func testHandled(t *testing.T, s storage.Store) {
-	if mustHandled(t, s, "c-1", "m1") {
+	if mustHandled(t, s, "m1") {
 		t.Fatal("Handled(m1) before any commit")
 	}
 	refused := turn("m1", "c-1", 5)
 	err := s.CommitTurn(t.Context(), refused)
 	wantErr(t, "stale turn", err, storage.ErrConflict)
-	if mustHandled(t, s, "c-1", "m1") {
+	if mustHandled(t, s, "m1") {
 		t.Fatal("Handled(m1) after its turn was refused")
 	}
 	mustCommit(t, s, turn("m1", "c-1", 0))
-	if !mustHandled(t, s, "c-1", "m1") {
+	if !mustHandled(t, s, "m1") {
 		t.Fatal("Handled(m1) false after its turn was committed")
 	}
 	for _, id := range []string{"m2", "m", "m10", ""} {
-		if mustHandled(t, s, "c-1", id) {
+		if mustHandled(t, s, id) {
 			t.Errorf("Handled(%q) true, never committed", id)
 		}
 	}
@@ -308,7 +308,7 @@ func testEmptyMessageID(t *testing.T, s storage.Store) {
 	if v := mustSession(t, s, "c-1").Version; v != 3 {
 		t.Errorf("session version after three turns without message ids: %d, want 3", v)
 	}
-	if mustHandled(t, s, "c-1", "") {
+	if mustHandled(t, s, "") {
 		t.Error(`Handled("") true`)
 	}
 }
@@ -318,7 +318,7 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 	if err := s.MarkHandled(ctx, "", at(0)); err != nil {
 		t.Fatalf("MarkHandled of an empty id: %v", err)
 	}
-	if mustHandled(t, s, "c-1", "") {
+	if mustHandled(t, s, "") {
 		t.Error(`Handled("") true after marking it`)
 	}
 	for i, id := range []string{"q1", "q2"} {
@@ -326,7 +326,7 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 			t.Fatalf("MarkHandled(%s): %v", id, err)
 		}
 	}
-	if !mustHandled(t, s, "c-1", "q1") || !mustHandled(t, s, "c-1", "q2") {
+	if !mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") {
 		t.Fatal("a marked message is not handled")
 	}
 	// A turn made from a message already handled writes nothing.
@@ -344,8 +344,8 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 	if err != nil {
 		t.Fatalf("PruneHandled: %v", err)
 	}
-	if n != 1 || mustHandled(t, s, "c-1", "q1") || !mustHandled(t, s, "c-1", "q2") || !mustHandled(t, s, "c-1", "m1") {
+	if n != 1 || mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") || !mustHandled(t, s, "m1") {
 		t.Errorf("PruneHandled(at 30) removed %d; q1 handled %v, q2 handled %v; want 1, false, true",
-			n, mustHandled(t, s, "c-1", "q1"), mustHandled(t, s, "c-1", "q2"))
+			n, mustHandled(t, s, "q1"), mustHandled(t, s, "q2"))
 	}
 }

@@ -112,7 +112,7 @@ func viewForDump(t *testing.T, s DumpStore) dumpView {
 	v.Submissions = mustSubmissions(t, s, "E1")
 	v.Heads = mustLatestHeads(t, s, "2026-12")
 	for _, id := range []string{"m1", "m2", "m3", "q-1", "never"} {
-		v.Handled = append(v.Handled, mustHandled(t, s, "c-1", id))
+		v.Handled = append(v.Handled, mustHandled(t, s, id))
 	}
 	v.BindFailures, err = s.BindFailures(ctx, "c-stranger", at(0))
 	must("BindFailures", err)

@@ -366,12 +366,12 @@ func mustSubmissions(t *testing.T, s storage.Store, enterpriseID string) []stora
 	return subs
 }
 
-// mustHandled asks Handled about a message of at(5), the time of turn's messages.
-func mustHandled(t *testing.T, s storage.Store, contactID, messageID string) bool {
+// mustHandled asks Handled about a message.
+func mustHandled(t *testing.T, s storage.Store, messageID string) bool {
 	t.Helper()
-	ok, err := s.Handled(t.Context(), contactID, messageID, at(5))
+	ok, err := s.Handled(t.Context(), messageID)
 	if err != nil {
-		t.Fatalf("Handled(%s, %q): %v", contactID, messageID, err)
+		t.Fatalf("Handled(%q): %v", messageID, err)
 	}
 	return ok
 }
@@ -411,7 +411,7 @@ func look(t *testing.T, s storage.Store, contactID, enterpriseID string, periods
 		snap.Drafts[p] = draftOrNil(t, s, enterpriseID, p)
 	}
 	for _, id := range messageIDs {
-		snap.Handled[id] = mustHandled(t, s, contactID, id)
+		snap.Handled[id] = mustHandled(t, s, id)
 	}
 	return snap
 }

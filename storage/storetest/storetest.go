@@ -90,6 +90,7 @@ func RunRegistry(t *testing.T, newStore func(t *testing.T) RegistryStore) {
 		{"BindFailures", bindFailureTests},
 		{"Audit", auditTests},
 		{"ContactDetails", contactDetailsTests},
+		{"Callers", callersTests},
 	})
 }
 
@@ -98,6 +99,7 @@ func RunLedger(t *testing.T, newStore func(t *testing.T) LedgerStore) {
 	t.Helper()
 	runGroups(t, newStore, []group[LedgerStore]{
 		{"LatestHeads", latestHeadsTests},
+		{"Callers", callersLedgerTests},
 	})
 }
 
