@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -45,6 +46,10 @@ type Request struct {
 	Scope   Scope          // the caller's scope narrowed to the target
 	Target  Target
 	Args    string // the text after the command word
+
+	// detail replaces the command's text in its audit entry, for a handler that knows more
+	// (the regions a group rebinding moves between).
+	detail string
 }
 
 // command is one entry of the command table.
@@ -55,8 +60,27 @@ type command struct {
 	target targetKind
 	audit  string // the audit action recorded when it runs; "" records nothing
 	help   string
-	run    func(ctx context.Context, w Replier, r *Request)
+	// run carries the command out and replies. It returns nil when done, a refusal when it
+	// told the person why it did nothing, and any other error when something failed on our
+	// side (the person is then told to try again, and the error is logged).
+	run func(ctx context.Context, w Replier, r *Request) error
 }
+
+// refusal is what a command returns when it answered the person that it will not do what was
+// asked; its outcome goes into the audit ("" for a mistyped argument, which is not audited).
+type refusal struct {
+	outcome storage.Outcome
+	reason  string
+}
+
+func (r refusal) Error() string { return r.reason }
+
+// refuse returns a refusal with the outcome to audit.
+func refuse(outcome storage.Outcome, reason string) error { return refusal{outcome, reason} }
+
+// errBadArgs is returned by a command that found its arguments wrong and said how to write
+// them: nothing was attempted, so nothing is audited.
+var errBadArgs = refusal{reason: "bad arguments"}
 
 // pick is a numbered list of enterprises waiting for the staff member to choose one.
 type pick struct {
@@ -129,6 +153,10 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	}
 	if !slices.Contains(cmd.roles, role) || (role == roleGroup && g == nil) {
 		x.denyRole(ctx, w, m, cmd, c, g)
+		if slices.Contains(staffRoles, c.Role) {
+			// Staff are accountable for what they try; others' text was not a command to them.
+			x.svc.auditCommand(ctx, &Request{Msg: m, Contact: c, Group: g, Args: args}, cmd, "", storage.OutcomeRefused)
+		}
 		return
 	}
 	var scope Scope
@@ -141,7 +169,9 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	if !ok {
 		return
 	}
+	r := &Request{Msg: m, Contact: c, Group: g, Scope: scope.Narrow(target), Target: target, Args: args}
 	if !scope.Allows(target) {
+		x.svc.auditCommand(ctx, r, cmd, target.label(scope), storage.OutcomeOutOfScope)
 		x.svc.Log.Warn("out of scope", "contact", c.ID, "command", cmd.name, "args", args)
 		switch {
 		case target.Region == "":
@@ -154,11 +184,22 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 		}
 		return
 	}
-	r := &Request{Msg: m, Contact: c, Group: g, Scope: scope.Narrow(target), Target: target, Args: args}
-	if cmd.audit != "" {
-		x.svc.audit(ctx, c, cmd.audit, strings.TrimSpace(cmd.name+" "+args))
+	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), x.svc.outcome(w, cmd, r, cmd.run(ctx, w, r)))
+}
+
+// outcome is what a command's error means for the audit. A failure on our side is logged and
+// the person told to try again: commands leave that to this one place.
+func (s *Service) outcome(w Replier, cmd *command, r *Request, err error) storage.Outcome {
+	var ref refusal
+	switch {
+	case err == nil:
+		return storage.OutcomeOK
+	case errors.As(err, &ref):
+		return ref.outcome
 	}
-	cmd.run(ctx, w, r)
+	s.Log.Error("command failed", "command", cmd.name, "contact", r.Contact.ID, "err", err)
+	w.Reply(busyText)
+	return storage.OutcomeFailed
 }
 
 // denyRole answers a command the sender's role does not allow. Liaisons and unbound people
@@ -207,8 +248,8 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *co
 		found := ledger.Find(all, args)
 		inScope := scope.Filter(found)
 		switch {
-		case len(found) == 1 && len(inScope) == 0:
-			// Named exactly or uniquely but out of scope: let the scope check answer.
+		case len(found) > 0 && len(inScope) == 0:
+			// Named, but out of scope: the scope check answers and audits it.
 			return Target{Enterprise: &found[0]}, true
 		case len(inScope) == 0:
 			w.Reply(notFoundText(scope, args))
@@ -267,12 +308,40 @@ func (x *commandMux) takePick(chat, text string) (*command, string, bool) {
 	return p.cmd, p.choices[n-1].Name, true
 }
 
-// audit records a staff action; a failure to record is logged, never hidden.
-func (s *Service) audit(ctx context.Context, c storage.Contact, action, detail string) {
-	e := storage.AuditEntry{At: s.Clock.Now(), Contact: c.ID, Name: c.Name, Role: c.Role, Action: action, Detail: detail}
+// audit appends an entry about the message's sender, at the clock's time; a failure to record
+// is logged, never hidden.
+func (s *Service) audit(ctx context.Context, m *Message, c storage.Contact, e storage.AuditEntry) {
+	e.At = s.Clock.Now()
+	e.Contact, e.Name, e.Role = c.ID, c.Name, c.Role
+	e.Group = groupLabel(m)
 	if err := s.Store.Audit(ctx, e); err != nil {
-		s.Log.Error("audit", "action", action, "contact", c.ID, "err", err)
+		s.Log.Error("audit", "action", e.Action, "contact", c.ID, "outcome", e.Outcome, "err", err)
 	}
+}
+
+// auditCommand records a command with what it named and its outcome; a command without an
+// audit action and a mistyped argument (no outcome) record nothing.
+func (s *Service) auditCommand(ctx context.Context, r *Request, cmd *command, target string, outcome storage.Outcome) {
+	if cmd.audit == "" || outcome == "" {
+		return
+	}
+	detail := r.detail
+	if detail == "" {
+		detail = strings.TrimSpace(cmd.name + " " + r.Args)
+	}
+	s.audit(ctx, r.Msg, r.Contact, storage.AuditEntry{Action: cmd.audit, Target: target, Outcome: outcome, Detail: detail})
+}
+
+// groupLabel names the group chat a message came from for the audit: its name, and its id
+// when that differs; "" for a private chat.
+func groupLabel(m *Message) string {
+	switch {
+	case m.Group == "":
+		return ""
+	case m.GroupName == "" || m.GroupName == m.Group:
+		return m.Group
+	}
+	return m.GroupName + "（" + m.Group + "）"
 }
 
 // staffRoles are the roles that see a ledger.
@@ -297,39 +366,47 @@ func (s *Service) commandTable() []*command {
 	}...)
 }
 
-func (s *Service) unbind(ctx context.Context, w Replier, r *Request) {
+func (s *Service) unbind(ctx context.Context, w Replier, r *Request) error {
 	old, err := s.Store.Unbind(ctx, r.Contact.ID)
 	if err != nil {
-		s.Log.Error("unbind", "contact", r.Contact.ID, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("unbind %s: %w", r.Contact.ID, err)
 	}
 	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", roleName(old)))
+	return nil
 }
 
-func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) {
+func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) error {
 	e := r.Target.Enterprise
 	code, err := IssueInvite(ctx, s.Store, s.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, s.Clock.Now(), s.InviteTTL)
 	if err != nil {
-		s.Log.Error("issuing invite", "enterprise", e.ID, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("issue an invite for %s: %w", e.ID, err)
 	}
 	w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我发送：绑定 %s\n（绑定后将替换该企业原来的联络人）",
 		e.Name, code, s.Clock.Now().Add(s.InviteTTL).In(s.Location).Format("01-02 15:04"), code))
+	return nil
 }
 
-func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) {
+// bindGroup binds the group to the region named. A group bound to another region is taken
+// from it by the city office only: a county binding it to itself would take over another
+// county's reminders and progress.
+func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) error {
 	g := storage.Group{ID: r.Msg.Group, Name: r.Msg.GroupName, Region: r.Target.Region, BoundBy: r.Contact.ID, BoundAt: s.Clock.Now(), Account: s.Account}
+	r.detail = "本群 → " + g.Region
+	if old := r.Group; old != nil && old.Region != g.Region {
+		r.detail = fmt.Sprintf("本群 %s → %s", old.Region, g.Region)
+		if r.Contact.Role != storage.RoleCityOffice {
+			w.Reply(fmt.Sprintf("本群已绑定为【%s】帮扶群。改绑到其他地区须由市领导小组办公室工作人员操作。", old.Region))
+			return refuse(storage.OutcomeOutOfScope, "group bound to another region")
+		}
+	}
 	if err := s.Store.PutGroup(ctx, g); err != nil {
-		s.Log.Error("binding group", "group", g.ID, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("bind group %s: %w", g.ID, err)
 	}
 	w.Reply(fmt.Sprintf("本群已绑定为【%s】帮扶群。截止日前我会在群里提醒未填报的企业；@%s 进度 可查看本地区进度。", g.Region, s.BotName))
+	return nil
 }
 
-func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) {
+func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) error {
 	role := r.Contact.Role
 	if r.Group != nil {
 		role = roleGroup
@@ -342,6 +419,7 @@ func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) {
 		}
 	}
 	w.Reply(b.String())
+	return nil
 }
 
 // bindLimit and bindWindow bound wrong invite codes per contact, so six digits cannot be

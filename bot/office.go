@@ -10,6 +10,7 @@ import (
 
 	"innobot/ledger"
 	"innobot/period"
+	"innobot/storage"
 )
 
 // NudgeFunc queues the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
@@ -44,48 +45,52 @@ func (s *Service) officeCommands() []*command {
 // period is the reporting month of now.
 func (s *Service) period() string { return s.Periods.Of(s.Clock.Now()) }
 
-// report computes the ledger of the request's scope for a period, answering the person
-// itself on failure.
-func (s *Service) report(ctx context.Context, w Replier, r *Request, period string) (ledger.Report, bool) {
-	rep, err := ledger.Progress(ctx, s.Store, r.Scope.Scope, period, s.Regions)
+// report computes the ledger of a scope for a period.
+func (s *Service) report(ctx context.Context, scope Scope, period string) (ledger.Report, error) {
+	rep, err := ledger.Progress(ctx, s.Store, scope.Scope, period, s.Regions)
 	if err != nil {
-		s.Log.Error("ledger", "scope", r.Scope.words(), "period", period, "err", err)
-		w.Reply(busyText)
-		return ledger.Report{}, false
+		return ledger.Report{}, fmt.Errorf("ledger of %s for %s: %w", scope.label(), period, err)
 	}
 	rep.Location = s.Location
-	return rep, true
+	return rep, nil
 }
 
-func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) {
-	if rep, ok := s.report(ctx, w, r, s.period()); ok {
-		w.Reply(ledger.FormatProgress(rep))
+func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error {
+	rep, err := s.report(ctx, r.Scope, s.period())
+	if err != nil {
+		return err
 	}
+	w.Reply(ledger.FormatProgress(rep))
+	return nil
 }
 
-func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) {
-	if rep, ok := s.report(ctx, w, r, s.period()); ok {
-		w.Reply(ledger.FormatLagging(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
+func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
+	rep, err := s.report(ctx, r.Scope, s.period())
+	if err != nil {
+		return err
 	}
+	w.Reply(ledger.FormatLagging(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
+	return nil
 }
 
-func (s *Service) tickedOffCmd(ctx context.Context, w Replier, r *Request) {
-	if rep, ok := s.report(ctx, w, r, s.period()); ok {
-		w.Reply(ledger.FormatTickedOff(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
+func (s *Service) tickedOffCmd(ctx context.Context, w Replier, r *Request) error {
+	rep, err := s.report(ctx, r.Scope, s.period())
+	if err != nil {
+		return err
 	}
+	w.Reply(ledger.FormatTickedOff(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
+	return nil
 }
 
 // lookupCmd shows one enterprise: where its survey stands and who to call.
-func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) {
+func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) error {
 	e := *r.Target.Enterprise
-	rep, ok := s.report(ctx, w, &Request{Scope: Scope{Scope: ledger.Helper(e.ID), Phones: r.Scope.Phones}}, s.period())
-	if !ok {
-		return
+	rep, err := s.report(ctx, Scope{Scope: ledger.Helper(e.ID), Phones: r.Scope.Phones}, s.period())
+	if err != nil {
+		return err
 	}
 	if len(rep.Entries) != 1 {
-		s.Log.Error("lookup found no entry", "enterprise", e.ID)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("lookup of %s: %d entries in its ledger", e.ID, len(rep.Entries))
 	}
 	x := rep.Entries[0]
 	var b strings.Builder
@@ -119,6 +124,7 @@ func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) {
 		fmt.Fprintf(&b, "\n导出调查表：导出 调查表 %s", e.Name)
 	}
 	w.Reply(b.String())
+	return nil
 }
 
 func yesNo(b bool) string {
@@ -142,39 +148,36 @@ func (s *Service) exportDir() (string, error) {
 }
 
 // sendExport writes a file with save and replies with it.
-func (s *Service) sendExport(w Replier, what string, save func(dir string) (string, error)) {
+func (s *Service) sendExport(w Replier, what string, save func(dir string) (string, error)) error {
 	dir, err := s.exportDir()
 	var path string
 	if err == nil {
 		path, err = save(dir)
 	}
 	if err != nil {
-		s.Log.Error("export", "what", what, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("export %s: %w", what, err)
 	}
 	w.Reply(fmt.Sprintf("%s已生成，请查收文件。", what))
 	w.ReplyFile(path)
+	return nil
 }
 
-func (s *Service) exportLedger(ctx context.Context, w Replier, r *Request) {
-	rep, ok := s.report(ctx, w, r, s.period())
-	if !ok {
-		return
+func (s *Service) exportLedger(ctx context.Context, w Replier, r *Request) error {
+	rep, err := s.report(ctx, r.Scope, s.period())
+	if err != nil {
+		return err
 	}
 	name := r.Contact.Name
-	s.sendExport(w, "附件2 汇总统计表", func(dir string) (string, error) {
+	return s.sendExport(w, "附件2 汇总统计表", func(dir string) (string, error) {
 		return ledger.SaveLedger(dir, rep, ledger.LedgerOptions{Preparer: name})
 	})
 }
 
-func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) {
+func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) error {
 	e := *r.Target.Enterprise
 	subs, err := s.Store.Submissions(ctx, e.ID)
 	if err != nil {
-		s.Log.Error("export survey", "enterprise", e.ID, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("export survey of %s: %w", e.ID, err)
 	}
 	sub, ok := ledger.LatestSubmission(subs, s.period())
 	if !ok {
@@ -183,34 +186,34 @@ func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) {
 			next = "可发送“提醒 未填报”提醒联络人。" // a helper has no right to nudge
 		}
 		w.Reply(fmt.Sprintf("【%s】还没有提交过调查表。%s", e.Name, next))
-		return
+		return nil
 	}
-	s.sendExport(w, fmt.Sprintf("【%s】调查表（%s 第 %d 版）", e.Name, sub.Period, sub.Version), func(dir string) (string, error) {
+	return s.sendExport(w, fmt.Sprintf("【%s】调查表（%s 第 %d 版）", e.Name, sub.Period, sub.Version), func(dir string) (string, error) {
 		return ledger.SaveSurvey(dir, s.Form, e, sub)
 	})
 }
 
-func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) {
+func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) error {
 	month := s.period()
 	if r.Args != "" {
 		p, err := period.Parse(r.Args)
 		if err != nil {
 			w.Reply("月份写法不对，请写成 2026-11，例如：导出 月报 2026-11")
-			return
+			return errBadArgs
 		}
 		month = p
 	}
-	rep, ok := s.report(ctx, w, r, month)
-	if !ok {
-		return
+	rep, err := s.report(ctx, r.Scope, month)
+	if err != nil {
+		return err
 	}
-	s.sendExport(w, month+" 月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep) })
+	return s.sendExport(w, month+" 月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep) })
 }
 
-func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) {
+func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {
 	if s.Nudge == nil {
 		w.Reply("提醒功能没有开启（配置里没有截止日期）。请联系系统管理员在配置中填写截止日期；现在可发送“未填报”查看名单后逐一联系。")
-		return
+		return refuse(storage.OutcomeRefused, "no deadlines configured")
 	}
 	region := ""
 	if r.Scope.Kind == ledger.ScopeRegion {
@@ -218,13 +221,12 @@ func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) {
 	}
 	n, err := s.Nudge(ctx, region, s.Clock.Now())
 	if err != nil {
-		s.Log.Error("nudge", "region", region, "err", err)
-		w.Reply(busyText)
-		return
+		return fmt.Errorf("nudge %q: %w", region, err)
 	}
 	if n == 0 {
 		w.Reply(fmt.Sprintf("%s没有需要提醒的联络人（未填报的企业都还没有绑定联络人，或都已填报）。发送“未填报”查看名单，没有联络人的企业可发送“邀请码 企业名”生成邀请码。", r.Scope.words()))
-		return
+		return nil
 	}
 	w.Reply(fmt.Sprintf("已排队私信提醒 %d 位联络人，将按节奏陆续发出。稍后可发送“进度”查看填报情况。", n))
+	return nil
 }

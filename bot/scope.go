@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"fmt"
+
 	"innobot/ledger"
 	"innobot/storage"
 )
@@ -62,6 +64,29 @@ func (s Scope) Filter(es []storage.Enterprise) []storage.Enterprise {
 		}
 	}
 	return out
+}
+
+// label names what a command was about in the audit: the target it named, else the scope it
+// worked in.
+func (t Target) label(scope Scope) string {
+	switch {
+	case t.Enterprise != nil:
+		return fmt.Sprintf("【%s】（%s）", t.Enterprise.Name, t.Enterprise.ID)
+	case t.Region != "":
+		return t.Region
+	}
+	return scope.label()
+}
+
+// label names a scope in the audit.
+func (s Scope) label() string {
+	switch s.Kind {
+	case ledger.ScopeCity:
+		return "全市"
+	case ledger.ScopeRegion:
+		return s.Region
+	}
+	return "负责的企业"
 }
 
 // words names a scope in a reply.

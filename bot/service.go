@@ -294,14 +294,14 @@ func (s *Service) staffUnknown(ctx context.Context, w Replier, m *Message) {
 func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
 	if m.Group != "" {
 		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
+		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "在群里发送邀请码")
 		return
 	}
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
 	failures, err := s.Store.BindFailures(ctx, c.ID, now.Add(-bindWindow))
 	if err != nil {
-		s.Log.Error("counting wrong codes", "contact", c.ID, "err", err)
-		w.Reply(busyText)
+		s.bindFailed(ctx, w, m, c, fmt.Errorf("count wrong codes: %w", err))
 		return
 	}
 	if failures >= bindLimit {
@@ -314,45 +314,95 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	} else {
 		r, err = s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
 	}
-	var refusal string
-	switch {
-	case errors.Is(err, errRetiredCode):
-		refusal = "6 位数字的旧邀请码已停用。请向县（市、区）工作人员索取新的邀请码（8 位字母和数字）。"
-	case errors.Is(err, storage.ErrInviteUnknown):
-		refusal = "邀请码不正确，请核对后重新发送，例如：绑定 " + invite.Example + "。邀请码由县（市、区）工作人员提供。"
-	case errors.Is(err, storage.ErrInviteUsed):
-		refusal = "这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。"
-	case errors.Is(err, storage.ErrInviteExpired):
-		refusal = "这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。"
-	case err != nil:
-		s.Log.Error("redeeming invite", "contact", c.ID, "err", err)
-		w.Reply(busyText)
-		return
-	}
-	if refusal != "" {
+	if refusal, why := bindRefusal(err); refusal != "" {
 		if err := s.Store.AddBindFailure(ctx, c.ID, now); err != nil {
 			s.Log.Error("recording a wrong code", "contact", c.ID, "err", err)
 		}
 		w.Reply(refusal)
+		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", why)
+		return
+	}
+	if err != nil {
+		s.bindFailed(ctx, w, m, c, fmt.Errorf("redeem: %w", err))
 		return
 	}
 	s.resetTries(c.ID)
-	s.audit(ctx, r.Contact, "bind", roleName(r.Contact))
-	switch r.Contact.Role {
-	case storage.RoleLiaison:
-		e, err := s.Store.Enterprise(ctx, r.Contact.EnterpriseID)
-		if err != nil {
-			s.Log.Error("loading bound enterprise", "enterprise", r.Contact.EnterpriseID, "err", err)
-			w.Reply("绑定成功。发送“填报”开始填写调查表。")
-			return
-		}
-		w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n发送“填报”开始填写《企业创新活动开展情况调查表》。", e.Name, e.Region))
-		if r.Replaced != nil && r.Replaced.ID != c.ID {
-			w.Send(Outgoing{To: r.Replaced.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)})
-		}
-	default:
-		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(r.Contact)))
+	s.bound(ctx, w, m, r)
+}
+
+// bindRefusal is the reply to a code refused (and what the audit says of it), or "" for an
+// error that is no refusal.
+func bindRefusal(err error) (reply, why string) {
+	switch {
+	case errors.Is(err, errRetiredCode):
+		return "6 位数字的旧邀请码已停用。请向县（市、区）工作人员索取新的邀请码（8 位字母和数字）。", "旧的 6 位邀请码"
+	case errors.Is(err, storage.ErrInviteUnknown):
+		return "邀请码不正确，请核对后重新发送，例如：绑定 " + invite.Example + "。邀请码由县（市、区）工作人员提供。", "邀请码不正确"
+	case errors.Is(err, storage.ErrInviteUsed):
+		return "这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。", "邀请码已用过"
+	case errors.Is(err, storage.ErrInviteExpired):
+		return "这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。", "邀请码已过期"
 	}
+	return "", ""
+}
+
+// bindFailed answers a binding that failed on our side, and audits it.
+func (s *Service) bindFailed(ctx context.Context, w Replier, m *Message, c storage.Contact, err error) {
+	s.Log.Error("binding", "contact", c.ID, "err", err)
+	w.Reply(busyText)
+	s.auditBind(ctx, m, c, storage.OutcomeFailed, "", "")
+}
+
+// auditBind records an attempt to bind. The code itself is never recorded: a near miss in the
+// log would give most of a live code to whoever reads it.
+func (s *Service) auditBind(ctx context.Context, m *Message, c storage.Contact, outcome storage.Outcome, target, detail string) {
+	s.audit(ctx, m, c, storage.AuditEntry{Action: "bind", Target: target, Outcome: outcome, Detail: detail})
+}
+
+// bound answers a binding that succeeded, tells whom it concerns, and audits it.
+func (s *Service) bound(ctx context.Context, w Replier, m *Message, r storage.Redeemed) {
+	c := r.Contact
+	if c.Role != storage.RoleLiaison {
+		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(c)))
+		s.auditBind(ctx, m, c, storage.OutcomeOK, inviteScope(r.Invite), "绑定为"+roleName(c))
+		return
+	}
+	e, err := s.Store.Enterprise(ctx, c.EnterpriseID)
+	if err != nil {
+		s.Log.Error("loading bound enterprise", "enterprise", c.EnterpriseID, "err", err)
+		w.Reply("绑定成功。发送“填报”开始填写调查表。")
+		s.auditBind(ctx, m, c, storage.OutcomeOK, c.EnterpriseID, "绑定为"+roleName(c))
+		return
+	}
+	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n发送“填报”开始填写《企业创新活动开展情况调查表》。", e.Name, e.Region))
+	detail := "绑定为" + roleName(c)
+	if r.Replaced != nil && r.Replaced.ID != c.ID {
+		w.Send(Outgoing{To: r.Replaced.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)})
+		detail = fmt.Sprintf("更换联络人：原 %s → 新 %s", personLabel(*r.Replaced), personLabel(c))
+	}
+	s.auditBind(ctx, m, c, storage.OutcomeOK, Target{Enterprise: &e}.label(Scope{}), detail)
+}
+
+// personLabel names a contact in the audit: display name and id.
+func personLabel(c storage.Contact) string {
+	if c.Name == "" || c.Name == c.ID {
+		return c.ID
+	}
+	return c.Name + "（" + c.ID + "）"
+}
+
+// inviteScope names what a code gives in the audit: a region, the city, or the enterprises of
+// a helper.
+func inviteScope(inv storage.Invite) string {
+	switch inv.Role {
+	case storage.RoleCounty:
+		return inv.Region
+	case storage.RoleCityOffice:
+		return "全市"
+	case storage.RoleHelper:
+		return strings.Join(inv.EnterpriseIDs, "、")
+	}
+	return inv.EnterpriseID
 }
 
 // errRetiredCode is a 6-digit code: refused without a look-up (invite.Retired).

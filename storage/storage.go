@@ -183,15 +183,34 @@ type Group struct {
 	Account string    `json:"account,omitempty"` // the bot account in the group
 }
 
-// AuditEntry records a binding, a staff query or an export: who, when, what.
+// AuditEntry records an attempt to bind, a staff command or an export: who, when, where,
+// what on, and how it ended. The log is append-only: nothing in innobot changes or removes
+// an entry.
 type AuditEntry struct {
 	At      time.Time `json:"at"`
-	Contact string    `json:"contact"`
-	Name    string    `json:"name"`
-	Role    Role      `json:"role"`
-	Action  string    `json:"action"` // e.g. bind, unbind, query, export, invite
-	Detail  string    `json:"detail"`
+	Contact string    `json:"contact"` // who: the sender's contact id, "admin" for the command line
+	Name    string    `json:"name"`    // their display name then
+	Role    Role      `json:"role"`    // their role then ("" for an unbound sender)
+	// Group is the group chat the command came from, "" for a private chat.
+	Group  string `json:"group,omitempty"`
+	Action string `json:"action"` // e.g. bind, unbind, query, export, invite
+	// Target is what the command named, resolved: a region, an enterprise, a code's scope.
+	Target  string  `json:"target,omitempty"`
+	Outcome Outcome `json:"outcome,omitempty"`
+	Detail  string  `json:"detail"` // the command as typed, or what a binding changed
 }
+
+// Outcome is how an audited attempt ended. Entries written before outcomes were recorded
+// have none.
+type Outcome string
+
+// The outcomes of an audited attempt.
+const (
+	OutcomeOK         Outcome = "ok"
+	OutcomeRefused    Outcome = "refused"      // not allowed, or a wrong or spent invite code
+	OutcomeOutOfScope Outcome = "out_of_scope" // named something outside the caller's scope
+	OutcomeFailed     Outcome = "failed"       // an error on our side
+)
 
 // OutboxMessage is a message queued for sending. The outbox is persistent so that a restart
 // loses no reminder; the ID is chosen by the caller so that queueing the same message twice

@@ -72,7 +72,7 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if code, who, err = issue(ctx, store, key, inv, enterprises, now, ttl); err != nil {
 			return err
 		}
-		return store.Audit(ctx, storage.AuditEntry{At: now, Contact: "admin", Role: "admin", Action: "invite", Detail: who})
+		return store.Audit(ctx, storage.AuditEntry{At: now, Contact: "admin", Role: "admin", Action: "invite", Target: who, Outcome: storage.OutcomeOK, Detail: "innobot invite"})
 	})
 	if err != nil {
 		return err

@@ -351,9 +351,12 @@ var auditTests = []check[RegistryStore]{
 		// reading of append-only).
 		e := func(m int, action string) storage.AuditEntry {
 			return storage.AuditEntry{At: at(m), Contact: "c-1", Name: "王科长", Role: storage.RoleCounty,
-				Action: action, Detail: "进度 盐湖区 " + action}
+				Group: "盐湖区帮扶群", Action: action, Target: "盐湖区", Outcome: storage.OutcomeOK, Detail: "进度 盐湖区 " + action}
 		}
 		added := []storage.AuditEntry{e(5, "query"), e(1, "bind"), e(5, "export"), e(3, "invite"), e(5, "query2")}
+		added[1].Outcome, added[1].Group = storage.OutcomeRefused, ""
+		// What people typed goes into an entry as it was: the store keeps any text.
+		added[3].Detail, added[3].Target = "邀请码 甲\n2026-11-20 10:00\tcity_office\t伪造", "【甲\t公司】"
 		for _, a := range added {
 			mustAudit(t, s, a)
 		}
