@@ -41,11 +41,40 @@ func (s *obStore) Pending(_ context.Context, account string, limit int) ([]stora
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []storage.OutboxMessage
+	for _, urgent := range []bool{true, false} {
+		for _, m := range s.msgs {
+			if m.SentAt.IsZero() && m.FailedAt.IsZero() && m.Urgent == urgent && m.Account == account && len(out) < limit {
+				out = append(out, *m)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *obStore) MarkFailed(_ context.Context, id string, at time.Time, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, m := range s.msgs {
-		if m.SentAt.IsZero() && m.Account == account && len(out) < limit {
+		if m.ID == id {
+			if m.SentAt.IsZero() && m.FailedAt.IsZero() {
+				m.FailedAt, m.Error = at, reason
+			}
+			return nil
+		}
+	}
+	return storage.ErrNotFound
+}
+
+func (s *obStore) Failed(_ context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []storage.OutboxMessage
+	for _, m := range s.msgs {
+		if !m.FailedAt.IsZero() && !m.FailedAt.Before(since) {
 			out = append(out, *m)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b storage.OutboxMessage) int { return a.FailedAt.Compare(b.FailedAt) })
 	return out, nil
 }
 

@@ -46,6 +46,7 @@ type Config struct {
 	Outbox    Outbox     `yaml:"outbox"`
 	Invite    Invite     `yaml:"invite"`
 	Exports   Exports    `yaml:"exports"`
+	WeChat    WeChat     `yaml:"wechat"`
 
 	loc *time.Location // Timezone, loaded once validation has checked it
 }
@@ -86,6 +87,16 @@ type Deadline struct {
 type Outbox struct {
 	RatePerMinute int     `yaml:"rate_per_minute"`
 	Jitter        Percent `yaml:"jitter"` // random spread around the pace, so sends do not look mechanical
+	// PerHour caps the messages of one account in any hour, whatever the pace: a day of
+	// reminders after downtime must not go out as one burst.
+	PerHour int `yaml:"per_hour"`
+}
+
+// WeChat holds what the WeChat transport may do on its own.
+type WeChat struct {
+	// AcceptFriends accepts friend requests; otherwise the account's owner accepts them on
+	// the phone.
+	AcceptFriends bool `yaml:"accept_friends"`
 }
 
 // Invite configures invite codes and the limits on wrong ones.
@@ -141,7 +152,7 @@ func Default() Config {
 		Storage:   Storage{Driver: DriverBolt},
 		Regions:   defaultRegions(),
 		Deadlines: defaultDeadlines(),
-		Outbox:    Outbox{RatePerMinute: 50, Jitter: 0.30},
+		Outbox:    Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600},
 		Invite:    Invite{TTL: 7 * Day, WrongCodesPerHour: 100},
 		Exports:   Exports{Keep: 30 * Day},
 	}

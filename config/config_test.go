@@ -44,7 +44,8 @@ func TestDefault(t *testing.T) {
 		{"DataDir", c.DataDir, "data"},
 		{"Storage", c.Storage, Storage{Driver: "bolt"}},
 		{"Form", c.Form, ""},
-		{"Outbox", c.Outbox, Outbox{RatePerMinute: 50, Jitter: 0.30}},
+		{"Outbox", c.Outbox, Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600}},
+		{"WeChat", c.WeChat, WeChat{}},
 		{"Invite", c.Invite, Invite{TTL: 7 * Day, WrongCodesPerHour: 100}},
 		{"Exports", c.Exports, Exports{Keep: 30 * Day}},
 		{"Location", c.Location().String(), "Asia/Shanghai"},
@@ -127,6 +128,8 @@ deadlines:
 		{"rate keeps jitter", "outbox:\n  rate_per_minute: 20\n", func(c *Config) { c.Outbox.RatePerMinute = 20 }},
 		{"jitter bounds", "outbox: {jitter: 0%}", func(c *Config) { c.Outbox.Jitter = 0 }},
 		{"jitter 100%", "outbox: {jitter: 100%}", func(c *Config) { c.Outbox.Jitter = 1 }},
+		{"hourly cap", "outbox: {per_hour: 120}", func(c *Config) { c.Outbox.PerHour = 120 }},
+		{"accept friends", "wechat: {accept_friends: true}", func(c *Config) { c.WeChat.AcceptFriends = true }},
 		{"ttl hours", "invite: {ttl: 72h}", func(c *Config) { c.Invite.TTL = 3 * Day }},
 		{"ttl days", "invite:\n  ttl: 30d\n", func(c *Config) { c.Invite.TTL = 30 * Day }},
 		{"secret key", "invite: {secret_key: " + strings.Repeat("ab", 32) + "}", func(c *Config) { c.Invite.SecretKey = strings.Repeat("ab", 32) }},
@@ -260,6 +263,8 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:1: outbox.jitter: bad percentage "0.3"`},
 		{"zero rate", "outbox: {rate_per_minute: 0}",
 			"config.yaml:1: outbox.rate_per_minute: must be more than 0, got 0"},
+		{"zero hourly cap", "outbox: {per_hour: 0}",
+			"config.yaml:1: outbox.per_hour: must be more than 0, got 0"},
 		{"zero ttl", "invite: {ttl: 0d}",
 			"config.yaml:1: invite.ttl: must be more than 0, got 0d"},
 		{"short secret key", "invite: {secret_key: abcd}",
@@ -346,7 +351,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Bot != (Bot{Name: "创新助手", Prefix: "/"}) || c.Outbox != (Outbox{RatePerMinute: 50, Jitter: 0.05}) {
+		if c.Bot != (Bot{Name: "创新助手", Prefix: "/"}) || c.Outbox != (Outbox{RatePerMinute: 50, Jitter: 0.05, PerHour: 600}) {
 			t.Errorf("got %+v %+v", c.Bot, c.Outbox)
 		}
 		if c.Location().String() != "Asia/Shanghai" {

@@ -83,6 +83,9 @@ func (c *Config) validate() []problem {
 	if c.Outbox.RatePerMinute <= 0 {
 		add("outbox.rate_per_minute", "must be more than 0, got %d", c.Outbox.RatePerMinute)
 	}
+	if c.Outbox.PerHour <= 0 {
+		add("outbox.per_hour", "must be more than 0, got %d", c.Outbox.PerHour)
+	}
 	if c.Outbox.Jitter < 0 || c.Outbox.Jitter > 1 {
 		add("outbox.jitter", "must be between 0%% and 100%%, got %s", c.Outbox.Jitter)
 	}

@@ -128,7 +128,7 @@ func (s *memStore) Pending(_ context.Context, account string, limit int) ([]stor
 	var out []storage.OutboxMessage
 	for _, id := range s.order {
 		m := s.msgs[id]
-		if m.SentAt.IsZero() && m.Account == account {
+		if m.SentAt.IsZero() && m.FailedAt.IsZero() && m.Account == account {
 			out = append(out, *m)
 			if len(out) == limit {
 				break
@@ -154,6 +154,32 @@ func (s *memStore) MarkSent(_ context.Context, id string, at time.Time, sendErr 
 		m.SentAt = at
 	}
 	return nil
+}
+
+func (s *memStore) MarkFailed(_ context.Context, id string, at time.Time, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.msgs[id]
+	if !ok {
+		return storage.ErrNotFound
+	}
+	if m.SentAt.IsZero() && m.FailedAt.IsZero() {
+		m.FailedAt, m.Error = at, reason
+	}
+	return nil
+}
+
+func (s *memStore) Failed(_ context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []storage.OutboxMessage
+	for _, id := range s.order {
+		if m := s.msgs[id]; !m.FailedAt.IsZero() && !m.FailedAt.Before(since) {
+			out = append(out, *m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FailedAt.Before(out[j].FailedAt) })
+	return out, nil
 }
 
 func (s *memStore) Sent(_ context.Context, since time.Time) ([]storage.OutboxMessage, error) {

@@ -228,7 +228,13 @@ type OutboxMessage struct {
 	QueuedAt time.Time `json:"queued_at"`
 	SentAt   time.Time `json:"sent_at"` // zero until sent
 	Attempts int       `json:"attempts"`
-	Error    string    `json:"error,omitempty"` // the last failed attempt
+	Error    string    `json:"error,omitempty"` // the last failed attempt, or why it was given up
+	// FailedAt is when the message was given up for good (MarkFailed), zero otherwise: it
+	// will never be sent, and Error says why.
+	FailedAt time.Time `json:"failed_at,omitzero"`
+	// Urgent marks a live reply to someone waiting for it: pending urgent messages go out
+	// before every other pending message of the account (a run of reminders, say).
+	Urgent bool `json:"urgent,omitempty"`
 }
 
 // Turn is everything one user message changes, written atomically: the session, the draft
@@ -349,13 +355,19 @@ type Ledger interface {
 type Outbox interface {
 	// Enqueue adds messages; one whose ID is already queued (or sent) is left as it is.
 	Enqueue(ctx context.Context, msgs []OutboxMessage) error
-	// Pending returns up to limit unsent messages of an account, oldest first.
+	// Pending returns up to limit unsent messages of an account: the urgent ones first, each
+	// part oldest first.
 	Pending(ctx context.Context, account string, limit int) ([]OutboxMessage, error)
 	// MarkSent records a send: at its time when sendErr is "", else one more failed attempt
 	// with the error kept (the message stays pending).
 	MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error
+	// MarkFailed gives a pending message up for good, with the reason: it leaves the queue for
+	// the record of failures. A message sent or given up already is left as it is.
+	MarkFailed(ctx context.Context, id string, at time.Time, reason string) error
 	// Sent returns the messages sent at or after since, oldest first (the record of sends).
 	Sent(ctx context.Context, since time.Time) ([]OutboxMessage, error)
+	// Failed returns the messages given up at or after since, oldest first.
+	Failed(ctx context.Context, since time.Time) ([]OutboxMessage, error)
 	// ClaimReminder claims a reminder occurrence, keyed by deadline, occurrence and lead, and
 	// queues its messages in the same atomic write. It returns false, queueing nothing, when
 	// the key was claimed before, by this process or any other sharing the store.
@@ -399,8 +411,8 @@ type Dump struct {
 	Submissions []Submission
 	// Audit is oldest first, entries of one instant in the order they were added.
 	Audit []AuditEntry
-	// Outbox is every message, queued or sent, in the order it was queued: importing them in
-	// this order keeps the order of messages pending at one instant.
+	// Outbox is every message, queued, sent or given up, in the order it was queued:
+	// importing them in this order keeps the order of messages pending at one instant.
 	Outbox []OutboxMessage
 	// Claims keep reminders that went out from going out again.
 	Claims []Claim
@@ -444,11 +456,14 @@ type KindCount struct {
 // Counts lists the number of records of each kind, in a fixed order, for a migration to
 // print and to compare between source and destination.
 func (d Dump) Counts() []KindCount {
-	pending, sent := 0, 0
+	pending, sent, failed := 0, 0, 0
 	for _, m := range d.Outbox {
-		if m.SentAt.IsZero() {
+		switch {
+		case !m.FailedAt.IsZero():
+			failed++
+		case m.SentAt.IsZero():
 			pending++
-		} else {
+		default:
 			sent++
 		}
 	}
@@ -477,6 +492,7 @@ func (d Dump) Counts() []KindCount {
 		{"audit entries", len(d.Audit)},
 		{"outbox pending", pending},
 		{"outbox sent", sent},
+		{"outbox failed", failed},
 		{"reminder claims", len(d.Claims)},
 		{"handled message ids", len(d.Handled)},
 		{"bind failures", len(d.BindFailures)},

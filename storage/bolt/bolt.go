@@ -62,7 +62,7 @@ var (
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
 		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
-		bucketMonthlyNotes, bucketIdentities}
+		bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed}
 
 	keySchema = []byte("schema")
 	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the

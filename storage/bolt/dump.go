@@ -21,7 +21,7 @@ var _ storage.Dumper = (*Store)(nil)
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
 	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
-	bucketMonthlyNotes, bucketIdentities}
+	bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed}
 
 // Export returns every record of the file, read in one read transaction: one consistent
 // moment, while the store stays in use.

@@ -12,11 +12,14 @@ import (
 	"innobot/storage"
 )
 
-// The outbox keeps each message once, by ID, in bucketOutbox, and two indexes of ids:
+// The outbox keeps each message once, by ID, in bucketOutbox, and indexes of ids:
 // bucketOutboxPending (account, QueuedAt, seq) lists what is left to send, so that Pending
-// never walks the history of sends, and bucketOutboxSent (SentAt, seq) is that history in
-// time order. seq is the outbox bucket's sequence number when the message was queued: it
-// orders messages queued at one instant and makes their index keys unique.
+// never walks the history of sends, and bucketOutboxUrgent lists the urgent ones the same way;
+// bucketOutboxSent (SentAt, seq) is the history of sends in time order, bucketOutboxFailed
+// (FailedAt, seq) that of messages given up. seq is the outbox bucket's sequence number when
+// the message was queued: it orders messages queued at one instant and makes their index keys
+// unique. The urgent and failed buckets are new in a file an older binary wrote; it leaves
+// them alone, so they need no new file format.
 type outboxRecord struct {
 	storage.OutboxMessage
 	Seq uint64 `json:"seq"`
@@ -28,6 +31,19 @@ func pendingKey(account string, queuedAt time.Time, seq uint64) []byte {
 
 func sentKey(sentAt time.Time, seq uint64) []byte {
 	return timeSeqKey(nil, sentAt, seq)
+}
+
+var (
+	bucketOutboxUrgent = []byte("outbox_urgent") // account NUL QueuedAt seq -> id: urgent, pending
+	bucketOutboxFailed = []byte("outbox_failed") // FailedAt seq -> id: given up
+)
+
+// pendingBucket is the index of a pending message.
+func pendingBucket(tx *bbolt.Tx, m storage.OutboxMessage) *bbolt.Bucket {
+	if m.Urgent {
+		return tx.Bucket(bucketOutboxUrgent)
+	}
+	return tx.Bucket(bucketOutboxPending)
 }
 
 // Enqueue adds messages; one whose ID is already stored (queued or sent, or earlier in msgs)
@@ -47,8 +63,8 @@ func (s *Store) Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error
 
 func enqueue(tx *bbolt.Tx, msgs []storage.OutboxMessage) error {
 	outbox := tx.Bucket(bucketOutbox)
-	pending := tx.Bucket(bucketOutboxPending)
 	sent := tx.Bucket(bucketOutboxSent)
+	failed := tx.Bucket(bucketOutboxFailed)
 	for _, m := range msgs {
 		id := []byte(m.ID)
 		if outbox.Get(id) != nil {
@@ -61,10 +77,13 @@ func enqueue(tx *bbolt.Tx, msgs []storage.OutboxMessage) error {
 		if err := put(outbox, id, outboxRecord{OutboxMessage: m, Seq: seq}); err != nil {
 			return err
 		}
-		if m.SentAt.IsZero() {
-			err = pending.Put(pendingKey(m.Account, m.QueuedAt, seq), id)
-		} else {
+		switch {
+		case !m.FailedAt.IsZero():
+			err = failed.Put(sentKey(m.FailedAt, seq), id)
+		case !m.SentAt.IsZero():
 			err = sent.Put(sentKey(m.SentAt, seq), id)
+		default:
+			err = pendingBucket(tx, m).Put(pendingKey(m.Account, m.QueuedAt, seq), id)
 		}
 		if err != nil {
 			return err
@@ -73,8 +92,9 @@ func enqueue(tx *bbolt.Tx, msgs []storage.OutboxMessage) error {
 	return nil
 }
 
-// Pending returns up to limit unsent messages of an account, oldest first: by QueuedAt, then
-// in the order they were queued. A limit of 0 or less returns none.
+// Pending returns up to limit unsent messages of an account, the urgent ones first, each part
+// oldest first: by QueuedAt, then in the order they were queued. A limit of 0 or less returns
+// none.
 func (s *Store) Pending(ctx context.Context, account string, limit int) ([]storage.OutboxMessage, error) {
 	if err := storage.CheckNUL("account", account); err != nil {
 		return nil, fmt.Errorf("pending: %w", err)
@@ -83,13 +103,15 @@ func (s *Store) Pending(ctx context.Context, account string, limit int) ([]stora
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		prefix := []byte(account + sep)
-		c := tx.Bucket(bucketOutboxPending).Cursor()
-		for k, id := c.Seek(prefix); k != nil && len(out) < limit && bytes.HasPrefix(k, prefix); k, id = c.Next() {
-			var r outboxRecord
-			if err := get(outbox, id, &r); err != nil {
-				return fmt.Errorf("pending message %q: %w", id, err)
+		for _, b := range [][]byte{bucketOutboxUrgent, bucketOutboxPending} {
+			c := tx.Bucket(b).Cursor()
+			for k, id := c.Seek(prefix); k != nil && len(out) < limit && bytes.HasPrefix(k, prefix); k, id = c.Next() {
+				var r outboxRecord
+				if err := get(outbox, id, &r); err != nil {
+					return fmt.Errorf("pending message %q: %w", id, err)
+				}
+				out = append(out, r.OutboxMessage)
 			}
-			out = append(out, r.OutboxMessage)
 		}
 		return nil
 	})
@@ -116,7 +138,7 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 		if err := get(outbox, []byte(id), &r); err != nil {
 			return err
 		}
-		if !r.SentAt.IsZero() {
+		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
 			return nil
 		}
 		if sendErr != "" {
@@ -124,7 +146,7 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 			r.Error = sendErr
 			return put(outbox, []byte(id), r)
 		}
-		if err := tx.Bucket(bucketOutboxPending).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
+		if err := pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
 			return err
 		}
 		r.SentAt = at
@@ -139,25 +161,73 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 	return nil
 }
 
+// MarkFailed gives a pending message up for good: it leaves the pending index for the failed
+// one, with its reason. A message sent or given up already is left as it is.
+func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mark failed: %w", err)
+	}
+	if at.IsZero() {
+		return fmt.Errorf("mark %s failed: zero time", id)
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		var r outboxRecord
+		if err := get(outbox, []byte(id), &r); err != nil {
+			return err
+		}
+		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
+			return nil
+		}
+		if err := pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
+			return err
+		}
+		r.FailedAt, r.Error = at, reason
+		if err := tx.Bucket(bucketOutboxFailed).Put(sentKey(at, r.Seq), []byte(id)); err != nil {
+			return err
+		}
+		return put(outbox, []byte(id), r)
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s failed: %w", id, err)
+	}
+	return nil
+}
+
+// Failed returns the messages given up at or after since, oldest first by FailedAt.
+func (s *Store) Failed(ctx context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	out, err := s.history(ctx, bucketOutboxFailed, since)
+	if err != nil {
+		return nil, fmt.Errorf("messages given up since %s: %w", since, err)
+	}
+	return out, nil
+}
+
 // Sent returns the messages sent at or after since, oldest first by SentAt.
 func (s *Store) Sent(ctx context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	out, err := s.history(ctx, bucketOutboxSent, since)
+	if err != nil {
+		return nil, fmt.Errorf("messages sent since %s: %w", since, err)
+	}
+	return out, nil
+}
+
+// history reads the messages of a time index (sent or failed) from since on.
+func (s *Store) history(ctx context.Context, index []byte, since time.Time) ([]storage.OutboxMessage, error) {
 	var out []storage.OutboxMessage
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
-		c := tx.Bucket(bucketOutboxSent).Cursor()
+		c := tx.Bucket(index).Cursor()
 		for k, id := c.Seek(storage.AppendTimeKey(nil, since)); k != nil; k, id = c.Next() {
 			var r outboxRecord
 			if err := get(outbox, id, &r); err != nil {
-				return fmt.Errorf("sent message %q: %w", id, err)
+				return fmt.Errorf("message %q: %w", id, err)
 			}
 			out = append(out, r.OutboxMessage)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("messages sent since %s: %w", since, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // ClaimReminder claims a reminder occurrence and queues its messages in one transaction, or

@@ -13,14 +13,26 @@ import (
 	"innobot/storage"
 )
 
-// The outbox keeps each message once, by ID, in the outbox hash, and two sorted sets of ids
-// read by byte order: pending (account NUL storage.AppendTimeKey(QueuedAt) seq id) lists what is left to
-// send, so that Pending never walks the history of sends, and sent (storage.AppendTimeKey(SentAt) seq id)
-// is that history in time order. seq, given when the message is queued, orders messages
-// queued at one instant in the order they were queued.
+// The outbox keeps each message once, by ID, in the outbox hash, and sorted sets of ids read
+// by byte order: pending (account NUL storage.AppendTimeKey(QueuedAt) seq id) lists what is
+// left to send, so that Pending never walks the history of sends, and urgent lists the urgent
+// ones the same way; sent (storage.AppendTimeKey(SentAt) seq id) is the history of sends in
+// time order, failed (by FailedAt) that of messages given up. seq, given when the message is
+// queued, orders messages queued at one instant in the order they were queued.
 type outboxRecord struct {
 	storage.OutboxMessage
 	Seq uint64 `json:"seq"`
+}
+
+// queues are the keys enqueue writes, in its order.
+func (k keys) queues() []string { return []string{k.outbox, k.pending, k.sent, k.urgent, k.failed} }
+
+// pendingIndex is the index of a pending message.
+func (k keys) pendingIndex(m storage.OutboxMessage) string {
+	if m.Urgent {
+		return k.urgent
+	}
+	return k.pending
 }
 
 func pendingMember(account string, queuedAt time.Time, seq uint64, id string) string {
@@ -35,19 +47,16 @@ func sentMember(sentAt time.Time, seq uint64, id string) string {
 }
 
 // enqueueLua is the body shared by enqueueScript and claimScript: from ARGV[first], triples of
-// id, record, index member ("p…" pending, "s…" sent). A message whose id is stored is skipped.
-// KEYS: outbox, pending, sent at ko, ko+1, ko+2.
+// id, record, index member ("p…" pending, "s…" sent, "u…" urgent, "f…" failed). A message
+// whose id is stored is skipped. KEYS: outbox, pending, sent, urgent, failed from ko on.
 const enqueueLua = `
+local index = {p = 1, s = 2, u = 3, f = 4}
 local function enqueue(first, ko)
   for i = first, #ARGV, 3 do
     local id = ARGV[i]
     if redis.call('HSETNX', KEYS[ko], id, ARGV[i+1]) == 1 then
       local idx = ARGV[i+2]
-      if string.sub(idx, 1, 1) == 'p' then
-        redis.call('ZADD', KEYS[ko+1], 0, string.sub(idx, 2))
-      else
-        redis.call('ZADD', KEYS[ko+2], 0, string.sub(idx, 2))
-      end
+      redis.call('ZADD', KEYS[ko + index[string.sub(idx, 1, 1)]], 0, string.sub(idx, 2))
     end
   end
 end
@@ -58,9 +67,9 @@ enqueue(1, 1)
 return 'ok'
 `)
 
-// claimScript claims a reminder key and queues its messages. KEYS: claims, outbox, pending,
-// sent. ARGV: key, claim value (token NUL time), then enqueue's triples. A claim stored with
-// the same value is this very call sent twice: it answers 1 again.
+// claimScript claims a reminder key and queues its messages. KEYS: claims, then enqueue's.
+// ARGV: key, claim value (token NUL time), then enqueue's triples. A claim stored with the
+// same value is this very call sent twice: it answers 1 again.
 var claimScript = goredis.NewScript(enqueueLua + `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur then
@@ -84,9 +93,16 @@ func (s *Store) encodeMessages(msgs []storage.OutboxMessage) ([]any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("encode message %s: %w", m.ID, err)
 		}
-		idx := "p" + pendingMember(m.Account, m.QueuedAt, seq, m.ID)
-		if !m.SentAt.IsZero() {
+		var idx string
+		switch {
+		case !m.FailedAt.IsZero():
+			idx = "f" + sentMember(m.FailedAt, seq, m.ID)
+		case !m.SentAt.IsZero():
 			idx = "s" + sentMember(m.SentAt, seq, m.ID)
+		case m.Urgent:
+			idx = "u" + pendingMember(m.Account, m.QueuedAt, seq, m.ID)
+		default:
+			idx = "p" + pendingMember(m.Account, m.QueuedAt, seq, m.ID)
 		}
 		args = append(args, m.ID, rec, idx)
 	}
@@ -106,7 +122,7 @@ func (s *Store) Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if err := enqueueScript.Run(ctx, s.rdb, []string{s.k.outbox, s.k.pending, s.k.sent}, args...).Err(); err != nil {
+	if err := enqueueScript.Run(ctx, s.rdb, s.k.queues(), args...).Err(); err != nil {
 		return fmt.Errorf("enqueue %d messages: %w", len(msgs), err)
 	}
 	return nil
@@ -126,7 +142,7 @@ func (s *Store) ClaimReminder(ctx context.Context, key string, at time.Time, msg
 	claim := token() + sep + at.UTC().Format(time.RFC3339Nano)
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := claimScript.Run(ctx, s.rdb, []string{s.k.claims, s.k.outbox, s.k.pending, s.k.sent},
+	n, err := claimScript.Run(ctx, s.rdb, append([]string{s.k.claims}, s.k.queues()...),
 		append([]any{key, claim}, args...)...).Int()
 	if err != nil {
 		return false, fmt.Errorf("claim reminder %s: %w", key, err)
@@ -173,18 +189,32 @@ func (s *Store) list(ctx context.Context, index, min, max string, limit int64, h
 	return out, nil
 }
 
-// Pending returns up to limit unsent messages of an account, oldest first: by QueuedAt, then
-// in the order they were queued. A limit of 0 or less returns none.
+// Pending returns up to limit unsent messages of an account, the urgent ones first, each part
+// oldest first: by QueuedAt, then in the order they were queued. A limit of 0 or less returns
+// none.
 func (s *Store) Pending(ctx context.Context, account string, limit int) ([]storage.OutboxMessage, error) {
 	if err := storage.CheckNUL("account", account); err != nil {
 		return nil, fmt.Errorf("pending: %w", err)
 	}
-	if limit <= 0 {
-		return nil, nil
+	var out []storage.OutboxMessage
+	for _, index := range []string{s.k.urgent, s.k.pending} {
+		if len(out) >= limit {
+			break
+		}
+		part, err := s.list(ctx, index, "["+account+sep, "("+account+"\x01", int64(limit-len(out)), len(account)+1+16)
+		if err != nil {
+			return nil, fmt.Errorf("pending messages of %q: %w", account, err)
+		}
+		out = append(out, part...)
 	}
-	out, err := s.list(ctx, s.k.pending, "["+account+sep, "("+account+"\x01", int64(limit), len(account)+1+16)
+	return out, nil
+}
+
+// Failed returns the messages given up at or after since, oldest first by FailedAt.
+func (s *Store) Failed(ctx context.Context, since time.Time) ([]storage.OutboxMessage, error) {
+	out, err := s.list(ctx, s.k.failed, "["+string(storage.AppendTimeKey(nil, since)), "+", -1, 16)
 	if err != nil {
-		return nil, fmt.Errorf("pending messages of %q: %w", account, err)
+		return nil, fmt.Errorf("messages given up since %s: %w", since, err)
 	}
 	return out, nil
 }
@@ -199,13 +229,49 @@ func (s *Store) Sent(ctx context.Context, since time.Time) ([]storage.OutboxMess
 }
 
 // MarkSent records a send: at its time when sendErr is "", else one more failed attempt with
-// the error kept (the message stays pending). A message sent already is left as it is, so
-// recording one send twice changes nothing. The record is changed by compare-and-set with the
-// call's token, so the same call sent twice by go-redis counts one failed attempt.
+// the error kept (the message stays pending). A message sent or given up already is left as it
+// is, so recording one send twice changes nothing. The record is changed by compare-and-set
+// with the call's token, so the same call sent twice by go-redis counts one failed attempt.
 func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error {
 	if sendErr == "" && at.IsZero() {
 		return fmt.Errorf("mark %s sent: zero time", id)
 	}
+	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) {
+		if sendErr != "" {
+			r.Attempts++
+			r.Error = sendErr
+			return
+		}
+		t.zrem(s.k.pendingIndex(r.OutboxMessage), pendingMember(r.Account, r.QueuedAt, r.Seq, id))
+		r.SentAt = at
+		t.zadd(s.k.sent, sentMember(at, r.Seq, id), 0)
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed gives a pending message up for good: it leaves the pending index for the failed
+// one, with its reason. A message sent or given up already is left as it is.
+func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason string) error {
+	if at.IsZero() {
+		return fmt.Errorf("mark %s failed: zero time", id)
+	}
+	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) {
+		t.zrem(s.k.pendingIndex(r.OutboxMessage), pendingMember(r.Account, r.QueuedAt, r.Seq, id))
+		r.FailedAt, r.Error = at, reason
+		t.zadd(s.k.failed, sentMember(at, r.Seq, id), 0)
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s failed: %w", id, err)
+	}
+	return nil
+}
+
+// settle changes a pending message's record with change, by compare-and-set with one token for
+// every try; a message sent or given up already is left as it is.
+func (s *Store) settle(ctx context.Context, id string, change func(*txn, *outboxRecord)) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	tok := token()
@@ -213,40 +279,33 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 	for range maxAttempts {
 		raw, err := s.hget(ctx, k.outbox, id)
 		if err != nil {
-			return fmt.Errorf("mark %s sent: %w", id, err)
+			return err
 		}
 		if raw == nil {
-			return fmt.Errorf("mark %s sent: %w", id, storage.ErrNotFound)
+			return storage.ErrNotFound
 		}
 		var r outboxRecord
 		if err := json.Unmarshal([]byte(*raw), &r); err != nil {
-			return fmt.Errorf("mark %s sent: decode: %w", id, err)
+			return fmt.Errorf("decode: %w", err)
 		}
-		if !r.SentAt.IsZero() {
+		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
 			return nil
 		}
 		t := newTxn(k.ops)
 		t.expect(k.outbox, id, raw)
-		if sendErr != "" {
-			r.Attempts++
-			r.Error = sendErr
-		} else {
-			t.zrem(k.pending, pendingMember(r.Account, r.QueuedAt, r.Seq, id))
-			r.SentAt = at
-			t.zadd(k.sent, sentMember(at, r.Seq, id), 0)
-		}
+		change(t, &r)
 		v, err := json.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("mark %s sent: %w", id, err)
+			return err
 		}
 		t.hset(k.outbox, id, string(v))
 		ok, err := s.run(ctx, t, tok)
 		if err != nil {
-			return fmt.Errorf("mark %s sent: %w", id, err)
+			return err
 		}
 		if ok {
 			return nil
 		}
 	}
-	return fmt.Errorf("mark %s sent: record kept changing: %w", id, storage.ErrConflict)
+	return fmt.Errorf("record kept changing: %w", storage.ErrConflict)
 }

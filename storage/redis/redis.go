@@ -123,6 +123,8 @@ type keys struct {
 	outbox     string // hash: message id → outboxRecord JSON
 	pending    string // zset (lex): account NUL storage.AppendTimeKey(QueuedAt) seq id
 	sent       string // zset (lex): storage.AppendTimeKey(SentAt) seq id
+	urgent     string // zset (lex): as pending, for urgent messages, read first
+	failed     string // zset (lex): storage.AppendTimeKey(FailedAt) seq id
 	claims     string // hash: reminder key → token NUL claimed-at (RFC 3339)
 	ops        string // zset: call token, score Unix seconds (the ops journal)
 	notes      string // hash: period NUL region → MonthlyNote JSON
@@ -140,7 +142,7 @@ func newKeys(prefix string) keys {
 		contact: n("contact"), invite: n("invite"), group: n("group"), sess: n("sess"),
 		draft: n("draft"), subs: n("subs"), heads: n("heads"), latest: n("latest"), periods: n("periods"),
 		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
-		pending: n("outbox:pending"), sent: n("outbox:sent"), claims: n("claims"), ops: n("ops"),
+		pending: n("outbox:pending"), sent: n("outbox:sent"), urgent: n("outbox:urgent"), failed: n("outbox:failed"), claims: n("claims"), ops: n("ops"),
 		notes: n("notes"), identities: n("identities"),
 	}
 }
@@ -153,7 +155,7 @@ func (k keys) period(p string) string { return k.tag + ":period:" + p }
 func (k keys) all() []string {
 	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
-		k.sent, k.claims, k.ops, k.notes, k.identities}
+		k.sent, k.claims, k.ops, k.notes, k.identities, k.urgent, k.failed}
 }
 
 // KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix

@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"innobot/storage"
 )
@@ -68,6 +69,8 @@ func fillForDump(t *testing.T, s DumpStore) {
 	mustEnqueue(t, s, sampleMessage("o-1", "bot-1", 0), sampleMessage("o-2", "bot-1", 1))
 	mustMarkSent(t, s, "o-1", at(7), "")
 	mustMarkSent(t, s, "o-2", at(7), "timeout")
+	mustEnqueue(t, s, urgentMessage("o-4", "bot-1", 7), sampleMessage("o-5", "bot-1", 7))
+	mustMarkFailed(t, s, "o-5", at(8), "recipient cannot be reached")
 	if !mustClaim(t, s, "monthly:2026-12-05:3d", at(8), sampleMessage("o-3", "bot-1", 8)) {
 		t.Fatal("ClaimReminder refused on a new store")
 	}
@@ -87,6 +90,7 @@ type dumpView struct {
 	Audit        []storage.AuditEntry
 	Pending      []storage.OutboxMessage
 	Sent         []storage.OutboxMessage
+	Failed       []storage.OutboxMessage
 	Notes        []storage.MonthlyNote
 	Identities   [][]storage.Identity // of bot-1, bot-2
 }
@@ -120,6 +124,7 @@ func viewForDump(t *testing.T, s DumpStore) dumpView {
 	must("AuditLog", err)
 	v.Pending = mustPending(t, s, "bot-1", 10)
 	v.Sent = mustSent(t, s, at(0))
+	v.Failed = mustFailed(t, s, at(0))
 	v.Notes = mustNotes(t, s, "2026-11")
 	v.Identities = [][]storage.Identity{mustIdentities(t, s, "bot-1"), mustIdentities(t, s, "bot-2")}
 	return v
@@ -139,6 +144,7 @@ func normView(v dumpView) dumpView {
 	v.Audit = normAll(v.Audit, normAudit)
 	v.Pending = normMessages(v.Pending)
 	v.Sent = normMessages(v.Sent)
+	v.Failed = normMessages(v.Failed)
 	v.Notes = normAll(v.Notes, normNote)
 	v.Identities = normAll(v.Identities, normIdentities)
 	return v
@@ -157,8 +163,8 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 	wantCounts := map[string]int{
 		"enterprises": 2, "enterprises with a liaison": 1, "contacts": 1,
 		"contacts with a role": 1, "invites": 2, "groups": 1, "sessions": 1,
-		"drafts": 1, "submissions": 2, "audit entries": 1, "outbox pending": 2,
-		"outbox sent": 1, "reminder claims": 1, "handled message ids": 4,
+		"drafts": 1, "submissions": 2, "audit entries": 1, "outbox pending": 3,
+		"outbox sent": 1, "outbox failed": 1, "reminder claims": 1, "handled message ids": 4,
 		"bind failures": 1, "monthly notes": 1, "identities": 2,
 	}
 	same(t, "Export().Counts()", countMap(d), wantCounts, ident)
@@ -215,8 +221,12 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 		t.Errorf("E2's liaison %q after redeeming the free code, want c-2", e.LiaisonID)
 	}
 	mustMarkSent(t, dst, "o-2", at(10), "")
+	mustMarkFailed(t, dst, "o-4", at(10), "recipient cannot be reached")
 	if ids := messageIDs(mustPending(t, dst, "bot-1", 10)); !slices.Equal(ids, []string{"o-3"}) {
-		t.Errorf("pending after sending o-2: %v, want [o-3]", ids)
+		t.Errorf("pending after sending o-2 and giving o-4 up: %v, want [o-3]", ids)
+	}
+	if ids := messageIDs(mustFailed(t, dst, time.Time{})); !slices.Equal(ids, []string{"o-5", "o-4"}) {
+		t.Errorf("given up after Import: %v, want [o-5 o-4]", ids)
 	}
 }
 

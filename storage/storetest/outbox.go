@@ -87,6 +87,68 @@ var pendingTests = []check[OutboxStore]{
 			t.Errorf("Pending of an account without messages: %+v", got)
 		}
 	}},
+	{"UrgentFirst", func(t *testing.T, s OutboxStore) {
+		// A reply queued after a run of reminders goes before them; urgent messages keep
+		// their own order, and the limit counts both.
+		r1, r2, r3 := sampleMessage("r1", "bot-1", 0), sampleMessage("r2", "bot-1", 1), sampleMessage("r3", "bot-1", 2)
+		u1, u2 := urgentMessage("u1", "bot-1", 5), urgentMessage("u2", "bot-1", 3)
+		other := urgentMessage("u-other", "bot-2", 0)
+		mustEnqueue(t, s, r1, r2, u1, other)
+		mustEnqueue(t, s, r3, u2)
+		all := []storage.OutboxMessage{u2, u1, r1, r2, r3}
+		for _, limit := range []int{1, 2, 3, 10} {
+			same(t, fmt.Sprintf("Pending(limit %d)", limit), mustPending(t, s, "bot-1", limit), all[:min(limit, len(all))], normMessages)
+		}
+		mustMarkSent(t, s, "u2", at(10), "")
+		mustMarkSent(t, s, "u1", at(10), "timeout")
+		u1.Attempts, u1.Error = 1, "timeout"
+		same(t, "Pending after an urgent send and a failure", mustPending(t, s, "bot-1", 10),
+			[]storage.OutboxMessage{u1, r1, r2, r3}, normMessages)
+		same(t, "Pending(bot-2)", mustPending(t, s, "bot-2", 10), []storage.OutboxMessage{other}, normMessages)
+	}},
+}
+
+var markFailedTests = []check[OutboxStore]{
+	{"LeavesTheQueue", func(t *testing.T, s OutboxStore) {
+		a, b, u := sampleMessage("a", "bot-1", 0), sampleMessage("b", "bot-1", 1), urgentMessage("u", "bot-1", 2)
+		mustEnqueue(t, s, a, b, u)
+		mustMarkSent(t, s, "a", at(9), "timeout")
+		mustMarkFailed(t, s, "a", at(10), "recipient cannot be reached")
+		mustMarkFailed(t, s, "u", at(11), "too old")
+		same(t, "Pending after giving two up", mustPending(t, s, "bot-1", 10), []storage.OutboxMessage{b}, normMessages)
+		a.Attempts, a.Error, a.FailedAt = 1, "recipient cannot be reached", at(10)
+		u.Error, u.FailedAt = "too old", at(11)
+		same(t, "Failed(zero)", mustFailed(t, s, time.Time{}), []storage.OutboxMessage{a, u}, normMessages)
+		same(t, "Failed(at 11)", mustFailed(t, s, at(11)), []storage.OutboxMessage{u}, normMessages)
+		same(t, "Failed(after everything)", mustFailed(t, s, at(12)), nil, normMessages)
+		if got := mustSent(t, s, time.Time{}); len(got) != 0 {
+			t.Errorf("Sent after giving up: %+v", got)
+		}
+	}},
+	{"Settled", func(t *testing.T, s OutboxStore) {
+		// A message sent is not given up, one given up is not sent, and giving up twice keeps
+		// the first reason.
+		a, b := sampleMessage("a", "bot-1", 0), sampleMessage("b", "bot-1", 1)
+		mustEnqueue(t, s, a, b)
+		mustMarkSent(t, s, "a", at(10), "")
+		mustMarkFailed(t, s, "a", at(11), "late")
+		mustMarkFailed(t, s, "b", at(12), "first")
+		mustMarkFailed(t, s, "b", at(13), "second")
+		mustMarkSent(t, s, "b", at(14), "")
+		mustMarkSent(t, s, "b", at(15), "timeout")
+		a.SentAt = at(10)
+		b.FailedAt, b.Error = at(12), "first"
+		same(t, "Sent", mustSent(t, s, time.Time{}), []storage.OutboxMessage{a}, normMessages)
+		same(t, "Failed", mustFailed(t, s, time.Time{}), []storage.OutboxMessage{b}, normMessages)
+		mustEnqueue(t, s, sampleMessage("b", "bot-1", 1))
+		if got := mustPending(t, s, "bot-1", 10); len(got) != 0 {
+			t.Errorf("a message given up is pending again after queueing it again: %+v", got)
+		}
+	}},
+	{"Unknown", func(t *testing.T, s OutboxStore) {
+		err := s.MarkFailed(t.Context(), "nobody", at(1), "x")
+		wantErr(t, "MarkFailed(unknown)", err, storage.ErrNotFound)
+	}},
 }
 
 var markSentTests = []check[OutboxStore]{
@@ -245,6 +307,29 @@ var claimTests = []check[OutboxStore]{
 		want := []storage.OutboxMessage{sampleMessage(fmt.Sprintf("m%d-a", winner), "bot-1", 0), sampleMessage(fmt.Sprintf("m%d-b", winner), "bot-1", 1)}
 		same(t, "Pending after racing claims", mustPending(t, s, "bot-1", 100), want, normMessages)
 	}},
+}
+
+// urgentMessage is a live reply, sent before queued reminders.
+func urgentMessage(id, account string, queued int) storage.OutboxMessage {
+	m := sampleMessage(id, account, queued)
+	m.Text, m.Source, m.Urgent = "已记：民营企业", "reply", true
+	return m
+}
+
+func mustMarkFailed(t *testing.T, s storage.Outbox, id string, at time.Time, reason string) {
+	t.Helper()
+	if err := s.MarkFailed(t.Context(), id, at, reason); err != nil {
+		t.Fatalf("MarkFailed(%s): %v", id, err)
+	}
+}
+
+func mustFailed(t *testing.T, s storage.Outbox, since time.Time) []storage.OutboxMessage {
+	t.Helper()
+	ms, err := s.Failed(t.Context(), since)
+	if err != nil {
+		t.Fatalf("Failed(%v): %v", since, err)
+	}
+	return ms
 }
 
 func sampleMessage(id, account string, queued int) storage.OutboxMessage {

@@ -228,9 +228,11 @@ func testReopenOutbox(t *testing.T, open func(dir string) (OutboxStore, func()))
 	dir := t.TempDir()
 	s, closeS := open(dir)
 	a, b, c, d := sampleMessage("a", "bot-1", 0), sampleMessage("b", "bot-1", 1), sampleMessage("c", "bot-2", 0), sampleMessage("d", "bot-1", 2)
-	mustEnqueue(t, s, a, b, c)
+	u, g := urgentMessage("u", "bot-2", 5), sampleMessage("g", "bot-1", 3)
+	mustEnqueue(t, s, a, b, c, u, g)
 	mustMarkSent(t, s, "a", at(10), "")
 	mustMarkSent(t, s, "b", at(10), "timeout")
+	mustMarkFailed(t, s, "g", at(10), "recipient cannot be reached")
 	if !mustClaim(t, s, "k1", at(0), d) {
 		t.Fatal("first claim refused")
 	}
@@ -242,7 +244,9 @@ func testReopenOutbox(t *testing.T, open func(dir string) (OutboxStore, func()))
 	a.SentAt = at(10)
 	b.Attempts, b.Error = 1, "timeout"
 	same(t, "Pending(bot-1) after reopening", mustPending(t, s, "bot-1", 10), []storage.OutboxMessage{b, d}, normMessages)
-	same(t, "Pending(bot-2) after reopening", mustPending(t, s, "bot-2", 10), []storage.OutboxMessage{c}, normMessages)
+	same(t, "Pending(bot-2) after reopening", mustPending(t, s, "bot-2", 10), []storage.OutboxMessage{u, c}, normMessages)
+	g.FailedAt, g.Error = at(10), "recipient cannot be reached"
+	same(t, "Failed after reopening", mustFailed(t, s, time.Time{}), []storage.OutboxMessage{g}, normMessages)
 	same(t, "Sent after reopening", mustSent(t, s, time.Time{}), []storage.OutboxMessage{a}, normMessages)
 	if mustClaim(t, s, "k1", at(1), sampleMessage("x", "bot-1", 0)) {
 		t.Error("a claim was granted again after reopening")

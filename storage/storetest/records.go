@@ -242,6 +242,7 @@ func normAudit(e storage.AuditEntry) storage.AuditEntry {
 func normMessage(m storage.OutboxMessage) storage.OutboxMessage {
 	m.QueuedAt = normTime(m.QueuedAt)
 	m.SentAt = normTime(m.SentAt)
+	m.FailedAt = normTime(m.FailedAt)
 	return m
 }
 

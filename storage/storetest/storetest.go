@@ -110,6 +110,7 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 		{"Enqueue", enqueueTests},
 		{"Pending", pendingTests},
 		{"MarkSent", markSentTests},
+		{"MarkFailed", markFailedTests},
 		{"Sent", sentTests},
 		{"ClaimReminder", claimTests},
 	})
