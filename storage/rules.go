@@ -35,12 +35,14 @@ func CheckKey(enterpriseID, period string) error {
 	return CheckID("period", period)
 }
 
-// Redeemable says why the code cannot be redeemed at now (ErrInviteUsed, ErrInviteExpired),
-// or nil when it can.
+// Redeemable says why the code cannot be redeemed at now (ErrInviteUsed, ErrInviteRevoked,
+// ErrInviteExpired), or nil when it can.
 func (inv Invite) Redeemable(now time.Time) error {
 	switch {
 	case inv.UsedBy != "" || !inv.UsedAt.IsZero():
 		return ErrInviteUsed
+	case !inv.RevokedAt.IsZero():
+		return ErrInviteRevoked
 	case now.After(inv.ExpiresAt):
 		return ErrInviteExpired
 	}

@@ -104,6 +104,8 @@ type Invite struct {
 	ExpiresAt     time.Time `json:"expires_at"`
 	UsedBy        string    `json:"used_by,omitempty"`
 	UsedAt        time.Time `json:"used_at"`
+	// RevokedAt is when the code was revoked (InviteAdmin.RevokeInvites), zero while it is not.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
 }
 
 // Redeemed is what binding with a code did.
@@ -311,6 +313,8 @@ type Backend interface {
 	Outbox
 	Notes
 	Identities
+	InviteAdmin
+	BindGuard
 }
 
 // Registry is the people side of the store: the enterprise list, contacts, groups, the audit
@@ -421,6 +425,10 @@ type Dump struct {
 	Handled []Handled
 	// BindFailures keep the limit on wrong codes counting across the migration.
 	BindFailures []BindFailure
+	// WrongCodes keep the city-wide budget of wrong codes counting, oldest first.
+	WrongCodes []BindFailure
+	// BindLocks keep contacts barred from binding barred, ordered by contact.
+	BindLocks []BindLock
 	// MonthlyNotes are what the offices wrote for their monthly reports.
 	MonthlyNotes []MonthlyNote
 	// Identities keep people and groups recognised by the transport across the migration:
@@ -496,6 +504,8 @@ func (d Dump) Counts() []KindCount {
 		{"reminder claims", len(d.Claims)},
 		{"handled message ids", len(d.Handled)},
 		{"bind failures", len(d.BindFailures)},
+		{"wrong codes", len(d.WrongCodes)},
+		{"bind locks", len(d.BindLocks)},
 		{"monthly notes", len(d.MonthlyNotes)},
 		{"identities", len(d.Identities)},
 	}

@@ -62,7 +62,8 @@ var (
 		bucketSessions, bucketDrafts, bucketSubmissions, bucketHandled,
 		bucketHeads, bucketGroups, bucketBindFailures, bucketAudit,
 		bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
-		bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed}
+		bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed,
+		bucketWrongCodes, bucketBindLocks}
 
 	keySchema = []byte("schema")
 	// keyHeads holds the encoding of the heads bucket; when it is not headsFormat the

@@ -21,7 +21,8 @@ var _ storage.Dumper = (*Store)(nil)
 var dumpBuckets = [][]byte{bucketEnterprises, bucketContacts, bucketInvites, bucketSessions,
 	bucketDrafts, bucketSubmissions, bucketHandled, bucketGroups, bucketBindFailures,
 	bucketAudit, bucketOutbox, bucketOutboxPending, bucketOutboxSent, bucketClaims, bucketHandledAt,
-	bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed}
+	bucketMonthlyNotes, bucketIdentities, bucketOutboxUrgent, bucketOutboxFailed,
+	bucketWrongCodes, bucketBindLocks}
 
 // Export returns every record of the file, read in one read transaction: one consistent
 // moment, while the store stays in use.
@@ -84,6 +85,7 @@ func exportTx(tx *bbolt.Tx, d *storage.Dump) error {
 		}
 		return nil
 	}))
+	add(exportGuard(tx, d))
 	return errors.Join(errs...)
 }
 
@@ -236,6 +238,9 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 		if err := put(bf, []byte(id), times); err != nil {
 			return fmt.Errorf("bind failures of %s: %w", id, err)
 		}
+	}
+	if err := importGuard(tx, d); err != nil {
+		return err
 	}
 	if err := rebuildHeads(tx); err != nil {
 		return fmt.Errorf("build submission heads: %w", err)

@@ -110,6 +110,9 @@ func (s *Store) export(ctx context.Context) (*storage.Dump, error) {
 		}
 		d.BindFailures = append(d.BindFailures, storage.BindFailure{ContactID: contact, At: storage.ReadTimeKey([]byte(rest[:8]))})
 	}
+	if err := s.exportGuard(ctx, d); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -232,6 +235,9 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 		zs = append(zs, goredis.Z{Member: bindFailureMember(b.ContactID, b.At, token())})
 	}
 	if err := zadd("bind failures", k.bindFail, zs); err != nil {
+		return err
+	}
+	if err := s.importGuard(ctx, d); err != nil {
 		return err
 	}
 	for _, e := range d.Audit {

@@ -129,6 +129,8 @@ type keys struct {
 	ops        string // zset: call token, score Unix seconds (the ops journal)
 	notes      string // hash: period NUL region → MonthlyNote JSON
 	identities string // hash: account NUL id → Identity JSON
+	wrongCodes string // zset (lex): storage.AppendTimeKey, tag, contact id (guard.go)
+	bindLocks  string // hash: contact id → Unix microseconds barred until
 }
 
 func newKeys(prefix string) keys {
@@ -143,7 +145,7 @@ func newKeys(prefix string) keys {
 		draft: n("draft"), subs: n("subs"), heads: n("heads"), latest: n("latest"), periods: n("periods"),
 		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
 		pending: n("outbox:pending"), sent: n("outbox:sent"), urgent: n("outbox:urgent"), failed: n("outbox:failed"), claims: n("claims"), ops: n("ops"),
-		notes: n("notes"), identities: n("identities"),
+		notes: n("notes"), identities: n("identities"), wrongCodes: n("wrongcodes"), bindLocks: n("bindlocks"),
 	}
 }
 
@@ -155,7 +157,7 @@ func (k keys) period(p string) string { return k.tag + ":period:" + p }
 func (k keys) all() []string {
 	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
-		k.sent, k.claims, k.ops, k.notes, k.identities, k.urgent, k.failed}
+		k.sent, k.claims, k.ops, k.notes, k.identities, k.urgent, k.failed, k.wrongCodes, k.bindLocks}
 }
 
 // KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix

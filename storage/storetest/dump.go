@@ -42,8 +42,13 @@ func fillForDump(t *testing.T, s DumpStore) {
 	mustPutEnterprise(t, s, sampleEnterprise("E2"))
 	mustPutInvite(t, s, liaisonInvite("h-used", "E1", at(0)))
 	mustPutInvite(t, s, liaisonInvite("h-free", "E2", at(0)))
+	mustPutInvite(t, s, liaisonInvite("h-revoked", "E2", at(0)))
+	_, err := s.RevokeInvites(ctx, []string{"h-revoked"}, at(1))
+	must("RevokeInvites", err)
+	must("AddWrongCode", s.AddWrongCode(ctx, "c-stranger", at(2)))
+	must("LockBinding", s.LockBinding(ctx, "c-stranger", at(1442)))
 	mustRedeem(t, s, "h-used", "c-1", at(1))
-	_, err := s.SetContactDetails(ctx, "c-1", "张三", "13912345678")
+	_, err = s.SetContactDetails(ctx, "c-1", "张三", "13912345678")
 	must("SetContactDetails", err)
 	must("PutMonthlyNote", s.PutMonthlyNote(ctx, sampleNote("2026-11", "盐湖区")))
 	mustPutIdentities(t, s, sampleIdentity("bot-1", "c-1"), sampleIdentity("bot-2", "wxg-1"))
@@ -87,6 +92,9 @@ type dumpView struct {
 	Heads        map[string]storage.Head
 	Handled      []bool // m1, m2, m3, q-1, never
 	BindFailures int
+	WrongCodes   int
+	LockedUntil  time.Time
+	Invites      []storage.Invite
 	Audit        []storage.AuditEntry
 	Pending      []storage.OutboxMessage
 	Sent         []storage.OutboxMessage
@@ -120,6 +128,12 @@ func viewForDump(t *testing.T, s DumpStore) dumpView {
 	}
 	v.BindFailures, err = s.BindFailures(ctx, "c-stranger", at(0))
 	must("BindFailures", err)
+	v.WrongCodes, err = s.WrongCodes(ctx, at(0))
+	must("WrongCodes", err)
+	v.LockedUntil, err = s.BindingLocked(ctx, "c-stranger")
+	must("BindingLocked", err)
+	v.Invites, err = s.Invites(ctx)
+	must("Invites", err)
 	v.Audit, err = s.AuditLog(ctx, at(0))
 	must("AuditLog", err)
 	v.Pending = mustPending(t, s, "bot-1", 10)
@@ -142,6 +156,8 @@ func normView(v dumpView) dumpView {
 	v.Submissions = normSubmissions(v.Submissions)
 	v.Heads = normHeads(v.Heads)
 	v.Audit = normAll(v.Audit, normAudit)
+	v.LockedUntil = normTime(v.LockedUntil).Truncate(time.Microsecond) // Redis keeps microseconds
+	v.Invites = normAll(v.Invites, normInvite)
 	v.Pending = normMessages(v.Pending)
 	v.Sent = normMessages(v.Sent)
 	v.Failed = normMessages(v.Failed)
@@ -162,10 +178,11 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 	}
 	wantCounts := map[string]int{
 		"enterprises": 2, "enterprises with a liaison": 1, "contacts": 1,
-		"contacts with a role": 1, "invites": 2, "groups": 1, "sessions": 1,
+		"contacts with a role": 1, "invites": 3, "groups": 1, "sessions": 1,
 		"drafts": 1, "submissions": 2, "audit entries": 1, "outbox pending": 3,
 		"outbox sent": 1, "outbox failed": 1, "reminder claims": 1, "handled message ids": 4,
 		"bind failures": 1, "monthly notes": 1, "identities": 2,
+		"wrong codes": 1, "bind locks": 1,
 	}
 	same(t, "Export().Counts()", countMap(d), wantCounts, ident)
 

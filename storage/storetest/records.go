@@ -183,6 +183,7 @@ func normInvite(i storage.Invite) storage.Invite {
 	i.CreatedAt = normTime(i.CreatedAt)
 	i.ExpiresAt = normTime(i.ExpiresAt)
 	i.UsedAt = normTime(i.UsedAt)
+	i.RevokedAt = normTime(i.RevokedAt)
 	return i
 }
 

@@ -76,6 +76,8 @@ type FullStore interface {
 	storage.Outbox
 	storage.Notes
 	storage.Identities
+	storage.InviteAdmin
+	storage.BindGuard
 }
 
 // RunRegistry checks the storage.Registry of a store in subtests, as Run does the Store:
@@ -116,9 +118,9 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 	})
 }
 
-// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes and RunIdentities on a store
-// that has everything, each as a subtest of its name (Store, Registry, Ledger, Outbox, Notes,
-// Identities).
+// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes, RunIdentities and RunGuard
+// on a store that has everything, each as a subtest of its name (Store, Registry, Ledger,
+// Outbox, Notes, Identities, Guard).
 func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) {
@@ -138,6 +140,9 @@ func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	})
 	t.Run("Identities", func(t *testing.T) {
 		RunIdentities(t, func(t *testing.T) IdentitiesStore { return newStore(t) })
+	})
+	t.Run("Guard", func(t *testing.T) {
+		RunGuard(t, func(t *testing.T) GuardStore { return newStore(t) })
 	})
 }
 
