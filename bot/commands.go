@@ -362,6 +362,8 @@ func (s *Service) commandTable() []*command {
 			help: "邀请码 企业名 — 生成该企业联络人的一次性邀请码", run: s.inviteCmd},
 		{name: "绑定本群", roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
 			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
+		{name: "确认导入", roles: []storage.Role{storage.RoleCityOffice}, where: privateOnly, audit: "import",
+			help: "确认导入 — 先发来企业名单（.xlsx 或 .csv），核对检查结果后导入", run: s.confirmImport},
 		{name: "帮助", roles: ledgerReaders, where: anyChat, run: s.staffHelp},
 	}...)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -54,8 +53,9 @@ type Service struct {
 	Key invite.Key
 	Log *slog.Logger
 
-	mu    sync.Mutex
-	tries map[string]tries // by contact id
+	mu      sync.Mutex
+	tries   map[string]tries         // by contact id
+	imports map[string]pendingImport // by contact id: lists waiting for 确认导入
 }
 
 // tries counts failed replies to one question; it lives in memory because a bad reply must
@@ -82,7 +82,7 @@ func (s *Service) Handler() Handler {
 			},
 		},
 	}
-	for _, mw := range []Middleware{s.identify, s.limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
+	for _, mw := range []Middleware{s.files, s.identify, s.limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
 	return h
@@ -93,6 +93,8 @@ func (s *Service) Handler() Handler {
 func (s *Service) limits(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
 		switch {
+		case m.Kind == KindFile && m.Group == "":
+			next.ServeMessage(ctx, w, m) // read by files, once the sender is known
 		case m.Kind != "" && m.Kind != KindText:
 			if m.Group == "" {
 				s.notText(ctx, w, m)
@@ -118,16 +120,6 @@ func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
 		w.Reply("收到图片，谢谢。我只能看懂文字，请直接打字回复。")
 	case KindVoice:
 		w.Reply("收到语音，谢谢。我暂时听不了语音，请打字回复。")
-	case KindFile:
-		name := ""
-		if m.File != nil {
-			name = m.File.Name
-		}
-		if IsSpreadsheet(name) {
-			w.Reply(fmt.Sprintf("收到表格《%s》。现在还不能从表格里读取答案，请发送“填报”按提示逐题回答，已填的答案都会保留。", name))
-			return
-		}
-		w.Reply(fmt.Sprintf("收到文件《%s》。我只能读取文字消息和 Excel 表格（.xlsx、.xls、.csv）。", name))
 	case KindRecall:
 		if s.surveying(ctx, m.From) {
 			w.Reply(RecallText)
@@ -135,15 +127,6 @@ func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
 	default:
 		w.Reply("暂时只能识别文字消息，请用文字回复。")
 	}
-}
-
-// IsSpreadsheet reports whether a received file's name says it is a workbook the bot may read.
-func IsSpreadsheet(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".xlsx", ".xls", ".csv":
-		return true
-	}
-	return false
 }
 
 // surveying reports whether a contact is a liaison in the middle of the survey. A failed read
@@ -462,9 +445,17 @@ func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
 		w.Reply("填报请私聊我，发送“填报”。")
 		return
 	}
+	s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
+		return dialog.Handle(conv, m.Text, now)
+	})
+}
+
+// converse runs one survey turn of the message's sender, computed by handle, and replies:
+// the one path by which a liaison's text and a liaison's file change what is stored.
+func (s *Service) converse(ctx context.Context, w Replier, m *Message, handle func(dialog.Conversation, time.Time) dialog.Result) {
 	c := ContactFrom(ctx)
 	for range conflictRetries {
-		replies, err := s.turn(ctx, c, m)
+		replies, err := s.turn(ctx, c, m, handle)
 		if errors.Is(err, storage.ErrConflict) {
 			continue
 		}
@@ -482,7 +473,7 @@ func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
 	w.Reply(busyText)
 }
 
-func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]string, error) {
+func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handle func(dialog.Conversation, time.Time) dialog.Result) ([]string, error) {
 	e, err := s.Store.Enterprise(ctx, c.EnterpriseID)
 	if err != nil {
 		return nil, fmt.Errorf("load enterprise: %w", err)
@@ -511,13 +502,14 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message) ([]st
 	case !errors.Is(err, storage.ErrNotFound):
 		return nil, fmt.Errorf("load draft: %w", err)
 	}
-	if dialog.NeedsHistory(sess, conv.Draft != nil) {
+	// A file may start from the last submission (its 上期 shown beside what it left open).
+	if dialog.NeedsHistory(sess, conv.Draft != nil) || m.Kind == KindFile {
 		if conv.Submissions, err = s.Store.Submissions(ctx, e.ID); err != nil {
 			return nil, fmt.Errorf("load submissions: %w", err)
 		}
 	}
 	conv.Tries = s.triesAt(c.ID, sess.Cursor)
-	res := dialog.Handle(conv, m.Text, now)
+	res := handle(conv, now)
 	if res.Failed {
 		s.countFailure(c.ID, sess.Cursor)
 	}

@@ -579,9 +579,6 @@ func TestLimits(t *testing.T) {
 		{"unbound, picture", bot.Message{From: "王五", Kind: bot.KindOther}, "文字", "绑定"},
 		{"photo", bot.Message{From: "张三", Kind: bot.KindImage}, "收到图片", "（第"},
 		{"voice", bot.Message{From: "张三", Kind: bot.KindVoice}, "打字", "（第"},
-		{"workbook", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "附件3.XLSX", Path: "/tmp/x", Size: 9}}, "收到表格《附件3.XLSX》", "已记"},
-		{"old workbook", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "台账.xls"}}, "发送“填报”", "已记"},
-		{"pdf", bot.Message{From: "张三", Kind: bot.KindFile, File: &bot.File{Name: "说明.pdf"}}, "只能读取文字消息和 Excel 表格", "收到表格"},
 		{"recall during the survey", bot.Message{From: "张三", Kind: bot.KindRecall}, "修改 N", "（第"},
 	}
 	for _, tt := range tests {

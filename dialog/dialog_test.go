@@ -33,6 +33,12 @@ func newChat(t *testing.T) *chat {
 // say sends one message and applies the result as the bot would after committing it.
 func (c *chat) say(text string) Result {
 	c.t.Helper()
+	return c.run(text, func(conv Conversation) Result { return Handle(conv, text, c.now) })
+}
+
+// run runs one turn of handle (text names it in failures) and applies its result.
+func (c *chat) run(text string, handle func(Conversation) Result) Result {
+	c.t.Helper()
 	conv := Conversation{
 		Form: c.form, Enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
 		ContactID: "张三", Session: c.sess, Period: period.Rule{Location: shanghai}.Of(c.now), Tries: c.tries,
@@ -55,7 +61,7 @@ func (c *chat) say(text string) Result {
 		conv.Submissions = c.subs
 	}
 	before := c.draft
-	res := Handle(conv, text, c.now)
+	res := handle(conv)
 	if conv.Draft != nil && !reflect.DeepEqual(conv.Draft.Answers, given) {
 		c.t.Fatalf("%q: Handle changed the answers it was given", text)
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"innobot/roster"
@@ -114,53 +113,12 @@ func importRows(ctx context.Context, store importStore, file string, rows []rost
 	return writeImportReport(out, file, cs, dryRun)
 }
 
-// writeImportReport prints the summary, then (for a dry run) each update with its changes,
-// then each rejected row with its reason.
+// writeImportReport prints what the import did, or would do on a dry run.
 func writeImportReport(out io.Writer, file string, cs roster.Changeset, dryRun bool) error {
-	var b strings.Builder
+	report := cs.Report(file, dryRun)
 	if dryRun {
-		b.WriteString("试运行（--dry-run）：以下改动没有写入。\n")
+		report = "试运行（--dry-run）：以下改动没有写入。\n" + report
 	}
-	fmt.Fprintf(&b, "%s：%d 行企业数据\n", file, cs.Rows)
-	fmt.Fprintf(&b, "新增 %d，更新 %d，未变 %d，拒绝 %d\n", len(cs.Added), len(cs.Updated), len(cs.Unchanged), len(cs.Rejected))
-	if dryRun && len(cs.Updated) > 0 {
-		b.WriteString("将更新：\n")
-		for _, u := range cs.Updated {
-			changes := make([]string, len(u.Changes))
-			for i, c := range u.Changes {
-				changes[i] = fmt.Sprintf("%s %s → %s", c.Field, orEmpty(c.Old), orEmpty(c.New))
-			}
-			fmt.Fprintf(&b, "第 %d 行 %s（%s）：%s\n", u.Line, u.Old.Name, u.Old.Region, strings.Join(changes, "；"))
-		}
-	}
-	good := len(cs.Added) + len(cs.Updated) + len(cs.Unchanged)
-	if len(cs.Rejected) > 0 {
-		switch {
-		case good == 0:
-			b.WriteString("没有可以导入的行。")
-		case dryRun:
-			fmt.Fprintf(&b, "被拒绝的行不会导入，其余 %d 行照常导入。", good)
-		default:
-			fmt.Fprintf(&b, "被拒绝的行没有导入，其余 %d 行已导入。", good)
-		}
-		b.WriteString("改正下列各行后可再导入整个文件（已有企业只会更新，不会重复）：\n")
-		for _, r := range cs.Rejected {
-			fmt.Fprintf(&b, "第 %d 行：%s\n", r.Line, r.Reason)
-		}
-	} else if !dryRun {
-		if len(cs.Added)+len(cs.Updated) == 0 {
-			b.WriteString("名单与已有数据一致，没有需要写入的改动。\n")
-		} else {
-			b.WriteString("已全部导入。\n")
-		}
-	}
-	_, err := io.WriteString(out, b.String())
+	_, err := io.WriteString(out, report)
 	return err
-}
-
-func orEmpty(s string) string {
-	if s == "" {
-		return "（空）"
-	}
-	return s
 }

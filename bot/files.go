@@ -1,0 +1,189 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"innobot/dialog"
+	"innobot/ledger"
+	"innobot/roster"
+	"innobot/storage"
+)
+
+// importTTL is how long a planned list import waits for 确认导入.
+const importTTL = 30 * time.Minute
+
+// pendingImport is an enterprise list the city office sent, read and checked, waiting for
+// 确认导入. Only the rows are kept: the plan is made again against the store at the moment
+// of writing, so that nothing written in between is overwritten blindly.
+type pendingImport struct {
+	file    string
+	rows    []roster.Row
+	expires time.Time
+}
+
+// files takes a file sent in private chat to what reads it, by the sender's role: a liaison's
+// filled 附件3 becomes a survey draft, the city office's enterprise list an import to
+// confirm. Other messages go on.
+func (s *Service) files(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		if m.Kind != KindFile {
+			next.ServeMessage(ctx, w, m)
+			return
+		}
+		name := ""
+		if m.File != nil {
+			name = m.File.Name
+		}
+		switch ContactFrom(ctx).Role {
+		case storage.RoleLiaison:
+			s.surveyFile(ctx, w, m)
+		case storage.RoleCityOffice:
+			s.listFile(ctx, w, m)
+		case storage.RoleNone:
+			w.Reply(fmt.Sprintf("收到文件《%s》。请先绑定再发送调查表：发送“绑定 邀请码”，邀请码由所在县（市、区）工作人员提供。", name))
+		default:
+			w.Reply(fmt.Sprintf("收到文件《%s》。我只读取联络人发来的调查表和市办发来的企业名单；要查看填报情况，请回复“帮助”。", name))
+		}
+	})
+}
+
+// fileData reads a received file, at most ledger.MaxUpload of it, answering the sender when
+// it cannot.
+func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
+	if f == nil || f.Path == "" {
+		w.Reply(fmt.Sprintf("文件没有收到（可能超过 %d MB 或下载失败），请重新发送。", ledger.MaxUpload>>20))
+		return nil, false
+	}
+	r, err := os.Open(f.Path)
+	if err != nil {
+		s.Log.Error("opening a received file", "path", f.Path, "err", err)
+		w.Reply(busyText)
+		return nil, false
+	}
+	defer r.Close()
+	data, err := ledger.ReadUpload(r)
+	var fe *ledger.FileError
+	switch {
+	case errors.As(err, &fe):
+		w.Reply(fe.Reason)
+		return nil, false
+	case err != nil:
+		s.Log.Error("reading a received file", "path", f.Path, "err", err)
+		w.Reply(busyText)
+		return nil, false
+	}
+	return data, true
+}
+
+// surveyFile reads a liaison's filled 附件3 and hands it to the dialog, through the same turn
+// as a typed answer. A file that is refused changes nothing.
+func (s *Service) surveyFile(ctx context.Context, w Replier, m *Message) {
+	data, ok := s.fileData(w, m.File)
+	if !ok {
+		return
+	}
+	sf, err := ledger.ReadSurvey(data, s.Form)
+	var fe *ledger.FileError
+	switch {
+	case errors.As(err, &fe):
+		w.Reply(fe.Reason)
+		return
+	case err != nil:
+		s.Log.Error("reading a survey file", "contact", m.From, "err", err)
+		w.Reply(busyText)
+		return
+	}
+	u := dialog.Upload{Name: m.File.Name, Enterprise: sf.Enterprise, Answers: sf.Answers, Notes: sf.Notes}
+	for _, p := range sf.Problems {
+		u.Problems = append(u.Problems, p.String())
+	}
+	s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
+		return dialog.HandleUpload(conv, u, now)
+	})
+}
+
+// listFile reads the city office's enterprise list and reports what importing it would do,
+// with the same checks as `innobot import --dry-run`; 确认导入 writes it.
+func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
+	data, ok := s.fileData(w, m.File)
+	if !ok {
+		return
+	}
+	name := m.File.Name
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".xlsm":
+		// The same refusals as for a survey, before the list reader opens it.
+		wb, err := ledger.OpenWorkbook(data)
+		var fe *ledger.FileError
+		switch {
+		case errors.As(err, &fe):
+			w.Reply(fe.Reason)
+			return
+		case err != nil:
+			s.Log.Error("opening a list", "err", err)
+			w.Reply(busyText)
+			return
+		}
+		wb.Close()
+	}
+	rows, err := roster.Read(name, bytes.NewReader(data))
+	if err != nil {
+		w.Reply(fmt.Sprintf("《%s》无法导入：%v。没有改动任何数据。", name, err))
+		return
+	}
+	existing, err := s.Store.Enterprises(ctx)
+	if err != nil {
+		s.Log.Error("listing enterprises", "err", err)
+		w.Reply(busyText)
+		return
+	}
+	cs := roster.Plan(rows, existing, s.Regions)
+	if len(cs.Added)+len(cs.Updated) == 0 {
+		report := strings.TrimRight(cs.Report(name, true), "\n")
+		if len(cs.Rejected) == 0 {
+			report += "\n名单与已有数据一致，没有需要写入的改动。"
+		}
+		w.Reply(report)
+		return
+	}
+	s.mu.Lock()
+	if s.imports == nil {
+		s.imports = map[string]pendingImport{}
+	}
+	s.imports[m.From] = pendingImport{file: name, rows: rows, expires: s.Clock.Now().Add(importTTL)}
+	s.mu.Unlock()
+	w.Reply("企业名单还没有导入，以下是检查结果：\n" + strings.TrimRight(cs.Report(name, true), "\n") +
+		fmt.Sprintf("\n\n确认无误请在 %d 分钟内回复“确认导入”；不导入请忽略本消息。", int(importTTL/time.Minute)))
+}
+
+// confirmImport writes the list the contact sent last, planned again against the store as it
+// is now.
+func (s *Service) confirmImport(ctx context.Context, w Replier, r *Request) error {
+	s.mu.Lock()
+	p, ok := s.imports[r.Contact.ID]
+	delete(s.imports, r.Contact.ID)
+	s.mu.Unlock()
+	if !ok || s.Clock.Now().After(p.expires) {
+		w.Reply("没有等待导入的企业名单。请先把名单（.xlsx 或 .csv）发给我，检查后再回复“确认导入”。")
+		return errBadArgs
+	}
+	existing, err := s.Store.Enterprises(ctx)
+	if err != nil {
+		return fmt.Errorf("list enterprises: %w", err)
+	}
+	cs := roster.Plan(p.rows, existing, s.Regions)
+	cs.At = s.Clock.Now()
+	r.detail = fmt.Sprintf("%s：新增 %d，更新 %d，拒绝 %d", p.file, len(cs.Added), len(cs.Updated), len(cs.Rejected))
+	if err := roster.Apply(ctx, s.Store, cs); err != nil {
+		return fmt.Errorf("import %s: %w", p.file, err)
+	}
+	w.Reply(strings.TrimRight(cs.Report(p.file, false), "\n"))
+	return nil
+}
