@@ -38,7 +38,7 @@ func exported(t testing.TB, a survey.Answers) []byte {
 // answers, with nothing to ask and nothing flagged.
 func TestReadSurveyRoundTrip(t *testing.T) {
 	form := survey.Default()
-	n := 100
+	n := 60
 	if testing.Short() {
 		n = 30
 	}
