@@ -423,10 +423,3 @@ func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) error {
 	w.Reply(b.String())
 	return nil
 }
-
-// bindLimit and bindWindow bound wrong invite codes per contact, so six digits cannot be
-// guessed.
-const (
-	bindLimit  = 5
-	bindWindow = 15 * time.Minute
-)

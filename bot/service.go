@@ -51,6 +51,9 @@ type Service struct {
 	FloodLimit int
 	// Key hashes invite codes: a code is looked up by its keyed hash only.
 	Key invite.Key
+	// WrongCodeBudget is how many codes matching nothing the whole city may send in an hour
+	// before everyone who sent one is barred from binding for a day (0: the default, 100).
+	WrongCodeBudget int
 	Log *slog.Logger
 
 	mu      sync.Mutex
@@ -282,13 +285,14 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	}
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
-	failures, err := s.Store.BindFailures(ctx, c.ID, now.Add(-bindWindow))
+	// A barred contact's code is not even looked at: that is no attempt, and is not audited.
+	wait, err := s.barred(ctx, c.ID, now)
 	if err != nil {
-		s.bindFailed(ctx, w, m, c, fmt.Errorf("count wrong codes: %w", err))
+		s.bindFailed(ctx, w, m, c, err)
 		return
 	}
-	if failures >= bindLimit {
-		w.Reply(fmt.Sprintf("邀请码错误次数过多，请 %d 分钟后再试。", int(bindWindow/time.Minute)))
+	if wait != "" {
+		w.Reply(wait)
 		return
 	}
 	var r storage.Redeemed
@@ -298,11 +302,12 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		r, err = s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
 	}
 	if refusal, why := bindRefusal(err); refusal != "" {
-		if err := s.Store.AddBindFailure(ctx, c.ID, now); err != nil {
-			s.Log.Error("recording a wrong code", "contact", c.ID, "err", err)
-		}
-		w.Reply(refusal)
 		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", why)
+		more, err := s.refused(ctx, m, c, errors.Is(err, storage.ErrInviteUnknown), now)
+		if err != nil {
+			s.Log.Error("counting a refused code", "contact", c.ID, "err", err)
+		}
+		w.Reply(strings.TrimSpace(refusal + "\n" + more))
 		return
 	}
 	if err != nil {
@@ -325,6 +330,8 @@ func bindRefusal(err error) (reply, why string) {
 		return "这个邀请码已经用过了。请向县（市、区）工作人员索取新的邀请码。", "邀请码已用过"
 	case errors.Is(err, storage.ErrInviteExpired):
 		return "这个邀请码已过期。请向县（市、区）工作人员索取新的邀请码。", "邀请码已过期"
+	case errors.Is(err, storage.ErrInviteRevoked):
+		return "这个邀请码已作废（已为您生成过新的邀请码，或被工作人员收回）。请使用最新的邀请码，或向县（市、区）工作人员索取。", "邀请码已作废"
 	}
 	return "", ""
 }

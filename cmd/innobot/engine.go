@@ -121,7 +121,8 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(), Periods: st.periods(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood, Key: key,
-		ExportDir: filepath.Join(st.dir, "exports"),
+		WrongCodeBudget: st.cfg.Invite.WrongCodesPerHour,
+		ExportDir:       filepath.Join(st.dir, "exports"),
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
 	if remind != nil {

@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"innobot/storage"
+)
+
+// The limits on wrong invite codes. A contact may send bindLimit refused codes per bindWindow
+// and is barred for lockFor after lockAfter within lockFor. City-wide, more than the
+// service's budget of codes matching nothing within budgetWindow bars, for lockFor, every
+// contact that sent one within lockFor: someone switching WeChat identities to guess is
+// stopped, while people who never sent a wrong code still bind.
+const (
+	bindLimit    = 5
+	bindWindow   = 15 * time.Minute
+	lockAfter    = 10
+	lockFor      = 24 * time.Hour
+	budgetWindow = time.Hour
+)
+
+// DefaultWrongCodeBudget is the city-wide budget of wrong codes an hour when the service is
+// given none.
+const DefaultWrongCodeBudget = 100
+
+// roleSystem is the role of the audit entries the bot writes on its own (locks).
+const roleSystem storage.Role = "system"
+
+// systemContact is who a lock the bot imposes by itself is audited as.
+var systemContact = storage.Contact{ID: "innobot", Name: "系统", Role: roleSystem}
+
+// barred says why a contact may not try a code now ("" when they may).
+func (s *Service) barred(ctx context.Context, contactID string, now time.Time) (string, error) {
+	until, err := s.Store.BindingLocked(ctx, contactID)
+	if err != nil {
+		return "", fmt.Errorf("binding lock: %w", err)
+	}
+	if now.Before(until) {
+		return fmt.Sprintf("邀请码错误次数过多，绑定已暂停到 %s。如需帮助请联系县（市、区）工作人员。", until.In(s.Location).Format("01-02 15:04")), nil
+	}
+	failures, err := s.Store.BindFailures(ctx, contactID, now.Add(-bindWindow))
+	if err != nil {
+		return "", fmt.Errorf("count refused codes: %w", err)
+	}
+	if failures >= bindLimit {
+		return fmt.Sprintf("邀请码错误次数过多，请 %d 分钟后再试。", int(bindWindow/time.Minute)), nil
+	}
+	return "", nil
+}
+
+// refused records a refused code of the message's sender and applies the limits: it returns
+// what to add to the reply when the sender is now barred. A guess (a code that matched
+// nothing) also counts in the city-wide budget.
+func (s *Service) refused(ctx context.Context, m *Message, c storage.Contact, guess bool, now time.Time) (string, error) {
+	if err := s.Store.AddBindFailure(ctx, c.ID, now); err != nil {
+		return "", fmt.Errorf("record a refused code: %w", err)
+	}
+	if guess {
+		if err := s.Store.AddWrongCode(ctx, c.ID, now); err != nil {
+			return "", fmt.Errorf("record a wrong code: %w", err)
+		}
+	}
+	n, err := s.Store.BindFailures(ctx, c.ID, now.Add(-lockFor))
+	if err != nil {
+		return "", fmt.Errorf("count refused codes: %w", err)
+	}
+	var more string
+	if n >= lockAfter {
+		if err := s.Store.LockBinding(ctx, c.ID, now.Add(lockFor)); err != nil {
+			return "", fmt.Errorf("lock binding: %w", err)
+		}
+		s.audit(ctx, m, systemContact, storage.AuditEntry{Action: "bind_lock", Target: personLabel(c), Outcome: storage.OutcomeRefused,
+			Detail: fmt.Sprintf("24 小时内 %d 次邀请码错误，暂停绑定 24 小时", n)})
+		more = "错误次数过多，绑定已暂停 24 小时。如需帮助请联系县（市、区）工作人员。"
+	}
+	if !guess {
+		return more, nil
+	}
+	locked, err := s.overBudget(ctx, m, now)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range locked {
+		if id == c.ID {
+			more = "错误次数过多，绑定已暂停 24 小时。如需帮助请联系县（市、区）工作人员。"
+		}
+	}
+	return more, nil
+}
+
+// wrongCodeBudget is the city-wide budget of wrong codes per budgetWindow.
+func (s *Service) wrongCodeBudget() int {
+	if s.WrongCodeBudget > 0 {
+		return s.WrongCodeBudget
+	}
+	return DefaultWrongCodeBudget
+}
+
+// overBudget checks the city-wide budget after a wrong code. Beyond it, every contact that
+// sent a wrong code within lockFor is barred for lockFor, the audit says whom, and the city
+// office is told once an hour. It returns the contacts it barred.
+func (s *Service) overBudget(ctx context.Context, m *Message, now time.Time) ([]string, error) {
+	n, err := s.Store.WrongCodes(ctx, now.Add(-budgetWindow))
+	if err != nil {
+		return nil, fmt.Errorf("count wrong codes: %w", err)
+	}
+	budget := s.wrongCodeBudget()
+	if n <= budget {
+		return nil, nil
+	}
+	locked, err := s.Store.LockWrongCoders(ctx, now.Add(-lockFor), now.Add(lockFor))
+	if err != nil || len(locked) == 0 {
+		return locked, err
+	}
+	s.audit(ctx, m, systemContact, storage.AuditEntry{Action: "bind_lock", Target: fmt.Sprintf("%d 个微信号", len(locked)), Outcome: storage.OutcomeRefused,
+		Detail: fmt.Sprintf("全市 1 小时内错误邀请码 %d 个，超过上限 %d，暂停发过错误邀请码的微信号绑定 24 小时：%s", n, budget, listSome(locked, 20))})
+	if err := s.tellCityOffice(ctx, now, fmt.Sprintf("【安全提醒】过去 1 小时收到 %d 个错误的邀请码（上限 %d），可能有人在猜测邀请码。"+
+		"已暂停 %d 个发过错误邀请码的微信号绑定 24 小时；没有发错过的人绑定不受影响。请在服务器上运行 innobot audit --outcome refused 查看。",
+		n, budget, len(locked))); err != nil {
+		s.Log.Error("telling the city office of wrong codes", "err", err)
+	}
+	return locked, nil
+}
+
+// tellCityOffice queues a notice to every bound city office contact, once per hour: its id
+// names the hour, and the outbox keeps one message per id.
+func (s *Service) tellCityOffice(ctx context.Context, now time.Time, text string) error {
+	contacts, err := s.Store.Contacts(ctx)
+	if err != nil {
+		return fmt.Errorf("list contacts: %w", err)
+	}
+	hour := now.Truncate(time.Hour).UTC().Format("2006010215")
+	var msgs []storage.OutboxMessage
+	for _, c := range contacts {
+		if c.Role == storage.RoleCityOffice {
+			msgs = append(msgs, storage.OutboxMessage{ID: "bind-budget:" + hour + ":" + c.ID, Account: c.Account, To: c.ID,
+				Text: text, Source: "bind-budget:" + hour, QueuedAt: now})
+		}
+	}
+	if len(msgs) == 0 {
+		return errors.New("no city office contact is bound")
+	}
+	return s.Store.Enqueue(ctx, msgs)
+}
+
+// listSome joins the first n items, and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "、")
+	}
+	return fmt.Sprintf("%s 等 %d 个", strings.Join(items[:n], "、"), len(items))
+}
