@@ -54,7 +54,7 @@ type Service struct {
 	// WrongCodeBudget is how many codes matching nothing the whole city may send in an hour
 	// before everyone who sent one is barred from binding for a day (0: the default, 100).
 	WrongCodeBudget int
-	Log *slog.Logger
+	Log             *slog.Logger
 
 	mu      sync.Mutex
 	tries   map[string]tries         // by contact id
