@@ -207,7 +207,12 @@ func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) erro
 	if err != nil {
 		return err
 	}
-	return s.sendExport(w, month+" 月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep) })
+	notes, err := s.Store.MonthlyNotes(ctx, month)
+	if err != nil {
+		return fmt.Errorf("monthly notes of %s: %w", month, err)
+	}
+	o := ledger.MonthlyOptions{Preparer: r.Contact.Person, Phone: r.Contact.Mobile, Date: s.Clock.Now(), Notes: ledger.NotesOf(notes, rep.Scope)}
+	return s.sendExport(w, period.Label(month)+"月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep, o) })
 }
 
 func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {

@@ -245,7 +245,7 @@ func BenchmarkLedger10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if err := WriteMonthly(discard{}, r); err != nil {
+			if err := WriteMonthly(discard{}, r, MonthlyOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}

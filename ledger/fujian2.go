@@ -2,19 +2,26 @@ package ledger
 
 import (
 	"fmt"
-	"innobot/period"
 	"io"
 
 	"github.com/xuri/excelize/v2"
+
+	"innobot/period"
 )
 
-// ledgerColumns are 附件2's columns in the policy's order.
+// ledgerColumns are 附件2's columns in the policy's order. A report over several regions adds
+// regionColumn after 企业名称, so that the city can tell the counties' rows apart.
 var ledgerColumns = []string{
 	"序号", "企业名称", "行业", "企业属性", "有无研发机构", "有无研发活动", "有无创新活动",
 	"计划开展创新活动内容", "企业联系人", "联系电话", "各县（市、区）对口帮扶人", "联系电话",
 }
 
 var ledgerWidths = []float64{6, 32, 20, 11, 8, 8, 8, 32, 10, 14, 14, 14}
+
+const (
+	regionColumn = "所属县（市、区）"
+	regionWidth  = 12
+)
 
 // ledgerNotes is 附件2's 填表说明, word for word.
 var ledgerNotes = []string{
@@ -24,9 +31,16 @@ var ledgerNotes = []string{
 	"4.对无研发机构、无研发活动及创新活动的企业，请认真填写下一步计划开展创新活动内容。",
 }
 
-// notSurveyed fills 计划开展创新活动内容 for an enterprise with no survey at all: its three
-// 有无 cells stay empty rather than claim 无 for what nobody reported.
-const notSurveyed = "（尚未填报调查表）"
+// Unreported is what a 有无 cell of 附件2 says for an enterprise known by nothing: no report
+// and no baseline. The counts line counts such rows among the 未开展 and says how many.
+const Unreported = "未填报"
+
+// Notes of the 计划开展创新活动内容 cell for a row whose 有无 are not this period's report.
+const (
+	notSurveyed   = "（尚未填报调查表）"
+	baselineOnly  = "（尚未填报调查表，有无按原台账）"
+	carriedFormat = "（本期未填报，按%s填报）"
+)
 
 // LedgerOptions fill the footer of 附件2, which the clerk signs.
 type LedgerOptions struct {
@@ -44,10 +58,68 @@ func LedgerFileName(r Report) string {
 	return safeName(LedgerTitle(r.Area)) + "_" + r.Period + ".xlsx"
 }
 
+// CountsLine is 附件2's line above the table: 规上 (and how many are 新进规上), 已开展 and
+// 未开展 (and how many of those have reported nothing at all), and the period. It is computed
+// from the same entries as the rows, so the rows always add up to it.
+func CountsLine(r Report) string {
+	t := r.Total
+	n := fmt.Sprintf("%d", t.Enterprises)
+	if t.NewlyAbove > 0 {
+		n += fmt.Sprintf("（含新进规上 %d 家）", t.NewlyAbove)
+	}
+	in := fmt.Sprintf("%d", t.Inactive)
+	if t.Unknown > 0 {
+		in += fmt.Sprintf("（含%s %d 家）", Unreported, t.Unknown)
+	}
+	return fmt.Sprintf("规上工业企业数量：%s  已开展创新活动企业数量：%d  未开展创新活动企业数量：%s  日期：%s",
+		n, t.Active, in, period.Label(r.Period))
+}
+
+// multiRegion reports whether the report spans several regions, so that its rows need their
+// 所属县（市、区）.
+func (r Report) multiRegion() bool {
+	if r.Scope.Kind == ScopeRegion {
+		return false
+	}
+	return r.Scope.Kind == ScopeCity || len(r.Rows) > 1
+}
+
+// LedgerRow is one enterprise as 附件2 prints it, before the 对口帮扶人 columns.
+type LedgerRow struct {
+	Inst, RD, Inno string // 有, 无 or Unreported
+	Plan           string // 计划开展创新活动内容, with a note when the 有无 are not this period's
+	Contact, Tel   string // 企业联系人, 联系电话
+}
+
+// LedgerRowOf is what 附件2 shows of an entry.
+func LedgerRowOf(en Entry) LedgerRow {
+	var lr LedgerRow
+	inst, rd, inno, ok := en.Flags()
+	if ok {
+		lr.Inst, lr.RD, lr.Inno = yesNo(inst), yesNo(rd), yesNo(inno)
+	} else {
+		lr.Inst, lr.RD, lr.Inno = Unreported, Unreported, Unreported
+	}
+	switch en.Known {
+	case KnownNothing:
+		lr.Plan = notSurveyed
+	case KnownBaseline:
+		lr.Plan = baselineOnly
+	default:
+		lr.Plan = en.Head.Facts.Plan
+		if !en.Submitted {
+			lr.Plan += fmt.Sprintf(carriedFormat, period.Label(en.Head.Period))
+		}
+	}
+	lr.Contact, lr.Tel = en.Contact()
+	return lr
+}
+
 // WriteLedger writes 附件2 for the report's scope: title, the counts line, the twelve
-// columns, one row per enterprise, the 填表人 footer and the 填表说明, so that a county can
-// pass the file on to the city unchanged. Rows are streamed, so 10,000 enterprises cost
-// seconds and tens of megabytes, not the whole sheet in memory.
+// columns (with 所属县（市、区） when the report spans regions), one row per enterprise, the 填表人
+// footer and the 填表说明, so that a county can pass the file on to the city unchanged. Rows
+// are streamed, so 10,000 enterprises cost seconds and tens of megabytes, not the whole sheet
+// in memory.
 func WriteLedger(w io.Writer, r Report, o LedgerOptions) error {
 	f, st, err := newBook(SheetLedger)
 	if err != nil {
@@ -62,7 +134,13 @@ func WriteLedger(w io.Writer, r Report, o LedgerOptions) error {
 
 func writeLedgerSheet(f *excelize.File, st styles, r Report, o LedgerOptions) error {
 	const sheet = SheetLedger
-	last := len(ledgerColumns)
+	cols, widths := ledgerColumns, ledgerWidths
+	multi := r.multiRegion()
+	if multi {
+		cols = append([]string{cols[0], cols[1], regionColumn}, cols[2:]...)
+		widths = append([]float64{widths[0], widths[1], regionWidth}, widths[2:]...)
+	}
+	last := len(cols)
 	if err := printSetup(f, sheet, "landscape", 3); err != nil {
 		return err
 	}
@@ -70,20 +148,18 @@ func writeLedgerSheet(f *excelize.File, st styles, r Report, o LedgerOptions) er
 	if err != nil {
 		return err
 	}
-	if err := setColWidths(sw, ledgerWidths); err != nil {
+	if err := setColWidths(sw, widths); err != nil {
 		return err
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	t := r.Total
 	rows := [][]any{
 		{excelize.Cell{StyleID: st.title, Value: LedgerTitle(r.Area)}},
-		{excelize.Cell{StyleID: st.line, Value: fmt.Sprintf("规上工业企业数量：%d  已开展创新活动企业数量：%d  未开展创新活动企业数量：%d  日期：%s",
-			t.Enterprises, t.Active, t.Inactive, period.Label(r.Period))}},
+		{excelize.Cell{StyleID: st.line, Value: CountsLine(r)}},
 	}
 	head := make([]any, last)
-	for i, h := range ledgerColumns {
+	for i, h := range cols {
 		head[i] = excelize.Cell{StyleID: st.head, Value: h}
 	}
 	rows = append(rows, head)
@@ -104,25 +180,28 @@ func writeLedgerSheet(f *excelize.File, st styles, r Report, o LedgerOptions) er
 	for i := range r.Entries {
 		en := &r.Entries[i]
 		e := &en.Enterprise
-		inst, rd, inno, plan := "", "", "", notSurveyed
-		if h := en.Head; h != nil {
-			inst, rd, inno = yesNo(h.Facts.HasInstitution), yesNo(h.Facts.HasRD), yesNo(h.Facts.HasInnovation)
-			plan = h.Facts.Plan
+		lr := LedgerRowOf(*en)
+		c := 0
+		put := func(style int, v any) {
+			vals[c] = excelize.Cell{StyleID: style, Value: v}
+			c++
 		}
-		name, tel := en.Contact()
-		vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
-		vals[1] = excelize.Cell{StyleID: st.left, Value: e.Name}
-		vals[2] = excelize.Cell{StyleID: st.left, Value: en.Industry}
-		vals[3] = excelize.Cell{StyleID: st.center, Value: en.Ownership}
-		vals[4] = excelize.Cell{StyleID: st.center, Value: inst}
-		vals[5] = excelize.Cell{StyleID: st.center, Value: rd}
-		vals[6] = excelize.Cell{StyleID: st.center, Value: inno}
-		vals[7] = excelize.Cell{StyleID: st.left, Value: plan}
-		vals[8] = excelize.Cell{StyleID: st.center, Value: name}
-		vals[9] = excelize.Cell{StyleID: st.center, Value: tel}
-		vals[10] = excelize.Cell{StyleID: st.center, Value: e.Helper}
-		vals[11] = excelize.Cell{StyleID: st.center, Value: e.HelperTel}
-		h := max(rowHeight(ledgerWidths[1], e.Name), rowHeight(ledgerWidths[2], en.Industry), rowHeight(ledgerWidths[7], plan))
+		put(st.center, i+1)
+		put(st.left, e.Name)
+		if multi {
+			put(st.center, e.Region)
+		}
+		put(st.left, en.Industry)
+		put(st.center, en.Ownership)
+		put(st.center, lr.Inst)
+		put(st.center, lr.RD)
+		put(st.center, lr.Inno)
+		put(st.left, lr.Plan)
+		put(st.center, lr.Contact)
+		put(st.center, lr.Tel)
+		put(st.center, e.Helper)
+		put(st.center, e.HelperTel)
+		h := max(rowHeight(ledgerWidths[1], e.Name), rowHeight(ledgerWidths[2], en.Industry), rowHeight(ledgerWidths[7], lr.Plan))
 		if err := sw.SetRow(cell(1, n), vals, excelize.RowOpts{Height: h}); err != nil {
 			return err
 		}
@@ -131,16 +210,17 @@ func writeLedgerSheet(f *excelize.File, st styles, r Report, o LedgerOptions) er
 
 	// Footer: 填表人 under the left half, 联系方式 under the right, as on the printed form.
 	n++
+	split := last - 4 // 联系方式 starts over 计划开展创新活动内容
 	foot := make([]any, last)
 	foot[0] = excelize.Cell{StyleID: st.foot, Value: "填表人：" + o.Preparer}
-	foot[7] = excelize.Cell{StyleID: st.foot, Value: "联系方式：" + o.Phone}
+	foot[split-1] = excelize.Cell{StyleID: st.foot, Value: "联系方式：" + o.Phone}
 	if err := sw.SetRow(cell(1, n), foot, excelize.RowOpts{Height: 22}); err != nil {
 		return err
 	}
-	if err := sw.MergeCell(cell(1, n), cell(7, n)); err != nil {
+	if err := sw.MergeCell(cell(1, n), cell(split-1, n)); err != nil {
 		return err
 	}
-	if err := sw.MergeCell(cell(8, n), cell(last, n)); err != nil {
+	if err := sw.MergeCell(cell(split, n), cell(last, n)); err != nil {
 		return err
 	}
 	n++

@@ -30,12 +30,21 @@ const (
 	boxEmpty      = "□"
 )
 
-// surveyNotes is 附件3's 填表说明, word for word.
+// surveyNotes is 附件3's 填表说明, word for word but for the first, which dated the first
+// collection (初次统计填报截止 2020 年 4 月底情况) and is dated here for the period reported
+// (surveyDateNote).
 var surveyNotes = []string{
-	"填表说明：1. 初次统计填报截止 2020 年 4 月底情况。",
 	"2.“研发项目来源”按照企业自选项目、政府部门科技项目、其他企业（单位）委托项目、境外项目等填写；",
 	"3.“研究开发费用情况”应与经审计的财务报告、向税务部门提供的有关研究开发辅助账、或高新技术企业减免税中研究开发费用对应。",
 	"4. “三、企业创新相关活动开展情况”中前六项参照晋政办发〔2020〕16 号文件内容详细填写，企业如有“其他创新活动”请勾选对应项并另附页对其进行详细说明。",
+}
+
+// surveyDateNote is 附件3's first 填表说明 for a period: the state at the end of that month.
+func surveyDateNote(p string) string {
+	if y, m, ok := strings.Cut(p, "-"); ok {
+		return fmt.Sprintf("填表说明：1. 本次统计填报截止 %s 年 %s 月底情况。", y, strings.TrimPrefix(m, "0"))
+	}
+	return "填表说明：1. 本次统计填报截止 " + period.Label(p) + "底情况。"
 }
 
 // SurveyTitle is 附件3's title.
@@ -81,43 +90,6 @@ func WriteSurvey(w io.Writer, form *survey.Form, e storage.Enterprise, s storage
 		return fmt.Errorf("附件3: %w", err)
 	}
 	return finish(f, w)
-}
-
-// grid writes a small sheet cell by cell, keeping the first error.
-type grid struct {
-	f     *excelize.File
-	sheet string
-	row   int
-	err   error
-}
-
-func (g *grid) put(col int, v any, style int) {
-	if g.err != nil {
-		return
-	}
-	if g.err = g.f.SetCellValue(g.sheet, cell(col, g.row), v); g.err == nil {
-		g.err = g.f.SetCellStyle(g.sheet, cell(col, g.row), cell(col, g.row), style)
-	}
-}
-
-// span puts v in columns from..to of the current row, merged, all styled (borders of merged
-// cells are drawn from every cell).
-func (g *grid) span(from, to int, v any, style int) {
-	if g.err != nil {
-		return
-	}
-	g.put(from, v, style)
-	if g.err == nil && to > from {
-		if g.err = g.f.SetCellStyle(g.sheet, cell(from, g.row), cell(to, g.row), style); g.err == nil {
-			g.err = g.f.MergeCell(g.sheet, cell(from, g.row), cell(to, g.row))
-		}
-	}
-}
-
-func (g *grid) height(h float64) {
-	if g.err == nil {
-		g.err = g.f.SetRowHeight(g.sheet, g.row, h)
-	}
 }
 
 func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enterprise, s storage.Submission) error {
@@ -305,7 +277,7 @@ func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enter
 	}
 
 	g.row++
-	for _, note := range surveyNotes {
+	for _, note := range append([]string{surveyDateNote(s.Period)}, surveyNotes...) {
 		g.span(1, last, note, st.note)
 		g.height(rowHeight(widthOf(1, last), note))
 		g.row++
@@ -317,13 +289,7 @@ func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enter
 }
 
 // widthOf is the width of columns from..to of the survey sheet.
-func widthOf(from, to int) float64 {
-	w := 0.0
-	for _, x := range surveyWidths[from-1 : to] {
-		w += x
-	}
-	return w
-}
+func widthOf(from, to int) float64 { return widthOfCols(surveyWidths, from, to) }
 
 // groupRows counts the rows of a group, 0 when the form has no such group.
 func groupRows(form *survey.Form, group string, a survey.Answers) int {

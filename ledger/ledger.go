@@ -83,10 +83,25 @@ func ScopeOf(c storage.Contact) (Scope, bool) {
 	case storage.RoleCounty:
 		return Region(c.Region), c.Region != ""
 	case storage.RoleHelper:
-		return Helper(c.EnterpriseIDs...), true
+		h := Helper(c.EnterpriseIDs...)
+		h.Label = HelperLabel(c)
+		return h, true
 	default:
 		return Scope{}, false
 	}
+}
+
+// HelperLabel names a helper's files and replies: 王建国（对口帮扶人）, from the name they gave
+// in chat, else their chat name; "" when they have neither.
+func HelperLabel(c storage.Contact) string {
+	name := c.Person
+	if name == "" {
+		name = c.Name
+	}
+	if name == "" {
+		return ""
+	}
+	return name + "（对口帮扶人）"
 }
 
 // Narrow restricts a scope to one region (`进度 盐湖区` from the city office). It fails when
@@ -120,16 +135,18 @@ func (s Scope) Contains(e storage.Enterprise) bool {
 // Row is one line of the progress table: a region, or the total.
 type Row struct {
 	Region string
-	// Enterprises is 规上企业数: enterprises of the registry in the region and scope.
-	Enterprises int
-	// Active is 已开展创新活动: the latest submission at or before the period has a research
-	// institution, R&D or another innovation activity. Inactive is the rest (未开展),
-	// enterprises that never submitted included.
-	Active, Inactive int
+	// Enterprises is 规上企业数: enterprises of the registry in the region and scope;
+	// NewlyAbove of them are 新进规上.
+	Enterprises, NewlyAbove int
+	// Active is 已开展创新活动: what is known of the enterprise (its latest report at or before
+	// the period, else the imported baseline) shows a research institution, R&D or another
+	// innovation activity. Inactive is the rest (未开展), Unknown of them known by nothing at
+	// all (neither a report nor a baseline).
+	Active, Inactive, Unknown int
 	// Submitted is 本期已填报 (the latest submission is of the period); NotSubmitted is 未填报.
 	Submitted, NotSubmitted int
-	// TickedOff counts the 销号 of the period.
-	TickedOff int
+	// TickedOff counts the 销号 of the period; FirstReport the 首次填报, which cannot be 销号.
+	TickedOff, FirstReport int
 }
 
 // Rate is the share of enterprises that reported this period (0 when there are none).
@@ -148,9 +165,16 @@ func ratio(n, d int) float64 {
 
 func (r *Row) add(e *Entry) {
 	r.Enterprises++
-	if e.Active {
+	if e.Enterprise.NewlyAbove {
+		r.NewlyAbove++
+	}
+	switch {
+	case e.Active:
 		r.Active++
-	} else {
+	case e.Known == KnownNothing:
+		r.Inactive++
+		r.Unknown++
+	default:
 		r.Inactive++
 	}
 	if e.Submitted {
@@ -161,7 +185,32 @@ func (r *Row) add(e *Entry) {
 	if e.TickedOff {
 		r.TickedOff++
 	}
+	if e.FirstReport {
+		r.FirstReport++
+	}
 }
+
+func (r *Row) sum(o Row) {
+	r.Enterprises += o.Enterprises
+	r.NewlyAbove += o.NewlyAbove
+	r.Active += o.Active
+	r.Inactive += o.Inactive
+	r.Unknown += o.Unknown
+	r.Submitted += o.Submitted
+	r.NotSubmitted += o.NotSubmitted
+	r.TickedOff += o.TickedOff
+	r.FirstReport += o.FirstReport
+}
+
+// Known says where the ledger's 有无 of an enterprise come from.
+type Known uint8
+
+// The sources of an enterprise's 有无, most recent first.
+const (
+	KnownNothing  Known = iota // neither a report nor a baseline: 未填报
+	KnownReport                // its latest report at or before the period (Entry.Head)
+	KnownBaseline              // the imported baseline (Enterprise.Baseline)
+)
 
 // Entry is one enterprise as the ledger sees it in a period: its registry record, its latest
 // submission head and the people to call about it.
@@ -170,33 +219,59 @@ type Entry struct {
 	// Head is the latest submission at or before the period; nil when the enterprise never
 	// submitted one.
 	Head *storage.Head
-	// Active: Head's facts show an institution, R&D or another innovation activity.
+	// Known says where the 有无 come from: Head, else the enterprise's baseline, else nowhere.
+	Known Known
+	// Active: the 有无 show an institution, R&D or another innovation activity.
 	Active bool
 	// Submitted: Head is of the period itself.
 	Submitted bool
-	// TickedOff: 销号 this period (active now, not active or absent the month before, and
-	// submitted this period).
+	// TickedOff: 销号 this period: reported this period with activity, where the report
+	// before it, else the baseline, said 无 in all three.
 	TickedOff bool
+	// FirstReport: 首次填报: reported this period with neither an earlier report nor a
+	// baseline to compare with, so never 销号.
+	FirstReport bool
+	// Before is what 销号 compared with: the latest report of an earlier period, else the
+	// baseline (KnownBaseline), else KnownNothing. BeforeHead is that report.
+	Before     Known
+	BeforeHead *storage.Head
 	// Industry and Ownership are 附件2's 行业 and 企业属性: the latest submission's answers
 	// when it has them, else the registry's.
 	Industry, Ownership string
-	// Liaison is who to ask about the survey: the bound liaison's name, else the office's
-	// 企业联系人. LiaisonBound says it is the bound contact (whose name may be empty). LiaisonTel is a phone number
-	// known to be that person's (the office's listing has the only phone numbers); empty when
-	// unknown. These are filled for enterprises that have not reported this period and for
-	// those whose listing has no 企业联系人.
+	// Liaison is who to ask about the survey: the bound liaison (the name they gave in chat,
+	// else their chat name), else the office's 企业联系人. LiaisonBound says it is the bound
+	// contact (whose name may be empty). LiaisonGave says Liaison and LiaisonTel are what the
+	// liaison gave in chat. LiaisonTel is a phone number known to be that person's; empty
+	// when unknown.
 	Liaison      string
 	LiaisonTel   string
 	LiaisonBound bool
+	LiaisonGave  bool
 }
 
-// Contact is 附件2's 企业联系人 and 联系电话: the office's listing, which the clerk's table
-// has always shown, else the bound liaison's name.
-func (e Entry) Contact() (name, tel string) {
-	if e.Enterprise.ContactName != "" || e.Enterprise.ContactTel != "" {
-		return e.Enterprise.ContactName, e.Enterprise.ContactTel
+// Flags are the entry's three 有无 (研发机构, 研发活动, 创新活动) as known; ok is false when
+// nothing is known.
+func (e Entry) Flags() (inst, rd, inno, ok bool) {
+	switch e.Known {
+	case KnownReport:
+		f := e.Head.Facts
+		return f.HasInstitution, f.HasRD, f.HasInnovation, true
+	case KnownBaseline:
+		b := e.Enterprise.Baseline
+		return b.HasInstitution, b.HasRD, b.HasInnovation, true
 	}
-	if e.LiaisonBound {
+	return false, false, false, false
+}
+
+// Contact is 附件2's 企业联系人 and 联系电话: what the bound liaison gave in chat, else the
+// office's listing, else the bound liaison's chat name.
+func (e Entry) Contact() (name, tel string) {
+	switch {
+	case e.LiaisonGave:
+		return e.Liaison, e.LiaisonTel
+	case e.Enterprise.ContactName != "" || e.Enterprise.ContactTel != "":
+		return e.Enterprise.ContactName, e.Enterprise.ContactTel
+	case e.LiaisonBound:
 		return e.Liaison, ""
 	}
 	return "", ""
@@ -218,8 +293,9 @@ type Report struct {
 	Total Row
 	// Entries are the enterprises in scope, by region as Rows, then by ID.
 	Entries []Entry
-	// TickedOff (销号) and Lagging (未填报) are subsets of Entries in the same order.
-	TickedOff, Lagging []Entry
+	// TickedOff (销号), FirstReports (首次填报) and Lagging (未填报) are subsets of Entries
+	// in the same order.
+	TickedOff, FirstReports, Lagging []Entry
 	// Location is the wall clock submission times are printed in (the config's timezone);
 	// nil means China Standard Time, since stores may hand times back in UTC.
 	Location *time.Location
@@ -345,10 +421,13 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 		en := &r.Entries[place[k]]
 		place[k]++
 		*en = Entry{Enterprise: *e, Industry: e.Industry, Ownership: e.Ownership}
+		if e.Baseline != nil {
+			en.Known, en.Active = KnownBaseline, e.Baseline.Active()
+		}
 		if h, ok := heads[e.ID]; ok {
 			slab = append(slab, h)
 			en.Head = &slab[len(slab)-1]
-			en.Active = h.Facts.Active()
+			en.Known, en.Active = KnownReport, h.Facts.Active()
 			en.Submitted = h.Period == month
 			if h.Facts.Industry != "" {
 				en.Industry = h.Facts.Industry
@@ -356,10 +435,12 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 			if h.Facts.Ownership != "" {
 				en.Ownership = h.Facts.Ownership
 			}
-			anyNew = anyNew || en.Active && en.Submitted
+			anyNew = anyNew || en.Submitted
 		}
 	}
 
+	// 销号 and 首次填报 compare this period's reports with what was known before it: the
+	// latest earlier report, else the baseline.
 	if anyNew {
 		before, err := src.LatestHeads(ctx, prev)
 		if err != nil {
@@ -367,10 +448,17 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 		}
 		for i := range r.Entries {
 			en := &r.Entries[i]
-			if en.Active && en.Submitted {
-				h, ok := before[en.Enterprise.ID]
-				en.TickedOff = !ok || !h.Facts.Active()
+			if !en.Submitted {
+				continue
 			}
+			wasActive := false
+			if h, ok := before[en.Enterprise.ID]; ok {
+				en.Before, en.BeforeHead, wasActive = KnownReport, &h, h.Facts.Active()
+			} else if b := en.Enterprise.Baseline; b != nil {
+				en.Before, wasActive = KnownBaseline, b.Active()
+			}
+			en.FirstReport = en.Before == KnownNothing
+			en.TickedOff = en.Active && !en.FirstReport && !wasActive
 		}
 	}
 	if err := resolveLiaisons(ctx, src, r.Entries); err != nil {
@@ -397,12 +485,7 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 			}
 		}
 		r.Rows = append(r.Rows, row)
-		r.Total.Enterprises += row.Enterprises
-		r.Total.Active += row.Active
-		r.Total.Inactive += row.Inactive
-		r.Total.Submitted += row.Submitted
-		r.Total.NotSubmitted += row.NotSubmitted
-		r.Total.TickedOff += row.TickedOff
+		r.Total.sum(row)
 	}
 	r.TickedOff = make([]Entry, 0, ticked)
 	r.Lagging = make([]Entry, 0, lagging)
@@ -410,6 +493,9 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 		en := &r.Entries[i]
 		if en.TickedOff {
 			r.TickedOff = append(r.TickedOff, *en)
+		}
+		if en.FirstReport {
+			r.FirstReports = append(r.FirstReports, *en)
 		}
 		if !en.Submitted {
 			r.Lagging = append(r.Lagging, *en)
@@ -440,22 +526,12 @@ func area(s Scope, entries []Entry) string {
 	return CityName
 }
 
-// resolveLiaisons names the liaison of each entry that needs one: those not reported (the
-// 未填报 list) and those whose listing has no 企业联系人 (附件2).
+// resolveLiaisons names the liaison of each entry: the bound liaison's own name and mobile
+// (附件2's 企业联系人), and for the 未填报 list whoever can be called.
 func resolveLiaisons(ctx context.Context, src Source, entries []Entry) error {
-	var need []*Entry
-	for i := range entries {
-		en := &entries[i]
-		if !en.Submitted || en.Enterprise.ContactName == "" {
-			need = append(need, en)
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
 	bound := 0
-	for _, en := range need {
-		if en.Enterprise.LiaisonID != "" {
+	for i := range entries {
+		if entries[i].Enterprise.LiaisonID != "" {
 			bound++
 		}
 	}
@@ -484,7 +560,8 @@ func resolveLiaisons(ctx context.Context, src Source, entries []Entry) error {
 			return c, err == nil, err
 		}
 	}
-	for _, en := range need {
+	for i := range entries {
+		en := &entries[i]
 		e := &en.Enterprise
 		if e.LiaisonID != "" {
 			if err := ctx.Err(); err != nil {
@@ -498,9 +575,14 @@ func resolveLiaisons(ctx context.Context, src Source, entries []Entry) error {
 			// enterprise.
 			if ok && c.Role == storage.RoleLiaison && c.EnterpriseID == e.ID {
 				en.LiaisonBound = true
-				en.Liaison = c.Name
-				if c.Name != "" && c.Name == e.ContactName {
-					en.LiaisonTel = e.ContactTel
+				switch {
+				case c.Person != "":
+					en.Liaison, en.LiaisonTel, en.LiaisonGave = c.Person, c.Mobile, true
+				default:
+					en.Liaison = c.Name
+					if c.Name != "" && c.Name == e.ContactName {
+						en.LiaisonTel = e.ContactTel
+					}
 				}
 				continue
 			}

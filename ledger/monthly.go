@@ -2,10 +2,14 @@ package ledger
 
 import (
 	"fmt"
-	"innobot/period"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"innobot/period"
+	"innobot/storage"
 )
 
 // MonthlyTitle is the monthly report's title for an area: what each county sends the city
@@ -18,29 +22,268 @@ func MonthlyFileName(r Report) string {
 	return safeName(MonthlyTitle(r.Area)) + "_" + r.Period + ".xlsx"
 }
 
-// WriteMonthly writes the monthly report: a sheet of figures by region (SheetSummary), the
-// 销号 list (SheetTickedOff) and the 未填报 list with liaisons and helpers (SheetLagging).
-// The file holds phone numbers: send it only in private chats.
-func WriteMonthly(w io.Writer, r Report) error {
+// MonthlyOptions are what the 月报 says besides the figures: who sends it and what they wrote.
+type MonthlyOptions struct {
+	// Unit is 报送单位; empty means the area's 领导小组办公室 (UnitOf).
+	Unit string
+	// Preparer and Phone are 填表人 and 联系电话, also 附件2's footer.
+	Preparer, Phone string
+	// Date is 报送日期, printed on the offices' wall clock (Report.Location).
+	Date time.Time
+	// Notes are the period's 工作进展 and 存在问题 (storage.Notes): the area's own, and for the
+	// city the counties' after it.
+	Notes []storage.MonthlyNote
+}
+
+// NotesOf keeps the notes a report of scope shows: a region's own, or for the city the city
+// office's and every county's.
+func NotesOf(notes []storage.MonthlyNote, scope Scope) []storage.MonthlyNote {
+	var out []storage.MonthlyNote
+	for _, n := range notes {
+		switch scope.Kind {
+		case ScopeCity:
+			out = append(out, n)
+		case ScopeRegion:
+			if n.Region == scope.Region {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// UnitOf is the 报送单位 of an area: its 领导小组办公室, as the policy names the offices.
+func UnitOf(area string) string {
+	return area + "推进企业技术创新活动全覆盖领导小组办公室"
+}
+
+// WriteMonthly writes the monthly report as a county sends it: the report itself (SheetSummary:
+// 报送单位, 填表人, 联系电话, 报送日期, 工作进展 and 存在问题, the figures by region with 合计
+// as SUM formulas, and a chart of 填报率 and 开展率 by region), the 销号 list (SheetTickedOff),
+// the 首次填报 list (SheetFirstReports), the 未填报 list with liaisons and helpers
+// (SheetLagging) and 附件2 (SheetLedger). No text a person typed becomes a formula: every
+// text is written as a string. The file holds phone numbers: send it only in private chats.
+func WriteMonthly(w io.Writer, r Report, o MonthlyOptions) error {
 	f, st, err := newBook(SheetSummary)
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{SheetTickedOff, SheetLagging} {
+	for _, name := range []string{SheetTickedOff, SheetFirstReports, SheetLagging, SheetLedger} {
 		if _, err := f.NewSheet(name); err != nil {
 			f.Close()
 			return err
 		}
 	}
-	for _, t := range []table{summaryTable(r, st), tickedOffTable(r, st), laggingTable(r, st)} {
+	if err := writeSummary(f, st, r, o); err != nil {
+		f.Close()
+		return fmt.Errorf("月报 %s: %w", SheetSummary, err)
+	}
+	for _, t := range []table{tickedOffTable(r, st), firstReportsTable(r, st), laggingTable(r, st)} {
 		if err := t.write(f, st); err != nil {
 			f.Close()
 			return fmt.Errorf("月报 %s: %w", t.sheet, err)
 		}
 	}
+	if err := writeLedgerSheet(f, st, r, LedgerOptions{Preparer: o.Preparer, Phone: o.Phone}); err != nil {
+		f.Close()
+		return fmt.Errorf("月报 %s: %w", SheetLedger, err)
+	}
 	// The first sheet is active from NewFile; SetActiveSheet here would parse every streamed
 	// sheet back into memory.
 	return finish(f, w)
+}
+
+// summaryHeads are the columns of the figures by region.
+var summaryHeads = []string{"序号", "县（市、区）", "规上企业数", "其中新进规上", "已开展创新活动", "未开展",
+	"开展率", "本期已填报", "未填报", "填报率", "本期销号", "首次填报"}
+
+var summaryWidths = []float64{6, 14, 10, 10, 12, 9, 9, 11, 9, 9, 9, 9}
+
+// Columns of the figures (1-based), for formulas and the chart.
+const (
+	colRegion     = 2
+	colEnterprise = 3
+	colActive     = 5
+	colActiveRate = 7
+	colSubmitted  = 8
+	colRate       = 10
+)
+
+// NoteText is what the 工作进展 (progress) or 存在问题 part of the report says: the area's own
+// note first, then, for the city, each county's under its name. Empty when nobody wrote one.
+func NoteText(notes []storage.MonthlyNote, area string, problems bool) string {
+	var parts []string
+	for _, n := range notes {
+		t := n.Progress
+		if problems {
+			t = n.Problems
+		}
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if n.Region != "" && n.Region != area {
+			t = n.Region + "：" + t
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func writeSummary(f *excelize.File, st styles, r Report, o MonthlyOptions) error {
+	const sheet = SheetSummary
+	last := len(summaryHeads)
+	if err := printSetup(f, sheet, "landscape", 0); err != nil {
+		return err
+	}
+	for i, wd := range summaryWidths {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sheet, col, col, wd); err != nil {
+			return err
+		}
+	}
+	g := &grid{f: f, sheet: sheet, row: 1}
+	unit := o.Unit
+	if unit == "" {
+		unit = UnitOf(r.Area)
+	}
+	date := ""
+	if !o.Date.IsZero() {
+		d := o.Date.In(r.zone())
+		date = fmt.Sprintf("%d年%d月%d日", d.Year(), d.Month(), d.Day())
+	}
+
+	g.span(1, last, MonthlyTitle(r.Area), st.title)
+	g.height(36)
+	g.row++
+	g.span(1, 6, "报送单位："+unit, st.foot)
+	g.span(7, last, "报告期："+period.Label(r.Period), st.foot)
+	g.height(22)
+	g.row++
+	g.span(1, 3, "填表人："+o.Preparer, st.foot)
+	g.span(4, 6, "联系电话："+o.Phone, st.foot)
+	g.span(7, last, "报送日期："+date, st.foot)
+	g.height(22)
+	g.row += 2
+
+	width := widthOfCols(summaryWidths, 1, last)
+	for _, part := range []struct {
+		title    string
+		problems bool
+	}{{"一、工作进展", false}, {"二、存在问题", true}} {
+		g.span(1, last, part.title, st.section)
+		g.height(22)
+		g.row++
+		text := NoteText(o.Notes, r.Area, part.problems)
+		if text == "" {
+			text = "（未填写。县（市、区）工作人员可私聊我发送“月报 进展 …”或“月报 问题 …”填写）"
+		}
+		g.span(1, last, text, st.left)
+		g.height(max(24, rowHeight(width, text)))
+		g.row += 2
+	}
+
+	g.span(1, last, "三、进度汇总", st.section)
+	g.height(22)
+	g.row++
+	for i, h := range summaryHeads {
+		g.put(i+1, h, st.head)
+	}
+	g.height(36)
+	g.row++
+	first := g.row
+	for i, row := range r.Rows {
+		summaryLine(g, st, i+1, row)
+		g.row++
+	}
+	lastRow := g.row - 1
+	// 合计: the counts as SUM formulas over the rows above, so a clerk who corrects a row sees
+	// the total follow; the rates as formulas over the totals.
+	g.put(1, "", st.center)
+	g.put(colRegion, "合计", st.center)
+	for c := colEnterprise; c <= last; c++ {
+		switch c {
+		case colActiveRate:
+			g.formula(c, fmt.Sprintf("IF(%s=0,0,%s/%s)", cell(colEnterprise, g.row), cell(colActive, g.row), cell(colEnterprise, g.row)), st.pct)
+		case colRate:
+			g.formula(c, fmt.Sprintf("IF(%s=0,0,%s/%s)", cell(colEnterprise, g.row), cell(colSubmitted, g.row), cell(colEnterprise, g.row)), st.pct)
+		default:
+			if len(r.Rows) == 0 {
+				g.put(c, 0, st.num)
+				continue
+			}
+			g.formula(c, fmt.Sprintf("SUM(%s:%s)", cell(c, first), cell(c, lastRow)), st.num)
+		}
+	}
+	g.height(20)
+	g.row += 2
+
+	g.span(1, last, "四、各县（市、区）填报率与开展率", st.section)
+	g.height(22)
+	g.row++
+	if len(r.Rows) > 0 && g.err == nil {
+		g.err = addRateChart(f, sheet, cell(1, g.row), first, lastRow)
+	}
+	g.row += 20 // the chart's height in rows
+
+	g.span(1, last, "说明：", st.note)
+	g.row++
+	for _, note := range monthlyNotes(r) {
+		g.span(1, last, note, st.note)
+		g.height(max(18, rowHeight(width, note)))
+		g.row++
+	}
+	return g.err
+}
+
+// monthlyNotes say how the figures are counted, in the words of the policy.
+func monthlyNotes(r Report) []string {
+	t := r.Total
+	return []string{
+		"1. 已开展创新活动：有研发机构、有研发活动或有其他创新活动之一；本期未填报的企业按其最近一次填报计，从未填报的按原台账计，都没有的计入未开展（" + Unreported + "）。",
+		fmt.Sprintf("2. 销号：本期填报已开展创新活动、而上一次填报（没有时为原台账）未开展的企业，本期 %d 家，见“%s”表。", t.TickedOff, SheetTickedOff),
+		fmt.Sprintf("3. 首次填报：此前既没有填报、也没有原台账可比的企业，本期 %d 家，不计入销号，见“%s”表。", t.FirstReport, SheetFirstReports),
+		fmt.Sprintf("4. 填报率＝本期已填报÷规上企业数；开展率＝已开展创新活动÷规上企业数。附件2 见“%s”表。", SheetLedger),
+	}
+}
+
+// summaryLine writes one region's figures in the grid's current row.
+func summaryLine(g *grid, st styles, n int, row Row) {
+	g.put(1, n, st.center)
+	g.put(colRegion, row.Region, st.center)
+	for i, v := range []int{row.Enterprises, row.NewlyAbove, row.Active, row.Inactive} {
+		g.put(colEnterprise+i, v, st.num)
+	}
+	g.put(colActiveRate, row.ActiveRate(), st.pct)
+	g.put(colSubmitted, row.Submitted, st.num)
+	g.put(colSubmitted+1, row.NotSubmitted, st.num)
+	g.put(colRate, row.Rate(), st.pct)
+	g.put(colRate+1, row.TickedOff, st.num)
+	g.put(colRate+2, row.FirstReport, st.num)
+}
+
+// addRateChart puts a clustered column chart of 填报率 and 开展率 by region at anchor, drawn
+// from the figures' rows first..last: a native chart, which the clerk can restyle.
+func addRateChart(f *excelize.File, sheet, anchor string, first, last int) error {
+	ref := func(col, from, to int) string {
+		name, _ := excelize.ColumnNumberToName(col)
+		return fmt.Sprintf("'%s'!$%s$%d:$%s$%d", sheet, name, from, name, to)
+	}
+	head := first - 1
+	zero, one, vary := 0.0, 1.0, false
+	return f.AddChart(sheet, anchor, &excelize.Chart{
+		Type:       excelize.Col,
+		VaryColors: &vary,
+		Series: []excelize.ChartSeries{
+			{Name: ref(colRate, head, head), Categories: ref(colRegion, first, last), Values: ref(colRate, first, last)},
+			{Name: ref(colActiveRate, head, head), Categories: ref(colRegion, first, last), Values: ref(colActiveRate, first, last)},
+		},
+		Title:     []excelize.RichTextRun{{Text: "各县（市、区）填报率与开展率"}},
+		Legend:    excelize.ChartLegend{Position: "bottom"},
+		Dimension: excelize.ChartDimension{Width: 960, Height: 380},
+		YAxis: excelize.ChartAxis{Minimum: &zero, Maximum: &one, MajorGridLines: true,
+			NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
+		Format: excelize.GraphicOptions{OffsetX: 4, OffsetY: 4},
+	})
 }
 
 // table is a titled list sheet streamed row by row.
@@ -50,7 +293,6 @@ type table struct {
 	widths             []float64
 	rows               int
 	row                func(i int, vals []any) // fills vals for data row i
-	total              []any                   // an optional closing row
 }
 
 func (t table) write(f *excelize.File, st styles) error {
@@ -96,66 +338,69 @@ func (t table) write(f *excelize.File, st styles) error {
 		}
 		n++
 	}
-	if t.total != nil {
-		if err := sw.SetRow(cell(1, n), t.total, excelize.RowOpts{Height: 20}); err != nil {
-			return err
-		}
-	}
 	return sw.Flush()
 }
 
-var summaryHeads = []string{"序号", "县（市、区）", "规上企业数", "已开展创新活动", "未开展", "开展率", "本期已填报", "未填报", "填报率", "本期销号"}
+var tickedOffHeads = []string{"序号", "县（市、区）", "企业名称", "行业", "有无研发机构", "有无研发活动", "有无创新活动", "此前情况", "填报时间"}
 
-func summaryTable(r Report, st styles) table {
-	line := func(label any, row Row, s styles) []any {
-		return []any{
-			label,
-			excelize.Cell{StyleID: s.center, Value: row.Region},
-			excelize.Cell{StyleID: s.num, Value: row.Enterprises},
-			excelize.Cell{StyleID: s.num, Value: row.Active},
-			excelize.Cell{StyleID: s.num, Value: row.Inactive},
-			excelize.Cell{StyleID: s.pct, Value: row.ActiveRate()},
-			excelize.Cell{StyleID: s.num, Value: row.Submitted},
-			excelize.Cell{StyleID: s.num, Value: row.NotSubmitted},
-			excelize.Cell{StyleID: s.pct, Value: row.Rate()},
-			excelize.Cell{StyleID: s.num, Value: row.TickedOff},
-		}
-	}
-	return table{
-		sheet:  SheetSummary,
-		title:  MonthlyTitle(r.Area),
-		line:   fmt.Sprintf("报告期：%s    销号对比期：%s", period.Label(r.Period), period.Label(r.Previous)),
-		heads:  summaryHeads,
-		widths: []float64{6, 16, 12, 14, 10, 10, 12, 10, 10, 10},
-		rows:   len(r.Rows),
-		row: func(i int, vals []any) {
-			copy(vals, line(excelize.Cell{StyleID: st.center, Value: i + 1}, r.Rows[i], st))
-		},
-		total: line(excelize.Cell{StyleID: st.center, Value: ""}, r.Total, st),
+// flagCells are an entry's three 有无 as cells.
+func flagCells(st styles, en Entry, vals []any) {
+	lr := LedgerRowOf(en)
+	for i, v := range []string{lr.Inst, lr.RD, lr.Inno} {
+		vals[i] = excelize.Cell{StyleID: st.center, Value: v}
 	}
 }
 
-var tickedOffHeads = []string{"序号", "县（市、区）", "企业名称", "行业", "有无研发机构", "有无研发活动", "有无创新活动", "填报时间"}
+// beforeText says what a 销号 was compared with: the report before it, or the baseline.
+func beforeText(en Entry) string {
+	switch en.Before {
+	case KnownReport:
+		return period.Label(en.BeforeHead.Period) + "填报：未开展"
+	case KnownBaseline:
+		return "原台账：未开展"
+	}
+	return ""
+}
 
 func tickedOffTable(r Report, st styles) table {
 	return table{
 		sheet:  SheetTickedOff,
 		title:  fmt.Sprintf("%s%s新增开展创新活动企业（销号）名单", r.Area, period.Label(r.Period)),
-		line:   fmt.Sprintf("共 %d 家：本期填报已开展创新活动、%s未开展或未填报的企业", len(r.TickedOff), period.Label(r.Previous)),
+		line:   fmt.Sprintf("共 %d 家：本期填报已开展创新活动、上一次填报（没有时为原台账）未开展的企业", len(r.TickedOff)),
 		heads:  tickedOffHeads,
-		widths: []float64{6, 14, 34, 22, 8, 8, 8, 18},
+		widths: []float64{6, 14, 34, 22, 8, 8, 8, 20, 18},
 		rows:   len(r.TickedOff),
 		row: func(i int, vals []any) {
 			en := &r.TickedOff[i]
-			h := en.Head // never nil: a 销号 has a submission this period
 			vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
 			vals[1] = excelize.Cell{StyleID: st.center, Value: en.Enterprise.Region}
 			vals[2] = excelize.Cell{StyleID: st.left, Value: en.Enterprise.Name}
 			vals[3] = excelize.Cell{StyleID: st.left, Value: en.Industry}
-			vals[4] = excelize.Cell{StyleID: st.center, Value: yesNo(h.Facts.HasInstitution)}
-			vals[5] = excelize.Cell{StyleID: st.center, Value: yesNo(h.Facts.HasRD)}
-			vals[6] = excelize.Cell{StyleID: st.center, Value: yesNo(h.Facts.HasInnovation)}
-			vals[7] = excelize.Cell{StyleID: st.center, Value: h.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")}
+			flagCells(st, *en, vals[4:7])
+			vals[7] = excelize.Cell{StyleID: st.center, Value: beforeText(*en)}
+			vals[8] = excelize.Cell{StyleID: st.center, Value: en.Head.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")}
+		},
+	}
+}
+
+var firstReportHeads = []string{"序号", "县（市、区）", "企业名称", "行业", "有无研发机构", "有无研发活动", "有无创新活动", "填报时间"}
+
+func firstReportsTable(r Report, st styles) table {
+	return table{
+		sheet:  SheetFirstReports,
+		title:  fmt.Sprintf("%s%s首次填报企业名单", r.Area, period.Label(r.Period)),
+		line:   fmt.Sprintf("共 %d 家：此前既没有填报、也没有原台账可以比较，本期不计入销号", len(r.FirstReports)),
+		heads:  firstReportHeads,
+		widths: []float64{6, 14, 34, 22, 8, 8, 8, 18},
+		rows:   len(r.FirstReports),
+		row: func(i int, vals []any) {
+			en := &r.FirstReports[i]
+			vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
+			vals[1] = excelize.Cell{StyleID: st.center, Value: en.Enterprise.Region}
+			vals[2] = excelize.Cell{StyleID: st.left, Value: en.Enterprise.Name}
+			vals[3] = excelize.Cell{StyleID: st.left, Value: en.Industry}
+			flagCells(st, *en, vals[4:7])
+			vals[7] = excelize.Cell{StyleID: st.center, Value: en.Head.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")}
 		},
 	}
 }
@@ -168,14 +413,14 @@ func laggingTable(r Report, st styles) table {
 		title:  fmt.Sprintf("%s%s未填报企业名单", r.Area, period.Label(r.Period)),
 		line:   fmt.Sprintf("共 %d 家", len(r.Lagging)),
 		heads:  laggingHeads,
-		widths: []float64{6, 14, 34, 12, 16, 26, 14, 14},
+		widths: []float64{6, 14, 34, 12, 22, 26, 14, 14},
 		rows:   len(r.Lagging),
 		row: func(i int, vals []any) {
 			en := &r.Lagging[i]
 			e := &en.Enterprise
 			last := "从未填报"
 			if en.Head != nil {
-				last = en.Head.Period
+				last = period.Label(en.Head.Period)
 			}
 			name, tel := liaisonCells(*en)
 			vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
@@ -190,9 +435,13 @@ func laggingTable(r Report, st styles) table {
 	}
 }
 
+// NotBound is what the 未填报 list says of an enterprise nobody is bound for: nobody will get
+// the bot's reminders.
+const NotBound = "未绑定联络人"
+
 // liaisonCells are the 联络人 and 联系电话 cells of the lagging list: the liaison as Entry
-// names them, and the listing's number marked with whose it is when the liaison's own is
-// unknown.
+// names them, the office's 企业联系人 when no liaison is bound (said as such), and the
+// listing's number marked with whose it is when the liaison's own is unknown.
 func liaisonCells(en Entry) (name, tel string) {
 	e := &en.Enterprise
 	switch {
@@ -201,9 +450,9 @@ func liaisonCells(en Entry) (name, tel string) {
 	case en.LiaisonBound:
 		name = en.Liaison
 	case en.Liaison != "":
-		name = en.Liaison + "（未绑定）"
+		name = NotBound + "（企业联系人 " + en.Liaison + "）"
 	default:
-		name = "无"
+		name = NotBound
 	}
 	tel = en.LiaisonTel
 	if tel == "" && en.LiaisonBound && e.ContactTel != "" {

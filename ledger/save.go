@@ -16,8 +16,8 @@ func SaveLedger(dir string, r Report, o LedgerOptions) (string, error) {
 }
 
 // SaveMonthly writes the report's monthly workbook into dir under MonthlyFileName.
-func SaveMonthly(dir string, r Report) (string, error) {
-	return save(dir, MonthlyFileName(r), func(w io.Writer) error { return WriteMonthly(w, r) })
+func SaveMonthly(dir string, r Report, o MonthlyOptions) (string, error) {
+	return save(dir, MonthlyFileName(r), func(w io.Writer) error { return WriteMonthly(w, r, o) })
 }
 
 // SaveSurvey writes an enterprise's 附件3 into dir under SurveyFileName.

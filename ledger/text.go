@@ -26,10 +26,10 @@ func FormatProgress(r Report) string {
 	t := r.Total
 	if len(r.Rows) <= 1 {
 		fmt.Fprintf(&b, "【%s %s进度】\n", r.Area, period.Label(r.Period))
-		fmt.Fprintf(&b, "规上企业 %d 家\n", t.Enterprises)
-		fmt.Fprintf(&b, "已开展创新活动 %d 家（%s），未开展 %d 家\n", t.Active, pct(t.Active, t.Enterprises), t.Inactive)
+		fmt.Fprintf(&b, "规上企业 %d 家%s\n", t.Enterprises, newlyAbove(t))
+		fmt.Fprintf(&b, "已开展创新活动 %d 家（%s），未开展 %d 家%s\n", t.Active, pct(t.Active, t.Enterprises), t.Inactive, unknown(t))
 		fmt.Fprintf(&b, "本期已填报 %d 家（%s），未填报 %d 家\n", t.Submitted, pct(t.Submitted, t.Enterprises), t.NotSubmitted)
-		fmt.Fprintf(&b, "本期销号 %d 家", t.TickedOff)
+		fmt.Fprintf(&b, "本期销号 %d 家%s", t.TickedOff, firstReports(t))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "【%s %s填报进度】\n已填报/企业数 填报率\n", r.Area, period.Label(r.Period))
@@ -42,8 +42,32 @@ func FormatProgress(r Report) string {
 		fmt.Fprintf(&b, "%s %d/%d %s\n", row.Region, row.Active, row.Enterprises, pct(row.Active, row.Enterprises))
 	}
 	fmt.Fprintf(&b, "合计 %d/%d %s\n\n", t.Active, t.Enterprises, pct(t.Active, t.Enterprises))
-	fmt.Fprintf(&b, "未开展 %d 家；本期销号 %d 家；未填报 %d 家", t.Inactive, t.TickedOff, t.NotSubmitted)
+	fmt.Fprintf(&b, "未开展 %d 家%s；本期销号 %d 家%s；未填报 %d 家", t.Inactive, unknown(t), t.TickedOff, firstReports(t), t.NotSubmitted)
+	if t.NewlyAbove > 0 {
+		fmt.Fprintf(&b, "；规上企业中新进规上 %d 家", t.NewlyAbove)
+	}
 	return b.String()
+}
+
+func newlyAbove(t Row) string {
+	if t.NewlyAbove == 0 {
+		return ""
+	}
+	return fmt.Sprintf("（含新进规上 %d 家）", t.NewlyAbove)
+}
+
+func unknown(t Row) string {
+	if t.Unknown == 0 {
+		return ""
+	}
+	return fmt.Sprintf("（含从未填报 %d 家）", t.Unknown)
+}
+
+func firstReports(t Row) string {
+	if t.FirstReport == 0 {
+		return ""
+	}
+	return fmt.Sprintf("（另有首次填报 %d 家，无可比记录，不计销号）", t.FirstReport)
 }
 
 // FormatLagging renders the 未填报 list as numbered lines: the enterprise, when it last
@@ -54,7 +78,7 @@ func FormatLagging(r Report, o TextOptions) string {
 		if en.Head == nil {
 			b.WriteString("（从未填报）")
 		} else {
-			fmt.Fprintf(b, "（上次 %s）", en.Head.Period)
+			fmt.Fprintf(b, "（上次 %s）", period.Label(en.Head.Period))
 		}
 		b.WriteString("｜")
 		b.WriteString(liaisonText(en, o.WithPhones))
@@ -98,22 +122,25 @@ func numbered(r Report, what string, list []Entry, empty string, limit int, deta
 
 func liaisonText(en Entry, phones bool) string {
 	e := &en.Enterprise
-	var s string
-	switch {
-	case en.LiaisonBound && en.Liaison != "":
+	if !en.LiaisonBound {
+		if en.Liaison == "" {
+			return NotBound
+		}
+		s := NotBound + "（企业联系人 " + en.Liaison
+		if phones && en.LiaisonTel != "" {
+			s += " " + en.LiaisonTel
+		}
+		return s + "）"
+	}
+	s := "联络人已绑定"
+	if en.Liaison != "" {
 		s = "联络人 " + en.Liaison
-	case en.LiaisonBound:
-		s = "联络人已绑定"
-	case en.Liaison != "":
-		s = "企业联系人 " + en.Liaison + "（未绑定）"
-	default:
-		return "无联络人"
 	}
 	if phones {
 		switch {
 		case en.LiaisonTel != "":
 			s += " " + en.LiaisonTel
-		case en.LiaisonBound && e.ContactTel != "":
+		case e.ContactTel != "":
 			// The bound liaison's own number is unknown; the office's listing still helps.
 			name := e.ContactName
 			if name == "" {
@@ -128,12 +155,16 @@ func liaisonText(en Entry, phones bool) string {
 // FormatTickedOff renders the 销号 list: enterprises that started innovation activity this
 // period, with what they started.
 func FormatTickedOff(r Report, o TextOptions) string {
-	return numbered(r, "销号企业", r.TickedOff, "本期没有新增开展创新活动的企业。", o.Limit, func(b *strings.Builder, en Entry) {
+	out := numbered(r, "销号企业", r.TickedOff, "本期没有新增开展创新活动的企业。", o.Limit, func(b *strings.Builder, en Entry) {
 		if en.Head != nil {
 			f := en.Head.Facts
 			b.WriteString("（" + strings.Join(activities(f.HasInstitution, f.HasRD, f.HasInnovation), "、") + "）")
 		}
 	})
+	if n := len(r.FirstReports); n > 0 {
+		out += fmt.Sprintf("\n另有首次填报 %d 家：此前没有填报也没有原台账可比，不计销号（名单见“导出 月报”）。", n)
+	}
+	return out
 }
 
 func activities(inst, rd, inno bool) []string {

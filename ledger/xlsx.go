@@ -11,14 +11,62 @@ import (
 
 // Sheet names of the workbooks. Callers and tests find the parts by these names.
 const (
-	SheetLedger    = "汇总统计表" // 附件2
-	SheetSurvey    = "调查表"   // 附件3
-	SheetSummary   = "进度汇总"  // monthly report: figures by region
-	SheetTickedOff = "销号企业"  // monthly report: 销号 list
-	SheetLagging   = "未填报企业" // monthly report: lagging list
-	fontName       = "宋体"    // the face of printed government forms
-	fontNameTitle  = "黑体"    // a title face every Chinese Windows has
+	SheetLedger       = "汇总统计表"  // 附件2
+	SheetSurvey       = "调查表"    // 附件3
+	SheetSummary      = "月报"     // monthly report: the report and the figures by region
+	SheetTickedOff    = "销号企业"   // monthly report: 销号 list
+	SheetFirstReports = "首次填报企业" // monthly report: 首次填报 list
+	SheetLagging      = "未填报企业"  // monthly report: lagging list
+	fontName          = "宋体"     // the face of printed government forms
+	fontNameTitle     = "黑体"     // a title face every Chinese Windows has
 )
+
+// grid writes a small sheet cell by cell, keeping the first error.
+type grid struct {
+	f     *excelize.File
+	sheet string
+	row   int
+	err   error
+}
+
+func (g *grid) put(col int, v any, style int) {
+	if g.err != nil {
+		return
+	}
+	if g.err = g.f.SetCellValue(g.sheet, cell(col, g.row), v); g.err == nil {
+		g.err = g.f.SetCellStyle(g.sheet, cell(col, g.row), cell(col, g.row), style)
+	}
+}
+
+// span puts v in columns from..to of the current row, merged, all styled (borders of merged
+// cells are drawn from every cell).
+func (g *grid) span(from, to int, v any, style int) {
+	if g.err != nil {
+		return
+	}
+	g.put(from, v, style)
+	if g.err == nil && to > from {
+		if g.err = g.f.SetCellStyle(g.sheet, cell(from, g.row), cell(to, g.row), style); g.err == nil {
+			g.err = g.f.MergeCell(g.sheet, cell(from, g.row), cell(to, g.row))
+		}
+	}
+}
+
+// formula puts a formula innobot wrote (never text a person typed) in a column of the row.
+func (g *grid) formula(col int, formula string, style int) {
+	if g.err != nil {
+		return
+	}
+	if g.err = g.f.SetCellFormula(g.sheet, cell(col, g.row), formula); g.err == nil {
+		g.err = g.f.SetCellStyle(g.sheet, cell(col, g.row), cell(col, g.row), style)
+	}
+}
+
+func (g *grid) height(h float64) {
+	if g.err == nil {
+		g.err = g.f.SetRowHeight(g.sheet, g.row, h)
+	}
+}
 
 // styles are the cell formats of a workbook, made once per file.
 type styles struct {
@@ -85,9 +133,12 @@ func newBook(first string) (*excelize.File, styles, error) {
 	return f, s, nil
 }
 
+// pageFooter numbers the printed pages in the middle of the footer: 第 1 页，共 3 页.
+const pageFooter = "&C第 &P 页，共 &N 页"
+
 // printSetup makes a sheet print the way the form is printed: paper A4, the given
-// orientation, fitted to the page width, with the header rows repeated on every page. It must
-// run before a stream writer is opened on the sheet.
+// orientation, fitted to the page width, page numbers centred in the footer, with the header
+// rows repeated on every page. It must run before a stream writer is opened on the sheet.
 func printSetup(f *excelize.File, sheet, orientation string, headerRows int) error {
 	size, fitW, fitH := 9, 1, 0 // A4, one page wide, as many pages tall as needed
 	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{
@@ -97,6 +148,9 @@ func printSetup(f *excelize.File, sheet, orientation string, headerRows int) err
 	}
 	fit := true
 	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: pageFooter}); err != nil {
 		return err
 	}
 	if headerRows == 0 {
@@ -131,6 +185,15 @@ func finish(f *excelize.File, w io.Writer) error {
 		return fmt.Errorf("写出 Excel: %w", err)
 	}
 	return nil
+}
+
+// widthOfCols is the width of columns from..to (1-based) of a sheet with these widths.
+func widthOfCols(widths []float64, from, to int) float64 {
+	w := 0.0
+	for _, x := range widths[from-1 : to] {
+		w += x
+	}
+	return w
 }
 
 // cell names a cell by 1-based column and row.

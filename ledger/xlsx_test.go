@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"io"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -88,33 +91,34 @@ func TestWriteLedger(t *testing.T) {
 	if got := at(rs, 1, 1); got != "运城市开展创新活动企业汇总统计表" {
 		t.Errorf("title %q", got)
 	}
-	if got, want := at(rs, 2, 1), "规上工业企业数量：14  已开展创新活动企业数量：8  未开展创新活动企业数量：6  日期：2026年11月"; got != want {
+	if got, want := at(rs, 2, 1), "规上工业企业数量：20（含新进规上 1 家）  已开展创新活动企业数量：12  未开展创新活动企业数量：8（含未填报 5 家）  日期：2026年11月"; got != want {
 		t.Errorf("header line\n got %q\nwant %q", got, want)
 	}
-	wantCols := []string{"序号", "企业名称", "行业", "企业属性", "有无研发机构", "有无研发活动", "有无创新活动",
+	// A city-wide 附件2 names each row's county after 企业名称.
+	wantCols := []string{"序号", "企业名称", "所属县（市、区）", "行业", "企业属性", "有无研发机构", "有无研发活动", "有无创新活动",
 		"计划开展创新活动内容", "企业联系人", "联系电话", "各县（市、区）对口帮扶人", "联系电话"}
 	if !slices.Equal(rs[2], wantCols) {
 		t.Errorf("columns\n got %q\nwant %q", rs[2], wantCols)
 	}
-	for _, m := range []string{"A1:L1", "A2:L2"} {
+	for _, m := range []string{"A1:M1", "A2:M2"} {
 		if !slices.Contains(merged(t, f, SheetLedger), m) {
 			t.Errorf("%s not merged: %v", m, merged(t, f, SheetLedger))
 		}
 	}
 
 	// One row per enterprise, in region order, numbered.
-	byName := map[string][]string{}
-	for i, en := range r.Entries {
-		row := rs[3+i]
-		if row[0] != strconv.Itoa(i+1) || row[1] != en.Enterprise.Name {
-			t.Errorf("row %d = %q, want %d %s", 4+i, row[:2], i+1, en.Enterprise.Name)
-		}
-		byName[row[1]] = row
-	}
 	if len(rs) < 3+len(r.Entries) {
 		t.Fatalf("%d rows for %d enterprises", len(rs)-3, len(r.Entries))
 	}
-	pad := func(r []string) []string { return append(slices.Clone(r), make([]string, 12-len(r))...) }
+	byName := map[string][]string{}
+	for i, en := range r.Entries {
+		row := rs[3+i]
+		if row[0] != strconv.Itoa(i+1) || row[1] != en.Enterprise.Name || row[2] != en.Enterprise.Region {
+			t.Errorf("row %d = %q, want %d %s %s", 4+i, row[:3], i+1, en.Enterprise.Name, en.Enterprise.Region)
+		}
+		byName[row[1]] = row
+	}
+	pad := func(r []string) []string { return append(slices.Clone(r), make([]string, 13-len(r))...) }
 	for name, want := range map[string][]string{
 		// Full survey: industry and ownership from the answers, the office's contact.
 		"盐湖一号公司": {"钢铁·特殊钢冶炼", "民营企业", "有", "有", "有", "", "周一", "0359-2020001", "帮扶E01", "1390000E01"},
@@ -122,25 +126,23 @@ func TestWriteLedger(t *testing.T) {
 		"盐湖二号公司": {"登记行业E02", "民营企业", "无", "有", "无", "", "", "", "帮扶E02", "1390000E02"},
 		// Nothing started: 无 ×3 and the plan (填表说明 4).
 		"永济五号公司": {"食品·果汁饮料", "民营企业", "无", "无", "无", "明年建立企业技术中心，开展果汁浓缩工艺改进", "", "", "帮扶E05", "1390000E05"},
-		// Never surveyed: the three cells stay empty, the bound liaison names the contact.
-		"永济六号公司": {"登记行业E06", "民营企业", "", "", "", "（尚未填报调查表）", "赵六", "", "帮扶E06", "1390000E06"},
-		"河津七号公司": {"登记行业E07", "民营企业", "", "", "", "（尚未填报调查表）", "钱七", "13800000007", "帮扶E07", "1390000E07"},
+		// Reported in October only: October's 有无, said so.
+		"永济四号公司": {"登记行业E04", "民营企业", "有", "无", "无", "（本期未填报，按2026年10月填报）", "", "", "帮扶E04", "1390000E04"},
+		// Never surveyed: 未填报 ×3, the bound liaison names the contact.
+		"永济六号公司": {"登记行业E06", "民营企业", "未填报", "未填报", "未填报", "（尚未填报调查表）", "赵六", "", "帮扶E06", "1390000E06"},
+		"河津七号公司": {"登记行业E07", "民营企业", "未填报", "未填报", "未填报", "（尚未填报调查表）", "钱七", "13800000007", "帮扶E07", "1390000E07"},
+		// Never surveyed, known from the baseline.
+		"永济十六号公司": {"登记行业E16", "民营企业", "无", "有", "无", "（尚未填报调查表，有无按原台账）", "", "", "帮扶E16", "1390000E16"},
+		// The liaison's own name and mobile, given in chat, over the office's listing.
+		"临猗二十号公司": {"登记行业E20", "民营企业", "无", "无", "有", "", "吴二十", "13912340020", "帮扶E20", "1390000E20"},
 	} {
 		row, ok := byName[name]
 		if !ok {
 			t.Errorf("no row for %s", name)
 			continue
 		}
-		if got := pad(row)[2:]; !slices.Equal(got, want) {
+		if got := pad(row)[3:]; !slices.Equal(got, want) {
 			t.Errorf("%s\n got %q\nwant %q", name, got, want)
-		}
-	}
-	// Every 有无 cell is 有, 无 or empty (填表说明 3).
-	for _, row := range rs[3 : 3+len(r.Entries)] {
-		for _, c := range pad(row)[4:7] {
-			if c != "有" && c != "无" && c != "" {
-				t.Errorf("有无 cell %q in %q", c, row)
-			}
 		}
 	}
 
@@ -172,20 +174,28 @@ func TestWriteLedgerRegion(t *testing.T) {
 	if err := WriteLedger(&buf, r, LedgerOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	rs := rows(t, open(t, buf.Bytes()), SheetLedger)
+	f := open(t, buf.Bytes())
+	rs := rows(t, f, SheetLedger)
 	if at(rs, 1, 1) != "盐湖区开展创新活动企业汇总统计表" ||
-		at(rs, 2, 1) != "规上工业企业数量：6  已开展创新活动企业数量：5  未开展创新活动企业数量：1  日期：2026年11月" {
+		at(rs, 2, 1) != "规上工业企业数量：7  已开展创新活动企业数量：6  未开展创新活动企业数量：1（含未填报 1 家）  日期：2026年11月" {
 		t.Errorf("heading %q / %q", at(rs, 1, 1), at(rs, 2, 1))
 	}
+	// A county's own 附件2 has the policy's twelve columns.
+	if !slices.Equal(rs[2], ledgerColumns) {
+		t.Errorf("columns %q", rs[2])
+	}
 	var names []string
-	for _, row := range rs[3:9] {
+	for _, row := range rs[3:10] {
 		names = append(names, row[1])
 	}
-	if want := []string{"盐湖一号公司", "盐湖二号公司", "盐湖三号公司", "盐湖十一号公司", "盐湖十二号公司", "盐湖十三号公司"}; !slices.Equal(names, want) {
+	if want := []string{"盐湖一号公司", "盐湖二号公司", "盐湖三号公司", "盐湖十一号公司", "盐湖十二号公司", "盐湖十三号公司", "盐湖十五号公司"}; !slices.Equal(names, want) {
 		t.Errorf("rows %v, want %v", names, want)
 	}
-	if at(rs, 10, 1) != "" || !strings.HasPrefix(at(rs, 11, 1), "填表人：") {
-		t.Errorf("footer not right after the rows: %q", rs[9:])
+	if at(rs, 11, 1) != "" || !strings.HasPrefix(at(rs, 12, 1), "填表人：") {
+		t.Errorf("footer not right after the rows: %q", rs[10:])
+	}
+	if !slices.Contains(merged(t, f, SheetLedger), "A12:G12") || !slices.Contains(merged(t, f, SheetLedger), "H12:L12") {
+		t.Errorf("footer halves not merged: %v", merged(t, f, SheetLedger))
 	}
 	if name := LedgerFileName(r); name != "盐湖区开展创新活动企业汇总统计表_2026-11.xlsx" {
 		t.Errorf("file name %q", name)
@@ -293,7 +303,7 @@ func TestWriteSurvey(t *testing.T) {
 	}
 	all := flat(rs)
 	for _, want := range []string{
-		"填表说明：1. 初次统计填报截止 2020 年 4 月底情况。",
+		"填表说明：1. 本次统计填报截止 2026 年 11 月底情况。",
 		"2.“研发项目来源”按照企业自选项目、政府部门科技项目、其他企业（单位）委托项目、境外项目等填写；",
 		"填报期：2026年11月（第 2 版，2026-11-03 10:04 提交）",
 	} {
@@ -339,64 +349,169 @@ func TestWriteSurveyNothingStarted(t *testing.T) {
 
 func TestWriteMonthly(t *testing.T) {
 	_, r := ledgerScenario(t, City())
+	r.Location = time.UTC // submission times are printed in the report's zone
+	notes := []storage.MonthlyNote{
+		{Period: "2026-11", Progress: "全市组织培训 3 次", Problems: "个别县联络人未绑定"},
+		{Period: "2026-11", Region: "永济市", Progress: "走访企业 12 家"},
+		{Period: "2026-11", Region: "盐湖区", Progress: "召开座谈会", Problems: "企业研发投入不足"},
+	}
 	var buf bytes.Buffer
-	if err := WriteMonthly(&buf, r); err != nil {
+	o := MonthlyOptions{Preparer: "张文书", Phone: "0359-2688888", Date: time.Date(2026, 12, 3, 1, 0, 0, 0, time.UTC), Notes: notes}
+	if err := WriteMonthly(&buf, r, o); err != nil {
 		t.Fatal(err)
 	}
 	f := open(t, buf.Bytes())
-	if got, want := f.GetSheetList(), []string{"进度汇总", "销号企业", "未填报企业"}; !slices.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{"月报", "销号企业", "首次填报企业", "未填报企业", "汇总统计表"}; !slices.Equal(got, want) {
 		t.Errorf("sheets %v, want %v", got, want)
 	}
 	sum := rows(t, f, SheetSummary)
-	if at(sum, 1, 1) != "运城市企业技术创新全覆盖工作月报" || at(sum, 2, 1) != "报告期：2026年11月    销号对比期：2026年10月" {
-		t.Errorf("summary heading %q", sum[:2])
+	text := flat(sum)
+	for _, want := range []string{
+		"运城市企业技术创新全覆盖工作月报",
+		"报送单位：运城市推进企业技术创新活动全覆盖领导小组办公室", "报告期：2026年11月",
+		"填表人：张文书", "联系电话：0359-2688888", "报送日期：2026年12月3日",
+		"一、工作进展", "全市组织培训 3 次\n永济市：走访企业 12 家\n盐湖区：召开座谈会",
+		"二、存在问题", "个别县联络人未绑定\n盐湖区：企业研发投入不足",
+		"三、进度汇总", "四、各县（市、区）填报率与开展率",
+		"2. 销号：本期填报已开展创新活动、而上一次填报（没有时为原台账）未开展的企业，本期 3 家",
+		"3. 首次填报：此前既没有填报、也没有原台账可比的企业，本期 3 家，不计入销号",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("月报 lacks %q:\n%s", want, text)
+		}
 	}
-	if want := []string{"序号", "县（市、区）", "规上企业数", "已开展创新活动", "未开展", "开展率", "本期已填报", "未填报", "填报率", "本期销号"}; !slices.Equal(sum[2], want) {
-		t.Errorf("summary columns %q", sum[2])
+	head := -1
+	for i, row := range sum {
+		if len(row) > 0 && row[0] == "序号" {
+			head = i
+		}
 	}
-	if got := sum[3]; got[1] != "盐湖区" || got[2] != "6" || got[3] != "5" || got[4] != "1" || got[6] != "5" || got[7] != "1" || got[9] != "3" {
+	if head < 0 {
+		t.Fatalf("no figures in\n%s", text)
+	}
+	if want := []string{"序号", "县（市、区）", "规上企业数", "其中新进规上", "已开展创新活动", "未开展", "开展率", "本期已填报", "未填报", "填报率", "本期销号", "首次填报"}; !slices.Equal(sum[head], want) {
+		t.Errorf("figure columns %q", sum[head])
+	}
+	if got := strings.Join(sum[head+1], "|"); got != "1|盐湖区|7|0|6|1|85.7%|6|1|85.7%|3|1" {
 		t.Errorf("盐湖区 row %q", got)
 	}
-	if v, _ := f.GetCellValue(SheetSummary, "I4", excelize.Options{RawCellValue: true}); !strings.HasPrefix(v, "0.8333") {
-		t.Errorf("填报率 raw %q, want 5/6", v)
+	if got := strings.Join(sum[head+2], "|"); got != "2|永济市|6|1|2|4|33.3%|2|4|33.3%|0|1" {
+		t.Errorf("永济市 row %q", got)
 	}
-	total := sum[3+len(r.Rows)]
-	if total[1] != "合计" || total[2] != "14" || total[3] != "8" || total[6] != "8" || total[9] != "4" {
-		t.Errorf("total row %q", total)
+	// 合计 is SUM formulas over the rows, which a spreadsheet computes; the rates divide them.
+	totalRow := head + 2 + len(r.Rows)
+	if at(sum, totalRow, 2) != "合计" {
+		t.Fatalf("no 合计 at row %d: %q", totalRow, sum[totalRow-1])
+	}
+	for col, want := range map[string]string{
+		"C": "SUM(C%d:C%d)", "D": "SUM(D%d:D%d)", "E": "SUM(E%d:E%d)", "H": "SUM(H%d:H%d)", "K": "SUM(K%d:K%d)", "L": "SUM(L%d:L%d)",
+	} {
+		got, err := f.GetCellFormula(SheetSummary, fmt.Sprintf("%s%d", col, totalRow))
+		if err != nil || got != fmt.Sprintf(want, head+2, totalRow-1) {
+			t.Errorf("合计 %s = %q, %v", col, got, err)
+		}
+	}
+	if got, _ := f.GetCellFormula(SheetSummary, fmt.Sprintf("J%d", totalRow)); got != fmt.Sprintf("IF(C%d=0,0,H%d/C%d)", totalRow, totalRow, totalRow) {
+		t.Errorf("合计 填报率 %q", got)
+	}
+	vals := map[string]int{}
+	for c := 'C'; c <= 'L'; c++ {
+		if c == 'G' || c == 'J' {
+			continue
+		}
+		v, err := f.CalcCellValue(SheetSummary, fmt.Sprintf("%c%d", c, totalRow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals[string(c)], _ = strconv.Atoi(v)
+	}
+	tt := r.Total
+	if want := map[string]int{"C": tt.Enterprises, "D": tt.NewlyAbove, "E": tt.Active, "F": tt.Inactive, "H": tt.Submitted,
+		"I": tt.NotSubmitted, "K": tt.TickedOff, "L": tt.FirstReport}; !reflect.DeepEqual(vals, want) {
+		t.Errorf("合计 computes %v, want %v", vals, want)
+	}
+	// A native chart of the two rates by region.
+	chart := html.UnescapeString(zipText(t, buf.Bytes(), "xl/charts/chart1.xml"))
+	for _, want := range []string{
+		fmt.Sprintf("<f>'月报'!$J$%d:$J$%d</f>", head+2, totalRow-1), fmt.Sprintf("<f>'月报'!$G$%d:$G$%d</f>", head+2, totalRow-1),
+		fmt.Sprintf("<f>'月报'!$B$%d:$B$%d</f>", head+2, totalRow-1), "<barDir val=\"col\">", "填报率与开展率",
+	} {
+		if !strings.Contains(chart, want) {
+			t.Errorf("the chart lacks %s:\n%s", want, chart)
+		}
 	}
 
 	tick := rows(t, f, SheetTickedOff)
 	if at(tick, 1, 1) != "运城市2026年11月新增开展创新活动企业（销号）名单" {
 		t.Errorf("销号 title %q", at(tick, 1, 1))
 	}
-	if got := strings.Join(tick[3], "|"); got != "1|盐湖区|盐湖一号公司|钢铁·特殊钢冶炼|有|有|有|2026-11-03 10:04" {
-		t.Errorf("销号 row 1 %q", got)
+	for _, want := range []string{
+		"1|盐湖区|盐湖二号公司|登记行业E02|无|有|无|2026年10月填报：未开展|2026-11-03 02:04",
+		"3|盐湖区|盐湖十五号公司|登记行业E15|有|无|无|原台账：未开展|2026-11-03 02:04",
+	} {
+		if !strings.Contains(flat(tick), want) {
+			t.Errorf("销号 lacks %q:\n%s", want, flat(tick))
+		}
 	}
-	if len(tick) != 3+4 {
-		t.Errorf("%d 销号 rows, want 4", len(tick)-3)
+	if len(tick) != 3+3 {
+		t.Errorf("%d 销号 rows, want 3", len(tick)-3)
+	}
+	first := rows(t, f, SheetFirstReports)
+	if at(first, 2, 1) != "共 3 家：此前既没有填报、也没有原台账可以比较，本期不计入销号" ||
+		!strings.Contains(flat(first), "1|盐湖区|盐湖一号公司|钢铁·特殊钢冶炼|有|有|有|") || len(first) != 3+3 {
+		t.Errorf("首次填报:\n%s", flat(first))
 	}
 
 	lag := rows(t, f, SheetLagging)
-	if at(lag, 1, 1) != "运城市2026年11月未填报企业名单" || at(lag, 2, 1) != "共 6 家" {
+	if at(lag, 1, 1) != "运城市2026年11月未填报企业名单" || at(lag, 2, 1) != "共 9 家" {
 		t.Errorf("未填报 heading %q", lag[:2])
 	}
 	if want := []string{"序号", "县（市、区）", "企业名称", "最近填报", "联络人", "联系电话", "对口帮扶人", "联系电话"}; !slices.Equal(lag[2], want) {
 		t.Errorf("未填报 columns %q", lag[2])
 	}
 	for _, want := range []string{
-		"1|盐湖区|盐湖十一号公司|从未填报|无||帮扶E11|1390000E11",
-		"2|永济市|永济四号公司|2026-10|无||帮扶E04|1390000E04",
+		"1|盐湖区|盐湖十一号公司|从未填报|未绑定联络人||帮扶E11|1390000E11",
+		"2|永济市|永济四号公司|2026年10月|未绑定联络人||帮扶E04|1390000E04",
 		"3|永济市|永济六号公司|从未填报|赵六||帮扶E06|1390000E06",
-		"4|河津市|河津七号公司|从未填报|钱七（未绑定）|13800000007|帮扶E07|1390000E07",
-		"5|河津市|河津八号公司|2026-09|孙八|13800000008|帮扶E08|1390000E08",
+		"6|河津市|河津七号公司|从未填报|未绑定联络人（企业联系人 钱七）|13800000007|帮扶E07|1390000E07",
+		"7|河津市|河津八号公司|2026年9月|孙八|13800000008|帮扶E08|1390000E08",
 	} {
 		if !strings.Contains(flat(lag), want) {
 			t.Errorf("未填报 lacks %q:\n%s", want, flat(lag))
 		}
 	}
+	// 附件2 in the same workbook, signed by the same clerk.
+	led := rows(t, f, SheetLedger)
+	if at(led, 1, 1) != "运城市开展创新活动企业汇总统计表" || !strings.Contains(flat(led), "填表人：张文书") {
+		t.Errorf("附件2 sheet:\n%s", flat(led))
+	}
 	if name := MonthlyFileName(r); name != "运城市企业技术创新全覆盖工作月报_2026-11.xlsx" {
 		t.Errorf("file name %q", name)
 	}
+}
+
+// zipText is one part of an xlsx file, as text.
+func zipText(t *testing.T, data []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if zf.Name == name {
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	return ""
 }
 
 func TestFileNamesAreSafe(t *testing.T) {
@@ -420,7 +535,7 @@ func TestColumnsInOrder(t *testing.T) {
 	_, r := ledgerScenario(t, City())
 	files := map[string]func(*bytes.Buffer) error{
 		"附件2": func(b *bytes.Buffer) error { return WriteLedger(b, r, LedgerOptions{}) },
-		"月报":  func(b *bytes.Buffer) error { return WriteMonthly(b, r) },
+		"月报":  func(b *bytes.Buffer) error { return WriteMonthly(b, r, MonthlyOptions{}) },
 		"附件3": func(b *bytes.Buffer) error {
 			return WriteSurvey(b, survey.Default(), r.Entries[0].Enterprise, submission("E01", "2026-11", fullAnswers()))
 		},
@@ -436,7 +551,7 @@ func TestColumnsInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, zf := range zr.File {
-			if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			if !strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
 				continue
 			}
 			rc, err := zf.Open()

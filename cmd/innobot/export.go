@@ -144,7 +144,12 @@ func export(ctx context.Context, st settings, store storage.Backend, kind string
 	}
 	r.Location = st.cfg.Location()
 	if kind == exportMonthly {
-		return ledger.SaveMonthly(dir, r)
+		notes, err := store.MonthlyNotes(ctx, period)
+		if err != nil {
+			return "", err
+		}
+		o := ledger.MonthlyOptions{Preparer: lo.Preparer, Phone: lo.Phone, Date: time.Now(), Notes: ledger.NotesOf(notes, scope)}
+		return ledger.SaveMonthly(dir, r, o)
 	}
 	return ledger.SaveLedger(dir, r, lo)
 }
