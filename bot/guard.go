@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"innobot/invite"
 	"innobot/storage"
 )
 
@@ -153,4 +154,54 @@ func listSome(items []string, n int) string {
 		return strings.Join(items, "、")
 	}
 	return fmt.Sprintf("%s 等 %d 个", strings.Join(items[:n], "、"), len(items))
+}
+
+// bindInGroup refuses a code sent in a group chat, where everyone in the group has now seen
+// it: a live code is revoked, so that nobody else can take the role it gives.
+func (s *Service) bindInGroup(ctx context.Context, w Replier, m *Message, c storage.Contact, code string, shape invite.Shape, now time.Time) {
+	n := 0
+	if shape == invite.Current {
+		var err error
+		if n, err = s.Store.RevokeInvites(ctx, []string{s.Key.Hash(code)}, now); err != nil {
+			s.Log.Error("revoking a code sent in a group", "group", m.Group, "err", err)
+		}
+	}
+	if n == 0 {
+		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
+		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "在群里发送邀请码")
+		return
+	}
+	w.Reply("邀请码只能私聊发给我。这个邀请码已在群里公开，已经作废，请向县（市、区）工作人员索取新的邀请码，再私聊我发送。")
+	s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "在群里发送邀请码，该邀请码已作废")
+}
+
+// handoverNotices are the messages a change of liaison sends: to the liaison replaced, and to
+// the county office of the enterprise's region, who must know should the change not be
+// theirs.
+func (s *Service) handoverNotices(ctx context.Context, e storage.Enterprise, old, next storage.Contact) []Outgoing {
+	out := []Outgoing{{To: old.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)}}
+	contacts, err := s.Store.Contacts(ctx)
+	if err != nil {
+		s.Log.Error("finding the county office to tell of a new liaison", "enterprise", e.ID, "err", err)
+		return out
+	}
+	text := fmt.Sprintf("【%s】的科技创新联络人已更换：原 %s，新 %s（%s）。如果不是本单位安排的，请立即联系市领导小组办公室。",
+		e.Name, personName(old), personName(next), s.Clock.Now().In(s.Location).Format("01-02 15:04"))
+	for _, c := range contacts {
+		if c.Role == storage.RoleCounty && c.Region == e.Region {
+			out = append(out, Outgoing{To: c.ID, Text: text})
+		}
+	}
+	return out
+}
+
+// personName names a contact in a message: the name they gave, else their display name.
+func personName(c storage.Contact) string {
+	if c.Person != "" {
+		return c.Person
+	}
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
 }

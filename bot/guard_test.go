@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,8 +99,10 @@ func TestIdentityRotationIsStoppedByTheCityBudget(t *testing.T) {
 		t.Fatal(w)
 	}
 	var live []string
-	for range 50 {
-		live = append(live, e.invite("E1"))
+	for i := range 50 {
+		id := fmt.Sprintf("E%03d", 100+i)
+		e.enterprise(id, fmt.Sprintf("运城某某%03d有限公司", i), "盐湖区")
+		live = append(live, e.invite(id))
 	}
 	identity := func(i int) string { return fmt.Sprintf("wxid_attacker%03d", i) }
 
@@ -199,5 +202,104 @@ func TestCityBudgetIsPerHour(t *testing.T) {
 	}
 	if locks := e.auditOf("bind_lock"); len(locks) != 0 {
 		t.Errorf("60 wrong codes an hour barred people: %+v", locks)
+	}
+}
+
+// A new liaison code for an enterprise revokes its older unused ones: only the newest binds.
+func TestNewLiaisonCodeRevokesOlder(t *testing.T) {
+	e := newEnv(t)
+	first, other := e.invite("E1"), e.invite("E2")
+	second := e.invite("E1")
+	if w := e.say("张三", "绑定 "+first); w.lacks("已作废") || w.has("绑定成功") {
+		t.Errorf("the older code: %s", w)
+	}
+	if w := e.say("张三", "绑定 "+second); w.lacks("绑定成功") {
+		t.Errorf("the newest code: %s", w)
+	}
+	if w := e.say("李四", "绑定 "+other); w.lacks("永济某某电机有限公司") {
+		t.Errorf("another enterprise's code: %s", w)
+	}
+}
+
+// At most MaxLiveStaffCodes unused staff codes per role and region.
+func TestStaffCodesAreCapped(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.enterprise("E3", "盐湖某某化工有限公司", "盐湖区")
+	issue := func(inv storage.Invite) (string, error) {
+		return bot.IssueInvite(ctx, e.store, e.svc.Key, inv, e.clock.Now(), 7*24*time.Hour)
+	}
+	yanhu := storage.Invite{Role: storage.RoleCounty, Region: "盐湖区"}
+	var codes []string
+	for i := range bot.MaxLiveStaffCodes {
+		code, err := issue(yanhu)
+		if err != nil {
+			t.Fatalf("county code %d: %v", i+1, err)
+		}
+		codes = append(codes, code)
+	}
+	for _, tt := range []struct {
+		name string
+		inv  storage.Invite
+		want error
+	}{
+		{"a sixth for 盐湖区", yanhu, bot.ErrTooManyCodes},
+		{"the first for 永济市", storage.Invite{Role: storage.RoleCounty, Region: "永济市"}, nil},
+		{"a helper of 盐湖区", storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E1"}}, nil},
+		{"a liaison", storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1"}, nil},
+	} {
+		if _, err := issue(tt.inv); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	// A code used, or expired, no longer counts.
+	if w := e.say("王科长", "绑定 "+codes[0]); w.lacks("绑定成功") {
+		t.Fatal(w)
+	}
+	if _, err := issue(yanhu); err != nil {
+		t.Errorf("after one was used: %v", err)
+	}
+	e.clock.Add(8 * 24 * time.Hour)
+	for i := range bot.MaxLiveStaffCodes {
+		if _, err := issue(yanhu); err != nil {
+			t.Errorf("code %d once the others expired: %v", i+1, err)
+		}
+	}
+	// Helpers count by their enterprises' region (the first helper code has expired).
+	for i := range bot.MaxLiveStaffCodes {
+		if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E3"}}); err != nil {
+			t.Fatalf("helper code %d: %v", i+1, err)
+		}
+	}
+	if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E1", "E3"}}); !errors.Is(err, bot.ErrTooManyCodes) {
+		t.Errorf("a sixth helper code of 盐湖区: %v", err)
+	}
+	if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E2"}}); err != nil {
+		t.Errorf("a helper code of 永济市: %v", err)
+	}
+}
+
+// A new liaison tells the one replaced and the county office of the enterprise's region, and
+// the audit names the enterprise, the old and the new liaison.
+func TestHandoverTellsTheOldLiaisonAndTheCounty(t *testing.T) {
+	e := newEnv(t)
+	for who, region := range map[string]string{"盐湖县办": "盐湖区", "永济县办": "永济市"} {
+		if w := e.say(who, "绑定 "+e.issue(storage.Invite{Role: storage.RoleCounty, Region: region})); w.lacks("绑定成功") {
+			t.Fatal(w)
+		}
+	}
+	e.bind("张三", "E1")
+	w := e.say("李四", "绑定 "+e.invite("E1"))
+	to := map[string]string{}
+	for _, s := range w.sends {
+		to[s.To] = s.Text
+	}
+	if len(to) != 2 || !strings.Contains(to["张三"], "不再负责") || !strings.Contains(to["盐湖县办"], "原 张三，新 李四") {
+		t.Errorf("told %+v, want the old liaison and the 盐湖区 office", w.sends)
+	}
+	binds := e.auditOf("bind")
+	last := binds[len(binds)-1]
+	if last.Target != "【山西某某钢铁有限公司】（E1）" || !strings.Contains(last.Detail, "原 张三") || !strings.Contains(last.Detail, "新 李四") {
+		t.Errorf("the handover audited as %+v", last)
 	}
 }

@@ -15,11 +15,64 @@ import (
 // inviteStore is what issuing a code needs.
 type inviteStore interface {
 	PutInvite(ctx context.Context, inv storage.Invite) error
+	Invites(ctx context.Context) ([]storage.Invite, error)
+	RevokeInvites(ctx context.Context, hashes []string, at time.Time) (int, error)
+	Enterprise(ctx context.Context, id string) (storage.Enterprise, error)
 }
 
+// MaxLiveStaffCodes is how many unused staff codes (helper, county, city) one role may have
+// live in one region: a stolen list of codes, or one forgotten in a chat, is worth little.
+const MaxLiveStaffCodes = 5
+
+// ErrTooManyCodes is IssueInvite's refusal of a staff code beyond MaxLiveStaffCodes.
+var ErrTooManyCodes = errors.New("too many live codes of this role and region")
+
 // IssueInvite makes a new one-time code for the invite's role and scope, valid for ttl, and
-// returns the code to hand to the person. Only the code's keyed hash is stored.
+// returns the code to hand to the person. Only the code's keyed hash is stored. A liaison code
+// revokes the enterprise's older unused ones, so only the newest works; a staff code is
+// refused (ErrTooManyCodes) when its role already has MaxLiveStaffCodes live in its region.
 func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration) (string, error) {
+	live, err := LiveInvites(ctx, s, now)
+	if err != nil {
+		return "", err
+	}
+	region, err := codeRegion(ctx, s, inv)
+	if err != nil {
+		return "", err
+	}
+	var older []string
+	n := 0
+	for _, l := range live {
+		switch {
+		case inv.Role == storage.RoleLiaison && l.Role == storage.RoleLiaison && l.EnterpriseID == inv.EnterpriseID:
+			older = append(older, l.Hash)
+		case inv.Role != storage.RoleLiaison && l.Role == inv.Role:
+			r, err := codeRegion(ctx, s, l)
+			if err != nil {
+				return "", err
+			}
+			if r == region {
+				n++
+			}
+		}
+	}
+	if n >= MaxLiveStaffCodes {
+		return "", fmt.Errorf("%s codes of %q: %w", inv.Role, region, ErrTooManyCodes)
+	}
+	code, err := putNewInvite(ctx, s, key, inv, now, ttl)
+	if err != nil {
+		return "", err
+	}
+	if len(older) > 0 {
+		if _, err := s.RevokeInvites(ctx, older, now); err != nil {
+			return "", fmt.Errorf("revoke older codes of %s: %w", inv.EnterpriseID, err)
+		}
+	}
+	return code, nil
+}
+
+// putNewInvite stores the invite under a freshly drawn code and returns the code.
+func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration) (string, error) {
 	inv.CreatedAt, inv.ExpiresAt = now, now.Add(ttl)
 	for range 10 {
 		code, err := invite.New()
@@ -37,6 +90,42 @@ func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage
 		return code, nil
 	}
 	return "", fmt.Errorf("invite code: no free code after 10 draws")
+}
+
+// codeRegion is the region a code counts in for the cap on staff codes: a county's region,
+// the region of a helper's first enterprise, none for the city office.
+func codeRegion(ctx context.Context, s inviteStore, inv storage.Invite) (string, error) {
+	switch {
+	case inv.Role == storage.RoleCounty:
+		return inv.Region, nil
+	case inv.Role == storage.RoleHelper && len(inv.EnterpriseIDs) > 0:
+		e, err := s.Enterprise(ctx, inv.EnterpriseIDs[0])
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("region of a helper code: %w", err)
+		}
+		return e.Region, nil
+	}
+	return "", nil
+}
+
+// LiveInvites returns the codes that can still be redeemed at now.
+func LiveInvites(ctx context.Context, s interface {
+	Invites(ctx context.Context) ([]storage.Invite, error)
+}, now time.Time) ([]storage.Invite, error) {
+	all, err := s.Invites(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list invites: %w", err)
+	}
+	var live []storage.Invite
+	for _, inv := range all {
+		if !invite.IsRetiredHash(inv.Hash) && inv.Redeemable(now) == nil {
+			live = append(live, inv)
+		}
+	}
+	return live, nil
 }
 
 // parseBind reads "绑定 K7WQM3PA" loosely: no space or a colon after 绑定, the word 邀请码

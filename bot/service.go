@@ -278,13 +278,12 @@ func (s *Service) staffUnknown(ctx context.Context, w Replier, m *Message) {
 }
 
 func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
-	if m.Group != "" {
-		w.Reply("邀请码只能私聊发给我，请不要在群里发送。")
-		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "在群里发送邀请码")
-		return
-	}
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
+	if m.Group != "" {
+		s.bindInGroup(ctx, w, m, c, code, shape, now)
+		return
+	}
 	// A barred contact's code is not even looked at: that is no attempt, and is not audited.
 	wait, err := s.barred(ctx, c.ID, now)
 	if err != nil {
@@ -367,7 +366,9 @@ func (s *Service) bound(ctx context.Context, w Replier, m *Message, r storage.Re
 	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n发送“填报”开始填写《企业创新活动开展情况调查表》。", e.Name, e.Region))
 	detail := "绑定为" + roleName(c)
 	if r.Replaced != nil && r.Replaced.ID != c.ID {
-		w.Send(Outgoing{To: r.Replaced.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)})
+		for _, out := range s.handoverNotices(ctx, e, *r.Replaced, c) {
+			w.Send(out)
+		}
 		detail = fmt.Sprintf("更换联络人：原 %s → 新 %s", personLabel(*r.Replaced), personLabel(c))
 	}
 	s.auditBind(ctx, m, c, storage.OutcomeOK, Target{Enterprise: &e}.label(Scope{}), detail)

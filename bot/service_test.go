@@ -633,7 +633,7 @@ func TestGroupMessages(t *testing.T) {
 		{"liaison, prefix and space", bot.Message{From: "张三", Group: g, Text: "# 填报"}, []string{"私聊"}},
 		{"liaison answer in group", bot.Message{From: "张三", Group: g, Text: "#5"}, []string{"私聊"}},
 		{"unbound, addressed", bot.Message{From: "王五", Group: g, Text: "@创新助手 你好"}, []string{"私聊", "绑定"}},
-		{"binding code, @", bot.Message{From: "王五", Group: g, Mentioned: true, Text: "@创新助手 绑定 " + code}, []string{"不要在群里"}},
+		{"binding code, @", bot.Message{From: "王五", Group: g, Mentioned: true, Text: "@创新助手 绑定 " + code}, []string{"只能私聊", "已经作废", "索取新的邀请码"}},
 		{"binding code, prefix", bot.Message{From: "王五", Group: g, Text: "#绑定 " + code}, []string{"不要在群里"}},
 		{"liaison, binding code, @", bot.Message{From: "张三", Group: g, Mentioned: true, Text: "@创新助手 绑定 " + code}, []string{"不要在群里"}},
 	}
@@ -660,9 +660,9 @@ func TestGroupMessages(t *testing.T) {
 			e.unchanged(before2, tt.m.From, "E2")
 		})
 	}
-	// The code shown in the group was refused, not spent: it still binds privately.
-	if w := e.say("王五", "绑定 "+code); w.lacks("绑定成功") {
-		t.Errorf("the code refused in the group no longer works privately: %s", w)
+	// The code shown in the group was seen by everyone there: it no longer binds anyone.
+	if w := e.say("王五", "绑定 "+code); w.lacks("已作废") || w.has("绑定成功") {
+		t.Errorf("the code shown in the group still works privately: %s", w)
 	}
 }
 

@@ -142,3 +142,10 @@ func (k Key) Hash(code string) string {
 // IsRetiredHash reports whether a stored hash is an unkeyed one of a 6-digit code issued
 // before: such a code can no longer be redeemed, and its record can be reversed.
 func IsRetiredHash(h string) bool { return !strings.HasPrefix(h, hashPrefix) }
+
+// ShortID is a short name for a stored hash, to list and revoke a code by: the start of the
+// keyed hash, which tells nothing of the code without the key.
+func ShortID(hash string) string {
+	h := strings.TrimPrefix(hash, hashPrefix)
+	return h[:min(len(h), 8)]
+}

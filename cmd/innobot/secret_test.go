@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -109,5 +110,138 @@ func TestKeygen(t *testing.T) {
 	}
 	if a.String() == b.String() {
 		t.Error("keygen printed the same key twice")
+	}
+}
+
+// innobot invite --list shows the live codes, never the codes; --revoke takes one by its id,
+// or all that a filter picks; both are audited, and revoked codes bind nobody.
+func TestInviteListAndRevoke(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	s, err := bolt.Open(filepath.Join(data, "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []storage.Enterprise{{ID: "e1", Name: "甲钢铁有限公司", Region: "盐湖区"}, {ID: "e2", Name: "乙电机有限公司", Region: "永济市"}} {
+		if err := s.PutEnterprise(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	issue := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := run(ctx, append([]string{"invite", "--data", data}, args...), &out, &errs); err != nil {
+			t.Fatalf("invite %q: %v\n%s", args, err, errs.String())
+		}
+		m := printedCode.FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("no code printed: %s", out.String())
+		}
+		return m[1]
+	}
+	steel := issue("--enterprise", "甲钢铁有限公司")
+	motor := issue("--enterprise", "e2")
+	county := issue("--role", "county_office", "--region", "盐湖区")
+	issue("--role", "county_office", "--region", "永济市")
+
+	list := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := run(ctx, append([]string{"invite", "--list", "--data", data}, args...), &out, &errs); err != nil {
+			t.Fatalf("invite --list %q: %v\n%s", args, err, errs.String())
+		}
+		return out.String()
+	}
+	all := list()
+	for _, code := range []string{steel, motor, county} {
+		if strings.Contains(all, code) {
+			t.Errorf("--list shows a code: %s", all)
+		}
+	}
+	if !strings.Contains(all, "共 4 个") || !strings.Contains(all, "【甲钢铁有限公司】（盐湖区）") {
+		t.Errorf("--list:\n%s", all)
+	}
+	if got := list("--role", "county_office"); !strings.Contains(got, "共 2 个") {
+		t.Errorf("--list --role county_office:\n%s", got)
+	}
+	if got := list("--region", "盐湖区"); !strings.Contains(got, "共 2 个") {
+		t.Errorf("--list --region 盐湖区 (the liaison code of 甲 and the county code):\n%s", got)
+	}
+	motorLine := ""
+	for _, l := range strings.Split(list("--enterprise", "乙电机有限公司"), "\n") {
+		if strings.Contains(l, "乙电机") {
+			motorLine = l
+		}
+	}
+	id := strings.Fields(motorLine)[0]
+
+	revoke := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		if err := run(ctx, append([]string{"invite", "--data", data, "--revoke"}, args...), &out, &errs); err != nil {
+			t.Fatalf("invite --revoke %q: %v\n%s", args, err, errs.String())
+		}
+		return out.String()
+	}
+	if got := revoke(id); !strings.Contains(got, "已收回 1 个") {
+		t.Errorf("--revoke %s: %s", id, got)
+	}
+	if got := revoke("all", "--role", "county_office"); !strings.Contains(got, "已收回 2 个") {
+		t.Errorf("--revoke all --role county_office: %s", got)
+	}
+	if got := list(); !strings.Contains(got, "共 1 个") || !strings.Contains(got, "甲钢铁") {
+		t.Errorf("left after revoking:\n%s", got)
+	}
+	if err := run(ctx, []string{"invite", "--data", data, "--revoke", "ffffffff"}, io.Discard, io.Discard); err == nil {
+		t.Error("revoking an unknown id succeeded")
+	}
+
+	keyHex, err := os.ReadFile(filepath.Join(data, invite.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := invite.ParseKey(string(keyHex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = bolt.Open(filepath.Join(data, "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, code := range []string{motor, county} {
+		if _, err := s.Redeem(ctx, k.Hash(code), storage.Contact{ID: "x"}, time.Now()); !errors.Is(err, storage.ErrInviteRevoked) {
+			t.Errorf("a revoked code: %v", err)
+		}
+	}
+	log, err := s.AuditLog(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokes := 0
+	for _, e := range log {
+		if e.Action == "revoke" && e.Role == "admin" {
+			revokes++
+		}
+	}
+	if revokes != 2 {
+		t.Errorf("%d revocations audited, want 2", revokes)
+	}
+}
+
+// A sixth county code for one region is refused with what to do.
+func TestInviteCap(t *testing.T) {
+	data := t.TempDir()
+	for range 5 {
+		if err := run(context.Background(), []string{"invite", "--data", data, "--role", "county_office", "--region", "夏县"}, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := run(context.Background(), []string{"invite", "--data", data, "--role", "county_office", "--region", "夏县"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--revoke") {
+		t.Errorf("a sixth code: %v", err)
 	}
 }
