@@ -23,6 +23,10 @@ const (
 	colHelper
 	colHelperTel
 	colTel // 联系电话 without saying whose: its place decides (see assignPhones)
+	colBaseInst
+	colBaseRD
+	colBaseInno
+	colNewlyAbove
 	numColumns
 )
 
@@ -38,6 +42,10 @@ var columnTitle = [numColumns]string{
 	colHelper:     "各县（市、区）对口帮扶人",
 	colHelperTel:  "联系电话（对口帮扶人）",
 	colTel:        "联系电话",
+	colBaseInst:   "有无研发机构",
+	colBaseRD:     "有无研发活动",
+	colBaseInno:   "有无创新活动",
+	colNewlyAbove: "新进规上",
 }
 
 // headerAliases are the header texts accepted for each column, as normalized by headerKey:
@@ -56,6 +64,11 @@ func init() {
 		colHelper:     {"各县（市、区）对口帮扶人", "对口帮扶人", "帮扶人", "各县（市、区）帮扶人"},
 		colHelperTel:  {"帮扶人电话", "帮扶人联系电话", "对口帮扶人电话", "对口帮扶人联系电话", "帮扶人手机"},
 		colTel:        {"联系电话", "电话", "手机", "手机号", "手机号码"},
+		// The 有无 of an earlier ledger (the 2020 台账): the enterprise's baseline.
+		colBaseInst:   {"有无研发机构", "研发机构", "是否有研发机构"},
+		colBaseRD:     {"有无研发活动", "研发活动", "是否有研发活动"},
+		colBaseInno:   {"有无创新活动", "创新活动", "是否有创新活动", "有无其他创新活动"},
+		colNewlyAbove: {"新进规上", "是否新进规上", "新进规上企业", "小升规", "是否小升规", "小升规企业", "小升规（新进规上）"},
 	} {
 		for _, n := range names {
 			headerAliases[headerKey(n)] = col

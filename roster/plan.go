@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,6 +27,9 @@ type Changeset struct {
 	Updated   []Update // in the store, with registry fields that change
 	Unchanged []Entry  // in the store exactly as the row says
 	Rejected  []Rejection
+	// Notes are what the office should know of the file as a whole, such as baseline
+	// columns that were not read.
+	Notes []string
 	// At is stamped as UpdatedAt on what Apply writes; zero means the time of Apply.
 	At time.Time
 }
@@ -87,8 +91,12 @@ func Plan(rows []Row, existing []storage.Enterprise, regions []string) Changeset
 	}
 
 	cands := make([]candidate, len(rows))
+	partial := 0
 	for i, row := range rows {
 		cands[i] = p.check(row)
+		if row.BaselineColumns > 0 && row.BaselineColumns < 3 {
+			partial = row.BaselineColumns
+		}
 	}
 	markDuplicates(cands)
 
@@ -135,6 +143,9 @@ func Plan(rows []Row, existing []storage.Enterprise, regions []string) Changeset
 	}
 
 	cs := Changeset{Rows: len(rows)}
+	if partial > 0 {
+		cs.Notes = append(cs.Notes, fmt.Sprintf("表中只有 %d 列原台账的有无（有无研发机构、有无研发活动、有无创新活动须三列齐全），这几列没有导入。", partial))
+	}
 	for _, c := range cands {
 		line := c.row.Line
 		switch {
@@ -145,7 +156,7 @@ func Plan(rows []Row, existing []storage.Enterprise, regions []string) Changeset
 			cs.Added = append(cs.Added, Entry{Line: line, Enterprise: c.e})
 		default:
 			old := existing[c.match]
-			e, changes := merge(old, c.e)
+			e, changes := merge(old, c.e, c.newly)
 			if len(changes) == 0 {
 				cs.Unchanged = append(cs.Unchanged, Entry{Line: line, Enterprise: old})
 			} else {
@@ -193,7 +204,8 @@ type candidate struct {
 	row     Row
 	e       storage.Enterprise // the row's fields, normalized
 	reasons []string
-	match   int // index into existing, -1 for a new enterprise
+	match   int  // index into existing, -1 for a new enterprise
+	newly   bool // the row says whether the enterprise is 新进规上
 }
 
 type planner struct {
@@ -228,7 +240,79 @@ func (p *planner) check(row Row) candidate {
 	if o := c.e.Ownership; o != "" && !slices.Contains(ownerships, o) {
 		c.reasons = append(c.reasons, fmt.Sprintf("企业属性“%s”不是规定的 7 种之一（%s）", o, strings.Join(ownerships, "、")))
 	}
+	if row.BaselineColumns == 3 {
+		b, err := parseBaseline(row.Baseline)
+		if err != nil {
+			c.reasons = append(c.reasons, err.Error())
+		}
+		c.e.Baseline = b
+	}
+	if v := row.NewlyAbove; v != "" {
+		yes, ok := parseYesNo(v)
+		if !ok {
+			c.reasons = append(c.reasons, fmt.Sprintf("新进规上“%s”应为“是”或“否”", v))
+		}
+		c.e.NewlyAbove = yes
+		c.newly = ok
+	}
 	return c
+}
+
+// baselineNames are the baseline's columns as 附件2 heads them, in Row.Baseline's order.
+var baselineNames = [3]string{"有无研发机构", "有无研发活动", "有无创新活动"}
+
+// parseBaseline reads the three 有无 of an earlier ledger: nil when all three are empty (or
+// say 未填报, as innobot's own 附件2 does), an error unless each is 有 or 无.
+func parseBaseline(cells [3]string) (*storage.Baseline, error) {
+	var flags [3]bool
+	empty := 0
+	var bad []string
+	for i, c := range cells {
+		c = strings.Join(strings.FieldsFunc(foldWidth(c), isSpace), "")
+		if c == "" || c == "未填报" {
+			empty++
+			continue
+		}
+		yes, ok := parseYesNo(c)
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%s“%s”应为“有”或“无”", baselineNames[i], c))
+		}
+		flags[i] = yes
+	}
+	switch {
+	case len(bad) > 0:
+		return nil, errors.New(strings.Join(bad, "；"))
+	case empty == 3:
+		return nil, nil
+	case empty > 0:
+		return nil, errors.New("有无研发机构、有无研发活动、有无创新活动须三列都填写“有”或“无”（或都不填）")
+	}
+	return &storage.Baseline{HasInstitution: flags[0], HasRD: flags[1], HasInnovation: flags[2]}, nil
+}
+
+// parseYesNo reads a yes/no cell the ways offices mark them.
+func parseYesNo(s string) (yes, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(foldWidth(s))) {
+	case "有", "是", "√", "✓", "✔", "1", "y", "yes":
+		return true, true
+	case "无", "否", "没有", "×", "✗", "0", "n", "no":
+		return false, true
+	}
+	return false, false
+}
+
+// baselineText writes a baseline as the import report shows it: 有/无/无, or 无 for none.
+func baselineText(b *storage.Baseline) string {
+	if b == nil {
+		return ""
+	}
+	yn := func(v bool) string {
+		if v {
+			return "有"
+		}
+		return "无"
+	}
+	return yn(b.HasInstitution) + "/" + yn(b.HasRD) + "/" + yn(b.HasInnovation)
 }
 
 // unknownRegion explains a region that is not configured, guessing the one meant when only
@@ -330,8 +414,9 @@ func nameKey(name, region string) string {
 	return n + "\x00" + strings.TrimSpace(region)
 }
 
-// merge lays a row's non-empty fields over a stored enterprise, listing what changes.
-func merge(old, row storage.Enterprise) (storage.Enterprise, []Change) {
+// merge lays a row's non-empty fields over a stored enterprise, listing what changes. newly
+// says the row gave 新进规上 (which may be 否).
+func merge(old, row storage.Enterprise, newly bool) (storage.Enterprise, []Change) {
 	e := old
 	var changes []Change
 	set := func(field string, dst *string, v string) {
@@ -350,6 +435,15 @@ func merge(old, row storage.Enterprise) (storage.Enterprise, []Change) {
 	set("企业联系人电话", &e.ContactTel, row.ContactTel)
 	set("对口帮扶人", &e.Helper, row.Helper)
 	set("帮扶人电话", &e.HelperTel, row.HelperTel)
+	if row.Baseline != nil && (old.Baseline == nil || *row.Baseline != *old.Baseline) {
+		changes = append(changes, Change{Field: "原台账有无（机构/活动/创新）", Old: baselineText(old.Baseline), New: baselineText(row.Baseline)})
+		e.Baseline = row.Baseline
+	}
+	if newly && row.NewlyAbove != old.NewlyAbove {
+		yn := map[bool]string{true: "是", false: "否"}
+		changes = append(changes, Change{Field: "新进规上", Old: yn[old.NewlyAbove], New: yn[row.NewlyAbove]})
+		e.NewlyAbove = row.NewlyAbove
+	}
 	return e, changes
 }
 

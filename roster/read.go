@@ -36,6 +36,12 @@ type Row struct {
 	ContactTel  string // 联系电话 after 企业联系人
 	Helper      string // 各县（市、区）对口帮扶人
 	HelperTel   string // 联系电话 after 对口帮扶人
+	// Baseline are the 有无研发机构, 有无研发活动 and 有无创新活动 cells of an earlier ledger
+	// (the 2020 台账), and BaselineColumns how many of those three columns the sheet has: a
+	// baseline is read only from a sheet with all three.
+	Baseline        [3]string
+	BaselineColumns int
+	NewlyAbove      string // 新进规上: whether the enterprise is new to the 规上 list
 }
 
 // Limits on what Read accepts: a real list of 10,000 enterprises is a few megabytes.
@@ -108,9 +114,16 @@ func (t *table) add(cells []string) (bool, error) {
 		Industry: get(colIndustry), Ownership: get(colOwnership),
 		ContactName: get(colContact), ContactTel: plainNumber(get(colContactTel)),
 		Helper: get(colHelper), HelperTel: plainNumber(get(colHelperTel)),
+		Baseline:   [3]string{get(colBaseInst), get(colBaseRD), get(colBaseInno)},
+		NewlyAbove: get(colNewlyAbove),
 	}
 	if row == (Row{Line: row.Line}) {
 		return true, nil // an empty line, or one with only a 序号
+	}
+	for _, c := range []column{colBaseInst, colBaseRD, colBaseInno} {
+		if t.l[c] >= 0 {
+			row.BaselineColumns++
+		}
 	}
 	if len(t.rows) >= maxRows {
 		return false, fmt.Errorf("超过 %d 行企业数据，不像是企业名单", maxRows)

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"innobot/storage"
 	"strings"
 )
 
@@ -12,6 +13,12 @@ func (cs Changeset) Report(file string, dryRun bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s：%d 行企业数据\n", file, cs.Rows)
 	fmt.Fprintf(&b, "新增 %d，更新 %d，未变 %d，拒绝 %d\n", len(cs.Added), len(cs.Updated), len(cs.Unchanged), len(cs.Rejected))
+	if base, newly := cs.flags(); base+newly > 0 {
+		fmt.Fprintf(&b, "其中有原台账有无（基线）%d 家，新进规上 %d 家\n", base, newly)
+	}
+	for _, n := range cs.Notes {
+		b.WriteString(n + "\n")
+	}
 	if dryRun && len(cs.Updated) > 0 {
 		b.WriteString("将更新：\n")
 		for _, u := range cs.Updated {
@@ -44,6 +51,28 @@ func (cs Changeset) Report(file string, dryRun bool) string {
 		}
 	}
 	return b.String()
+}
+
+// flags counts the enterprises the import leaves with a baseline and marked 新进规上.
+func (cs Changeset) flags() (base, newly int) {
+	count := func(e storage.Enterprise) {
+		if e.Baseline != nil {
+			base++
+		}
+		if e.NewlyAbove {
+			newly++
+		}
+	}
+	for _, a := range cs.Added {
+		count(a.Enterprise)
+	}
+	for _, u := range cs.Updated {
+		count(u.New)
+	}
+	for _, u := range cs.Unchanged {
+		count(u.Enterprise)
+	}
+	return base, newly
 }
 
 func orEmpty(s string) string {

@@ -72,14 +72,14 @@ var officialSheet = [][]any{
 
 // officialRows is what Read must return for officialSheet.
 var officialRows = []roster.Row{
-	{Line: 4, Name: "山西示范钢铁有限公司", Region: "盐湖区", CreditCode: "91140802MA0K123450", Industry: "钢铁", Ownership: "民营企业", ContactName: "张三", ContactTel: "13800000001", Helper: "王建国", HelperTel: "0359-2021234"},
-	{Line: 5, Name: "运城示范汽车零部件有限公司", Region: "开发区", Industry: "汽车零部件", Ownership: "外资企业", ContactName: "李四", ContactTel: "13800000002", Helper: "孙敏", HelperTel: "13900000002"},
-	{Line: 6, Name: "永济示范电机有限公司", Region: "永济市", CreditCode: "91140881MA0GRX5T3F", Industry: "电机制造", Ownership: "混合制企业", ContactName: "王五", ContactTel: "13800000003", Helper: "李红", HelperTel: "13900000003"},
-	{Line: 7, Name: "河津示范铝业有限公司", Region: "河津市", Industry: "有色金属冶炼", Ownership: "省属国企", ContactName: "赵六", ContactTel: "13800000004", Helper: "赵磊", HelperTel: "13900000004"},
-	{Line: 8, Name: "临猗示范果蔬食品有限公司", Region: "临猗县", Industry: "农副食品加工", Ownership: "私营企业", ContactName: "钱七", ContactTel: "13800000005", Helper: "陈静", HelperTel: "13900000005"},
-	{Line: 9, Name: "河津示范铝业 有限公司", Region: "河津市", Industry: "铝加工", ContactName: "孙八", ContactTel: "13800000006", Helper: "赵磊", HelperTel: "13900000006"},
-	{Line: 10, Region: "闻喜县", Industry: "镁合金", Ownership: "民营企业", ContactName: "周九", ContactTel: "13800000007", Helper: "周强", HelperTel: "13900000007"},
-	{Line: 12, Name: "运城开发区示范新材料有限公司", Region: "运城开发区", CreditCode: "９１１４０８８２ＭＡ０ＨＸ２Ｌ７ＸＤ", Industry: "新材料", Ownership: "央企", ContactName: "吴十", ContactTel: "13800000008", Helper: "孙敏", HelperTel: "13900000008"},
+	{Line: 4, Name: "山西示范钢铁有限公司", Region: "盐湖区", CreditCode: "91140802MA0K123450", Industry: "钢铁", Ownership: "民营企业", ContactName: "张三", ContactTel: "13800000001", Helper: "王建国", HelperTel: "0359-2021234", Baseline: [3]string{"有"}, BaselineColumns: 1},
+	{Line: 5, Name: "运城示范汽车零部件有限公司", Region: "开发区", Industry: "汽车零部件", Ownership: "外资企业", ContactName: "李四", ContactTel: "13800000002", Helper: "孙敏", HelperTel: "13900000002", Baseline: [3]string{"无"}, BaselineColumns: 1},
+	{Line: 6, Name: "永济示范电机有限公司", Region: "永济市", CreditCode: "91140881MA0GRX5T3F", Industry: "电机制造", Ownership: "混合制企业", ContactName: "王五", ContactTel: "13800000003", Helper: "李红", HelperTel: "13900000003", Baseline: [3]string{"有"}, BaselineColumns: 1},
+	{Line: 7, Name: "河津示范铝业有限公司", Region: "河津市", Industry: "有色金属冶炼", Ownership: "省属国企", ContactName: "赵六", ContactTel: "13800000004", Helper: "赵磊", HelperTel: "13900000004", Baseline: [3]string{"有"}, BaselineColumns: 1},
+	{Line: 8, Name: "临猗示范果蔬食品有限公司", Region: "临猗县", Industry: "农副食品加工", Ownership: "私营企业", ContactName: "钱七", ContactTel: "13800000005", Helper: "陈静", HelperTel: "13900000005", Baseline: [3]string{"无"}, BaselineColumns: 1},
+	{Line: 9, Name: "河津示范铝业 有限公司", Region: "河津市", Industry: "铝加工", ContactName: "孙八", ContactTel: "13800000006", Helper: "赵磊", HelperTel: "13900000006", BaselineColumns: 1},
+	{Line: 10, Region: "闻喜县", Industry: "镁合金", Ownership: "民营企业", ContactName: "周九", ContactTel: "13800000007", Helper: "周强", HelperTel: "13900000007", BaselineColumns: 1},
+	{Line: 12, Name: "运城开发区示范新材料有限公司", Region: "运城开发区", CreditCode: "９１１４０８８２ＭＡ０ＨＸ２Ｌ７ＸＤ", Industry: "新材料", Ownership: "央企", ContactName: "吴十", ContactTel: "13800000008", Helper: "孙敏", HelperTel: "13900000008", Baseline: [3]string{"有"}, BaselineColumns: 1},
 }
 
 // officialRejected is the report Plan must make for officialRows into an empty store.
@@ -224,6 +224,15 @@ func diffRows(t *testing.T, got, want []roster.Row) {
 
 func TestPlanOfficialForm(t *testing.T) {
 	cs := roster.Plan(officialRows, nil, regions)
+	// The form has one of the three baseline columns: it is not read, and the office is told.
+	if want := []string{"表中只有 1 列原台账的有无（有无研发机构、有无研发活动、有无创新活动须三列齐全），这几列没有导入。"}; !slices.Equal(cs.Notes, want) {
+		t.Errorf("notes %q", cs.Notes)
+	}
+	for _, a := range cs.Added {
+		if a.Enterprise.Baseline != nil {
+			t.Errorf("%s has a baseline from one column", a.Enterprise.Name)
+		}
+	}
 	if !reflect.DeepEqual(cs.Rejected, officialRejected) {
 		t.Errorf("rejected:\n%s\nwant:\n%s", report(cs.Rejected), report(officialRejected))
 	}
@@ -458,5 +467,83 @@ func TestApplyError(t *testing.T) {
 	err := roster.Apply(context.Background(), store, cs)
 	if err == nil || !strings.Contains(err.Error(), "未做任何改动") || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestBaselineAndNewlyAbove reads the 2020 台账's three 有无 and the 新进规上 flag from a sheet
+// that has them, and plans them row by row: all three or none, 有 or 无 however marked.
+func TestBaselineAndNewlyAbove(t *testing.T) {
+	data := writeXLSX(t, map[string][][]any{"名单": {
+		{"企业名称", "所属县（市、区）", "有无研发机构", "有无研发活动", "有无创新活动", "是否新进规上"},
+		{"甲公司", "盐湖区", "有", "无", "无", "是"},
+		{"乙公司", "盐湖区", "无", "无", "无", "否"},
+		{"丙公司", "盐湖区", "", "", "", ""},
+		{"丁公司", "盐湖区", "未填报", "未填报", "未填报", "√"},
+		{"戊公司", "盐湖区", "√", "×", "１", "0"},
+		{"己公司", "盐湖区", "有", "", "无", ""},
+		{"庚公司", "盐湖区", "有的", "无", "大概", "也许"},
+	}}, "名单")
+	rows, err := roster.Read("名单.xlsx", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rows[0]; r.Baseline != [3]string{"有", "无", "无"} || r.BaselineColumns != 3 || r.NewlyAbove != "是" {
+		t.Errorf("row read %+v", r)
+	}
+	cs := roster.Plan(rows, nil, regions)
+	got := map[string]string{}
+	for _, a := range cs.Added {
+		b := "无基线"
+		if x := a.Enterprise.Baseline; x != nil {
+			b = fmt.Sprintf("%v%v%v", x.HasInstitution, x.HasRD, x.HasInnovation)
+		}
+		got[a.Enterprise.Name] = fmt.Sprintf("%s 新进规上=%v", b, a.Enterprise.NewlyAbove)
+	}
+	want := map[string]string{
+		"甲公司": "truefalsefalse 新进规上=true",
+		"乙公司": "falsefalsefalse 新进规上=false",
+		"丙公司": "无基线 新进规上=false",
+		"丁公司": "无基线 新进规上=true",
+		"戊公司": "truefalsetrue 新进规上=false",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("added\n got %v\nwant %v", got, want)
+	}
+	wantRejected := []roster.Rejection{
+		{Line: 7, Reason: "有无研发机构、有无研发活动、有无创新活动须三列都填写“有”或“无”（或都不填）"},
+		{Line: 8, Reason: "有无研发机构“有的”应为“有”或“无”；有无创新活动“大概”应为“有”或“无”；新进规上“也许”应为“是”或“否”"},
+	}
+	if !reflect.DeepEqual(cs.Rejected, wantRejected) {
+		t.Errorf("rejected:\n%s\nwant:\n%s", report(cs.Rejected), report(wantRejected))
+	}
+	if len(cs.Notes) != 0 {
+		t.Errorf("notes %q", cs.Notes)
+	}
+
+	// Importing again: a changed baseline and flag are updates, listed; an empty cell keeps
+	// what is stored.
+	var stored []storage.Enterprise
+	for i, a := range cs.Added {
+		a.Enterprise.ID = fmt.Sprint("e", i)
+		stored = append(stored, a.Enterprise)
+	}
+	again := []roster.Row{
+		{Line: 2, Name: "甲公司", Region: "盐湖区", Baseline: [3]string{"有", "有", "无"}, BaselineColumns: 3, NewlyAbove: "否"},
+		{Line: 3, Name: "乙公司", Region: "盐湖区", BaselineColumns: 3},
+	}
+	next := roster.Plan(again, stored, regions)
+	if len(next.Updated) != 1 || len(next.Unchanged) != 1 {
+		t.Fatalf("updated %d unchanged %d", len(next.Updated), len(next.Unchanged))
+	}
+	u := next.Updated[0]
+	wantChanges := []roster.Change{
+		{Field: "原台账有无（机构/活动/创新）", Old: "有/无/无", New: "有/有/无"},
+		{Field: "新进规上", Old: "是", New: "否"},
+	}
+	if !reflect.DeepEqual(u.Changes, wantChanges) || u.New.NewlyAbove || !u.New.Baseline.HasRD {
+		t.Errorf("update %+v", u)
+	}
+	if e := next.Unchanged[0].Enterprise; e.Baseline == nil || e.Baseline.Active() {
+		t.Errorf("乙公司's baseline after a row with none: %+v", e.Baseline)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -233,5 +234,38 @@ func TestImportUnreadableFileChangesNothing(t *testing.T) {
 		if _, err := runCmd(t, args...); !errors.Is(err, errUsage) {
 			t.Errorf("%q: err = %v, want usage", args, err)
 		}
+	}
+}
+
+// TestImportBaseline: a list with the 2020 台账's three 有无 and a 新进规上 column stores each
+// enterprise's baseline and flag, and the report counts them.
+func TestImportBaseline(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	file := filepath.Join(dir, "2020台账.xlsx")
+	writeSheet(t, file, [][]any{
+		{"序号", "企业名称", "所属县（市、区）", "有无研发机构", "有无研发活动", "有无创新活动", "新进规上"},
+		{1, "甲钢铁有限公司", "盐湖区", "无", "无", "无", ""},
+		{2, "乙电机有限公司", "永济市", "有", "无", "有", "是"},
+		{3, "丙铝业有限公司", "河津市", "", "", "", ""},
+	})
+	out, err := runCmd(t, "import", file, "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "新增 3，更新 0，未变 0，拒绝 0\n其中有原台账有无（基线）2 家，新进规上 1 家\n") {
+		t.Errorf("report:\n%s", out)
+	}
+	got := map[string]string{}
+	for _, e := range enterprises(t, data) {
+		got[e.Name] = fmt.Sprintf("%+v %v", e.Baseline, e.NewlyAbove)
+	}
+	want := map[string]string{
+		"甲钢铁有限公司": "&{HasInstitution:false HasRD:false HasInnovation:false} false",
+		"乙电机有限公司": "&{HasInstitution:true HasRD:false HasInnovation:true} true",
+		"丙铝业有限公司": "<nil> false",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %v, want %v", got, want)
 	}
 }
