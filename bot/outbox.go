@@ -2,13 +2,36 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"innobot/storage"
 )
+
+// ErrUnreachable marks a send that can never succeed: the recipient cannot be reached through
+// this account (no longer a friend, a group not saved to the address book, names that changed).
+// The outbox fails such a message for good instead of trying it again. Transports wrap it.
+var ErrUnreachable = errors.New("recipient cannot be reached")
+
+// Paused is a transport's answer when the platform asked it to stop sending for a while
+// (WeChat's "operate too often"): no send may go out before Until, and the message itself is
+// not at fault.
+type Paused struct {
+	Until time.Time
+	Err   error // what the platform said
+}
+
+func (p *Paused) Error() string {
+	return fmt.Sprintf("sending paused until %s: %v", p.Until.Format(time.DateTime), p.Err)
+}
+
+func (p *Paused) Unwrap() error { return p.Err }
 
 // Pace is how fast one account may send. WeChat restricts or bans accounts that send in
 // bursts, so every message of an account, queued or a direct reply, takes a slot of the same
@@ -48,12 +71,19 @@ const (
 	minBackoff = 5 * time.Second
 	// batch is how many pending messages are read at once.
 	batch = 64
+	// DefaultMaxAge is how long a message may stay unsent before it is given up.
+	DefaultMaxAge = 72 * time.Hour
 )
 
-// Outbox sends the messages queued in storage.Outbox for one account, at the account's pace,
-// and records each send with MarkSent. Everything that matters lives in the store: a restart
-// picks up what is pending, and a failed send stays pending and is tried again after a
-// backoff. What it keeps in memory (the next free slot, backoffs) only shapes timing.
+// Outbox sends the messages queued in storage.Outbox for one account, at the account's pace
+// and within its hourly cap, and records each send with MarkSent. Everything that matters
+// lives in the store: a restart picks up what is pending, and a failed send stays pending and
+// is tried again after a backoff. Nothing is tried for ever: a message whose recipient cannot
+// be reached (ErrUnreachable) is given up at once, one still unsent after MaxAge when it
+// fails or comes up; both leave the queue with their reason (MarkFailed), and Report tells the
+// city office who could not be reached. When the transport says the platform wants a pause
+// (*Paused), every send waits it out. What the outbox keeps in memory (the next free slot,
+// backoffs, the pause, the sends of the last hour) only shapes timing.
 //
 // Delivery is at least once: a crash after the transport sent a message and before MarkSent
 // recorded it sends that one message again after the restart. Nothing else is repeated, and
@@ -75,15 +105,37 @@ type Outbox struct {
 	Poll time.Duration
 	// Rand returns a number in [0, 1) for jitter; nil uses math/rand/v2.
 	Rand func() float64
+	// PerHour caps the sends of any hour, 0 for no cap: after downtime a backlog must not go
+	// out as one long burst, however well paced.
+	PerHour int
+	// MaxAge is how long a message may stay unsent before it is given up (DefaultMaxAge when
+	// 0): a reminder days late only confuses.
+	MaxAge time.Duration
+	// Report, when set, tells the city office once a day who could not be reached; Run
+	// drives it.
+	Report *FailureReport
 
 	drain sync.Mutex // one drainer at a time: Run and Flush never pick the same message
 
-	mu         sync.Mutex
-	next       time.Time            // earliest moment of the next slot
-	waiting    int                  // reservations not yet used
-	backoff    map[string]time.Time // failed message id → not before
-	unrecorded map[string]time.Time // sent, but MarkSent failed: record, never resend
-	kick       chan struct{}
+	mu          sync.Mutex
+	next        time.Time            // earliest moment of the next slot
+	waiting     int                  // reservations not yet used
+	backoff     map[string]time.Time // failed message id → not before
+	unrecorded  map[string]time.Time // sent, but MarkSent failed: record, never resend
+	pausedUntil time.Time            // the platform asked for a pause
+	recent      []time.Time          // slots taken in the last hour, oldest first
+	kick        chan struct{}
+	failed      atomic.Uint64
+}
+
+// Failures counts the messages given up since the start.
+func (o *Outbox) Failures() uint64 { return o.failed.Load() }
+
+func (o *Outbox) maxAge() time.Duration {
+	if o.MaxAge > 0 {
+		return o.MaxAge
+	}
+	return DefaultMaxAge
 }
 
 func (o *Outbox) log() *slog.Logger {
@@ -118,10 +170,19 @@ func (o *Outbox) Kick() {
 }
 
 // Run sends pending messages until ctx ends, waking on Kick, on every Poll and when a
-// backoff ends. It returns ctx's error.
+// backoff ends; once a day it lets Report tell the city office who could not be reached. It
+// returns ctx's error.
 func (o *Outbox) Run(ctx context.Context) error {
 	kick := o.kicker()
+	if err := o.seed(ctx); err != nil {
+		o.log().Error("outbox: reading the last hour's sends", "account", o.Account, "err", err)
+	}
 	for {
+		if o.Report != nil {
+			if _, err := o.Report.Tick(ctx, o.now()); err != nil && ctx.Err() == nil {
+				o.log().Error("outbox: the report of failed sends", "account", o.Account, "err", err)
+			}
+		}
 		if _, err := o.Flush(ctx); err != nil && ctx.Err() == nil {
 			o.log().Error("outbox", "account", o.Account, "err", err)
 		}
@@ -194,22 +255,17 @@ func (o *Outbox) sendNext(ctx context.Context) (sent, more bool, err error) {
 	if m == nil {
 		return false, false, nil
 	}
+	if age := now.Sub(m.QueuedAt); !m.QueuedAt.IsZero() && age >= o.maxAge() {
+		o.giveUp(ctx, *m, now, fmt.Sprintf("not sent within %s of being queued (last error: %s)", o.maxAge(), m.Error))
+		return false, true, nil
+	}
 	if err := o.wait(ctx); err != nil {
 		return false, false, err
 	}
 	sendErr := o.Transport.Send(ctx, Outgoing{To: m.To, Group: m.Group, Text: m.Text, File: m.File})
 	at := o.now()
 	if sendErr != nil {
-		o.mu.Lock()
-		if o.backoff == nil {
-			o.backoff = map[string]time.Time{}
-		}
-		o.backoff[m.ID] = at.Add(o.backoffFor(m.Attempts + 1))
-		o.mu.Unlock()
-		o.log().Warn("send failed; will retry", "id", m.ID, "attempt", m.Attempts+1, "err", sendErr)
-		if err := o.Store.MarkSent(ctx, m.ID, at, sendErr.Error()); err != nil {
-			o.log().Error("recording failed send", "id", m.ID, "err", err)
-		}
+		o.sendFailed(ctx, *m, at, sendErr)
 		return false, true, nil
 	}
 	o.mu.Lock()
@@ -227,6 +283,105 @@ func (o *Outbox) sendNext(ctx context.Context) (sent, more bool, err error) {
 		o.log().Error("recording send", "id", m.ID, "err", err)
 	}
 	return true, true, nil
+}
+
+// sendFailed decides what a failed send means for its message: given up when its recipient
+// cannot be reached or it is too old, held with everything else when the platform asked for a
+// pause, else tried again after a backoff.
+func (o *Outbox) sendFailed(ctx context.Context, m storage.OutboxMessage, at time.Time, sendErr error) {
+	var paused *Paused
+	old := !m.QueuedAt.IsZero() && at.Sub(m.QueuedAt) >= o.maxAge()
+	switch {
+	case ctx.Err() != nil:
+		return // stopped while sending: the message is not at fault, and stays as it was
+	case errors.Is(sendErr, ErrUnreachable):
+		o.giveUp(ctx, m, at, sendErr.Error())
+		return
+	case errors.As(sendErr, &paused):
+		o.mu.Lock()
+		o.pausedUntil = maxTime(o.pausedUntil, paused.Until)
+		o.mu.Unlock()
+		o.log().Warn("sending paused", "account", o.Account, "until", paused.Until, "err", sendErr)
+	case old:
+		o.giveUp(ctx, m, at, fmt.Sprintf("not sent within %s of being queued: %v", o.maxAge(), sendErr))
+		return
+	default:
+		o.mu.Lock()
+		if o.backoff == nil {
+			o.backoff = map[string]time.Time{}
+		}
+		o.backoff[m.ID] = at.Add(o.backoffFor(m.Attempts + 1))
+		o.mu.Unlock()
+		o.log().Warn("send failed; will retry", "id", m.ID, "attempt", m.Attempts+1, "err", sendErr)
+	}
+	if err := o.Store.MarkSent(ctx, m.ID, at, sendErr.Error()); err != nil {
+		o.log().Error("recording failed send", "id", m.ID, "err", err)
+	}
+}
+
+// giveUp takes a message out of the queue for good, with its reason.
+func (o *Outbox) giveUp(ctx context.Context, m storage.OutboxMessage, at time.Time, reason string) {
+	o.failed.Add(1)
+	o.mu.Lock()
+	delete(o.backoff, m.ID)
+	o.mu.Unlock()
+	o.log().Warn("message given up", "id", m.ID, "to", m.To, "group", m.Group, "source", m.Source, "reason", reason)
+	if err := o.Store.MarkFailed(ctx, m.ID, at, reason); err != nil {
+		o.log().Error("recording a message given up", "id", m.ID, "err", err)
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// seed reads the sends of the last hour, so that a restart does not reset the hourly cap.
+func (o *Outbox) seed(ctx context.Context) error {
+	if o.PerHour <= 0 {
+		return nil
+	}
+	now := o.now()
+	sent, err := o.Store.Sent(ctx, now.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, m := range sent {
+		if m.Account == o.Account {
+			o.takeLocked(m.SentAt)
+		}
+	}
+	return nil
+}
+
+// holdLocked is the earliest moment a send may go, whatever the pace: after the platform's
+// pause, and once the hourly cap has room.
+func (o *Outbox) holdLocked(now time.Time) time.Time {
+	t := o.pausedUntil
+	if o.PerHour > 0 {
+		i := 0
+		for i < len(o.recent) && !o.recent[i].After(now.Add(-time.Hour)) {
+			i++
+		}
+		o.recent = o.recent[i:]
+		if len(o.recent) >= o.PerHour {
+			t = maxTime(t, o.recent[len(o.recent)-o.PerHour].Add(time.Hour))
+		}
+	}
+	return t
+}
+
+// takeLocked counts a slot against the hourly cap, keeping recent in order.
+func (o *Outbox) takeLocked(slot time.Time) {
+	if o.PerHour <= 0 {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(o.recent, slot, time.Time.Compare)
+	o.recent = slices.Insert(o.recent, i, slot)
 }
 
 func (o *Outbox) recordUnrecorded(ctx context.Context) {
@@ -267,13 +422,17 @@ func (o *Outbox) nextRetry() (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
-// wait takes the next slot of the pace and sleeps until it comes.
+// wait takes the next slot of the pace, after any pause and within the hourly cap, and sleeps
+// until it comes.
 func (o *Outbox) wait(ctx context.Context) error {
-	if o.Pace.PerMinute <= 0 {
-		return nil
-	}
 	now := o.now()
 	o.mu.Lock()
+	hold := o.holdLocked(now)
+	if o.Pace.PerMinute <= 0 && !hold.After(now) {
+		o.takeLocked(now)
+		o.mu.Unlock()
+		return nil
+	}
 	r := rand.Float64
 	if o.Rand != nil {
 		r = o.Rand
@@ -284,8 +443,9 @@ func (o *Outbox) wait(ctx context.Context) error {
 	if o.next.Before(now) || o.next.Sub(now) > time.Duration(o.waiting+1)*maxGap {
 		o.next = now
 	}
-	slot := o.next
+	slot := maxTime(o.next, hold)
 	o.next = slot.Add(o.Pace.gap(r()))
+	o.takeLocked(slot)
 	o.waiting++
 	o.mu.Unlock()
 	defer func() {

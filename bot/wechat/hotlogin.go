@@ -16,7 +16,7 @@ import (
 )
 
 // dataTicket is the cookie openwechat needs to upload files; its loss after a hot login is a
-// known trap of openwechat 1.4.10 (WECHAT.md).
+// known trap of openwechat 1.4.10.
 const dataTicket = "webwx_data_ticket"
 
 // HotLoginFile keeps openwechat's hot-login data (cookies, session keys, sync key) in one file
@@ -47,6 +47,27 @@ func OpenHotLogin(path string) *HotLoginFile { return &HotLoginFile{path: path} 
 func (h *HotLoginFile) Empty() bool {
 	st, err := os.Stat(h.path)
 	return err != nil || st.Size() == 0
+}
+
+// Check reads the saved session as openwechat will; an error means the file is damaged and
+// only a scan can replace it.
+func (h *HotLoginFile) Check() error {
+	b, err := os.ReadFile(h.path)
+	if err != nil {
+		return fmt.Errorf("read hot login: %w", err)
+	}
+	var item struct {
+		Jar          map[string][]*http.Cookie
+		BaseRequest  *struct{ Uin int64 }
+		WechatDomain string
+	}
+	if err := json.Unmarshal(b, &item); err != nil {
+		return fmt.Errorf("read hot login: %w", err)
+	}
+	if item.BaseRequest == nil || item.WechatDomain == "" {
+		return errors.New("read hot login: the file holds no session")
+	}
+	return nil
 }
 
 // Clear forgets the saved session, after it was refused, so that the next login asks for a

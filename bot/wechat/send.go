@@ -13,13 +13,20 @@ import (
 	"innobot/bot"
 )
 
+// pauseReset is how long after a pause ends a new "operate too often" starts again from
+// Config.Cooldown rather than doubling the last pause.
+const pauseReset = time.Hour
+
 // Send sends one text or file to a contact (To) or a group (Group) by their stable ids, in
 // the current login; it waits up to Config.SendWait for a login. Sends are spaced by the
-// transport's pace. Errors: ErrNotLoggedIn, ErrUnknownPeer, or what WeChat answered.
+// transport's pace. Errors: ErrNotLoggedIn; ErrUnknownPeer (a bot.ErrUnreachable: final);
+// *bot.Paused after WeChat's "operate too often" (ret 1205), until the pause ends; or what
+// WeChat answered. No error carries a session secret.
 func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 	defer func() {
 		if err != nil {
 			t.sendErrors.Add(1)
+			err = redactErr(err)
 			t.log.Warn("WeChat send failed", "to", out.To, "group", out.Group, "file", out.File, "err", err)
 		}
 	}()
@@ -33,14 +40,22 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 	case out.Text == "" && out.File == "":
 		return errors.New("wechat: nothing to send")
 	}
+	if p := t.paused(); p != nil {
+		return p
+	}
 	s, err := t.current(ctx)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	userName, ok := s.userOf[target]
+	complete := s.complete
 	s.mu.Unlock()
 	if !ok {
+		if !complete {
+			// The contact list of this login could not be read: the next login may know them.
+			return fmt.Errorf("wechat: %s is not known in this login, whose contact list failed", target)
+		}
 		return fmt.Errorf("%w: %s", ErrUnknownPeer, target)
 	}
 	var file *os.File
@@ -52,37 +67,78 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 		}
 		defer func() { _ = file.Close() }() // read only: nothing to lose on a failed close
 	}
+	err = t.paced(ctx, func() error {
+		return safely(func() error {
+			info, req := s.bot.Storage.LoginInfo, s.bot.Storage.Request
+			if out.Text != "" {
+				msg := openwechat.NewTextSendMessage(out.Text, s.selfUN, userName)
+				if _, err := s.bot.Caller.WebWxSendMsg(ctx, &openwechat.CallerWebWxSendMsgOptions{LoginInfo: info, BaseRequest: req, Message: msg}); err != nil {
+					return err
+				}
+			}
+			if file != nil {
+				_, err := s.bot.Caller.WebWxSendFile(ctx, file, &openwechat.CallerWebWxSendFileOptions{
+					FromUserName: s.selfUN, ToUserName: userName, BaseRequest: req, LoginInfo: info})
+				return err
+			}
+			return nil
+		})
+	})
+	if err == nil {
+		t.sent.Add(1)
+		return nil
+	}
+	return t.sendFailed(s, err)
+}
+
+// paced runs op (a send, or accepting a friend) alone and at the transport's pace; after
+// "operate too often" (ret 1205) it starts a pause that grows with each repeat.
+func (t *Transport) paced(ctx context.Context, op func() error) error {
 	select {
 	case t.sendSem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-t.sendSem }()
+	if p := t.paused(); p != nil {
+		return p
+	}
 	if err := sleepCtx(ctx, time.Until(t.nextSend)); err != nil {
 		return err
 	}
-	// openwechat's …ToFriend and …ToGroup sends differ only in their parameter type: both
-	// address the UserName alone (user.go:432-454, 595-617), so one call serves both.
-	to := &openwechat.Friend{User: &openwechat.User{UserName: userName}}
-	err = safely(func() error {
-		if out.Text != "" {
-			if _, err := s.self.SendTextToFriend(to, out.Text); err != nil {
-				return err
-			}
-		}
-		if file != nil {
-			_, err := s.self.SendFileToFriend(to, file)
-			return err
-		}
-		return nil
-	})
+	err := op()
 	t.nextSend = time.Now().Add(t.gap())
-	if err == nil {
-		t.sent.Add(1)
-		return nil
+	var ret openwechat.Ret
+	if errors.As(err, &ret) && ret == 1205 {
+		return t.startPause(err)
 	}
-	t.sendFailed(s, err)
-	return fmt.Errorf("wechat: send: %w", err)
+	return err
+}
+
+// startPause pauses all sends after WeChat's "operate too often": Cooldown at first, twice
+// the last pause when the last ended less than pauseReset ago, at most CooldownMax.
+func (t *Transport) startPause(cause error) error {
+	now := time.Now()
+	t.pauseMu.Lock()
+	d := t.cfg.Cooldown
+	if t.pause > 0 && now.Sub(t.pausedUntil) < pauseReset {
+		d = min(2*t.pause, t.cfg.CooldownMax)
+	}
+	t.pause, t.pausedUntil = d, now.Add(d)
+	until := t.pausedUntil
+	t.pauseMu.Unlock()
+	t.log.Error("WeChat says the bot sends too often (ret 1205); pausing all sends", "for", d)
+	return &bot.Paused{Until: until, Err: fmt.Errorf("wechat: %w", cause)}
+}
+
+// paused returns the pause under way, nil when sends may go.
+func (t *Transport) paused() *bot.Paused {
+	t.pauseMu.Lock()
+	defer t.pauseMu.Unlock()
+	if time.Now().Before(t.pausedUntil) {
+		return &bot.Paused{Until: t.pausedUntil, Err: errors.New("wechat: WeChat asked the bot to send less often (ret 1205)")}
+	}
+	return nil
 }
 
 // gap is the pause before the next send: Pace spread by Jitter.
@@ -91,15 +147,14 @@ func (t *Transport) gap() time.Duration {
 	return time.Duration(float64(t.cfg.Pace) * (1 - j + 2*j*rand.Float64()))
 }
 
-// sendFailed reacts to what WeChat answered: slow down, or start a new login.
-func (t *Transport) sendFailed(s *session, err error) {
-	var ret openwechat.Ret
-	_, out := loggedOut(err)
+// sendFailed reacts to what WeChat answered (start a new login, or a scan) and returns the
+// error for the caller.
+func (t *Transport) sendFailed(s *session, err error) error {
+	var paused *bot.Paused
 	switch {
-	case errors.As(err, &ret) && ret == 1205:
-		t.nextSend = time.Now().Add(t.cfg.Cooldown)
-		t.log.Error("WeChat says the bot sends too often (ret 1205); pausing all sends", "for", t.cfg.Cooldown)
-	case out:
+	case errors.As(err, &paused):
+		return err
+	case isLoggedOut(err):
 		s.kill(fmt.Errorf("wechat: send found the session logged out: %w", err))
 	case errors.Is(err, openwechat.ErrWebWxDataTicketNotFound):
 		t.log.Error("WeChat session lost webwx_data_ticket; logging in again by QR scan so that files can be sent")
@@ -108,6 +163,7 @@ func (t *Transport) sendFailed(s *session, err error) {
 		}
 		s.kill(errNoTicket)
 	}
+	return fmt.Errorf("wechat: send: %w", err)
 }
 
 // openUpload opens a file to send; WeChat refuses empty files, and directories are a mistake.

@@ -26,6 +26,8 @@ type settings struct {
 	form *survey.Form
 	dir  string
 	pace bot.Pace // how fast the outbox sends; zero sends at once (the simulator without --pace)
+	// perHour caps the outbox's sends in any hour; 0, as in the simulator, for no cap.
+	perHour int
 	// flood is the most messages a contact may send a minute; 0, as in the simulator, lets
 	// programs that drive it send as fast as they like.
 	flood int
@@ -106,9 +108,18 @@ func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.S
 	if err != nil {
 		return nil, err
 	}
-	key, err := st.inviteKey(log)
+	eng, err := st.newEngine(ctx, store, clock, sender, log)
 	if err != nil {
 		return nil, errors.Join(err, store.Close())
+	}
+	return eng, nil
+}
+
+// newEngine wires the service, the router, reminders and the outbox over an open store.
+func (st settings) newEngine(ctx context.Context, store storage.Backend, clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
+	key, err := st.inviteKey(log)
+	if err != nil {
+		return nil, err
 	}
 	// Message ids guard against re-delivery, which comes within minutes of a restart; a
 	// month of them is plenty, and pruning at start keeps the file from growing forever.

@@ -60,7 +60,9 @@ func (st settings) reminding(store storage.Backend, clock bot.Clock, transport b
 		log.Error("reminders are off", "err", err)
 		return nil, transport
 	}
-	ob := &bot.Outbox{Store: store, Transport: transport, Account: st.cfg.Bot.Account, Clock: clock, Pace: st.pace, Log: log}
+	ob := &bot.Outbox{Store: store, Transport: transport, Account: st.cfg.Bot.Account, Clock: clock, Pace: st.pace, Log: log,
+		PerHour: st.perHour,
+		Report:  &bot.FailureReport{Store: store, Account: st.cfg.Bot.Account, Location: st.cfg.Location(), Log: log}}
 	eng := &reminders.Engine{
 		Schedule: sched, Audience: st.audiences(store), Outbox: store,
 		Now: clock.Now, Log: log, Queued: ob.Kick,
@@ -116,6 +118,14 @@ func (r *reminding) after(ctx context.Context, handled <-chan struct{}) <-chan s
 		}
 	}()
 	return done
+}
+
+// failed counts the messages the outbox gave up since the start.
+func (r *reminding) failed() uint64 {
+	if r == nil {
+		return 0
+	}
+	return r.outbox.Failures()
 }
 
 // run is the long-running form for a real transport: the cron-driven reminder loop and the
