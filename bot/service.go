@@ -363,7 +363,7 @@ func (s *Service) bound(ctx context.Context, w Replier, m *Message, r storage.Re
 		s.auditBind(ctx, m, c, storage.OutcomeOK, c.EnterpriseID, "绑定为"+roleName(c))
 		return
 	}
-	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n发送“填报”开始填写《企业创新活动开展情况调查表》。", e.Name, e.Region))
+	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n%s", e.Name, e.Region, s.askDetails(ctx, m, c, e)))
 	detail := "绑定为" + roleName(c)
 	if r.Replaced != nil && r.Replaced.ID != c.ID {
 		for _, out := range s.handoverNotices(ctx, e, *r.Replaced, c) {
@@ -398,6 +398,21 @@ func inviteScope(inv storage.Invite) string {
 
 // errRetiredCode is a 6-digit code: refused without a look-up (invite.Retired).
 var errRetiredCode = errors.New("retired 6-digit invite code")
+
+// askDetails starts a new liaison's conversation by asking their name and mobile, and returns
+// the question. Should that fail, the liaison can still answer later with 修改 联系方式.
+func (s *Service) askDetails(ctx context.Context, m *Message, c storage.Contact, e storage.Enterprise) string {
+	sess, err := s.Store.Session(ctx, c.ID)
+	if err == nil {
+		res := dialog.Bound(dialog.Conversation{Form: s.Form, Enterprise: e, Contact: c, Session: sess, Location: s.Location}, s.Clock.Now())
+		err = s.Store.CommitTurn(ctx, storage.Turn{MessageID: m.ID, At: m.Time, Session: res.Session})
+		if err == nil {
+			return strings.Join(res.Replies, "\n")
+		}
+	}
+	s.Log.Error("asking a new liaison's details", "contact", c.ID, "err", err)
+	return "发送“填报”开始填写《企业创新活动开展情况调查表》。"
+}
 
 // roleName says a contact's role in the words of the campaign.
 func roleName(c storage.Contact) string {
@@ -496,8 +511,8 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handl
 	}
 	now := s.Clock.Now()
 	conv := dialog.Conversation{
-		Form: s.Form, Enterprise: e, ContactID: c.ID, Session: sess,
-		Period: s.Periods.Of(now),
+		Form: s.Form, Enterprise: e, Contact: c, Session: sess,
+		Period: s.Periods.Of(now), Location: s.Location,
 	}
 	period := sess.Period
 	if period == "" {
@@ -523,6 +538,12 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handl
 	}
 	if !res.Commit {
 		return res.Replies, nil
+	}
+	if d := res.Details; d != nil {
+		// Before the turn: should the turn then fail, the liaison sends the details again.
+		if _, err := s.Store.SetContactDetails(ctx, c.ID, d.Person, d.Mobile); err != nil {
+			return nil, fmt.Errorf("contact details: %w", err)
+		}
 	}
 	t := storage.Turn{MessageID: m.ID, At: m.Time, Session: res.Session, Draft: res.Draft, Submission: res.Submission}
 	t.Session.Version = sess.Version

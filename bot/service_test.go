@@ -501,12 +501,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{name: "emoji", text: "😀👍🎉"},
 		{name: "control characters", text: "\x00\x07\x1b\x7f"},
 		{name: "invalid UTF-8", text: "\xff\xfe", want: "无法识别"},
-		{name: "question back", text: "什么意思？"},
+		{name: "question back", text: "什么意思？", want: "（第 "}, // explained, then asked again
 	}
 	tests := map[string][]input{
 		"choice": append(slices.Clip(inputs), input{name: "number out of range", text: "99", want: "1 到 7"},
 			input{name: "zero", text: "0", want: "1 到 7"}),
-		"yesno": append(slices.Clip(inputs), input{name: "number", text: "99"}, input{name: "有一个", text: "有一个"}),
+		"yesno": append(slices.Clip(inputs), input{name: "number", text: "99"}, input{name: "有没有", text: "有没有"}),
 		"count": append(slices.Clip(inputs), input{name: "negative", text: "-5", want: "不能小于 0"},
 			input{name: "fraction", text: "2.5", want: "整数"}, input{name: "money unit", text: "12万元"}),
 		"money": append(slices.Clip(inputs), input{name: "negative", text: "-5", want: "不能小于 0"},

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 	"innobot/survey/surveytest"
@@ -16,18 +15,27 @@ var shanghai = time.FixedZone("CST", 8*3600)
 
 // chat holds what a store would: the dialog's results applied turn by turn.
 type chat struct {
-	t     *testing.T
-	form  *survey.Form
-	now   time.Time
-	sess  storage.Session
-	draft *storage.Draft
-	subs  []storage.Submission
-	tries int
-	last  []string // replies of the last turn
+	t    *testing.T
+	form *survey.Form
+	now  time.Time
+	// period is what the caller's rule says a survey made now reports; the tests set it
+	// with the clock, since the rule is not the dialog's.
+	period     string
+	contact    storage.Contact
+	enterprise storage.Enterprise
+	sess       storage.Session
+	draft      *storage.Draft
+	subs       []storage.Submission
+	tries      int
+	last       []string // replies of the last turn
 }
 
 func newChat(t *testing.T) *chat {
-	return &chat{t: t, form: survey.Default(), now: time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai), sess: storage.Session{ContactID: "张三"}}
+	return &chat{t: t, form: survey.Default(), now: time.Date(2026, 11, 25, 10, 0, 0, 0, shanghai), period: "2026-11",
+		sess:       storage.Session{ContactID: "张三"},
+		contact:    storage.Contact{ID: "张三", Role: storage.RoleLiaison, EnterpriseID: "e1"},
+		enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
+	}
 }
 
 // say sends one message and applies the result as the bot would after committing it.
@@ -40,8 +48,8 @@ func (c *chat) say(text string) Result {
 func (c *chat) run(text string, handle func(Conversation) Result) Result {
 	c.t.Helper()
 	conv := Conversation{
-		Form: c.form, Enterprise: storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"},
-		ContactID: "张三", Session: c.sess, Period: period.Rule{Location: shanghai}.Of(c.now), Tries: c.tries,
+		Form: c.form, Enterprise: c.enterprise, Contact: c.contact, Session: c.sess,
+		Period: c.period, Location: shanghai, Tries: c.tries,
 	}
 	period := c.sess.Period
 	if period == "" {
@@ -254,7 +262,7 @@ func TestThreeTriesHelp(t *testing.T) {
 	c.say("填报")
 	c.say("钢铁")
 	c.expect("x", "请回复 1 到 7")
-	c.expect("y", "请回复 1 到 7")
+	c.expect("y", "还是没能识别")
 	c.expect("z", "还没能识别")
 	c.expect("取消填报", "已暂停")
 	c.expect("确认清空", "已清空")
@@ -288,8 +296,9 @@ func TestSoftMaxAndReview(t *testing.T) {
 		c.say(s)
 	}
 	c.expect("200亿", "数值偏大")
-	c.expect("好", "请回复“确认”")
-	c.expect("2000000", "数值偏大")
+	c.expect("嗯哼", "请回复“确认”")
+	c.expect("2000000", "还是 2000000 万元")
+	c.expect("万元", "数值偏大")
 	c.expect("确认", "已记：2000000 万元")
 	for _, s := range []string{"5", "无", "无"} {
 		c.say(s)
@@ -298,7 +307,9 @@ func TestSoftMaxAndReview(t *testing.T) {
 		c.say("无")
 	}
 	c.say("无")
-	c.expect("1", "请核对")
+	c.expect("1", "“有无研发项目”填的是无")
+	c.expect("保留", "可能把“元”当成了“万元”")
+	c.expect("保留", "请核对")
 	c.expect("修改 99", "题号在 1 到")
 	c.expect("修改 1", "当前答案：钢铁")
 	c.expect("焦化", "请核对")
@@ -315,7 +326,7 @@ func TestSoftMaxAndReview(t *testing.T) {
 	c.expect("修改", "哪些部分")
 	c.expect("1", "所属行业")
 	c.expect("钢铁", "企业属性")
-	c.expect("5", "请核对")
+	c.expect("5", "所属行业：焦化 → 钢铁")
 	c.expect("确认提交", "第 2 版")
 	if len(c.subs) != 2 || c.subs[0].Answers["industry"].Text != "焦化" || c.subs[1].Answers["industry"].Text != "钢铁" {
 		t.Fatalf("versions overwrote each other: %+v", c.subs)
@@ -327,26 +338,26 @@ func TestMonthlyUpdate(t *testing.T) {
 	for _, s := range answerAll {
 		c.say(s.text)
 	}
-	c.now = time.Date(2026, 12, 7, 9, 0, 0, 0, shanghai)
-	c.expect("填报", "上期（2026-11）")
-	c.expect("无变化", "已按上期内容提交")
+	c.now, c.period = time.Date(2026, 12, 8, 9, 0, 0, 0, shanghai), "2026-12"
+	c.expect("填报", "上期（2026年11月）")
+	c.expect("无变化", "已按上期（2026年11月）内容提交")
 	if len(c.subs) != 2 || c.subs[1].Period != "2026-12" || c.subs[1].Version != 1 {
 		t.Fatalf("got %+v", c.subs[len(c.subs)-1])
 	}
 	surveytest.Check(t, c.subs[1].Answers, c.subs[0].Answers)
 
-	c.now = time.Date(2027, 1, 7, 9, 0, 0, 0, shanghai)
-	c.expect("填报", "上期（2026-12）")
+	c.now, c.period = time.Date(2027, 1, 8, 9, 0, 0, 0, shanghai), "2027-01"
+	c.expect("填报", "上期（2026年12月）")
 	c.expect("修改", "哪些部分")
 	c.expect("3", "研究开发项目")
 	c.expect("有", "上期：高强度螺纹钢工艺改进")
 	for _, s := range []string{"新项目", "2", "晋科〔2026〕1号", "3", "5", "0", "无"} {
 		c.say(s)
 	}
-	if !strings.Contains(strings.Join(c.last, ""), "请核对") {
+	if !strings.Contains(strings.Join(c.last, ""), "改动了") {
 		t.Fatalf("not at review: %q", c.last)
 	}
-	c.expect("确认提交", "2027-01")
+	c.expect("确认提交", "2027年1月")
 	got := c.subs[2].Answers
 	if got["project.0.proj_name"].Text != "新项目" || got["industry"].Text != "钢铁·特殊钢冶炼" || got["other_explain_3"].Text == "" {
 		t.Errorf("update lost or kept the wrong parts: %+v", got)

@@ -321,7 +321,7 @@ func (r *surveyReader) put(st survey.Step, text string, line int, label string) 
 	if st.Kind() == survey.Number {
 		text = plainFloat(text)
 	}
-	v, confirm, err := st.Parse(text)
+	v, doubt, err := st.Parse(text)
 	switch {
 	case err != nil:
 		reason := "无法识别"
@@ -336,8 +336,12 @@ func (r *surveyReader) put(st survey.Step, text string, line int, label string) 
 			reason = "：" + ie.Reason
 		}
 		r.problem(line, label, text, reason)
-	case confirm:
+	case doubt == survey.Large:
 		r.problem(line, label, text, "数值偏大，请在聊天中确认")
+	case doubt == survey.Approx:
+		r.problem(line, label, text, "不是确切的数字，请填确切的数")
+	case doubt == survey.WhichUnit:
+		r.problem(line, label, text, "单位是万元，这个数可能是按元填的，请核对")
 	default:
 		r.out.Answers[st.Key] = v
 	}
@@ -649,7 +653,7 @@ func (r *surveyReader) splitSource(st survey.Step, cell string) (source, doc str
 		}
 	}
 	first, rest, _ := strings.Cut(cell, " ")
-	if _, err := survey.ParseChoice(first, st.Q.Options); err == nil {
+	if _, err := survey.ParseChoice(first, st.Q.Options, st.Q.Aliases); err == nil {
 		return first, trimSeparators(rest)
 	}
 	return cell, ""

@@ -228,7 +228,7 @@ func TestReadSurveyOfficialForm(t *testing.T) {
 	for _, p := range got.Problems {
 		problems = append(problems, p.String())
 	}
-	if len(problems) != 1 || problems[0] != "第 9 行 机构研究开发费用：“约五十”不是数字" {
+	if len(problems) != 1 || problems[0] != "第 9 行 机构研究开发费用：“约五十”不是确切的数字，请填确切的数" {
 		t.Errorf("problems = %q", problems)
 	}
 	// What is left for the chat: the unreadable figure, the blank 研究开发资产 and 技术研发,

@@ -3,17 +3,8 @@ package survey
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 )
-
-// noneWords are the ways a liaison says "nothing" to a question that allows it.
-var noneWords = []string{"无", "没有", "暂无", "没", "无。", "none", "0"}
-
-// IsNone reports whether text says "nothing" (无).
-func IsNone(text string) bool {
-	return slices.Contains(noneWords, strings.ToLower(Normalize(text)))
-}
 
 // Nothing reports whether v, the answer at this step, means "nothing" (无): 无 to a yes/no
 // question or to "还有其他…吗", nothing ticked, a text that says none (in any of the words
@@ -38,46 +29,149 @@ func (s Step) Nothing(v Value) bool {
 	}
 }
 
-// Parse turns a liaison's reply into the step's answer. confirm is true when the value is
-// valid but implausible (over the question's soft maximum) and must be confirmed before it is
-// kept. A rejected reply is an *InputError whose Reason tells the liaison what to send.
-func (s Step) Parse(text string) (v Value, confirm bool, err error) {
+// Doubt says why an answer that was read waits for the liaison's word before it is kept.
+type Doubt int
+
+// The doubts Step.Parse reports.
+const (
+	Sure      Doubt = iota // keep the answer
+	Large                  // over the question's soft maximum (a slip of 万 for 元 is the commonest error)
+	Approx                 // an estimate (约100万), read as the nearest exact figure
+	WhichUnit              // a figure with no unit in a 万元 question that may be 元 (120000)
+)
+
+// Parse turns a liaison's reply into the step's answer. A doubt other than Sure means the
+// value is read but must be confirmed before it is kept. A rejected reply is an *InputError
+// whose Reason says why and what to send. Every kind takes its forms of "nothing" (IsNone):
+// 无 to a yes/no question, nothing ticked, a text that allows none, 0 for a number; an
+// optional question answered with "nothing" is skipped. "I don't know" (IsUnsure) is never
+// "nothing": it is refused with a reason that says how to go on.
+func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 	q := s.Q
+	if IsUnsure(text) {
+		return Value{}, Sure, rejectInput(s.unsureReason(text))
+	}
+	if s.Optional() && s.Kind() != YesNo && IsNone(text) {
+		return Value{Skipped: true}, Sure, nil
+	}
 	switch s.Kind() {
 	case YesNo:
+		if s.More && isMoreDone(text) {
+			return Value{}, Sure, nil
+		}
 		b, err := ParseYesNo(text)
-		return Value{Bool: b}, false, err
+		return Value{Bool: b}, Sure, err
 	case Number:
-		n, err := ParseNumber(text, q.Unit)
-		if err != nil {
-			return Value{}, false, err
-		}
-		if q.Integer && n != math.Trunc(n) {
-			return Value{}, false, &InputError{Reason: fmt.Sprintf("请填写整数（单位：%s），例如 3", q.Unit)}
-		}
-		if q.Min != nil && n < *q.Min {
-			return Value{}, false, &InputError{Reason: fmt.Sprintf("不能小于 %s %s，请重新填写", FormatNumber(*q.Min), q.Unit)}
-		}
-		return Value{Num: n}, q.SoftMax != nil && n > *q.SoftMax, nil
+		return s.parseNumber(text)
 	case Choice:
-		c, err := ParseChoice(text, q.Options)
-		return Value{Choice: c}, false, err
-	case Multi:
-		if q.NoneOK && IsNone(text) {
-			return Value{}, false, nil
+		if IsNone(text) {
+			return Value{}, Sure, rejectInput(fmt.Sprintf("这一题要从下面选一项，请回复 1 到 %d 之间的编号。", len(q.Options)))
 		}
-		m, err := ParseMulti(text, q.Options)
-		return Value{Multi: m}, false, err
+		c, err := ParseChoice(text, q.Options, q.Aliases)
+		return Value{Choice: c}, Sure, err
+	case Multi:
+		if IsNone(text) {
+			if q.NoneOK {
+				return Value{}, Sure, nil
+			}
+			return Value{}, Sure, rejectInput("这一题至少要选一项。" + multiReason(len(q.Options)))
+		}
+		m, err := ParseMulti(text, q.Options, q.Aliases)
+		return Value{Multi: m}, Sure, err
 	default:
 		if IsNone(text) {
 			if q.NoneOK {
-				return Value{}, false, nil
+				return Value{}, Sure, nil
 			}
-			return Value{}, false, &InputError{Reason: "这一题需要填写具体内容，不能只填“无”。"}
+			return Value{}, Sure, rejectInput("这一题需要填写具体内容，不能只填“无”。")
 		}
 		t, err := ParseText(text, q.MaxLen)
-		return Value{Text: t}, false, err
+		return Value{Text: t}, Sure, err
 	}
+}
+
+func (s Step) parseNumber(text string) (Value, Doubt, error) {
+	q := s.Q
+	zeroOK := q.Min == nil || *q.Min <= 0
+	if IsNone(text) && zeroOK {
+		return Value{}, Sure, nil
+	}
+	r, err := ParseNumber(text, q.Unit)
+	if err != nil {
+		return Value{}, Sure, err
+	}
+	n := r.Value
+	if q.Integer && n != math.Trunc(n) && !r.MayBeYuan {
+		return Value{}, Sure, &InputError{Reason: fmt.Sprintf("请填写整数（单位：%s），例如 3", q.Unit)}
+	}
+	if q.Min != nil && n < *q.Min {
+		if *q.Min == 0 {
+			return Value{}, Sure, &InputError{Reason: fmt.Sprintf("不能小于 0 %s，不能填负数。没有请回复 0", q.Unit)}
+		}
+		return Value{}, Sure, &InputError{Reason: fmt.Sprintf("不能小于 %s %s，请重新填写", FormatNumber(*q.Min), q.Unit)}
+	}
+	v := Value{Num: n}
+	switch {
+	case r.MayBeYuan:
+		return v, WhichUnit, nil
+	case r.Approx:
+		return v, Approx, nil
+	case s.TooLarge(v):
+		return v, Large, nil
+	}
+	return v, Sure, nil
+}
+
+// TooLarge reports whether a figure is over the question's soft maximum.
+func (s Step) TooLarge(v Value) bool {
+	return s.Kind() == Number && s.Q.SoftMax != nil && v.Num > *s.Q.SoftMax
+}
+
+// AsYuan is the other reading of a WhichUnit figure: typed in 元, so v/10000 万元, exactly.
+func (s Step) AsYuan(v Value) Value {
+	r, err := ParseNumber(FormatNumber(v.Num)+"元", s.Q.Unit)
+	if err != nil {
+		return v
+	}
+	return Value{Num: r.Value}
+}
+
+// unsureReason answers 不知道: it is no answer, and here is how to go on.
+func (s Step) unsureReason(text string) string {
+	said := "“" + fold(text) + "”"
+	var b strings.Builder
+	switch s.Kind() {
+	case Number:
+		fmt.Fprintf(&b, "%s不能当作 0。如果确实没有，请回复 0；", said)
+	case Choice:
+		b.WriteString("这一题要选一项。")
+	default:
+		fmt.Fprintf(&b, "%s不能当作“无”。如果确实没有，请回复“无”；", said)
+	}
+	if s.Optional() {
+		b.WriteString("这一题是选填，也可以回复“跳过”；")
+	}
+	b.WriteString("需要问同事的话，可以回复“取消填报”先暂停（已填的都保存），问清楚后回复“填报”接着填。")
+	return b.String()
+}
+
+// ParseYesNo reads a 有/无 answer: the yes words, the no words and every way of saying
+// "nothing" (IsNone), decorated or not, and 有 with a count (有两个). Only these count: a
+// free-text answer such as "有没有" may hide a detail the question does not capture, so it is
+// better asked again than guessed at.
+func ParseYesNo(s string) (bool, error) {
+	switch {
+	case isYes(s):
+		return true, nil
+	case isNo(s):
+		return false, nil
+	}
+	if rest, ok := strings.CutPrefix(fold(s), "有"); ok {
+		if r, err := ParseNumber(rest, "个"); err == nil && !r.Approx && r.Value >= 1 {
+			return true, nil
+		}
+	}
+	return false, rejectInput("请回复“有”或“无”（也可回复 1 或 0）")
 }
 
 // Expect says plainly what the step accepts; it is shown after repeated failed tries.
@@ -85,6 +179,9 @@ func (s Step) Expect() string {
 	q := s.Q
 	switch s.Kind() {
 	case YesNo:
+		if s.More {
+			return "还有就回复“有”，没有了就回复“无”（或“没有了”）。"
+		}
 		return "只需回复“有”或“无”（也可回复 1 或 0）。"
 	case Number:
 		var b strings.Builder
@@ -100,9 +197,9 @@ func (s Step) Expect() string {
 		b.WriteString("；没有请回复 0。")
 		return b.String()
 	case Choice:
-		return fmt.Sprintf("只需回复一个编号（1 到 %d），例如 1。", len(q.Options))
+		return fmt.Sprintf("只需回复一个编号（1 到 %d），例如 1，也可以回复名称。", len(q.Options))
 	case Multi:
-		msg := fmt.Sprintf("只需回复编号（1 到 %d），多个用逗号隔开，例如 1,3", len(q.Options))
+		msg := fmt.Sprintf("只需回复编号（1 到 %d），多个用逗号或“和”隔开，例如 1,3 或 1和3", len(q.Options))
 		if q.NoneOK {
 			msg += "；一个都没有请回复“无”"
 		}

@@ -170,7 +170,7 @@ func (s Step) Optional() bool { return !s.More && s.Q.Optional }
 // Format renders an answer for a review, a receipt or a spreadsheet cell.
 func (s Step) Format(v Value) string {
 	if v.Skipped {
-		return "（未填）"
+		return "无"
 	}
 	switch s.Kind() {
 	case YesNo:
@@ -228,5 +228,58 @@ func (f *Form) Clear(a Answers, sections ...string) {
 				}
 			}
 		}
+	}
+}
+
+// AddRow opens a new row at the end of a group (添加 研发项目): the group's 有/无 question is
+// answered 有 and the last row's 还有…吗 有, so the new row's questions are asked next. It
+// returns the new row's index.
+func (f *Form) AddRow(a Answers, group string) int {
+	g := f.Question(group)
+	if g.ShownIf != nil && g.ShownIf.Yes != "" {
+		a[g.ShownIf.Yes] = Value{Bool: true}
+	}
+	n := f.Rows(group, a)
+	if n > 0 {
+		a[g.rowKey(n-1, true)] = Value{Bool: true}
+	}
+	return n
+}
+
+// DeleteRow removes a row of a group (删除 研发项目 2), moving the later rows up: the last row
+// left says there is no other, and a group left with none has its 有/无 question answered 无.
+func (f *Form) DeleteRow(a Answers, group string, row int) {
+	g := f.Question(group)
+	n := f.Rows(group, a)
+	if row < 0 || row >= n {
+		return
+	}
+	move := func(from, to int) {
+		for _, q := range append(slices.Clone(g.Questions), nil) {
+			var src, dst string
+			if q == nil {
+				src, dst = g.rowKey(from, true), g.rowKey(to, true)
+			} else {
+				src, dst = q.rowKey(from, false), q.rowKey(to, false)
+			}
+			if v, ok := a[src]; ok {
+				a[dst] = v
+			} else {
+				delete(a, dst)
+			}
+		}
+	}
+	for r := row; r < n-1; r++ {
+		move(r+1, r)
+	}
+	for _, q := range g.Questions {
+		delete(a, q.rowKey(n-1, false))
+	}
+	delete(a, g.rowKey(n-1, true))
+	switch {
+	case n > 1:
+		a[g.rowKey(n-2, true)] = Value{}
+	case g.ShownIf != nil && g.ShownIf.Yes != "":
+		a[g.ShownIf.Yes] = Value{}
 	}
 }

@@ -32,6 +32,9 @@ type Form struct {
 	ID       string    `yaml:"id"`
 	Title    string    `yaml:"title"`
 	Sections []Section `yaml:"sections"`
+	// Glossary explains the form's words; Checks are its cross-question rules.
+	Glossary []Term  `yaml:"glossary"`
+	Checks   []Check `yaml:"checks"`
 
 	byID map[string]*Question
 }
@@ -46,12 +49,16 @@ type Section struct {
 
 // Question is one thing asked. Questions inside a Group are asked once per row.
 type Question struct {
-	ID       string `yaml:"id"`
-	Kind     Kind   `yaml:"kind"`
-	Label    string `yaml:"label"`  // short name used in reviews and exports
-	Prompt   string `yaml:"prompt"` // what the bot asks
-	Hint     string `yaml:"hint"`   // shown under the prompt (e.g. 与审计报告一致)
-	Optional bool   `yaml:"optional"`
+	ID     string `yaml:"id"`
+	Kind   Kind   `yaml:"kind"`
+	Label  string `yaml:"label"`  // short name used in reviews and exports
+	Prompt string `yaml:"prompt"` // what the bot asks
+	Hint   string `yaml:"hint"`   // shown under the prompt (e.g. 与审计报告一致)
+	// Explain is what the form says about the question, and Terms the glossary entries it
+	// uses: the answer to 这个怎么算 asked at the question.
+	Explain  string   `yaml:"explain"`
+	Terms    []string `yaml:"terms"`
+	Optional bool     `yaml:"optional"`
 	// MaxLen limits text answers in characters; 0 means the form default.
 	MaxLen int `yaml:"max_len"`
 	// Unit, Min and SoftMax apply to numbers. A value over SoftMax is kept only after the liaison
@@ -62,6 +69,8 @@ type Question struct {
 	Integer bool     `yaml:"integer"`
 	// Options are the numbered choices of Choice and Multi questions.
 	Options []string `yaml:"options"`
+	// Aliases are other names liaisons use for options (民企 for 民营企业), by option number.
+	Aliases map[string]int `yaml:"aliases"`
 	// NoneOK lets a Multi or Text question be answered 无: nothing ticked, or nothing to say
 	// (the six innovation directions of 附件3 section 三 are mostly 无 for small firms).
 	NoneOK bool `yaml:"none_ok"`
@@ -175,7 +184,10 @@ func (f *Form) check() error {
 			}
 		}
 	}
-	return nil
+	if err := f.checkGlossary(); err != nil {
+		return err
+	}
+	return f.checkChecks()
 }
 
 func (f *Form) checkQuestion(q *Question, section string, parent *Question, where string) error {
@@ -209,6 +221,11 @@ func (f *Form) checkQuestion(q *Question, section string, parent *Question, wher
 		if len(q.Options) < 2 {
 			return fmt.Errorf("%s: %s needs at least 2 options", where, q.Kind)
 		}
+		for a, k := range q.Aliases {
+			if k < 1 || k > len(q.Options) {
+				return fmt.Errorf("%s: alias %q names option %d of 1..%d", where, a, k, len(q.Options))
+			}
+		}
 	case Group:
 		if parent != nil {
 			return fmt.Errorf("%s: group inside a group", where)
@@ -218,6 +235,9 @@ func (f *Form) checkQuestion(q *Question, section string, parent *Question, wher
 		}
 	default:
 		return fmt.Errorf("%s: unknown kind %q", where, q.Kind)
+	}
+	if len(q.Aliases) > 0 && q.Kind != Choice && q.Kind != Multi {
+		return fmt.Errorf("%s: aliases only belong to choice and multi", where)
 	}
 	if q.Kind != Group && (len(q.Questions) > 0 || q.More != "") {
 		return fmt.Errorf("%s: questions/more only belong to a group", where)

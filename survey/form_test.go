@@ -227,7 +227,7 @@ func TestFormatNamesTickedOptions(t *testing.T) {
 	}{
 		{Value{Multi: []int{3, 11}}, "3、11（对产品工艺进行技术改造、技术升级、技术改进；产学研合作）"},
 		{Value{}, "无"},
-		{Value{Skipped: true}, "（未填）"},
+		{Value{Skipped: true}, "无"},
 	}
 	for _, tt := range tests {
 		if got := st.Format(tt.v); got != tt.want {

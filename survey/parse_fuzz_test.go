@@ -36,16 +36,22 @@ func FuzzParseNumber(f *testing.F) {
 		"一千二百三十四", "三万", "三百万", "零", "〇", "一百零五十", "一万二", "十几", "一二三",
 		"约12", "12左右", "若干", "NaN", "Inf", "0x1F", "1e5", "12 13", "1000000000000001",
 		"1000000000000000亿", "0.0000005", "9.9999995", "", " ", "\xff", "12\x00",
+		"12万5", "5千", "3千5", "35个人", "12万元整", "￥120000", "120,000.00元", "1.2e5", "约100万",
+		"100多万", "100万左右", "大概50", "不到1万", "2亿3000万", "5千万", "12万500", "十多个", "1e-3",
 	}
 	for i, s := range seeds {
 		f.Add(s, uint8(i))
 	}
 	f.Fuzz(func(t *testing.T, s string, u uint8) {
 		unit := fuzzUnits[int(u)%len(fuzzUnits)]
-		v, err := ParseNumber(s, unit)
+		r, err := ParseNumber(s, unit)
 		if err != nil {
 			checkFuzzError(t, err)
 			return
+		}
+		v := r.Value
+		if r.MayBeYuan && unit != "万元" {
+			t.Fatalf("ParseNumber(%q, %q) may be 元 in a question not in 万元", s, unit)
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1e15*1e4 {
 			t.Fatalf("ParseNumber(%q, %q) = %v, not a finite value in range", s, unit, v)
@@ -58,7 +64,7 @@ func FuzzParseNumber(f *testing.F) {
 		if math.Abs(v) <= 1e15 {
 			printed := strconv.FormatFloat(v, 'f', -1, 64)
 			again, err := ParseNumber(printed, unit)
-			if err != nil || again != v {
+			if err != nil || again.Value != v || again.Approx {
 				t.Fatalf("ParseNumber(%q, %q) = %v, printed %q reads back as %v, %v", s, unit, v, printed, again, err)
 			}
 		}
@@ -96,13 +102,18 @@ func FuzzParseYesNo(f *testing.F) {
 // option lists from empty to full.
 func FuzzParseChoice(f *testing.F) {
 	seeds := []string{"3", "３", "第3项", "第三项", "3.", "(3)", "民营", "民营企业", "企业", "三", "0", "8",
+		"民企", "私企", "2 民营企业", "国企", "第八项",
 		"99999999999999999999", "", "\xff"}
 	for i, s := range seeds {
 		f.Add(s, uint8(i))
 	}
 	f.Fuzz(func(t *testing.T, s string, n uint8) {
 		opts := testEnterpriseKinds[:int(n)%(len(testEnterpriseKinds)+1)]
-		k, err := ParseChoice(s, opts)
+		var aliases map[string]int
+		if len(opts) == len(testEnterpriseKinds) {
+			aliases = map[string]int{"国企": 1, "私企": 2}
+		}
+		k, err := ParseChoice(s, opts, aliases)
 		if err != nil {
 			checkFuzzError(t, err)
 			if k != 0 {
@@ -120,7 +131,8 @@ func FuzzParseChoice(f *testing.F) {
 // range, with option counts on both sides of the ten-option digit-run rule.
 func FuzzParseMulti(f *testing.F) {
 	seeds := []string{"1,3,5", "1、3、5", "1 3 5", "１，３", "1，3、5", "2-4", "2~4", "2至4", "4-2", "135",
-		"10", "1,12,14", "有研发人员", "有研发人员、有知识产权", "0", "1-99999999999999999999", ",,", "", "\xff"}
+		"10", "1,12,14", "有研发人员", "有研发人员、有知识产权", "0", "1-99999999999999999999", ",,", "", "\xff",
+		"3和5", "第3项和第5项", "3/5", "三、五", "研发", "研发人员和知识产权", "第十四项"}
 	for i, s := range seeds {
 		f.Add(s, uint8(i))
 	}
@@ -129,7 +141,7 @@ func FuzzParseMulti(f *testing.F) {
 		if n%2 == 1 {
 			opts = numberedOptions(int(n) % 20)
 		}
-		got, err := ParseMulti(s, opts)
+		got, err := ParseMulti(s, opts, nil)
 		if err != nil {
 			checkFuzzError(t, err)
 			if got != nil {
@@ -188,6 +200,64 @@ func FuzzParseText(f *testing.F) {
 		// Cleaning is idempotent, so a stored answer edited and resent is stored unchanged.
 		if again, err := ParseText(got, int(max)); err != nil || again != got {
 			t.Fatalf("ParseText(%q) = %q, but again gives %q, %v", s, got, again, err)
+		}
+	})
+}
+
+// FuzzStepParse puts every reply to every question of the form: nothing panics, a refusal is
+// an *InputError with a reason, a value fits its question, and "I don't know" is never an
+// answer.
+func FuzzStepParse(f *testing.F) {
+	for i, s := range []string{"无", "没有了", "暂时没有", "不涉及", "都没有", "/", "—", "0", "不知道", "不清楚",
+		"有", "有两个", "就这些", "12万5", "约100万", "120000", "民企", "3和5", "跳过", "山西示范", "\xff", ""} {
+		f.Add(s, uint8(i*7))
+	}
+	form := Default()
+	var steps []Step
+	for _, st := range form.Steps(Answers{"has_institutions": {Bool: true}, "has_projects": {Bool: true}}) {
+		steps = append(steps, st)
+	}
+	f.Fuzz(func(t *testing.T, s string, n uint8) {
+		st := steps[int(n)%len(steps)]
+		v, d, err := st.Parse(s)
+		if err != nil {
+			checkFuzzError(t, err)
+			return
+		}
+		if IsUnsure(s) {
+			t.Fatalf("%s: %q (I don't know) read as %+v", st.Key, s, v)
+		}
+		if v.Skipped && !st.Optional() {
+			t.Fatalf("%s: %q skipped a required question", st.Key, s)
+		}
+		switch st.Kind() {
+		case Number:
+			if math.IsNaN(v.Num) || math.IsInf(v.Num, 0) || st.Q.Min != nil && v.Num < *st.Q.Min {
+				t.Fatalf("%s: %q read as %v", st.Key, s, v.Num)
+			}
+			if d == WhichUnit && st.Q.Unit != "万元" {
+				t.Fatalf("%s: %q asks for a unit in a question in %s", st.Key, s, st.Q.Unit)
+			}
+		case Choice:
+			if v.Choice < 1 || v.Choice > len(st.Q.Options) {
+				t.Fatalf("%s: %q read as option %d", st.Key, s, v.Choice)
+			}
+		}
+		if IsNone(s) && !st.Nothing(v) {
+			t.Fatalf("%s: %q says nothing but reads as %+v, which is not", st.Key, s, v)
+		}
+	})
+}
+
+// FuzzLexicon checks that the lexicon never takes a reply both ways.
+func FuzzLexicon(f *testing.F) {
+	for _, s := range []string{"无", "没有了", "不知道", "有的", "就这些", "目前还没开展相关工作", "本期无", "有两个"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		none, unsure, yes := IsNone(s), IsUnsure(s), isYes(s)
+		if none && unsure || none && yes || unsure && yes {
+			t.Fatalf("%q: none %v, unsure %v, yes %v", s, none, unsure, yes)
 		}
 	})
 }

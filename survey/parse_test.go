@@ -120,7 +120,7 @@ func TestParseYesNo(t *testing.T) {
 
 // TestParseYesNoRejects makes sure near-misses are asked again rather than guessed.
 func TestParseYesNoRejects(t *testing.T) {
-	for _, in := range []string{"", "  ", "。", "有没有", "也许", "2", "yes no", "ye", "有一个", "无所谓", "\xff"} {
+	for _, in := range []string{"", "  ", "。", "有没有", "也许", "2", "yes no", "ye", "有没有啊", "无所谓", "可能有", "\xff"} {
 		t.Run(in, func(t *testing.T) {
 			_, err := ParseYesNo(in)
 			checkInputError(t, err)
@@ -238,11 +238,11 @@ func TestParseNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseNumber(tt.in, tt.unit)
+			r, err := ParseNumber(tt.in, tt.unit)
 			if err != nil {
 				t.Fatalf("ParseNumber(%q, %q) error %v", tt.in, tt.unit, err)
 			}
-			if got != tt.want {
+			if got := r.Value; got != tt.want || r.Approx {
 				t.Errorf("ParseNumber(%q, %q) = %v, want %v", tt.in, tt.unit, got, tt.want)
 			}
 		})
@@ -273,7 +273,7 @@ func TestParseNumberExact(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseNumber(%q, %q) error %v", tt.in, tt.unit, err)
 			}
-			if s := FormatNumber(got); s != tt.want {
+			if s := FormatNumber(got.Value); s != tt.want {
 				t.Errorf("ParseNumber(%q, %q) prints as %s, want %s", tt.in, tt.unit, s, tt.want)
 			}
 		})
@@ -294,8 +294,6 @@ func TestParseNumberRejects(t *testing.T) {
 		{"Inf", "Inf", "万元"},
 		{"infinity", "+Infinity", ""},
 		{"hex", "0x1F", "万元"},
-		{"exponent", "1e5", "万元"},
-		{"exponent upper", "1E5", ""},
 		{"two numbers", "12 13", "万元"},
 		{"two numbers comma space", "12, 13", "万元"},
 		{"bad group 1,2", "1,2", "万元"},
@@ -307,17 +305,12 @@ func TestParseNumberRejects(t *testing.T) {
 		{"comma in fraction", "1.234,5", "万元"},
 		{"two points", "1.2.3", "万元"},
 		{"words 十几", "十几", "个"},
-		{"words 约12", "约12", "万元"},
-		{"words 12左右", "12左右", "万元"},
 		{"words 若干", "若干", "个"},
-		{"words 大约", "大约十个", "个"},
 		{"digit string chinese", "一二三", "个"},
 		{"百 alone", "百", "个"},
 		{"trailing 零", "一百零", "个"},
 		{"leading 零", "零五", "个"},
 		{"useless 零", "一百零五十", "个"},
-		{"万 inside numeral", "一万二", "个"},
-		{"mixed numerals", "3千", "个"},
 		{"over 1e15", "1000000000000001", "万元"},
 		{"huge", strings.Repeat("9", 400), "万元"},
 		{"over limit 元 亿", "1000000000000000亿", "元"},
@@ -326,12 +319,10 @@ func TestParseNumberRejects(t *testing.T) {
 		{"money suffix on count", "12元", "人"},
 		{"万元 on count", "12万元", "人"},
 		{"w on count", "12w", "人"},
-		{"亿 on count", "1亿", "人"},
 		{"money on other unit", "12万", "%"},
 		{"count on other unit", "12人", "%"},
 		{"suffix without unit", "12%", ""},
 		{"wrong unit", "12米", "平方米"},
-		{"unknown suffix", "12元整", "万元"},
 		{"suffix only", "万", "万元"},
 		{"two suffixes", "12万万", "万元"},
 		{"prefix unit", "元12", "万元"},
@@ -357,9 +348,9 @@ func TestParseNumberReason(t *testing.T) {
 		{"", "请回复一个数字，例如 12.5"},
 	}
 	for _, tt := range tests {
-		_, err := ParseNumber("若干", tt.unit)
+		_, err := ParseNumber("abc", tt.unit)
 		if err == nil || err.Error() != tt.want {
-			t.Errorf("ParseNumber(若干, %q) error %v, want %q", tt.unit, err, tt.want)
+			t.Errorf("ParseNumber(abc, %q) error %v, want %q", tt.unit, err, tt.want)
 		}
 	}
 }
@@ -394,7 +385,6 @@ func TestParseChoice(t *testing.T) {
 		{"exact text with 。", "民营企业。", testEnterpriseKinds, 2},
 		{"substring", "民营", testEnterpriseKinds, 2},
 		{"substring 港澳", "港澳", testEnterpriseKinds, 4},
-		{"substring one char", "集", testEnterpriseKinds, 5},
 		{"exact beats substring", "其他", testEnterpriseKinds, 7},
 		{"exact beats number", "2", []string{"1", "2"}, 2},
 		{"exact option that is a number", "2026", []string{"2025", "2026"}, 2},
@@ -404,11 +394,11 @@ func TestParseChoice(t *testing.T) {
 		{"ascii case", "OTHER", []string{"Yes", "Other"}, 2},
 		{"full-width option", "A类", []string{"Ａ类", "Ｂ类"}, 1},
 		{"chinese numeral when option holds none", "二", []string{"是", "否"}, 2},
-		{"option text beats chinese numeral", "三", []string{"其他", "三资企业", "集体", "外资"}, 2},
+		{"chinese numeral beats one character of a text", "三", []string{"其他", "三资企业", "集体", "外资"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseChoice(tt.in, tt.options)
+			got, err := ParseChoice(tt.in, tt.options, nil)
 			if err != nil {
 				t.Fatalf("ParseChoice(%q) error %v", tt.in, err)
 			}
@@ -438,23 +428,23 @@ func TestParseChoiceRejects(t *testing.T) {
 		{"第八项", "第八项", testEnterpriseKinds},
 		{"decimal", "2.5", testEnterpriseKinds},
 		{"no options", "1", nil},
-		{"chinese numeral inside two options", "三", []string{"三资企业", "三类", "其他"}},
+		{"one character of a text", "集", testEnterpriseKinds},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseChoice(tt.in, tt.options)
+			got, err := ParseChoice(tt.in, tt.options, nil)
 			if err == nil {
 				t.Fatalf("ParseChoice(%q) = %d, want an error", tt.in, got)
 			}
 			checkInputError(t, err)
 		})
 	}
-	_, err := ParseChoice("8", testEnterpriseKinds)
-	if want := "请回复 1 到 7 之间的编号，例如 3"; err == nil || err.Error() != want {
+	_, err := ParseChoice("8", testEnterpriseKinds, nil)
+	if want := "没有第 8 项。请回复 1 到 7 之间的编号，例如 3"; err == nil || err.Error() != want {
 		t.Errorf("reason %v, want %q", err, want)
 	}
-	_, err = ParseChoice("3", []string{"是", "否"})
-	if want := "请回复 1 到 2 之间的编号，例如 2"; err == nil || err.Error() != want {
+	_, err = ParseChoice("3", []string{"是", "否"}, nil)
+	if want := "没有第 3 项。请回复 1 到 2 之间的编号，例如 2"; err == nil || err.Error() != want {
 		t.Errorf("reason %v, want %q", err, want)
 	}
 }
@@ -519,11 +509,14 @@ func TestParseMulti(t *testing.T) {
 		{"option text case", "b", []string{"A", "B"}, []int{2}},
 		{"option text with separator", "研发机构、实验室", []string{"研发机构、实验室", "其他"}, []int{1}},
 		{"option text that is a number", "2025", []string{"2025", "2026"}, []int{1}},
+		{"part of an option text", "研发人员", testSixHave, []int{2}},
 		{"all", "1-6", testSixHave, []int{1, 2, 3, 4, 5, 6}},
+		{"all in words", "都有", testSixHave, []int{1, 2, 3, 4, 5, 6}},
+		{"all in words 全部", "全部。", numberedOptions(3), []int{1, 2, 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseMulti(tt.in, tt.options)
+			got, err := ParseMulti(tt.in, tt.options, nil)
 			if err != nil {
 				t.Fatalf("ParseMulti(%q) error %v", tt.in, err)
 			}
@@ -558,27 +551,27 @@ func TestParseMultiRejects(t *testing.T) {
 		{"huge", "99999999999999999999999", numberedOptions(14)},
 		{"huge range", "1-99999999999999999999999", numberedOptions(14)},
 		{"word 无", "无", numberedOptions(7)},
-		{"word", "都有", testSixHave},
-		{"partial option text", "研发人员", testSixHave},
+		{"word", "也许吧", testSixHave},
+		{"ambiguous part of texts", "研发", testSixHave},
 		{"decimal", "1.5", numberedOptions(7)},
 		{"negative", "-1", numberedOptions(7)},
 		{"no options", "1", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseMulti(tt.in, tt.options)
+			got, err := ParseMulti(tt.in, tt.options, nil)
 			if err == nil {
 				t.Fatalf("ParseMulti(%q) = %v, want an error", tt.in, got)
 			}
 			checkInputError(t, err)
 		})
 	}
-	_, err := ParseMulti("15", numberedOptions(14))
-	if want := "请回复编号，多个用逗号隔开，例如 1,3,5（共 14 项）"; err == nil || err.Error() != want {
+	_, err := ParseMulti("15", numberedOptions(14), nil)
+	if want := "没有第 15 项。请回复编号，多个用逗号隔开，例如 1,3,5（共 14 项）"; err == nil || err.Error() != want {
 		t.Errorf("reason %v, want %q", err, want)
 	}
-	_, err = ParseMulti("3", numberedOptions(2))
-	if want := "请回复编号，多个用逗号隔开，例如 1,2（共 2 项）"; err == nil || err.Error() != want {
+	_, err = ParseMulti("3", numberedOptions(2), nil)
+	if want := "没有第 3 项。请回复编号，多个用逗号隔开，例如 1,2（共 2 项）"; err == nil || err.Error() != want {
 		t.Errorf("reason %v, want %q", err, want)
 	}
 }
@@ -691,14 +684,14 @@ func TestParseNumberChineseAll(t *testing.T) {
 	for n := 0; n <= 9999; n++ {
 		s := chineseNumeral(n)
 		got, err := ParseNumber(s+"个", "个")
-		if err != nil || got != float64(n) {
+		if err != nil || got.Value != float64(n) {
 			t.Fatalf("ParseNumber(%q) = %v, %v, want %d", s, got, err, n)
 		}
 	}
 	// The spoken short forms drop the last unit: 三百五 is 350.
 	spoken := map[string]float64{"三百五": 350, "一千二": 1200, "两千五": 2500, "一百一": 110, "一千二百三": 1230}
 	for s, want := range spoken {
-		if got, err := ParseNumber(s, "人"); err != nil || got != want {
+		if got, err := ParseNumber(s, "人"); err != nil || got.Value != want {
 			t.Errorf("ParseNumber(%q) = %v, %v, want %v", s, got, err, want)
 		}
 	}
@@ -717,7 +710,7 @@ func TestParseNumberThousands(t *testing.T) {
 		}
 		for _, in := range []string{b.String(), b.String() + ".25", strings.ReplaceAll(b.String(), ",", "，")} {
 			want, _ := strconv.ParseFloat(strings.NewReplacer(",", "", "，", "").Replace(in), 64)
-			if got, err := ParseNumber(in, "万元"); err != nil || got != want {
+			if got, err := ParseNumber(in, "万元"); err != nil || got.Value != want {
 				t.Errorf("ParseNumber(%q) = %v, %v, want %v", in, got, err, want)
 			}
 		}

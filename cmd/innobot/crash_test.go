@@ -71,7 +71,7 @@ func crashScripts() []*crashLiaison {
 				{in: "高强度螺纹钢工艺改进", key: "project.0.proj_name", val: txt("高强度螺纹钢工艺改进"), want: "项目来源"},
 				{in: "２", key: "project.0.proj_source", val: choice(2), want: "立项文号"},
 				{in: "跳过", key: "project.0.proj_doc", val: skipped, want: "研究开发人员"},
-				{in: "上一题", want: "当前答案：（未填）", ask: "立项文号"},
+				{in: "上一题", want: "当前答案：无", ask: "立项文号"},
 				{in: "晋科〔2026〕18号", key: "project.0.proj_doc", val: txt("晋科〔2026〕18号"), want: "研究开发人员"},
 				{in: "8人", key: "project.0.proj_staff", val: num(8), want: "研究开发费用"},
 				{in: "200亿", want: "数值偏大", ask: "研究开发费用"},
@@ -169,15 +169,18 @@ func crashScripts() []*crashLiaison {
 				{in: "无", key: "dir_rnd", val: none, want: "技术合作"},
 				{in: "无", key: "dir_cooperation", val: none, want: "其他创新活动"},
 				{in: "无", key: "other_activities", val: none, want: "六有"},
-				{in: "1、2、3、6", key: "liuyou", val: multi(1, 2, 3, 6), want: "请核对"},
+				// The institutions have R&D costs but there is no project: a check asks.
+				{in: "1、2、3、6", key: "liuyou", val: multi(1, 2, 3, 6), want: "研发机构有研发费用"},
 				{in: "修改 2", want: "当前答案：省属国企", ask: "企业属性"},
-				{in: "市属国企", key: "ownership", val: choice(3), want: "请核对"},
-				{in: "上一题", want: "请回复“确认提交”", ask: "请核对"},
+				{in: "市属国企", key: "ownership", val: choice(3), want: "研发机构有研发费用"},
+				{in: "上一题", want: "当前答案：1、2、3、6", ask: "六有"},
+				{in: "1236", key: "liuyou", val: multi(1, 2, 3, 6), want: "研发机构有研发费用"},
+				{in: "保留", key: "#kept.institution_cost_without_projects", val: yes(true), want: "请核对"},
 				{in: "确认提交", submit: true, want: "✅ 提交成功（回执）"},
 			},
-			// 有 → 无 for 研发项目 leaves the project's name in the draft; the submission
-			// keeps only what the form asks.
-			hidden: []string{"project.0.proj_name"},
+			// 有 → 无 for 研发项目 leaves the project's name in the draft, and the kept check
+			// is the draft's note; the submission keeps only what the form asks.
+			hidden: []string{"project.0.proj_name", "#kept.institution_cost_without_projects"},
 		},
 	}
 }

@@ -69,7 +69,10 @@ func TestSimWholeSurvey(t *testing.T) {
 	p.expect("张三", "修改 1", "当前答案：钢铁·特殊钢冶炼")
 	p.expect("张三", "钢铁·特殊钢冶炼（螺纹钢）", "请核对")
 	receipt := p.expect("张三", "确认提交", "✅ 提交成功（回执）")
-	for _, want := range []string{"山西示范钢铁有限公司", "2026-11", "第 1 版", "研发费用：42.5 万元"} {
+	// Each table's own figures, never added across tables (an institution's staff and costs
+	// include its projects').
+	for _, want := range []string{"山西示范钢铁有限公司", "2026年11月", "第 1 版", "研发机构：1 个（期末机构数 1 个，研发人员 25 人，研发费用 12.5 万元，仪器设备原价 120 万元）",
+		"研发项目：1 个（研发人员 8 人，研发费用 30 万元，研发资产 0 万元）"} {
 		if !strings.Contains(receipt, want) {
 			t.Errorf("receipt lacks %q:\n%s", want, receipt)
 		}

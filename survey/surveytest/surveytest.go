@@ -122,8 +122,8 @@ func Random(rng *rand.Rand, form *survey.Form) survey.Answers {
 			a[st.Key] = survey.Value{Skipped: true}
 			continue
 		}
-		v, confirm, err := st.Parse(reply(rng, st))
-		if err != nil || confirm {
+		v, doubt, err := st.Parse(reply(rng, st))
+		if err != nil || doubt != survey.Sure {
 			continue
 		}
 		a[st.Key] = v

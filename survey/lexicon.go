@@ -1,0 +1,127 @@
+package survey
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// The lexicon of short answers: how liaisons say "nothing", "I don't know", yes and no in chat.
+// A reply is matched whole, after folding (Normalize, lower case, punctuation at either end)
+// and after taking off the words that decorate it ("目前还没有了" is 目前 + 还 + 没有 + 了), so
+// that a longer reply with content in it ("没有研发中心，但有质检室") is never taken for one.
+
+// noneCore are the ways of saying "nothing" once the decoration is off.
+var noneCore = []string{
+	"无", "没有", "没", "暂无", "尚无", "没得", "木有", "没开展", "未开展", "没有开展", "未有",
+	"没做", "没有做", "没搞", "不涉及", "不适用", "无此项", "空", "否", "零",
+	"都没有", "一个都没有", "一个也没有", "一项都没有", "一项也没有", "都不是", "全无", "均无",
+	"以上都没有", "以上都不是", "以上均无", "以上皆无",
+	"none", "no", "null", "nil", "n/a", "na", "0", "/", "-", "—", "——", "--", "无无",
+}
+
+// nonePrefixes are the words that may come before a "nothing" without changing it.
+var nonePrefixes = []string{
+	"目前", "暂时", "当前", "现在", "本期", "本月", "这个月", "这期", "今年", "今年度", "本年度",
+	"我们", "我司", "公司", "企业", "基本", "暂", "还", "尚", "都", "也", "均", "确实", "真的",
+}
+
+// noneSuffixes are the words that may follow a "nothing" without changing it.
+var noneSuffixes = []string{
+	"了", "啊", "呢", "的", "哦", "喔", "吧", "呀", "哈", "嗯",
+	"相关活动", "相关内容", "相关工作", "相关项目", "此项", "这项", "这一项", "这方面", "这块",
+	"此类活动", "此类", "内容", "活动", "其他", "别的", "更多", "情况",
+}
+
+// unsureCore are the ways of saying "I don't know", which never mean "nothing": a liaison who
+// does not know must be asked, not counted as 无.
+var unsureCore = []string{
+	"不知道", "不清楚", "不确定", "不晓得", "不了解", "说不好", "不好说", "不记得", "记不清",
+	"忘了", "忘记了", "待定", "不详", "未知", "不懂", "搞不清", "搞不清楚", "要问问", "问问",
+	"我问问", "问一下", "待确认", "需要确认", "还不知道", "不太清楚", "不太确定", "不太知道",
+	"不太懂", "不大清楚",
+}
+
+// yesCore are the ways of saying yes (有) once the decoration is off.
+var yesCore = []string{
+	"有", "是", "对", "嗯", "嗯嗯", "有的", "是的", "对的", "还有", "确实有", "肯定有", "当然有",
+	"有一个", "有个", "有几个", "有多个", "有好几个", "有两个", "是有", "1", "y", "yes", "yeah",
+}
+
+// noCore are the ways of saying no besides "nothing".
+var noCore = []string{"不是", "不", "不对", "没有的", "n"}
+
+// moreDone are the ways of saying there is no other row, after 还有其他…吗 only: "就一个"
+// answers that question with no, but 有没有研发机构 with yes.
+var moreDone = []string{
+	"就这些", "就这个", "就这么多", "就一个", "只有一个", "只有这个", "只有这些", "只有这一个",
+	"就这样", "够了", "完了", "没了", "没有了", "就这俩", "就两个", "只有两个", "就这几个",
+}
+
+// Fold is how the lexicon compares replies: Normalize, lower case, and punctuation and spaces
+// at either end taken off.
+func Fold(s string) string {
+	s = strings.ToLower(Normalize(s))
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("。，,.!！~～…、；;：:\"“”'‘’", r)
+	})
+}
+
+func fold(s string) string { return Fold(s) }
+
+// Phrases is a set of short replies matched whole after folding: one of Core, with any of
+// Before in front and any of After behind, as often as they come ("目前还没有了" is 目前 + 还 +
+// 没有 + 了). A longer reply with content in it never matches.
+type Phrases struct{ Core, Before, After []string }
+
+// Match reports whether text is one of the phrases.
+func (p Phrases) Match(text string) bool {
+	s := Fold(text)
+	return s != "" && len(s) <= 64 && p.strip(s, true)
+}
+
+func (p Phrases) strip(s string, front bool) bool {
+	if slices.Contains(p.Core, s) {
+		return true
+	}
+	if front {
+		for _, w := range p.Before {
+			if rest, ok := strings.CutPrefix(s, w); ok && rest != "" && p.strip(rest, true) {
+				return true
+			}
+		}
+	}
+	for _, w := range p.After {
+		if rest, ok := strings.CutSuffix(s, w); ok && rest != "" && p.strip(rest, false) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	nonePhrases   = Phrases{noneCore, nonePrefixes, noneSuffixes}
+	unsurePhrases = Phrases{unsureCore, []string{"我", "我也", "我们", "还", "暂时", "目前", "这个", "这个我"}, []string{"了", "啊", "呢", "哦", "吧", "呀"}}
+	yesPhrases    = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, []string{"了", "啊", "呢", "的", "哦", "吧", "呀", "哈", "滴"}}
+	noPhrases     = Phrases{noCore, nil, []string{"了", "啊", "呢", "的", "哦", "吧", "呀"}}
+	morePhrases   = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
+)
+
+// IsNone reports whether text says "nothing" (无): 无, 没有, 没有了, 暂无, 暂时没有, 还没有,
+// 没开展, 未开展, 不涉及, 无相关活动, 本期无, 都没有, 一个都没有, "/", "-", "—", 0 and their
+// decorated forms. It is the one lexicon of "nothing": every parser that accepts "nothing" asks
+// it, and Step.Nothing reads stored texts with it.
+func IsNone(text string) bool { return nonePhrases.Match(text) }
+
+// IsUnsure reports whether text says "I don't know" (不知道, 不清楚, 不确定 …), which is not
+// "nothing" and must not be stored as an answer.
+func IsUnsure(text string) bool { return unsurePhrases.Match(text) }
+
+// isYes reports whether text says yes (有).
+func isYes(text string) bool { return yesPhrases.Match(text) }
+
+// isNo reports whether text says no (无): "nothing", or a plain no.
+func isNo(text string) bool { return IsNone(text) || noPhrases.Match(text) }
+
+// isMoreDone reports whether text says there are no more rows (就这些, 没了).
+func isMoreDone(text string) bool { return morePhrases.Match(text) }
