@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -60,7 +61,7 @@ func HandleUpload(c Conversation, u Upload, now time.Time) Result {
 	t.s = storage.Session{ContactID: t.s.ContactID, Version: t.s.Version, State: stateFilling, EnterpriseID: c.Enterprise.ID, Period: c.Period}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "已读取《%s》，作为本期（%s）的草稿，还没有提交。", u.Name, c.Period)
+	fmt.Fprintf(&b, "已读取《%s》，作为本期（%s）的草稿，还没有提交。", u.Name, period.Label(c.Period))
 	if u.Enterprise != "" && compact(u.Enterprise) != compact(c.Enterprise.Name) {
 		fmt.Fprintf(&b, "\n注意：文件里的企业全称是“%s”，您绑定的是“%s”，请核对。", u.Enterprise, c.Enterprise.Name)
 	}

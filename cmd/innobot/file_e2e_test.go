@@ -74,7 +74,7 @@ func TestSimSurveyFile(t *testing.T) {
 	reply := strings.Join(texts, "\n")
 	for _, want := range []string{
 		"已读取《附件3（已填）.xlsx》", "还没有提交", "研发机构1·名称：山西示范钢铁技术中心",
-		"第 " + strconv.Itoa(costRow) + " 行 机构研究开发费用：“约五十”不是数字", "还有 3 题", "企业属性是哪一种",
+		"第 " + strconv.Itoa(costRow) + " 行 机构研究开发费用：“约五十”不是确切的数字", "还有 3 题", "企业属性是哪一种",
 	} {
 		if !strings.Contains(reply, want) {
 			t.Errorf("reply to the file lacks %q:\n%s", want, reply)
@@ -82,7 +82,9 @@ func TestSimSurveyFile(t *testing.T) {
 	}
 	p.expect("张三", "民营", "研究开发费用是多少万元")
 	p.expect("张三", "五十", "六有")
-	p.expect("张三", "1,2,3", "请核对")
+	// Institution costs without a project: the check asks, the liaison keeps the answers.
+	p.expect("张三", "1,2,3", "研发机构有研发费用，但“有无研发项目”填的是无")
+	p.expect("张三", "保留", "请核对")
 	p.expect("张三", "确认提交", "第 1 版")
 	got := p.expect("张三", "查看", "820.5 万元")
 	for _, want := range []string{"山西示范钢铁技术中心", "50 万元", "与太原理工大学联合开发新钢种", "民营企业"} {
