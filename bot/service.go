@@ -59,6 +59,10 @@ type Service struct {
 	mu      sync.Mutex
 	tries   map[string]tries         // by contact id
 	imports map[string]pendingImport // by contact id: lists waiting for 确认导入
+	// answered are the unbound contacts and groups answered today (answeredDay), in memory:
+	// after a restart a stranger may get one more reply that day.
+	answered    map[string]bool
+	answeredDay string
 }
 
 // tries counts failed replies to one question; it lives in memory because a bad reply must
@@ -85,10 +89,80 @@ func (s *Service) Handler() Handler {
 			},
 		},
 	}
-	for _, mw := range []Middleware{s.files, s.identify, s.limits, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
+	for _, mw := range []Middleware{s.files, s.limits, s.quietUnbound, s.identify, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
 	return h
+}
+
+// quietUnbound answers an unbound stranger, or a group nobody bound, once a day: the first
+// reply says how to bind, the rest would only spend the account's sends (and its standing with
+// WeChat) on people who cannot use the bot yet. Binding, and a message that tries to, is
+// always answered.
+func (s *Service) quietUnbound(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		var key string
+		switch {
+		case strings.HasPrefix(survey.Normalize(m.Text), "绑定"):
+		case m.Group != "" && GroupFrom(ctx) == nil:
+			key = "group " + m.Group
+		case m.Group == "" && ContactFrom(ctx).Role == storage.RoleNone:
+			key = "contact " + m.From
+		}
+		if key == "" {
+			next.ServeMessage(ctx, w, m)
+			return
+		}
+		next.ServeMessage(ctx, &onceADay{Replier: w, allow: func() bool { return s.firstToday(key) }}, m)
+	})
+}
+
+// onceADay lets a handler's replies through only when allow says so, asked once per message.
+type onceADay struct {
+	Replier
+	allow   func() bool
+	decided bool
+	ok      bool
+}
+
+func (o *onceADay) pass() bool {
+	if !o.decided {
+		o.decided, o.ok = true, o.allow()
+	}
+	return o.ok
+}
+
+// Reply sends text when the day's reply is still free.
+func (o *onceADay) Reply(text string) {
+	if o.pass() {
+		o.Replier.Reply(text)
+	}
+}
+
+// ReplyFile sends a file when the day's reply is still free.
+func (o *onceADay) ReplyFile(path string) {
+	if o.pass() {
+		o.Replier.ReplyFile(path)
+	}
+}
+
+// firstToday reports whether key has not been answered today (and counts this answer).
+func (s *Service) firstToday(key string) bool {
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	day := s.Clock.Now().In(loc).Format(time.DateOnly)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.answered == nil || s.answeredDay != day {
+		s.answered, s.answeredDay = map[string]bool{}, day
+	}
+	if s.answered[key] {
+		return false
+	}
+	s.answered[key] = true
+	return true
 }
 
 // limits refuses what is not an answer: other kinds of message (each with a short reply that

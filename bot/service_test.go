@@ -242,13 +242,13 @@ func TestUnboundContactGetsWelcome(t *testing.T) {
 	e := newEnv(t)
 	for _, text := range []string{"你好", "填报", "进度", "", "帮助"} {
 		t.Run(text, func(t *testing.T) {
-			w := e.say("王五", text)
+			w := e.say("王五"+text, text) // a stranger hears the bot once a day (TestUnboundQuiet)
 			for _, want := range []string{"绑定", "邀请码", "例如"} {
 				if w.lacks(want) {
 					t.Errorf("reply lacks %q: %s", want, w)
 				}
 			}
-			if _, err := e.store.Contact(t.Context(), "王五"); !errors.Is(err, storage.ErrNotFound) {
+			if _, err := e.store.Contact(t.Context(), "王五"+text); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("a welcome stored the contact: err = %v", err)
 			}
 		})
@@ -576,7 +576,7 @@ func TestLimits(t *testing.T) {
 		{"picture", bot.Message{From: "张三", Kind: bot.KindOther}, "文字", "（第"},
 		{"picture with a caption", bot.Message{From: "张三", Kind: bot.KindOther, Text: "钢铁"}, "文字", "已记"},
 		{"unbound, too long", bot.Message{From: "王五", Text: strings.Repeat("字", 2001)}, "消息太长", "绑定"},
-		{"unbound, picture", bot.Message{From: "王五", Kind: bot.KindOther}, "文字", "绑定"},
+		{"unbound, picture", bot.Message{From: "赵六", Kind: bot.KindOther}, "文字", "绑定"},
 		{"photo", bot.Message{From: "张三", Kind: bot.KindImage}, "收到图片", "（第"},
 		{"voice", bot.Message{From: "张三", Kind: bot.KindVoice}, "打字", "（第"},
 		{"recall during the survey", bot.Message{From: "张三", Kind: bot.KindRecall}, "修改 N", "（第"},
@@ -605,6 +605,43 @@ func TestRecallOutsideSurvey(t *testing.T) {
 		if w := e.send(bot.Message{From: from, Kind: bot.KindRecall}); len(w.replies) != 0 {
 			t.Errorf("%s recalled a message outside the survey and got %s", from, w)
 		}
+	}
+}
+
+// TestUnboundQuiet: an unbound stranger, and a group nobody bound, hear the bot once a day
+// whatever they send, and again the next day; a try to bind is always answered, and bound
+// people in bound groups are not limited.
+func TestUnboundQuiet(t *testing.T) {
+	e := newEnv(t)
+	e.bind("张三", "E1")
+	if err := e.store.PutGroup(t.Context(), storage.Group{ID: "bound group", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
+		t.Fatal(err)
+	}
+	replies := func(ms ...bot.Message) []int {
+		var n []int
+		for _, m := range ms {
+			n = append(n, len(e.send(m).replies))
+		}
+		return n
+	}
+	stranger := []bot.Message{{From: "王五", Text: "你好"}, {From: "王五", Text: "在吗"}, {From: "王五", Kind: bot.KindImage},
+		{From: "王五", Text: "绑定"}, {From: "王五", Text: "绑定 ABCD2345"}, {From: "王五", Text: "填报"}}
+	if got := replies(stranger...); !slices.Equal(got, []int{1, 0, 0, 1, 1, 0}) {
+		t.Errorf("replies to a stranger's messages: %v, want the first and the binding tries only", got)
+	}
+	group := []bot.Message{{From: "张三", Group: "other group", Mentioned: true, Text: "进度"},
+		{From: "王五", Group: "other group", Mentioned: true, Text: "你好"}}
+	if got := replies(group...); !slices.Equal(got, []int{1, 0}) {
+		t.Errorf("replies in an unbound group: %v, want the first only", got)
+	}
+	bound := []bot.Message{{From: "张三", Text: "进度"}, {From: "张三", Text: "进度"},
+		{From: "张三", Group: "bound group", Mentioned: true, Text: "进度"}, {From: "张三", Group: "bound group", Mentioned: true, Text: "进度"}}
+	if got := replies(bound...); !slices.Equal(got, []int{1, 1, 1, 1}) {
+		t.Errorf("replies to a liaison: %v, want every one", got)
+	}
+	e.clock.Set(e.clock.Now().Add(24 * time.Hour))
+	if got := replies(stranger[1], group[1]); !slices.Equal(got, []int{1, 1}) {
+		t.Errorf("the next day: %v, want one reply each again", got)
 	}
 }
 
@@ -639,6 +676,11 @@ func TestGroupMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.want != nil {
+				// The group is bound to nobody, and such a group hears the bot once a day
+				// (TestUnboundQuiet): each case speaks in a group of its own.
+				tt.m.Group = g + " " + tt.name
+			}
 			before := e.state(tt.m.From, "E1")
 			before2 := e.state(tt.m.From, "E2")
 			w := e.send(tt.m)
