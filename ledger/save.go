@@ -26,9 +26,9 @@ func SaveSurvey(dir string, form *survey.Form, e storage.Enterprise, s storage.S
 }
 
 // save writes through a temporary file and renames it, so an interrupted export never
-// leaves a half-written spreadsheet under the real name.
+// leaves a half-written file under the real name.
 func save(dir, name string, write func(io.Writer) error) (string, error) {
-	tmp, err := os.CreateTemp(dir, ".export-*.xlsx")
+	tmp, err := os.CreateTemp(dir, ".export-*"+filepath.Ext(name))
 	if err != nil {
 		return "", fmt.Errorf("export %s: %w", name, err)
 	}
