@@ -3,8 +3,10 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"image/png"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -152,6 +154,8 @@ func TestCommandMatrix(t *testing.T) {
 		inGroup bool   // a bound group may use it
 	}{
 		{"进度", staff, "region", true},
+		{"进度图", staff, "region", true},
+		{"进度 图", staff, "region", true},
 		{"未填报", staff, "region", true},
 		{"销号", staff, "region", false},
 		{"查询", staff, "company", false},
@@ -239,6 +243,30 @@ func TestCommandMatrix(t *testing.T) {
 				t.Errorf("unbound group %q: got %s, want %s\n%s", c.name, classify(got), want, got)
 			}
 		})
+	}
+}
+
+// TestProgressChart: 进度图 sends a picture a phone shows across its width, of the asker's
+// scope: a bar per region for the city, a bar per enterprise for a helper.
+func TestProgressChart(t *testing.T) {
+	e := newMatrixEnv(t)
+	for _, tc := range []struct{ who, group, text string }{
+		{city, "", "进度图"}, {helper, "", "进度 图"}, {nobody, "盐湖区帮扶群", "进度图"},
+	} {
+		got := e.say(tc.who, tc.group, tc.text)
+		path, ok := strings.CutPrefix(got, "[文件] ")
+		if !ok || !strings.HasSuffix(path, ".png") {
+			t.Fatalf("%s %q: %q, want one picture", tc.who, tc.text, got)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width < 1080 {
+			t.Errorf("%s: picture %+v, %v", tc.who, cfg, err)
+		}
 	}
 }
 

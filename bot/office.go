@@ -25,6 +25,9 @@ func (s *Service) officeCommands() []*command {
 	return []*command{
 		{name: "进度", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
 			help: "进度 [地区] — 本期填报进度", run: s.progressCmd},
+		{name: "进度图", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
+			help: "进度图 [地区] — 本期填报进度（图片）", run: s.progressChartCmd},
+		{name: "进度 图", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query", run: s.progressChartCmd},
 		{name: "未填报", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
 			help: "未填报 [地区] — 本期还没填报的企业", run: s.laggingCmd},
 		{name: "销号", roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "query",
@@ -61,6 +64,25 @@ func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error 
 		return err
 	}
 	w.Reply(ledger.FormatProgress(rep))
+	return nil
+}
+
+// progressChartCmd sends the progress as a picture: a bar per region, or per enterprise for
+// a helper.
+func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) error {
+	rep, err := s.report(ctx, r.Scope, s.period())
+	if err != nil {
+		return err
+	}
+	dir, err := s.exportDir()
+	if err != nil {
+		return err
+	}
+	path, err := ledger.SaveChart(dir, rep, s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	w.ReplyFile(path)
 	return nil
 }
 

@@ -19,12 +19,14 @@ const (
 	exportLedger  = "台账"
 	exportSurvey  = "调查表"
 	exportMonthly = "月报"
+	exportChart   = "进度图"
 )
 
 var exportAliases = map[string]string{
 	"台账": exportLedger, "附件2": exportLedger, "汇总统计表": exportLedger, "ledger": exportLedger,
 	"调查表": exportSurvey, "附件3": exportSurvey, "survey": exportSurvey,
 	"月报": exportMonthly, "monthly": exportMonthly,
+	"进度图": exportChart, "chart": exportChart,
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,7 +59,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	kind, ok := exportAliases[kind]
 	if !ok {
-		fmt.Fprintln(stderr, "请指定导出内容：台账、调查表 或 月报，例如 innobot export 台账 --region 盐湖区")
+		fmt.Fprintln(stderr, "请指定导出内容：台账、调查表、月报 或 进度图，例如 innobot export 台账 --region 盐湖区")
 		return errUsage
 	}
 	if kind == exportSurvey && strings.TrimSpace(*name) == "" {
@@ -143,7 +145,10 @@ func export(ctx context.Context, st settings, store storage.Backend, kind string
 		return "", err
 	}
 	r.Location = st.cfg.Location()
-	if kind == exportMonthly {
+	switch kind {
+	case exportChart:
+		return ledger.SaveChart(dir, r, time.Now())
+	case exportMonthly:
 		notes, err := store.MonthlyNotes(ctx, period)
 		if err != nil {
 			return "", err

@@ -27,7 +27,7 @@ var commands = []command{
 	{"invite", "生成一次性邀请码: invite [--role liaison|helper|county_office|city_office] [--enterprise 企业]… [--region 地区]；查看或收回: invite --list | --revoke 编号|all [--data DIR] [--config FILE]", runInvite},
 	{"backup", "热备份数据文件: backup 备份文件.db [--data DIR] [--config FILE]", runBackup},
 	{"audit", "查看审计日志: audit [--since 2026-11-01] [--person 人] [--role 角色] [--outcome 结果] [--csv] [--data DIR] [--config FILE]", runAudit},
-	{"export", "导出表格: export 台账|调查表|月报 [--period 2026-11] [--region 县] [--enterprise 企业] [--out DIR] [--data DIR] [--config FILE]", runExport},
+	{"export", "导出表格或进度图: export 台账|调查表|月报|进度图 [--period 2026-11] [--region 县] [--enterprise 企业] [--out DIR] [--data DIR] [--config FILE]", runExport},
 	{"import", "导入企业名单（.xlsx/.csv）: import 名单.xlsx [--dry-run] [--data DIR] [--config FILE]", runImport},
 	{"reminders", "列出将要发送的提醒: reminders [--from 2026-12-01] [--to 2027-01-31] [--text] [--data DIR] [--config FILE]", runReminders},
 	{"keygen", "生成邀请码密钥（Redis 部署配置用）: keygen", runKeygen},
