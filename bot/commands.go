@@ -283,12 +283,18 @@ func (x *commandMux) offerPick(w Replier, chat string, cmd *command, args string
 		fmt.Fprintf(&b, "\n%d. %s（%s）", i+1, e.Name, e.Region)
 	}
 	w.Reply(b.String())
+	now := x.svc.Clock.Now()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.picks == nil {
 		x.picks = map[string]pick{}
 	}
-	x.picks[chat] = pick{cmd: cmd, args: args, choices: choices, expires: x.svc.Clock.Now().Add(10 * time.Minute)}
+	for c, p := range x.picks {
+		if now.After(p.expires) {
+			delete(x.picks, c) // lists nobody answered
+		}
+	}
+	x.picks[chat] = pick{cmd: cmd, args: args, choices: choices, expires: now.Add(10 * time.Minute)}
 }
 
 // takePick turns a bare number after a chat's numbered list into that enterprise's full

@@ -15,13 +15,15 @@ const (
 )
 
 // floodGuard counts each contact's recent messages. It lives in memory: a restart forgets
-// the counts, which only forgives a flood.
+// the counts, which only forgives a flood. Contacts quiet for a window are dropped as it goes,
+// so that thousands of senders of one message each leave nothing behind.
 type floodGuard struct {
 	clock Clock
 	limit int
 	mu    sync.Mutex
 	seen  map[string][]time.Time // by contact: times within the window
 	told  map[string]time.Time   // by contact: when they were last told to slow down
+	swept time.Time              // when seen and told were last swept
 }
 
 // limitFlood refuses messages past limit a minute with one short reply per window, then
@@ -51,6 +53,9 @@ func (g *floodGuard) note(contact string) (over, tell bool) {
 	now := g.clock.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if now.Sub(g.swept) >= floodWindow {
+		g.sweep(now)
+	}
 	recent := g.seen[contact][:0]
 	for _, t := range g.seen[contact] {
 		if now.Sub(t) < floodWindow {
@@ -67,4 +72,19 @@ func (g *floodGuard) note(contact string) (over, tell bool) {
 	}
 	g.told[contact] = now
 	return true, true
+}
+
+// sweep drops the contacts whose last message, or last warning, is a window old.
+func (g *floodGuard) sweep(now time.Time) {
+	for c, times := range g.seen {
+		if now.Sub(times[len(times)-1]) >= floodWindow {
+			delete(g.seen, c)
+		}
+	}
+	for c, at := range g.told {
+		if now.Sub(at) >= floodWindow {
+			delete(g.told, c)
+		}
+	}
+	g.swept = now
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -40,5 +41,24 @@ func TestFloodLimit(t *testing.T) {
 	send("张三")
 	if handled != 32 {
 		t.Errorf("after a quiet minute: handled %d, want 32", handled)
+	}
+}
+
+// Thousands of senders of one message each are forgotten once they are quiet.
+func TestFloodGuardForgetsQuietSenders(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	g := &floodGuard{clock: ClockFunc(func() time.Time { return now }), limit: FloodLimit, seen: map[string][]time.Time{}, told: map[string]time.Time{}}
+	for i := range 30_000 {
+		g.note(fmt.Sprintf("junk%05d", i))
+		now = now.Add(10 * time.Millisecond) // 100 a second: 6,000 a window
+	}
+	// Swept once a window, the guard holds at most two windows of senders.
+	if n := len(g.seen); n > 2*6_000 {
+		t.Errorf("%d senders remembered after 30,000 in 300 s, want those of the last two minutes at most", n)
+	}
+	now = now.Add(2 * floodWindow)
+	g.note("last")
+	if len(g.seen) != 1 || len(g.told) != 0 {
+		t.Errorf("after two quiet minutes %d senders and %d warnings remembered, want the last sender only", len(g.seen), len(g.told))
 	}
 }

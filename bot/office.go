@@ -162,7 +162,7 @@ func (s *Service) exportDir() (string, error) {
 	if err := os.MkdirAll(s.ExportDir, 0o750); err != nil {
 		return "", fmt.Errorf("export dir: %w", err)
 	}
-	dir, err := os.MkdirTemp(s.ExportDir, s.Clock.Now().In(s.Location).Format("20060102-150405-"))
+	dir, err := os.MkdirTemp(s.ExportDir, s.Clock.Now().In(s.Location).Format(exportDirLayout))
 	if err != nil {
 		return "", fmt.Errorf("export dir: %w", err)
 	}

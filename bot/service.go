@@ -35,8 +35,11 @@ type Service struct {
 	Regions []string
 	// InviteTTL is how long a code made in chat stays valid.
 	InviteTTL time.Duration
-	// ExportDir is where exported spreadsheets are written before they are sent.
-	ExportDir string
+	// ExportDir is where exported spreadsheets are written before they are sent; Maintain
+	// deletes them once they are ExportKeep old (0: DefaultExportKeep), for they hold phone
+	// numbers and answers.
+	ExportDir  string
+	ExportKeep time.Duration
 	// Nudge queues 提醒 未填报 nudges; nil when no deadlines are configured.
 	Nudge NudgeFunc
 	// Account names the bot account this service answers for, kept with each contact and

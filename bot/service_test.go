@@ -87,9 +87,15 @@ var shanghai = func() *time.Location {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvIn(t, t.TempDir())
+}
+
+// newEnvIn is newEnv with the store's file in dir.
+func newEnvIn(t *testing.T, dir string) *env {
+	t.Helper()
 	e := &env{
 		t:     t,
-		path:  filepath.Join(t.TempDir(), "innobot.db"),
+		path:  filepath.Join(dir, "innobot.db"),
 		clock: &fakeClock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)},
 		loc:   shanghai,
 		key:   invitetest.Key(t),

@@ -99,6 +99,7 @@ const handledKeep = 30 * 24 * time.Hour
 type engine struct {
 	store  storage.Backend
 	key    invite.Key // hashes invite codes
+	svc    *bot.Service
 	router *bot.Router
 	remind *reminding // reminders and the paced outbox (reminders.go); nil without an outbox
 }
@@ -133,7 +134,10 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood, Key: key,
 		WrongCodeBudget: st.cfg.Invite.WrongCodesPerHour,
-		ExportDir:       filepath.Join(st.dir, "exports"),
+		ExportDir:       filepath.Join(st.dir, "exports"), ExportKeep: time.Duration(st.cfg.Exports.Keep),
+	}
+	if err := svc.Maintain(ctx); err != nil {
+		log.Error("maintenance", "err", err)
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
 	if remind != nil {
@@ -141,7 +145,25 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 			return remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
 		}
 	}
-	return &engine{store: store, key: key, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
+	return &engine{store: store, key: key, svc: svc, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
+}
+
+// maintainEvery runs the service's Maintain every interval until ctx ends: what is kept only
+// for a while (wrong codes, expired codes, old exports) is removed while the bot runs, not
+// only at start.
+func (e *engine) maintainEvery(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := e.svc.Maintain(ctx); err != nil {
+				log.Error("maintenance", "err", err)
+			}
+		}
+	}
 }
 
 // close waits for messages under way, then closes the store.

@@ -96,6 +96,7 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 			log.Error("reminders", "err", err)
 		}
 	})
+	wg.Go(func() { eng.maintainEvery(background, time.Hour, log) })
 	var srv *http.Server
 	if ln != nil {
 		srv = &http.Server{Handler: healthMux(tr, eng, st.cfg.Bot.Account, isLoopback(ln.Addr())), ReadHeaderTimeout: 5 * time.Second}

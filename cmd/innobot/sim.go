@@ -87,7 +87,8 @@ func (c *simControl) SetClock(ctx context.Context, t time.Time) error {
 	defer c.mu.Unlock()
 	from := c.clock.Now()
 	c.clock.Set(t)
-	return c.eng.remind.advance(ctx, from, t)
+	// What a bot running all along would have removed by then goes, as it would have.
+	return errors.Join(c.eng.remind.advance(ctx, from, t), c.eng.svc.Maintain(ctx))
 }
 
 // Restart closes the store and opens everything again from disk.
