@@ -30,6 +30,8 @@ const (
 	AudienceGroups       = "groups"        // helper-group chats
 	AudienceCountyOffice = "county_office" // county office staff
 	AudienceCityOffice   = "city_office"   // city office staff
+	// AudienceGroupCharts: each helper-group chat gets its region's progress as a picture.
+	AudienceGroupCharts = "group_charts"
 )
 
 // Config is innobot's settings file. Every key is optional: a missing key
@@ -47,6 +49,8 @@ type Config struct {
 	Invite    Invite     `yaml:"invite"`
 	Exports   Exports    `yaml:"exports"`
 	WeChat    WeChat     `yaml:"wechat"`
+	// WeeklyChart sends the helper groups their progress picture once a week.
+	WeeklyChart WeeklyChart `yaml:"weekly_chart"`
 
 	loc *time.Location // Timezone, loaded once validation has checked it
 }
@@ -111,6 +115,26 @@ type Invite struct {
 	WrongCodesPerHour int `yaml:"wrong_codes_per_hour"`
 }
 
+// WeeklyChart is the progress picture (进度图) every bound helper group gets once a week,
+// of its region (the whole city for a group bound to none).
+type WeeklyChart struct {
+	// Cron names the days, as a deadline's cron does ("0 0 * * 1": Mondays); empty turns
+	// the picture off. A day off moves it to the working day before, as a reminder.
+	Cron string `yaml:"cron"`
+	// At is the time of day, HH:MM.
+	At string `yaml:"at"`
+}
+
+// WeeklyChartID is the id the weekly picture's sends are claimed under, as a deadline's are.
+const WeeklyChartID = "weekly_chart"
+
+// Deadline is the weekly picture as the reminder schedule runs it: a deadline on its days
+// with no lead, whose one audience is the groups' picture.
+func (w WeeklyChart) Deadline() Deadline {
+	return Deadline{ID: WeeklyChartID, Name: "每周填报进度图", Cron: w.Cron, Lead: []Duration{0}, At: w.At,
+		Audiences: []string{AudienceGroupCharts}}
+}
+
 // Exports configures the spreadsheets written for chat replies.
 type Exports struct {
 	// Keep is how long an exported file stays in DATA_DIR/exports before it is deleted: it
@@ -146,15 +170,16 @@ func defaultDeadlines() []Deadline {
 // slices, so a caller may modify its copy freely.
 func Default() Config {
 	c := Config{
-		Bot:       Bot{Name: "创新助手", Prefix: "#"},
-		Timezone:  "Asia/Shanghai",
-		DataDir:   "data",
-		Storage:   Storage{Driver: DriverBolt},
-		Regions:   defaultRegions(),
-		Deadlines: defaultDeadlines(),
-		Outbox:    Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600},
-		Invite:    Invite{TTL: 7 * Day, WrongCodesPerHour: 100},
-		Exports:   Exports{Keep: 30 * Day},
+		Bot:         Bot{Name: "创新助手", Prefix: "#"},
+		Timezone:    "Asia/Shanghai",
+		DataDir:     "data",
+		Storage:     Storage{Driver: DriverBolt},
+		Regions:     defaultRegions(),
+		Deadlines:   defaultDeadlines(),
+		Outbox:      Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600},
+		Invite:      Invite{TTL: 7 * Day, WrongCodesPerHour: 100},
+		Exports:     Exports{Keep: 30 * Day},
+		WeeklyChart: WeeklyChart{Cron: "0 0 * * 1", At: "09:00"},
 	}
 	c.loc, _ = loadLocation(c.Timezone) // cannot fail: loadLocation always knows Asia/Shanghai
 	return c

@@ -221,6 +221,8 @@ func TestParseErrors(t *testing.T) {
 			`config.yaml:5: deadlines[0].cron: bad cron "0 0 35 * *": `},
 		{"cron with zone", deadlineAt(map[string]string{"cron": `"TZ=UTC 0 0 5 * *"`}),
 			`config.yaml:5: deadlines[0].cron: bad cron "TZ=UTC 0 0 5 * *": set the zone`},
+		{"bad weekly chart", "weekly_chart: {cron: \"0 0 * * 8\", at: \"9:00\"}\n",
+			`config.yaml:1: weekly_chart.cron: bad cron "0 0 * * 8": `},
 		{"bad lead", deadlineAt(map[string]string{"lead": "[3d, 3x]"}),
 			`config.yaml:6: deadlines[0].lead[1]: bad duration "3x"`},
 		{"bad lead on own line", deadlineAt(map[string]string{"lead": "\n      - 1d\n      - 3x"}),

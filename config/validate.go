@@ -11,7 +11,7 @@ import (
 	"innobot/invite"
 )
 
-var audiences = []string{AudienceLiaisons, AudienceGroups, AudienceCountyOffice, AudienceCityOffice}
+var audiences = []string{AudienceLiaisons, AudienceGroups, AudienceCountyOffice, AudienceCityOffice, AudienceGroupCharts}
 
 // validate checks values the decoder cannot (ranges, formats, references)
 // and loads the time zone. It reports every problem, not just the first,
@@ -78,6 +78,10 @@ func (c *Config) validate() []problem {
 	firstID := map[string]int{}
 	for i := range c.Deadlines {
 		ps = append(ps, c.Deadlines[i].validate("deadlines["+strconv.Itoa(i)+"]", firstID, i)...)
+	}
+
+	if c.WeeklyChart.Cron != "" {
+		ps = append(ps, c.WeeklyChart.Deadline().validate("weekly_chart", firstID, len(c.Deadlines))...)
 	}
 
 	if c.Outbox.RatePerMinute <= 0 {

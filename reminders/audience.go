@@ -68,6 +68,7 @@ const (
 	KindCounty  = "county"  // county office staff, privately
 	KindCity    = "city"    // city office staff, privately
 	KindMissed  = "missed"  // report of a reminder not sent in time
+	KindChart   = "chart"   // helper-group chat, its weekly progress picture
 )
 
 // KindOf says which audience a queued reminder message is for, so the command line can count
@@ -98,7 +99,14 @@ type Audiences struct {
 	// MaxListed caps the enterprises named in one group message (default 30), since a chat
 	// message of a few hundred names is neither readable nor accepted.
 	MaxListed int
+	// Charts draws the progress picture of a region ("" for the city) for a month, as of
+	// now, and returns the file's path. Nil sends each group a line of figures instead, as
+	// `innobot reminders` lists them without drawing.
+	Charts ChartFunc
 }
+
+// ChartFunc draws a progress picture; see Audiences.Charts.
+type ChartFunc func(ctx context.Context, region, month string, now time.Time) (string, error)
 
 var _ Audience = (*Audiences)(nil)
 
@@ -242,6 +250,13 @@ func (a *Audiences) Reminder(ctx context.Context, occ Occurrence, now time.Time)
 			out = append(out, mk(KindGroup, g.ID, "", g.ID, g.Account, a.groupText(s, sc, head, own)))
 		}
 	}
+	if aud[config.AudienceGroupCharts] {
+		charts, err := a.charts(ctx, s.groups, now, mk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, charts...)
+	}
 	if aud[config.AudienceCountyOffice] {
 		for _, c := range s.contacts {
 			if c.Role != storage.RoleCounty || c.Region == "" {
@@ -261,6 +276,42 @@ func (a *Audiences) Reminder(ctx context.Context, occ Occurrence, now time.Time)
 	return out, nil
 }
 
+// charts gives each group its progress picture of the month being reported now, or its
+// figures in a line when no picture can be drawn.
+func (a *Audiences) charts(ctx context.Context, groups []storage.Group, now time.Time,
+	mk func(kind, target, to, group, account, text string) storage.OutboxMessage) ([]storage.OutboxMessage, error) {
+	month := a.Periods.Of(now)
+	var s *snapshot
+	var out []storage.OutboxMessage
+	for _, g := range groups {
+		sc := groupScope(g)
+		if a.Charts != nil {
+			path, err := a.Charts(ctx, sc.Region, month, now)
+			if err != nil {
+				return nil, fmt.Errorf("chart of %s: %w", g.ID, err)
+			}
+			m := mk(KindChart, g.ID, "", g.ID, g.Account, "")
+			m.File = path
+			out = append(out, m)
+			continue
+		}
+		if s == nil {
+			var err error
+			if s, err = a.load(ctx, month); err != nil {
+				return nil, err
+			}
+		}
+		t := s.tally(sc)
+		name := sc.Region
+		if name == "" {
+			name = "全市"
+		}
+		out = append(out, mk(KindChart, g.ID, "", g.ID, g.Account,
+			fmt.Sprintf("【每周填报进度】%s %s：已填报 %d/%d 家。在群里 @我 发送“进度图”可查看图表。", name, period.Label(month), t.done, t.total)))
+	}
+	return out, nil
+}
+
 // groupScope is the region a group reports on; a group bound without a region, or to the
 // whole city, sees the city.
 func groupScope(g storage.Group) Scope {
@@ -273,6 +324,9 @@ func groupScope(g storage.Group) Scope {
 
 // Missed builds one report per city office contact about occ, which was not sent.
 func (a *Audiences) Missed(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error) {
+	if slices.Equal(occ.Deadline.Audiences, []string{config.AudienceGroupCharts}) {
+		return nil, nil // a week's picture is no deadline: the next one will come
+	}
 	contacts, err := a.Store.Contacts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("contacts: %w", err)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"image/png"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -90,6 +92,38 @@ func TestSimSurveyFile(t *testing.T) {
 	for _, want := range []string{"山西示范钢铁技术中心", "50 万元", "与太原理工大学联合开发新钢种", "民营企业"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("查看 lacks %q:\n%s", want, got)
+		}
+	}
+	p.quit()
+}
+
+// TestSimWeeklyChart: on Monday at nine the bound helper group gets its region's progress
+// picture, once, through the outbox.
+func TestSimWeeklyChart(t *testing.T) {
+	dir := t.TempDir()
+	p := startSim(t, dir, "--demo", "--now=2026-11-27T10:00:00+08:00")
+	var pictures []sim.Output
+	for _, o := range p.send(sim.Incoming{Clock: "2026-11-30T09:30:00+08:00"}) {
+		if o.File != "" {
+			pictures = append(pictures, o)
+		}
+	}
+	if len(pictures) != 1 || pictures[0].Group != "盐湖区帮扶群" || !strings.Contains(pictures[0].File, "盐湖区填报进度_2026-11_20261130-0900") {
+		t.Fatalf("pictures on Monday: %+v", pictures)
+	}
+	f, err := os.Open(pictures[0].File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(f)
+	f.Close()
+	if err != nil || cfg.Width < 1080 {
+		t.Errorf("picture %+v, %v", cfg, err)
+	}
+	p.send(sim.Incoming{Restart: true})
+	for _, o := range p.send(sim.Incoming{Clock: "2026-11-30T10:00:00+08:00"}) {
+		if o.File != "" {
+			t.Errorf("the picture went out again after a restart: %+v", o)
 		}
 	}
 	p.quit()

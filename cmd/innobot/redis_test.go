@@ -148,7 +148,7 @@ func TestRedisThreeEngines(t *testing.T) {
 	perEngine := map[string]int{}
 	for _, p := range all {
 		to := p.out.To + p.out.Group
-		seen[to+"\n"+p.out.Text]++
+		seen[to+"\n"+p.out.Text+p.out.File]++ // a message is a text or a file
 		perEngine[p.engine]++
 		if owner[to] != p.engine {
 			t.Errorf("engine %s printed a message to %s, whose account is engine %s's: %.60s", p.engine, to, owner[to], p.out.Text)

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"innobot/bot"
 	"innobot/bot/sim"
 	"innobot/config"
+	"innobot/ledger"
 	"innobot/period"
 	"innobot/reminders"
 	"innobot/storage"
@@ -25,7 +29,11 @@ func (st settings) outboxPace() bot.Pace {
 // schedule builds the reminder schedule of the config. Holiday overrides have no config key
 // yet; they would be passed to NewCalendar here.
 func (st settings) schedule() (*reminders.Schedule, error) {
-	return reminders.NewSchedule(st.cfg.Deadlines, reminders.NewCalendar(nil), st.cfg.Location())
+	deadlines := st.cfg.Deadlines
+	if st.cfg.WeeklyChart.Cron != "" {
+		deadlines = append(slices.Clip(deadlines), st.cfg.WeeklyChart.Deadline())
+	}
+	return reminders.NewSchedule(deadlines, reminders.NewCalendar(nil), st.cfg.Location())
 }
 
 // periods is the reporting-month rule of the config: its monthly deadline on its calendar.
@@ -41,6 +49,27 @@ func (st settings) periods() period.Rule {
 
 func (st settings) audiences(store reminders.Store) *reminders.Audiences {
 	return &reminders.Audiences{Store: store, Form: st.form, Location: st.cfg.Location(), Periods: st.periods(), Regions: st.cfg.Regions}
+}
+
+// charts draws the weekly pictures of the helper groups into the data dir's exports, where
+// they wait for the outbox to send them, beside the files the chat exports.
+func (st settings) charts(store storage.Backend) reminders.ChartFunc {
+	return func(ctx context.Context, region, month string, now time.Time) (string, error) {
+		scope := ledger.City()
+		if region != "" {
+			scope = ledger.Region(region)
+		}
+		r, err := ledger.Progress(ctx, store, scope, month, st.cfg.Regions)
+		if err != nil {
+			return "", err
+		}
+		r.Location = st.cfg.Location()
+		dir := filepath.Join(st.dir, "exports", "weekly")
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("weekly chart dir: %w", err)
+		}
+		return ledger.SaveChart(dir, r, now)
+	}
 }
 
 // reminding is one engine's reminders and paced outbox. A nil *reminding (the schedule
@@ -60,11 +89,13 @@ func (st settings) reminding(store storage.Backend, clock bot.Clock, transport b
 		log.Error("reminders are off", "err", err)
 		return nil, transport
 	}
+	aud := st.audiences(store)
+	aud.Charts = st.charts(store)
 	ob := &bot.Outbox{Store: store, Transport: transport, Account: st.cfg.Bot.Account, Clock: clock, Pace: st.pace, Log: log,
 		PerHour: st.perHour,
 		Report:  &bot.FailureReport{Store: store, Account: st.cfg.Bot.Account, Location: st.cfg.Location(), Log: log}}
 	eng := &reminders.Engine{
-		Schedule: sched, Audience: st.audiences(store), Outbox: store,
+		Schedule: sched, Audience: aud, Outbox: store,
 		Now: clock.Now, Log: log, Queued: ob.Kick,
 	}
 	return &reminding{engine: eng, outbox: ob, log: log}, ob.Sender()
@@ -191,6 +222,7 @@ var kindNames = []struct{ kind, name string }{
 	{reminders.KindGroup, "帮扶群"},
 	{reminders.KindCounty, "县级办公室"},
 	{reminders.KindCity, "市办公室"},
+	{reminders.KindChart, "帮扶群进度图"},
 }
 
 func listReminders(ctx context.Context, w io.Writer, sched *reminders.Schedule, aud *reminders.Audiences, store reminders.Store, from, to time.Time, texts bool) error {
@@ -252,6 +284,7 @@ func audienceListed(o reminders.Occurrence, kind string) bool {
 	want := map[string]string{
 		reminders.KindLiaison: config.AudienceLiaisons, reminders.KindGroup: config.AudienceGroups,
 		reminders.KindCounty: config.AudienceCountyOffice, reminders.KindCity: config.AudienceCityOffice,
+		reminders.KindChart: config.AudienceGroupCharts,
 	}[kind]
 	for _, a := range o.Deadline.Audiences {
 		if a == want {

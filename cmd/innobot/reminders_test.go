@@ -74,7 +74,8 @@ func TestRemindersCommand(t *testing.T) {
 		t.Fatalf("reminders: %v\n%s", err, errs.String())
 	}
 	for _, want := range []string{
-		"共 12 次",
+		"共 20 次", // 12 of the deadlines, 8 Mondays' progress pictures
+		"2026-12-07 09:00 周一  weekly_chart:2026-12-07:0d  每周填报进度图",
 		"2026-12-01 09:00 周二  monthly:2026-12-05:3d  月度进展及台账报送（2026-11 期）截止 2026-12-04 周五，原定 2026-12-05",
 		"2026-12-31 09:00 周四  annual:2027-01-05:3d",
 		"2027-01-15 09:00 周五  city_summary:2027-01-20:3d",
