@@ -136,11 +136,14 @@ func (t *turn) afterContact() {
 	}
 	t.s.State = stateIdle
 	t.commit()
-	if t.draft != nil {
+	switch {
+	case t.draft != nil:
 		t.say("本企业已有填到一半的调查表，回复“填报”接着填。")
-		return
+	case t.latest() != nil:
+		t.say("调查表有变化时回复“填报”或“修改 N”。")
+	default:
+		t.say("回复“填报”开始填写《企业创新活动开展情况调查表》。")
 	}
-	t.say("回复“填报”开始填写《企业创新活动开展情况调查表》。")
 }
 
 // parseDetails finds a name and a mobile in a reply such as "张三 139-1234-5678",
@@ -165,8 +168,10 @@ func parseDetails(text string) (person, mobile, why string) {
 			inRun = true
 		case inRun && (r == ' ' || r == '-' || r == '—' || r == '－') && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
 		default:
+			if inRun {
+				rest.WriteRune(' ')
+			}
 			inRun = false
-			rest.WriteRune(' ')
 			rest.WriteRune(r)
 		}
 	}

@@ -328,7 +328,8 @@ func (t *turn) jump() bool {
 	switch {
 	case t.cmd.n > 0:
 		if t.cmd.n > len(steps) {
-			t.fail("没有第 %d 项，题号在 1 到 %d 之间，例如 修改 3。回复“查看”可看全部题号。", t.cmd.n, len(steps))
+			t.fail("%s", t.vary(fmt.Sprintf("没有第 %d 项，题号在 1 到 %d 之间，例如 修改 3。回复“查看”可看全部题号。", t.cmd.n, len(steps)),
+				fmt.Sprintf("题号只到 %d。回复“查看”看看要改的是第几项。", len(steps))))
 			if t.s.State == stateFilling {
 				t.ask()
 			}
@@ -339,7 +340,8 @@ func (t *turn) jump() bool {
 		found := t.itemsNamed(t.cmd.name)
 		switch len(found) {
 		case 0:
-			t.fail("没找到“%s”这一项。请回复“修改”加题号，例如 修改 3；回复“查看”可看全部题号。", t.cmd.name)
+			t.fail("%s", t.vary(fmt.Sprintf("没找到“%s”这一项。请回复“修改”加题号，例如 修改 3；回复“查看”可看全部题号。", t.cmd.name),
+				"题目里没有这个名称。回复“查看”看看题号，再回复“修改 N”。"))
 			return true
 		case 1:
 			st = steps[found[0]]

@@ -236,10 +236,10 @@ func (f *Form) Clear(a Answers, sections ...string) {
 // returns the new row's index.
 func (f *Form) AddRow(a Answers, group string) int {
 	g := f.Question(group)
+	n := f.Rows(group, a) // 0 while the group is hidden (answered 无)
 	if g.ShownIf != nil && g.ShownIf.Yes != "" {
 		a[g.ShownIf.Yes] = Value{Bool: true}
 	}
-	n := f.Rows(group, a)
 	if n > 0 {
 		a[g.rowKey(n-1, true)] = Value{Bool: true}
 	}

@@ -259,12 +259,12 @@ func (f *Form) checkCond(c Cond) error {
 		}
 		return numbers(g.Max)
 	}
-	if c.Yes != "" || c.No != "" {
-		set++
-		if c.Yes != "" && c.No != "" {
-			set++
+	for _, id := range []string{c.Yes, c.No} {
+		if id == "" {
+			continue
 		}
-		if err := kind(c.Yes+c.No, YesNo, Text, Multi, Number, Choice); err != nil {
+		set++
+		if err := kind(id, YesNo, Text, Multi, Number, Choice); err != nil {
 			return err
 		}
 	}

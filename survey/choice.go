@@ -224,7 +224,7 @@ func multiReason(n int) string {
 // allPhrases tick every option: 都有, 全部.
 var allPhrases = Phrases{
 	Core:   []string{"都有", "全有", "全都有", "全部", "全部都有", "都具备", "全选", "都选", "以上都有", "以上全部", "全部具备"},
-	Before: []string{"目前", "我们", "公司", "企业", "基本"},
+	Before: []string{"目前", "我们", "公司", "企业", "基本", "六个", "六项", "这几项", "每项", "每个"},
 	After:  []string{"了", "啊", "的", "吧"},
 }
 

@@ -1,0 +1,553 @@
+package dialog
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"innobot/storage"
+	"innobot/survey"
+)
+
+// baseAnswers is a whole survey no check questions: 1 institution, 1 project, 2 activities.
+func baseAnswers() survey.Answers {
+	return survey.Answers{
+		"industry": {Text: "钢铁·特殊钢冶炼"}, "ownership": {Choice: 5},
+		"has_institutions": {Bool: true}, "institution.0.inst_name": {Text: "示范技术中心"}, "institution.0.inst_approver": {Text: "企业自建"},
+		"institution.0.inst_field": {Text: "特殊钢"}, "institution.0.inst_count": {Num: 1}, "institution.0.inst_staff": {Num: 20},
+		"institution.0.inst_cost": {Num: 50}, "institution.0.inst_equipment": {Num: 300}, "institution.0.#more": {},
+		"has_projects": {Bool: true}, "project.0.proj_name": {Text: "螺纹钢工艺改进"}, "project.0.proj_source": {Choice: 1},
+		"project.0.proj_doc": {Skipped: true}, "project.0.proj_staff": {Num: 8}, "project.0.proj_cost": {Num: 30},
+		"project.0.proj_assets": {Num: 10}, "project.0.#more": {},
+		"dir_investment": {Text: "研发投入 50 万元"}, "dir_talent": {}, "dir_project": {}, "dir_platform": {}, "dir_rnd": {},
+		"dir_cooperation":  {Text: "与高校合作"},
+		"other_activities": {Multi: []int{3, 11}}, "other_explain_3": {Text: "节能改造"}, "other_explain_11": {Text: "联合开发"},
+		"liuyou": {Multi: []int{1, 2, 3, 4}},
+	}
+}
+
+// chatAt is a chat waiting where `at` says: a question id (in the first row of its group;
+// "institution.#more" for a group's 还有…吗), or one of review, idle+last (a submission of the
+// month before), idle+now (this month's), update (idle+last, then 填报) and contact. Messages
+// after "|" are sent first.
+func chatAt(t *testing.T, at string) *chat {
+	t.Helper()
+	parts := strings.Split(at, "|")
+	c := newChat(t)
+	form := c.form
+	base := baseAnswers()
+	submitted := func(p string) {
+		c.subs = append(c.subs, storage.Submission{EnterpriseID: "e1", Period: p, Version: 1, Form: form.ID, Answers: base, SubmittedBy: "张三", SubmittedAt: c.now.AddDate(0, -1, 0)})
+	}
+	switch parts[0] {
+	case "review":
+		c.draft = &storage.Draft{EnterpriseID: "e1", Period: c.period, Answers: base}
+		c.sess = storage.Session{ContactID: "张三", State: stateReview, EnterpriseID: "e1", Period: c.period}
+	case "idle+last", "update":
+		submitted("2026-10")
+		if parts[0] == "update" {
+			c.say("填报")
+		}
+	case "idle+now":
+		submitted(c.period)
+	case "contact":
+		c.enterprise.ContactName, c.enterprise.ContactTel = "李四", "0359-2020202"
+		c.sess = storage.Session{ContactID: "张三", State: stateContact, EnterpriseID: "e1"}
+	default:
+		id, more := strings.CutSuffix(parts[0], ".#more")
+		steps := form.Steps(base)
+		i := slices.IndexFunc(steps, func(s survey.Step) bool { return s.Q.ID == id && s.More == more })
+		if i < 0 {
+			t.Fatalf("no question %q", parts[0])
+		}
+		a := survey.Answers{}
+		for _, s := range steps[:i] {
+			a[s.Key] = base[s.Key]
+		}
+		c.draft = &storage.Draft{EnterpriseID: "e1", Period: c.period, Answers: a}
+		c.sess = storage.Session{ContactID: "张三", State: stateFilling, EnterpriseID: "e1", Period: c.period, Cursor: steps[i].Key}
+	}
+	for _, m := range parts[1:] {
+		c.say(m)
+	}
+	return c
+}
+
+func val(v survey.Value) *survey.Value { return &v }
+
+// looseCases are real-style replies, each with the answer it leaves or the reply it gets.
+var looseCases = []struct {
+	at, in string
+	want   *survey.Value // the answer stored at the question asked; nil: check the reply
+	reply  string
+}{
+	// 有/无, in every way of saying it.
+	{"has_institutions", "有", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "有的", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "是的", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "对", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "嗯", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "有两个", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "有一个", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "有啊", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "Ｙ", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "1", val(survey.Value{Bool: true}), ""},
+	{"has_institutions", "无", val(survey.Value{}), ""},
+	{"has_institutions", "没有", val(survey.Value{}), ""},
+	{"has_institutions", "没有了", val(survey.Value{}), ""},
+	{"has_institutions", "暂无", val(survey.Value{}), ""},
+	{"has_institutions", "暂时没有", val(survey.Value{}), ""},
+	{"has_institutions", "还没有", val(survey.Value{}), ""},
+	{"has_institutions", "没开展", val(survey.Value{}), ""},
+	{"has_institutions", "未开展", val(survey.Value{}), ""},
+	{"has_institutions", "不涉及", val(survey.Value{}), ""},
+	{"has_institutions", "本期无", val(survey.Value{}), ""},
+	{"has_institutions", "都没有", val(survey.Value{}), ""},
+	{"has_institutions", "/", val(survey.Value{}), ""},
+	{"has_institutions", "—", val(survey.Value{}), ""},
+	{"has_institutions", "0", val(survey.Value{}), ""},
+	{"has_institutions", "否", val(survey.Value{}), ""},
+	{"has_institutions", "目前还没有。", val(survey.Value{}), ""},
+	{"has_institutions", "不知道", nil, "“不知道”不能当作“无”"},
+	{"has_institutions", "有没有", nil, "请回复“有”或“无”"},
+	{"has_institutions", "研发机构是什么", nil, "【研究开发机构】"},
+	// 还有其他…吗
+	{"institution.#more", "就这些", val(survey.Value{}), ""},
+	{"institution.#more", "没了", val(survey.Value{}), ""},
+	{"institution.#more", "就一个", val(survey.Value{}), ""},
+	{"institution.#more", "只有这一个", val(survey.Value{}), ""},
+	{"institution.#more", "没有了", val(survey.Value{}), ""},
+	{"institution.#more", "无", val(survey.Value{}), ""},
+	{"institution.#more", "还有", val(survey.Value{Bool: true}), ""},
+	{"institution.#more", "有", val(survey.Value{Bool: true}), ""},
+	{"institution.#more", "还有一个", nil, "请回复“有”或“无”"},
+	// Texts that allow none.
+	{"dir_talent", "无", val(survey.Value{}), ""},
+	{"dir_talent", "没有", val(survey.Value{}), ""},
+	{"dir_talent", "暂无", val(survey.Value{}), ""},
+	{"dir_talent", "没开展", val(survey.Value{}), ""},
+	{"dir_talent", "无相关活动", val(survey.Value{}), ""},
+	{"dir_talent", "本期无", val(survey.Value{}), ""},
+	{"dir_talent", "/", val(survey.Value{}), ""},
+	{"dir_talent", "—", val(survey.Value{}), ""},
+	{"dir_talent", "不涉及", val(survey.Value{}), ""},
+	{"dir_talent", "目前没有", val(survey.Value{}), ""},
+	{"dir_talent", "一个都没有", val(survey.Value{}), ""},
+	{"dir_talent", "引进硕士 2 名", val(survey.Value{Text: "引进硕士 2 名"}), ""},
+	{"dir_talent", "不清楚", nil, "“不清楚”不能当作“无”"},
+	{"dir_talent", "创新人才指什么", nil, "【创新人才】"},
+	{"dir_talent", "没有", nil, "已记：无"},
+	// Texts that must say something.
+	{"industry", "钢铁·特钢", val(survey.Value{Text: "钢铁·特钢"}), ""},
+	{"industry", "改性塑料", val(survey.Value{Text: "改性塑料"}), ""},
+	{"industry", "绑定了两个平台", val(survey.Value{Text: "绑定了两个平台"}), ""},
+	{"industry", "无", nil, "不能只填“无”"},
+	{"industry", "不知道", nil, "取消填报"},
+	{"industry", "行业怎么填", nil, "填表说明 1"},
+	// An optional text: nothing is skipped, shown as 无.
+	{"proj_doc", "无", val(survey.Value{Skipped: true}), ""},
+	{"proj_doc", "没有", val(survey.Value{Skipped: true}), ""},
+	{"proj_doc", "暂无", val(survey.Value{Skipped: true}), ""},
+	{"proj_doc", "/", val(survey.Value{Skipped: true}), ""},
+	{"proj_doc", "跳过", val(survey.Value{Skipped: true}), ""},
+	{"proj_doc", "晋科〔2026〕18号", val(survey.Value{Text: "晋科〔2026〕18号"}), ""},
+	{"proj_doc", "不知道", nil, "也可以回复“跳过”"},
+	{"proj_doc", "没有", nil, "已记：无"},
+	// One choice.
+	{"ownership", "5", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "民营", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "民企", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "私企", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "民营企业。", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "第5项", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "第五项", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "５", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "五", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "5 民营企业", val(survey.Value{Choice: 5}), ""},
+	{"ownership", "外企", val(survey.Value{Choice: 7}), ""},
+	{"ownership", "中外合资", val(survey.Value{Choice: 7}), ""},
+	{"ownership", "央企", val(survey.Value{Choice: 1}), ""},
+	{"ownership", "混改", val(survey.Value{Choice: 6}), ""},
+	{"ownership", "国企", nil, "2 省属国企；3 市属国企"},
+	{"ownership", "9", nil, "没有第 9 项"},
+	{"ownership", "事业单位", nil, "1 到 7"},
+	{"proj_source", "自选", val(survey.Value{Choice: 1}), ""},
+	{"proj_source", "自主立项", val(survey.Value{Choice: 1}), ""},
+	{"proj_source", "政府", val(survey.Value{Choice: 2}), ""},
+	{"proj_source", "省科技厅项目", val(survey.Value{Choice: 2}), ""},
+	{"proj_source", "委托", val(survey.Value{Choice: 3}), ""},
+	{"proj_source", "横向", val(survey.Value{Choice: 3}), ""},
+	{"proj_source", "国外", val(survey.Value{Choice: 4}), ""},
+	{"proj_source", "第二项", val(survey.Value{Choice: 2}), ""},
+	{"proj_source", "项目来源怎么填", nil, "【项目来源】"},
+	// Several choices.
+	{"other_activities", "3和5", val(survey.Value{Multi: []int{3, 5}}), ""},
+	{"other_activities", "第3项和第5项", val(survey.Value{Multi: []int{3, 5}}), ""},
+	{"other_activities", "3/5", val(survey.Value{Multi: []int{3, 5}}), ""},
+	{"other_activities", "三、五", val(survey.Value{Multi: []int{3, 5}}), ""},
+	{"other_activities", "3，5，11", val(survey.Value{Multi: []int{3, 5, 11}}), ""},
+	{"other_activities", "技术改造和产学研", val(survey.Value{Multi: []int{3, 11}}), ""},
+	{"other_activities", "技改、培训", val(survey.Value{Multi: []int{3, 12}}), ""},
+	{"other_activities", "都没有", val(survey.Value{}), ""},
+	{"other_activities", "一个都没有", val(survey.Value{}), ""},
+	{"other_activities", "无", val(survey.Value{}), ""},
+	{"other_activities", "没有", val(survey.Value{}), ""},
+	{"other_activities", "15", nil, "没有第 15 项"},
+	{"other_activities", "技术", nil, "对应好几项"},
+	{"other_activities", "3和5", nil, "已记：3、5"},
+	{"liuyou", "都有", val(survey.Value{Multi: []int{1, 2, 3, 4, 5, 6}}), ""},
+	{"liuyou", "六个都有", val(survey.Value{Multi: []int{1, 2, 3, 4, 5, 6}}), ""},
+	{"liuyou", "1,2,4", val(survey.Value{Multi: []int{1, 2, 4}}), ""},
+	{"liuyou", "都没有", val(survey.Value{}), ""},
+	{"liuyou", "六有是什么意思", nil, "【六有】"},
+	// Counts.
+	{"inst_staff", "35", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "35个人", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "35人", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "35名", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "三十五", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "３５", val(survey.Value{Num: 35}), ""},
+	{"inst_staff", "3千5", val(survey.Value{Num: 3500}), ""},
+	{"inst_staff", "没有", val(survey.Value{}), ""},
+	{"inst_staff", "无", val(survey.Value{}), ""},
+	{"inst_staff", "0", val(survey.Value{}), ""},
+	{"inst_staff", "2.5", nil, "整数"},
+	{"inst_staff", "-3", nil, "不能小于 0"},
+	{"inst_staff", "十几", nil, "表上要填确切的数字"},
+	{"inst_staff", "约30人", nil, "按 30 人 记"},
+	{"inst_staff", "12万元", nil, "这一题问的是数量"},
+	{"inst_staff", "不清楚", nil, "不能当作 0"},
+	{"inst_staff", "研发人员包括哪些", nil, "【研究开发人员】"},
+	// Money in 万元.
+	{"inst_cost", "12.5", val(survey.Value{Num: 12.5}), ""},
+	{"inst_cost", "12万", val(survey.Value{Num: 12}), ""},
+	{"inst_cost", "12万5", val(survey.Value{Num: 12.5}), ""},
+	{"inst_cost", "120000元", val(survey.Value{Num: 12}), ""},
+	{"inst_cost", "￥120000", val(survey.Value{Num: 12}), ""},
+	{"inst_cost", "120,000.00元", val(survey.Value{Num: 12}), ""},
+	{"inst_cost", "12万元整", val(survey.Value{Num: 12}), ""},
+	{"inst_cost", "１２.５万", val(survey.Value{Num: 12.5}), ""},
+	{"inst_cost", "0", val(survey.Value{}), ""},
+	{"inst_cost", "没有", val(survey.Value{}), ""},
+	{"inst_cost", "12万5", nil, "已记：12.5 万元"},
+	{"inst_cost", "5千", nil, "是 5000 元（0.5 万元）还是 5000 万元？"},
+	{"inst_cost", "120000", nil, "是 120000 元（12 万元）还是 120000 万元？"},
+	{"inst_cost", "1.2e5", nil, "是 120000 元（12 万元）还是 120000 万元？"},
+	{"inst_cost", "约100万", nil, "按 100 万元 记"},
+	{"inst_cost", "100多万", nil, "按 100 万元 记"},
+	{"inst_cost", "100万左右", nil, "按 100 万元 记"},
+	{"inst_cost", "大概50", nil, "按 50 万元 记"},
+	{"inst_cost", "不到1万", nil, "按 1 万元 记"},
+	{"inst_cost", "200亿", nil, "数值偏大"},
+	{"inst_cost", "12人", nil, "这一题问的是金额"},
+	{"inst_cost", "这个研发费用怎么算", nil, "填表说明 3"},
+	// Answers held for a word.
+	{"inst_cost|120000", "元", val(survey.Value{Num: 12}), ""},
+	{"inst_cost|120000", "1", val(survey.Value{Num: 12}), ""},
+	{"inst_cost|120000", "万元", val(survey.Value{Num: 120000}), ""},
+	{"inst_cost|120000", "是万元", val(survey.Value{Num: 120000}), ""},
+	{"inst_cost|120000", "12", val(survey.Value{Num: 12}), ""},
+	{"inst_cost|120000", "好的", nil, "回复“元”或“万元”"},
+	{"inst_cost|5千", "元", val(survey.Value{Num: 0.5}), ""},
+	{"inst_cost|约100万", "确认", val(survey.Value{Num: 100}), ""},
+	{"inst_cost|约100万", "好的", val(survey.Value{Num: 100}), ""},
+	{"inst_cost|约100万", "是的", val(survey.Value{Num: 100}), ""},
+	{"inst_cost|约100万", "120", val(survey.Value{Num: 120}), ""},
+	{"inst_cost|约100万", "嗯哼", nil, "请回复“确认”保留 100 万元"},
+	{"inst_cost|200亿", "确认", val(survey.Value{Num: 2000000}), ""},
+	{"inst_cost|200亿", "20", val(survey.Value{Num: 20}), ""},
+	// Moving about while filling.
+	{"dir_rnd", "修改 3", nil, "当前答案：有"},
+	{"dir_rnd", "改9", nil, "当前答案：50 万元"},
+	{"dir_rnd", "修改第九项", nil, "当前答案：50 万元"},
+	{"dir_rnd", "修改 研发资产", nil, "当前答案：10 万元"},
+	{"dir_rnd", "修改 99", nil, "没有第 99 项"},
+	{"dir_rnd", "上一题", nil, "【创新平台】"},
+	{"dir_rnd", "修改 9 为 60", nil, "已记：60 万元"},
+	// The review.
+	{"review", "确认", nil, "✅ 提交成功"},
+	{"review", "好的", nil, "✅ 提交成功"},
+	{"review", "提交", nil, "✅ 提交成功"},
+	{"review", "确认无误", nil, "✅ 提交成功"},
+	{"review", "没问题", nil, "✅ 提交成功"},
+	{"review", "确认提交", nil, "✅ 提交成功"},
+	{"review", "ok", nil, "✅ 提交成功"},
+	{"review", "修改十", nil, "（第 10/"},
+	{"review", "修改第9项", nil, "（第 9/"},
+	{"review", "改9", nil, "（第 9/"},
+	{"review", "改第9题", nil, "（第 9/"},
+	{"review", "修改 9", nil, "（第 9/"},
+	{"review", "修改 研发费用", nil, "“研发费用”有 2 项"},
+	{"review", "修改 99", nil, "没有第 99 项"},
+	{"review", "上一题", nil, "六有"},
+	{"review", "修改 9 为 15", nil, "9. 研发机构1·研发费用：15 万元"},
+	{"review", "查看", nil, "已填答案"},
+	{"review", "添加 研发项目", nil, "添加第 2 个研发项目"},
+	{"review", "删除 研发项目 1", nil, "已删除第 1 个研发项目（螺纹钢工艺改进）"},
+	{"review", "嗯哼", nil, "请回复“确认”提交"},
+	// Straight from a reminder, no 填报 first.
+	{"idle+last", "没有变化", nil, "已按上期（2026年10月）内容提交本期"},
+	{"idle+last", "没变化", nil, "已按上期"},
+	{"idle+last", "不变", nil, "已按上期"},
+	{"idle+last", "和上月一样", nil, "已按上期"},
+	{"idle+last", "同上月", nil, "已按上期"},
+	{"idle+last", "跟上次一样", nil, "已按上期"},
+	{"idle+last", "无变化", nil, "已按上期"},
+	{"idle+last", "本月没有变化", nil, "已按上期"},
+	{"idle+last", "照旧", nil, "已按上期"},
+	{"idle+last", "修改第9项", nil, "当前答案：50 万元"},
+	{"idle+last", "修改 9 为 60", nil, "9. 研发机构1·研发费用：50 万元 → 60 万元"},
+	{"idle+last", "研发费用怎么算", nil, "【研究开发费用】"},
+	{"idle+last", "你好", nil, "回复“填报”"},
+	{"idle+now", "没有变化", nil, "无需重复提交"},
+	{"idle+now", "修改 研发费用", nil, "“研发费用”有 2 项"},
+	{"update", "没有变化", nil, "已按上期"},
+	{"update", "修改 16", nil, "当前答案：8 人"},
+	{"update", "修改", nil, "哪些部分有变化"},
+	{"update", "添加 研发机构", nil, "添加第 2 个研发机构"},
+	// The liaison's name and mobile.
+	{"contact", "张三 13912345678", nil, "已登记：联系人 张三，手机 13912345678"},
+	{"contact", "13912345678 张三", nil, "联系人 张三，手机 13912345678"},
+	{"contact", "张三，139-1234-5678", nil, "联系人 张三，手机 13912345678"},
+	{"contact", "姓名：张三 手机：139 1234 5678", nil, "联系人 张三，手机 13912345678"},
+	{"contact", "１３９１２３４５６７８ 张三", nil, "联系人 张三，手机 13912345678"},
+	{"contact", "+86 13912345678 张三", nil, "联系人 张三，手机 13912345678"},
+	{"contact", "张三 1391234567", nil, "11 位数字"},
+	{"contact", "张三 12912345678", nil, "以 13 到 19 开头"},
+	{"contact", "13912345678", nil, "请再回复您的姓名"},
+	{"contact", "张三", nil, "请再回复您的手机号"},
+	{"contact", "沿用", nil, "联系人 李四，手机 0359-2020202"},
+	{"contact", "填报", nil, "（第 1/"},
+	{"contact", "你好", nil, "例如：张三 13912345678"},
+}
+
+// TestLooseInput is the table of real-style inputs: each reply gets the value or the reply
+// the table says, and a refused one changes nothing.
+func TestLooseInput(t *testing.T) {
+	if len(looseCases) < 150 {
+		t.Fatalf("%d cases, want at least 150", len(looseCases))
+	}
+	for _, tc := range looseCases {
+		t.Run(tc.at+"/"+tc.in, func(t *testing.T) {
+			c := chatAt(t, tc.at)
+			key := c.sess.Cursor
+			var before survey.Answers
+			if c.draft != nil {
+				before = c.draft.Answers.Clone()
+			}
+			res := c.say(tc.in)
+			got := strings.Join(res.Replies, "\n")
+			if tc.reply != "" && !strings.Contains(got, tc.reply) {
+				t.Fatalf("reply\n%s\nwant it to contain %q", got, tc.reply)
+			}
+			if tc.want != nil {
+				v, ok := c.draft.Answers[key]
+				if !ok || !reflect.DeepEqual(v, *tc.want) {
+					t.Fatalf("answer at %s = %+v (%v), want %+v; reply %s", key, v, ok, *tc.want, got)
+				}
+			}
+			if res.Failed && c.draft != nil && !reflect.DeepEqual(before, c.draft.Answers) {
+				t.Errorf("a refused reply changed the answers")
+			}
+		})
+	}
+}
+
+// TestContactDetails: what the contact state gives the caller to store.
+func TestContactDetails(t *testing.T) {
+	for in, want := range map[string]*Details{
+		"张三 13912345678":      {Person: "张三", Mobile: "13912345678"},
+		"欧阳·娜娜 137 0000 1111": {Person: "欧阳·娜娜", Mobile: "13700001111"},
+		"沿用":                  {Person: "李四", Mobile: "0359-2020202"},
+		"张三 1391234567":       nil,
+		"你好":                  nil,
+	} {
+		c := chatAt(t, "contact")
+		res := c.say(in)
+		if !reflect.DeepEqual(res.Details, want) {
+			t.Errorf("%q: details %+v, want %+v", in, res.Details, want)
+		}
+	}
+	// In two messages.
+	c := chatAt(t, "contact")
+	c.say("13912345678")
+	if res := c.say("王五"); !reflect.DeepEqual(res.Details, &Details{Person: "王五", Mobile: "13912345678"}) {
+		t.Errorf("in two messages: %+v", res.Details)
+	}
+	// 修改 联系方式 mid-survey, then back to the question.
+	c = chatAt(t, "inst_staff")
+	c.contact = storage.Contact{ID: "张三", Person: "张三", Mobile: "13912345678"}
+	c.expect("修改 联系方式", "现在登记的是：张三 13912345678")
+	c.expect("张三 13800001111", "机构研究开发人员有多少人")
+	// Binding asks, offering the imported list.
+	c = newChat(t)
+	c.enterprise.ContactName, c.enterprise.ContactTel = "李四", "13800000000"
+	res := Bound(Conversation{Form: c.form, Enterprise: c.enterprise, Contact: c.contact, Session: c.sess}, c.now)
+	if !res.Commit || res.Session.State != stateContact || !strings.Contains(strings.Join(res.Replies, ""), "名单上登记的是：李四 13800000000，沿用请回复“沿用”") {
+		t.Errorf("Bound = %+v", res)
+	}
+}
+
+// TestNoLineTwiceInARow: a person who keeps sending what is not understood never gets the
+// same line twice in a row, in any state.
+func TestNoLineTwiceInARow(t *testing.T) {
+	for _, tc := range []struct{ at, in string }{
+		{"idle+last", "哈哈"}, {"idle+now", "随便"}, {"review", "嗯哼"}, {"update", "哦"},
+		{"ownership", "x"}, {"inst_cost", "abc"}, {"inst_staff", "2.5"}, {"has_institutions", "也许"},
+		{"other_activities", "天气"}, {"industry", "无"}, {"inst_cost|120000", "好的"}, {"inst_cost|约100万", "嗯哼"},
+		{"contact", "你好"}, {"dir_rnd", "修改 99"}, {"review", "修改"},
+	} {
+		t.Run(tc.at+"/"+tc.in, func(t *testing.T) {
+			c := chatAt(t, tc.at)
+			last := ""
+			for i := range 5 {
+				res := c.say(tc.in)
+				first, _, _ := strings.Cut(strings.Join(res.Replies, "\n"), "\n")
+				if i > 0 && first == last {
+					t.Fatalf("try %d: %q again", i+1, first)
+				}
+				last = first
+			}
+		})
+	}
+}
+
+// TestExplainEveryQuestion: at every question the form explains, "这个怎么算" gets the
+// explanation and then the question again, and changes nothing.
+func TestExplainEveryQuestion(t *testing.T) {
+	c := newChat(t)
+	all := c.form.Steps(survey.Answers{"has_institutions": {Bool: true}, "has_projects": {Bool: true}, "other_activities": {Multi: []int{1}}})
+	explained := 0
+	for _, st := range all {
+		exp := c.form.Explanation(st)
+		if exp == "" {
+			continue
+		}
+		explained++
+		c.draft = &storage.Draft{EnterpriseID: "e1", Period: c.period, Answers: survey.Answers{"has_institutions": {Bool: true}, "has_projects": {Bool: true}, "other_activities": {Multi: []int{1}}}}
+		c.sess = storage.Session{ContactID: "张三", State: stateFilling, EnterpriseID: "e1", Period: c.period, Cursor: st.Key}
+		res := c.say("这个怎么算？")
+		got := strings.Join(res.Replies, "\n")
+		if res.Commit || !strings.Contains(got, exp) || !strings.Contains(got, st.PromptText()) {
+			t.Errorf("%s: commit %v, reply\n%s\nwant the explanation and the question", st.Key, res.Commit, got)
+		}
+	}
+	if explained < 20 {
+		t.Errorf("%d questions explained", explained)
+	}
+}
+
+// TestChecksAtReview: a contradiction is listed before the review with the form's words;
+// 修改 goes to the answer, 保留 keeps it, and a kept one is not asked again.
+func TestChecksAtReview(t *testing.T) {
+	c := chatAt(t, "liuyou")
+	c.draft.Answers["institution.0.inst_cost"] = survey.Value{}
+	c.draft.Answers["project.0.proj_cost"] = survey.Value{}
+	c.expect("1,2,3,4", "“六有”里选了“有科技研发经费”，但研发机构和研发项目的研发费用都是 0")
+	if !strings.Contains(c.last[len(c.last)-1], "填表说明 3") {
+		t.Errorf("the check does not quote the form: %q", c.last)
+	}
+	c.expect("修改", "六有")
+	c.expect("1,2,3", "全部答完了，请核对")
+	c.expect("上一题", "六有")
+	c.expect("1234", "有科技研发经费")
+	c.expect("保留", "全部答完了，请核对")
+	c.expect("修改 1", "所属行业")
+	c.expect("钢铁", "全部答完了，请核对") // kept: not asked again
+	c.expect("确认", "✅ 提交成功")
+	if _, ok := c.subs[0].Answers[keptPrefix+"funds_without_cost"]; ok {
+		t.Error("the kept check reached the submission")
+	}
+}
+
+// TestOneFigureAfterSubmitting: after submitting, one figure is corrected in three messages
+// (or one), and the new version differs from the last in that figure only.
+func TestOneFigureAfterSubmitting(t *testing.T) {
+	c := chatAt(t, "idle+now")
+	c.expect("修改 16", "当前答案：8 人")
+	c.expect("12", "16. 研发项目1·研发人员：8 人 → 12 人")
+	c.expect("确认", "第 2 版")
+	want := baseAnswers()
+	want["project.0.proj_staff"] = survey.Value{Num: 12}
+	if got := c.subs[1].Answers; !reflect.DeepEqual(got, want) {
+		t.Errorf("version 2 = %v", got)
+	}
+	c.expect("修改 研发资产 为 11", "研发资产：10 万元 → 11 万元")
+	c.expect("好的", "第 3 版")
+}
+
+// TestRowsAfterSubmitting adds and deletes a project of a submitted survey.
+func TestRowsAfterSubmitting(t *testing.T) {
+	c := chatAt(t, "idle+now")
+	c.expect("添加 研发项目", "【研发项目 第 2 个】研发项目名称是？")
+	for _, s := range []string{"新型耐候钢", "政府项目", "晋科〔2026〕5号", "6", "20万", "0"} {
+		c.say(s)
+	}
+	c.expect("没有了", "研发项目2·项目名称：（无） → 新型耐候钢")
+	c.expect("确认", "研发项目：2 个（研发人员 14 人，研发费用 50 万元，研发资产 10 万元）")
+	c.expect("删除第1个研发项目", "已删除第 1 个研发项目（螺纹钢工艺改进）")
+	c.expect("确认", "研发项目：1 个（研发人员 6 人，研发费用 20 万元，研发资产 0 万元）")
+	if got := c.subs[2].Answers["project.0.proj_name"].Text; got != "新型耐候钢" || len(c.subs) != 3 {
+		t.Errorf("after deleting: %q, %d versions", got, len(c.subs))
+	}
+	// The only project left, deleted: 有无研发项目 becomes 无, and the check on institution
+	// costs without a project asks.
+	c.expect("删除 研发项目", "“有无研发项目”填的是无")
+	c.expect("保留", "改动了")
+	c.expect("添加 天气", "可以添加或删除的是：研发机构、研发项目")
+}
+
+// TestClosedMonthDraftMoves: a draft started in a month whose report is closed moves to the
+// current period when resumed, answers kept, the liaison told.
+func TestClosedMonthDraftMoves(t *testing.T) {
+	c := chatAt(t, "inst_staff")
+	c.draft.Period, c.sess.Period = "2026-10", "2026-10"
+	before := c.draft.Answers.Clone()
+	res := c.say("25")
+	got := strings.Join(res.Replies, "\n")
+	if !res.DropDraft || c.draft.Period != "2026-11" || c.sess.Period != "2026-11" {
+		t.Fatalf("drop %v, draft %s, session %s", res.DropDraft, c.draft.Period, c.sess.Period)
+	}
+	if !strings.Contains(got, "2026年10月的填报已经截止，您的草稿已转到本期（2026年11月）接着填") || !strings.Contains(got, "已记：25 人") {
+		t.Errorf("reply %s", got)
+	}
+	for k, v := range before {
+		if !reflect.DeepEqual(c.draft.Answers[k], v) {
+			t.Errorf("%s lost in the move", k)
+		}
+	}
+	// At the review the move is shown before anything is submitted.
+	c = chatAt(t, "review")
+	c.draft.Period, c.sess.Period = "2026-10", "2026-10"
+	res = c.say("确认")
+	if res.Submission != nil || !strings.Contains(strings.Join(res.Replies, ""), "请核对") {
+		t.Fatalf("submitted into the new month without a look: %q", res.Replies)
+	}
+	c.expect("确认", "期别：2026年11月")
+}
+
+// TestReceiptInZone: the 回执 shows the time in the configured zone on a UTC clock, and each
+// table's figures on its own.
+func TestReceiptInZone(t *testing.T) {
+	c := chatAt(t, "review")
+	c.now = c.now.UTC().Truncate(24 * time.Hour).Add(2*time.Hour + 30*time.Minute) // 02:30 UTC is 10:30 in Shanghai
+	res := c.say("确认")
+	got := strings.Join(res.Replies, "\n")
+	for _, want := range []string{"时间：2026-11-25 10:30", "期别：2026年11月",
+		"研发机构：1 个（期末机构数 1 个，研发人员 20 人，研发费用 50 万元，仪器设备原价 300 万元）",
+		"研发项目：1 个（研发人员 8 人，研发费用 30 万元，研发资产 10 万元）",
+		"创新活动方向：创新投入、技术合作", "其他创新活动：2 项（3、11）", "六有：4 项（1、2、3、4）"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("receipt lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "28 人") || strings.Contains(got, "80 万元") {
+		t.Errorf("receipt adds institution and project figures:\n%s", got)
+	}
+	if fmt.Sprint(c.now.Hour()) != "2" {
+		t.Fatalf("clock %v", c.now)
+	}
+}
