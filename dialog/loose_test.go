@@ -550,4 +550,8 @@ func TestReceiptInZone(t *testing.T) {
 	if fmt.Sprint(c.now.Hour()) != "2" {
 		t.Fatalf("clock %v", c.now)
 	}
+	// A table with no row says so.
+	c = chatAt(t, "review")
+	c.draft.Answers["has_projects"] = survey.Value{}
+	c.expect("确认", "研发项目：无")
 }

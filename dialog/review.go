@@ -255,6 +255,9 @@ func (t *turn) summary(a survey.Answers) string {
 		dirs, at := []string(nil), -1 // the 主要内容 answered, shown where the first is asked
 		for _, q := range sec.Questions {
 			if !f.Shown(q, a) {
+				if q.Kind == survey.Group {
+					lines = append(lines, q.Label+"：无")
+				}
 				continue
 			}
 			st := survey.Step{Key: q.ID, Q: q, Row: -1}
