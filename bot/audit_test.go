@@ -186,3 +186,17 @@ func TestAuditIsAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// A display name is cleaned before it reaches the audit, a reply or a file: no terminal escape
+// or line break of someone's choosing gets into them.
+func TestNamesAreCleaned(t *testing.T) {
+	e := newMatrixEnv(t)
+	w := &collect{}
+	m := &bot.Message{ID: "m1", From: "wx-x", FromName: "\x1b[2J张三\n2026-11-20\tcity_office\u202e", Group: "g", GroupName: "群\x1b]0;伪造\x07名", Kind: bot.KindText, Text: "@创新助手 绑定 22222222"}
+	e.h.ServeMessage(context.Background(), w, m)
+	log := e.auditLog(t)
+	last := log[len(log)-1]
+	if last.Name != "张三 2026-11-20 city_office" || last.Group != "群名（g）" {
+		t.Errorf("audited name %q, group %q", last.Name, last.Group)
+	}
+}

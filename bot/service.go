@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"innobot/dialog"
+	"innobot/internal/sanitize"
 	"innobot/invite"
 	"innobot/period"
 	"innobot/storage"
@@ -272,6 +273,9 @@ func GroupFrom(ctx context.Context) *storage.Group {
 // display name.
 func (s *Service) identify(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		// Names are chosen by the people themselves and end up in replies, the audit and
+		// exported files: no control character or terminal escape gets that far.
+		m.FromName, m.GroupName = sanitize.Line(m.FromName), sanitize.Line(m.GroupName)
 		c, err := s.Store.Contact(ctx, m.From)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"innobot/internal/sanitize"
 )
 
 // Sheet names of the workbooks. Callers and tests find the parts by these names.
@@ -232,16 +234,26 @@ func yesNo(b bool) string {
 	return "无"
 }
 
-// safeName makes a text usable in a file name on Windows, where clerks open the files.
+// maxNameRunes bounds a name's part of a file name: 60 Chinese characters are 180 bytes, and
+// the title and period after them keep the whole under the 255 bytes a file system allows.
+const maxNameRunes = 60
+
+// safeName makes a text usable, and visible, as (part of) a file name on Windows, where
+// clerks open the files, and on the server: no character Windows refuses, no control,
+// escape or reordering character (sanitize.Line), no leading dot (a hidden file, or "..")
+// nor trailing dot or space (Windows drops them), at most maxNameRunes characters (cut with
+// "…"). It may return "".
 func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		switch r {
 		case '/', '\\', ':', '*', '?', '"', '<', '>', '|':
 			return '_'
 		}
-		if r < ' ' {
-			return -1
-		}
 		return r
-	}, strings.TrimSpace(s))
+	}, sanitize.Line(s))
+	s = strings.TrimRight(strings.TrimLeft(strings.TrimSpace(s), ". "), ". ")
+	if utf8.RuneCountInString(s) > maxNameRunes {
+		s = string([]rune(s)[:maxNameRunes-1]) + "…"
+	}
+	return s
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -515,9 +517,45 @@ func zipText(t *testing.T, data []byte, name string) string {
 }
 
 func TestFileNamesAreSafe(t *testing.T) {
-	e := storage.Enterprise{Name: "A/B:C*公司?"}
-	if got := SurveyFileName(e, "2026-11"); got != "A_B_C_公司_企业创新活动开展情况调查表_2026-11.xlsx" {
-		t.Errorf("file name %q", got)
+	long := strings.Repeat("运城市盐湖区某某", 30) + "有限公司" // 244 characters, 732 bytes
+	tests := []struct{ name, id, want string }{
+		{"A/B:C*公司?", "e1", "A_B_C_公司_企业创新活动开展情况调查表_2026-11.xlsx"},
+		{long, "e2", string([]rune(long)[:maxNameRunes-1]) + "…企业创新活动开展情况调查表_2026-11.xlsx"},
+		{"..", "e3", "企业e3企业创新活动开展情况调查表_2026-11.xlsx"},
+		{"...", "e4", "企业e4企业创新活动开展情况调查表_2026-11.xlsx"},
+		{" . ", "e5", "企业e5企业创新活动开展情况调查表_2026-11.xlsx"},
+		{"..\\..\\windows", "e6", "_.._windows企业创新活动开展情况调查表_2026-11.xlsx"},
+		{".隐藏公司.", "e7", "隐藏公司企业创新活动开展情况调查表_2026-11.xlsx"},
+		{"\x1b[31m红色\u202egpj.公司\x07", "e8", "红色gpj.公司企业创新活动开展情况调查表_2026-11.xlsx"},
+	}
+	for _, tt := range tests {
+		e := storage.Enterprise{ID: tt.id, Name: tt.name}
+		got := SurveyFileName(e, "2026-11")
+		if got != tt.want {
+			t.Errorf("SurveyFileName(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+		if len(got) > 255 || strings.HasPrefix(got, ".") {
+			t.Errorf("SurveyFileName(%q) = %q: %d bytes, or hidden", tt.name, got, len(got))
+		}
+	}
+}
+
+// The long and the dotted names export: a file under the export folder, with a visible name.
+func TestSaveSurveyOfHostileNames(t *testing.T) {
+	for _, name := range []string{strings.Repeat("长", 300), "..", ".", "...", "../../etc/passwd"} {
+		dir := t.TempDir()
+		e := storage.Enterprise{ID: "e1", Name: name, Region: "盐湖区"}
+		path, err := SaveSurvey(dir, survey.Default(), e, storage.Submission{EnterpriseID: "e1", Period: "2026-11", Version: 1, Answers: survey.Answers{}})
+		if err != nil {
+			t.Errorf("SaveSurvey of %q: %v", name, err)
+			continue
+		}
+		if filepath.Dir(path) != dir || strings.HasPrefix(filepath.Base(path), ".") {
+			t.Errorf("SaveSurvey of %q wrote %s, want a visible file in %s", name, path, dir)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("SaveSurvey of %q: %v", name, err)
+		}
 	}
 }
 

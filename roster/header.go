@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/width"
+
+	"innobot/internal/sanitize"
 )
 
 // column is what a spreadsheet column holds, as far as the import cares.
@@ -195,11 +197,12 @@ func isSpace(r rune) bool {
 }
 
 // cleanCell trims a cell and turns each run of spaces and line breaks inside it into one
-// space: what a person sees in the cell, not how it was typed.
+// space: what a person sees in the cell, not how it was typed. Control characters and
+// terminal escapes go (sanitize.Line): names reach chats, files and terminals.
 func cleanCell(s string) string {
 	clean := true
 	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c == ' ' || c >= 0x80 {
+		if c := s[i]; c < 0x20 || c == ' ' || c >= 0x7f {
 			clean = false
 			break
 		}
@@ -207,5 +210,5 @@ func cleanCell(s string) string {
 	if clean {
 		return s
 	}
-	return strings.Join(strings.FieldsFunc(s, isSpace), " ")
+	return strings.Join(strings.FieldsFunc(sanitize.Line(s), isSpace), " ")
 }

@@ -547,3 +547,15 @@ func TestBaselineAndNewlyAbove(t *testing.T) {
 		t.Errorf("乙公司's baseline after a row with none: %+v", e.Baseline)
 	}
 }
+
+// Control characters and terminal escapes in a list never reach a name: names go into chats,
+// files and terminals.
+func TestReadStripsControlsAndEscapes(t *testing.T) {
+	data := strings.Replace(csvText, "山西示范钢铁有限公司", "\x1b[2J\x1b[31m山西示范\x07钢铁\u202e有限公司\x1b[0m", 1)
+	data = strings.Replace(data, "王建国", "王\x1b]0;伪造\x07建国", 1)
+	rows, err := roster.Read("名单.csv", strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffRows(t, rows, officialRows)
+}

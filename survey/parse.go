@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"innobot/internal/sanitize"
 )
 
 // InputError is a rejected answer. The dialog shows Reason to the liaison and asks the question
@@ -56,30 +58,13 @@ func Normalize(s string) string {
 // control character corrupts the cell or the file. Content is kept as typed (full-width letters
 // and final 。 included) because it is the liaison's own wording; only whitespace around it goes.
 // Line breaks become \n, a tab becomes a space so that words do not run together, and other
-// control characters are dropped. maxRunes <= 0 means no limit.
+// control characters, terminal escapes and reordering characters are dropped (sanitize.Text).
+// maxRunes <= 0 means no limit.
 func ParseText(s string, maxRunes int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", rejectInput("内容含有无法识别的字符，请重新输入")
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i, r := range s {
-		switch {
-		case r == '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				continue
-			}
-			b.WriteByte('\n')
-		case r == '\n':
-			b.WriteByte('\n')
-		case r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	out := strings.TrimFunc(b.String(), unicode.IsSpace)
+	out := strings.TrimFunc(sanitize.Text(s), unicode.IsSpace)
 	if out == "" {
 		return "", rejectInput("内容不能为空，请重新输入")
 	}
