@@ -46,6 +46,9 @@ type Request struct {
 	Scope   Scope          // the caller's scope narrowed to the target
 	Target  Target
 	Args    string // the text after the command word
+	// Month is the period the command is about: the month the line named, else the one
+	// being reported now.
+	Month string
 
 	// detail replaces the command's text in its audit entry, for a handler that knows more
 	// (the regions a group rebinding moves between).
@@ -54,12 +57,27 @@ type Request struct {
 
 // command is one entry of the command table.
 type command struct {
-	name   string
-	roles  []storage.Role
-	where  chat
-	target targetKind
-	audit  string // the audit action recorded when it runs; "" records nothing
-	help   string
+	// name is how the command is written in help and replies.
+	name string
+	// keys are the sets of keywords (staffKeywords) that name the command in a line, in any
+	// order, among a region, a month and words that change nothing: {台账} and {导出, 台账}
+	// name 导出 台账.
+	keys [][]string
+	// words are other ways to write a command that takes free text (its name is one), which
+	// a line must start with: 查 and 查看 for 查询.
+	words []string
+	// freeText: the command takes the rest of the line as it is (月报 进展 …).
+	freeText bool
+	// month: the command takes a month (导出 台账 2026年11月).
+	month bool
+	// details: the command sets the sender's 填表人 and 联系方式; a command that waited for
+	// them runs once it has.
+	details bool
+	roles   []storage.Role
+	where   chat
+	target  targetKind
+	audit   string // the audit action recorded when it runs; "" records nothing
+	help    string
 	// run carries the command out and replies. It returns nil when done, a refusal when it
 	// told the person why it did nothing, and any other error when something failed on our
 	// side (the person is then told to try again, and the error is logged).
@@ -90,30 +108,28 @@ type pick struct {
 	expires time.Time
 }
 
+// pending is a command that waits for the staff member's answer to a question it asked (the
+// 填表人 of an export), run again once it comes.
+type pending struct {
+	line    staffLine
+	expires time.Time
+}
+
 // commandMux matches a message to a command and enforces who may use it, where, and on
 // what: the one place rights are checked, like http.ServeMux is the one place paths are.
 type commandMux struct {
 	svc      *Service
 	commands []*command
+	parser   *staffParser
 	fallback Handler // messages that are not commands (the survey, the welcome)
 
-	mu    sync.Mutex
-	picks map[string]pick // by contact id
+	mu      sync.Mutex
+	picks   map[string]pick    // by chat
+	pending map[string]pending // by contact id
 }
 
-// match returns the command the text starts with and the rest of the text. Longer names win,
-// so "导出 台账" is not read as "导出".
-func (x *commandMux) match(text string) (*command, string) {
-	var best *command
-	for _, c := range x.commands {
-		if strings.HasPrefix(text, c.name) && (best == nil || len(c.name) > len(best.name)) {
-			best = c
-		}
-	}
-	if best == nil {
-		return nil, ""
-	}
-	return best, strings.TrimSpace(strings.TrimPrefix(text, best.name))
+func newCommandMux(svc *Service, commands []*command, fallback Handler) *commandMux {
+	return &commandMux{svc: svc, commands: commands, parser: newStaffParser(commands, svc.Regions), fallback: fallback}
 }
 
 // ServeMessage runs the command the message names, or hands it to the fallback.
@@ -126,27 +142,32 @@ func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 		role = roleGroup
 	}
 	if cmd, args, ok := x.takePick(m.Chat(), text); ok {
-		x.serve(ctx, w, m, cmd, args, c, g, role)
+		x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
 		return
 	}
-	cmd, args := x.match(text)
-	switch {
-	case cmd == nil:
-	case m.Group != "" && cmd.where == privateOnly:
-		w.Reply(fmt.Sprintf("“%s”请私聊我使用。", cmd.name))
+	if line, ok := x.takePending(ctx, w, m, c, text); ok {
+		x.serve(ctx, w, m, line, c, g, role)
 		return
-	case m.Group == "" && cmd.where == groupOnly:
-		w.Reply(fmt.Sprintf("“%s”要在群里 @%s 使用。", cmd.name, x.svc.BotName))
+	}
+	line, ok := x.parser.parse(m.Text, x.svc.period())
+	switch {
+	case !ok:
+	case m.Group != "" && line.cmd.where == privateOnly:
+		w.Reply(fmt.Sprintf("“%s”请私聊我使用。", line.cmd.name))
+		return
+	case m.Group == "" && line.cmd.where == groupOnly:
+		w.Reply(fmt.Sprintf("“%s”要在群里 @%s 使用。", line.cmd.name, x.svc.BotName))
 		return
 	default:
-		x.serve(ctx, w, m, cmd, args, c, g, role)
+		x.serve(ctx, w, m, line, c, g, role)
 		return
 	}
 	x.fallback.ServeMessage(ctx, w, m)
 }
 
 // serve checks the role and the target's scope, then runs the command.
-func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *command, args string, c storage.Contact, g *storage.Group, role storage.Role) {
+func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) {
+	cmd, args := line.cmd, line.args
 	// 绑定本群 is about the person, not the group: it is their role that must allow it.
 	if cmd.where == groupOnly {
 		role = c.Role
@@ -165,16 +186,24 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 	} else {
 		scope, _ = scopeOf(c)
 	}
-	target, ok := x.resolve(ctx, w, m, cmd, args, c, scope)
+	if line.problem != "" {
+		w.Reply(line.problem)
+		return
+	}
+	target, ok := x.resolve(ctx, w, m, line, scope)
 	if !ok {
 		return
 	}
-	r := &Request{Msg: m, Contact: c, Group: g, Scope: scope.Narrow(target), Target: target, Args: args}
+	month := line.month
+	if month == "" {
+		month = x.svc.period()
+	}
+	r := &Request{Msg: m, Contact: c, Group: g, Scope: scope.Narrow(target), Target: target, Args: args, Month: month}
 	if !scope.Allows(target) {
 		x.svc.auditCommand(ctx, r, cmd, target.label(scope), storage.OutcomeOutOfScope)
 		x.svc.Log.Warn("out of scope", "contact", c.ID, "command", cmd.name, "args", args)
 		switch {
-		case target.Region == "":
+		case target.Region == "" && target.Enterprise != nil:
 			// The same words as for no match at all, so nobody learns what lies outside.
 			w.Reply(notFoundText(scope, args))
 		case cmd.target == requireRegion:
@@ -184,7 +213,25 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, cmd *comm
 		}
 		return
 	}
-	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), x.svc.outcome(w, cmd, r, cmd.run(ctx, w, r)))
+	err := cmd.run(ctx, w, r)
+	var ask needDetails
+	if errors.As(err, &ask) {
+		x.wait(c.ID, line)
+		err = errBadArgs
+	}
+	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), x.svc.outcome(w, cmd, r, err))
+	if err == nil && cmd.details {
+		// The answer a command waited for: run it now, as the person who now has details.
+		if next, ok := x.waiting(c.ID); ok {
+			updated, err := x.svc.Store.Contact(ctx, c.ID)
+			if err != nil {
+				x.svc.Log.Error("loading contact", "contact", c.ID, "err", err)
+				w.Reply(busyText)
+				return
+			}
+			x.serve(ctx, w, m, next, updated, g, role)
+		}
+	}
 }
 
 // outcome is what a command's error means for the audit. A failure on our side is logged and
@@ -219,21 +266,21 @@ func (x *commandMux) denyRole(ctx context.Context, w Replier, m *Message, cmd *c
 
 // resolve reads what the command names. It answers the person itself when the argument is
 // missing, unknown or ambiguous, and returns ok false then.
-func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *command, args string, c storage.Contact, scope Scope) (Target, bool) {
+func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, line staffLine, scope Scope) (Target, bool) {
+	cmd, args := line.cmd, line.args
 	switch cmd.target {
-	case optionalRegion, requireRegion:
-		if args == "" {
-			if cmd.target == requireRegion {
-				w.Reply(fmt.Sprintf("请在“%s”后写地区名，例如：%s 盐湖区", cmd.name, cmd.name))
-				return Target{}, false
-			}
-			return Target{}, true
-		}
-		if !slices.Contains(x.svc.Regions, args) {
-			w.Reply(fmt.Sprintf("没有“%s”这个地区。可选：%s", args, strings.Join(x.svc.Regions, "、")))
+	case optionalRegion:
+		return Target{Region: line.region, City: line.city}, true
+	case requireRegion:
+		switch {
+		case args == "":
+			w.Reply(fmt.Sprintf("请在“%s”后写地区名，例如：%s %s", cmd.name, cmd.name, x.parser.example()))
+			return Target{}, false
+		case line.city:
+			w.Reply(fmt.Sprintf("“%s”要写一个县（市、区），例如：%s %s", cmd.name, cmd.name, x.parser.example()))
 			return Target{}, false
 		}
-		return Target{Region: args}, true
+		return Target{Region: line.region}, true
 	case requireCompany:
 		if args == "" {
 			w.Reply(fmt.Sprintf("请在“%s”后写企业名称（或其中几个字），例如：%s 钢铁", cmd.name, cmd.name))
@@ -261,6 +308,77 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, cmd *co
 		return Target{}, false
 	}
 	return Target{}, true
+}
+
+// staffUnknown answers staff text that is no command: the command it most likely meant, else
+// where to find them all.
+func (x *commandMux) staffUnknown(ctx context.Context, w Replier, m *Message) {
+	if m.Group != "" {
+		x.svc.groupHint(ctx, w)
+		return
+	}
+	text := strings.TrimSpace(m.Text)
+	if s := x.parser.suggest(text); s != "" {
+		w.Reply(fmt.Sprintf("没有识别“%s”。您是不是想发送“%s”？回复“帮助”查看全部指令。", clip(text, 20), s))
+		return
+	}
+	w.Reply(fmt.Sprintf("没有识别“%s”。回复“帮助”查看全部指令，例如：进度、未填报、导出 台账。", clip(text, 20)))
+}
+
+// clip shortens a text quoted back to its first n characters.
+func clip(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n]) + "…"
+	}
+	return s
+}
+
+// needDetails is what a command returns when it asked the staff member for their 填表人 and
+// 联系方式 first: the mux keeps the command and runs it again once they answer.
+type needDetails struct{}
+
+func (needDetails) Error() string { return "waiting for the preparer's name and phone" }
+
+// pendingTTL is how long a command waits for the answer to its question.
+const pendingTTL = 10 * time.Minute
+
+// wait keeps a command line to run again when the contact answers.
+func (x *commandMux) wait(contact string, line staffLine) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.pending == nil {
+		x.pending = map[string]pending{}
+	}
+	x.pending[contact] = pending{line: line, expires: x.svc.Clock.Now().Add(pendingTTL)}
+}
+
+// waiting takes the command line that waits for the contact's answer, if any.
+func (x *commandMux) waiting(contact string) (staffLine, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p, ok := x.pending[contact]
+	delete(x.pending, contact)
+	return p.line, ok && !x.svc.Clock.Now().After(p.expires)
+}
+
+// takePending reads a bare "姓名 电话" sent while a command waits for it as the 填表人
+// command. Any other text leaves the wait as it is.
+func (x *commandMux) takePending(ctx context.Context, w Replier, m *Message, c storage.Contact, text string) (staffLine, bool) {
+	x.mu.Lock()
+	p, ok := x.pending[c.ID]
+	x.mu.Unlock()
+	if !ok || m.Group != "" {
+		return staffLine{}, false
+	}
+	if _, _, problem := parseDetails(text); problem != "" {
+		return staffLine{}, false
+	}
+	for _, cmd := range x.commands {
+		if cmd.details {
+			return staffLine{cmd: cmd, args: text}, p.line.cmd != nil
+		}
+	}
+	return staffLine{}, false
 }
 
 // notFoundText answers a company keyword that names nothing the caller may see.
@@ -362,15 +480,15 @@ var ledgerReaders = append([]storage.Role{roleGroup}, staffRoles...)
 // commandTable lists the commands. Rights live here, in one table, and nowhere else.
 func (s *Service) commandTable() []*command {
 	return append(s.officeCommands(), []*command{
-		{name: "解绑", roles: append([]storage.Role{storage.RoleLiaison}, staffRoles...), where: privateOnly, audit: "unbind",
+		{name: "解绑", keys: [][]string{{"解绑"}}, roles: append([]storage.Role{storage.RoleLiaison}, staffRoles...), where: privateOnly, audit: "unbind",
 			help: "解绑 — 解除您的绑定", run: s.unbind},
-		{name: "邀请码", roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
+		{name: "邀请码", words: []string{"生成邀请码", "发邀请码", "要邀请码"}, roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
 			help: "邀请码 企业名 — 生成该企业联络人的一次性邀请码", run: s.inviteCmd},
-		{name: "绑定本群", roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
+		{name: "绑定本群", words: []string{"绑定群", "本群绑定"}, roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
 			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
-		{name: "确认导入", roles: []storage.Role{storage.RoleCityOffice}, where: privateOnly, audit: "import",
+		{name: "确认导入", freeText: true, roles: []storage.Role{storage.RoleCityOffice}, where: privateOnly, audit: "import",
 			help: "确认导入 — 先发来企业名单（.xlsx 或 .csv），核对检查结果后导入", run: s.confirmImport},
-		{name: "帮助", roles: ledgerReaders, where: anyChat, run: s.staffHelp},
+		{name: "帮助", keys: [][]string{{"帮助"}}, roles: ledgerReaders, where: anyChat, run: s.staffHelp},
 	}...)
 }
 

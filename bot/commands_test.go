@@ -104,6 +104,12 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		if _, err := store.Redeem(ctx, key.Hash(code), storage.Contact{ID: who, Name: who}, now); err != nil {
 			t.Fatal(err)
 		}
+		if who != liaison {
+			// Staff gave the 填表人 and 联系方式 their exports are signed with.
+			if _, err := store.SetContactDetails(ctx, who, who+"本人", "13900000009"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	if err := store.PutGroup(ctx, storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
 		t.Fatal(err)
@@ -113,9 +119,9 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		Key: key, Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return e.now }), Location: shanghaiTZ,
 		Regions: []string{"盐湖区", "夏县"}, InviteTTL: time.Hour, BotName: "创新助手", Prefix: "#",
 		ExportDir: filepath.Join(dir, "exports"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Nudge: func(_ context.Context, region string, _ time.Time) (int, error) {
+		Nudge: func(_ context.Context, region string, _ time.Time) (bot.NudgeResult, error) {
 			e.nudged = append(e.nudged, region)
-			return 1, nil
+			return bot.NudgeResult{Sent: 1}, nil
 		},
 	}
 	e.h = e.svc.Handler()

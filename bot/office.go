@@ -7,15 +7,25 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"innobot/ledger"
 	"innobot/period"
 	"innobot/storage"
 )
 
+// NudgeResult is what 提醒 未填报 did.
+type NudgeResult struct {
+	// Sent counts the liaisons nudged now; Already those nudged earlier the same day, who
+	// are not nudged twice.
+	Sent, Already int
+	// Unbound are the lagging enterprises with no liaison bound: nobody the bot can reach.
+	Unbound []string
+}
+
 // NudgeFunc queues the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
-// whole city) and returns how many; the reminders engine provides it.
-type NudgeFunc func(ctx context.Context, region string, now time.Time) (int, error)
+// whole city); the reminders engine provides it.
+type NudgeFunc func(ctx context.Context, region string, now time.Time) (NudgeResult, error)
 
 // listLimit bounds lists in a chat reply; longer ones point to the exported file.
 const listLimit = 30
@@ -23,25 +33,30 @@ const listLimit = 30
 // officeCommands are the staff's ledger commands (DESIGN.md §2, office staff).
 func (s *Service) officeCommands() []*command {
 	return []*command{
-		{name: "进度", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
-			help: "进度 [地区] — 本期填报进度", run: s.progressCmd},
-		{name: "进度图", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
-			help: "进度图 [地区] — 本期填报进度（图片）", run: s.progressChartCmd},
-		{name: "进度 图", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query", run: s.progressChartCmd},
-		{name: "未填报", roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
-			help: "未填报 [地区] — 本期还没填报的企业", run: s.laggingCmd},
-		{name: "销号", roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "query",
-			help: "销号 [地区] — 本期新开展创新活动的企业", run: s.tickedOffCmd},
-		{name: "查询", roles: staffRoles, where: privateOnly, target: requireCompany, audit: "query",
+		{name: "进度", keys: [][]string{{"进度"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
+			help: "进度 [地区] [月份] — 填报进度，如 进度 盐湖、盐湖区进度、进度 2026年10月", run: s.progressCmd},
+		{name: "进度图", keys: [][]string{{"进度", "图"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
+			help: "进度图 [地区] [月份] — 填报进度（图片）", run: s.progressChartCmd},
+		{name: "未填报", keys: [][]string{{"未填报"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
+			help: "未填报 [地区] [月份] — 还没填报的企业", run: s.laggingCmd},
+		{name: "销号", keys: [][]string{{"销号"}}, month: true, roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "query",
+			help: "销号 [地区] [月份] — 新开展创新活动的企业", run: s.tickedOffCmd},
+		{name: "查询", words: []string{"查", "查看", "查一下", "搜索", "搜"}, roles: staffRoles, where: privateOnly, target: requireCompany, audit: "query",
 			help: "查询 企业名关键词 — 某家企业的填报情况", run: s.lookupCmd},
-		{name: "导出 台账", roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "export",
-			help: "导出 台账 [地区] — 附件2 汇总统计表（Excel）", run: s.exportLedger},
-		{name: "导出 调查表", roles: staffRoles, where: privateOnly, target: requireCompany, audit: "export",
+		{name: "导出 台账", keys: [][]string{{"台账"}, {"导出", "台账"}}, month: true, roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "export",
+			help: "导出 台账 [地区] [月份] — 附件2 汇总统计表（Excel），如 导出台账、导出 台账 2026年11月", run: s.exportLedger},
+		{name: "导出 调查表", words: []string{"调查表", "导出附件3", "附件3", "导出附件三", "附件三"}, roles: staffRoles, where: privateOnly, target: requireCompany, audit: "export",
 			help: "导出 调查表 企业名 — 该企业的附件3 调查表（Excel）", run: s.exportSurvey},
-		{name: "导出 月报", roles: officeRoles, where: privateOnly, audit: "export",
-			help: "导出 月报 [2026-11] — 月报（进度汇总、销号、未填报）", run: s.exportMonthly},
-		{name: "提醒 未填报", roles: officeRoles, where: privateOnly, audit: "nudge",
-			help: "提醒 未填报 — 立即私信提醒本地区未填报的联络人", run: s.nudgeCmd},
+		{name: "导出 月报", keys: [][]string{{"月报"}, {"导出", "月报"}}, month: true, roles: officeRoles, where: privateOnly, target: optionalRegion, audit: "export",
+			help: "导出 月报 [月份] — 月报（工作进展、进度汇总、销号、未填报、附件2）", run: s.exportMonthly},
+		{name: "月报 进展", words: []string{"月报工作进展", "工作进展"}, freeText: true, roles: officeRoles, where: privateOnly, audit: "note",
+			help: "月报 进展 文字 — 写入本期月报的“工作进展”", run: s.noteCmd(false)},
+		{name: "月报 问题", words: []string{"月报存在问题", "存在问题"}, freeText: true, roles: officeRoles, where: privateOnly, audit: "note",
+			help: "月报 问题 文字 — 写入本期月报的“存在问题”", run: s.noteCmd(true)},
+		{name: "提醒 未填报", keys: [][]string{{"提醒"}, {"提醒", "未填报"}}, roles: officeRoles, where: privateOnly, target: optionalRegion, audit: "nudge",
+			help: "提醒 未填报 — 立即私信提醒本地区未填报的联络人（每人每天一次）", run: s.nudgeCmd},
+		{name: "填表人", words: []string{"修改填表人", "设置填表人", "填表人信息"}, freeText: true, details: true, roles: staffRoles, where: privateOnly, audit: "details",
+			help: "填表人 姓名 电话 — 导出表格时的填表人和联系方式", run: s.detailsCmd},
 	}
 }
 
@@ -59,7 +74,7 @@ func (s *Service) report(ctx context.Context, scope Scope, period string) (ledge
 }
 
 func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, s.period())
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
@@ -70,7 +85,7 @@ func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error 
 // progressChartCmd sends the progress as a picture: a bar per region, or per enterprise for
 // a helper.
 func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, s.period())
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
@@ -87,7 +102,7 @@ func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) e
 }
 
 func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, s.period())
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
@@ -96,7 +111,7 @@ func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
 }
 
 func (s *Service) tickedOffCmd(ctx context.Context, w Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, s.period())
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
@@ -121,9 +136,9 @@ func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) error {
 	case x.Head == nil:
 		b.WriteString("还没有提交过调查表。")
 	case x.Submitted:
-		fmt.Fprintf(&b, "本期（%s）已填报：第 %d 版，%s 提交。", rep.Period, x.Head.Version, x.Head.SubmittedAt.In(s.Location).Format("01-02 15:04"))
+		fmt.Fprintf(&b, "本期（%s）已填报：第 %d 版，%s 提交。", period.Label(rep.Period), x.Head.Version, x.Head.SubmittedAt.In(s.Location).Format("01-02 15:04"))
 	default:
-		fmt.Fprintf(&b, "本期（%s）未填报；最近一次是 %s。", rep.Period, x.Head.Period)
+		fmt.Fprintf(&b, "本期（%s）未填报；最近一次是 %s。", period.Label(rep.Period), period.Label(x.Head.Period))
 	}
 	if x.Head != nil {
 		f := x.Head.Facts
@@ -185,13 +200,16 @@ func (s *Service) sendExport(w Replier, what string, save func(dir string) (stri
 }
 
 func (s *Service) exportLedger(ctx context.Context, w Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, s.period())
+	if err := s.askPreparer(w, r); err != nil {
+		return err
+	}
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
-	name := r.Contact.Name
-	return s.sendExport(w, "附件2 汇总统计表", func(dir string) (string, error) {
-		return ledger.SaveLedger(dir, rep, ledger.LedgerOptions{Preparer: name})
+	o := ledger.LedgerOptions{Preparer: r.Contact.Person, Phone: r.Contact.Mobile}
+	return s.sendExport(w, fmt.Sprintf("%s %s附件2 汇总统计表", rep.Area, period.Label(r.Month)), func(dir string) (string, error) {
+		return ledger.SaveLedger(dir, rep, o)
 	})
 }
 
@@ -210,32 +228,113 @@ func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) error
 		w.Reply(fmt.Sprintf("【%s】还没有提交过调查表。%s", e.Name, next))
 		return nil
 	}
-	return s.sendExport(w, fmt.Sprintf("【%s】调查表（%s 第 %d 版）", e.Name, sub.Period, sub.Version), func(dir string) (string, error) {
+	return s.sendExport(w, fmt.Sprintf("【%s】调查表（%s 第 %d 版）", e.Name, period.Label(sub.Period), sub.Version), func(dir string) (string, error) {
 		return ledger.SaveSurvey(dir, s.Form, e, sub)
 	})
 }
 
 func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) error {
-	month := s.period()
-	if r.Args != "" {
-		p, err := period.Parse(r.Args)
-		if err != nil {
-			w.Reply("月份写法不对，请写成 2026-11，例如：导出 月报 2026-11")
-			return errBadArgs
-		}
-		month = p
+	if err := s.askPreparer(w, r); err != nil {
+		return err
 	}
-	rep, err := s.report(ctx, r.Scope, month)
+	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
-	notes, err := s.Store.MonthlyNotes(ctx, month)
+	notes, err := s.Store.MonthlyNotes(ctx, r.Month)
 	if err != nil {
-		return fmt.Errorf("monthly notes of %s: %w", month, err)
+		return fmt.Errorf("monthly notes of %s: %w", r.Month, err)
 	}
 	o := ledger.MonthlyOptions{Preparer: r.Contact.Person, Phone: r.Contact.Mobile, Date: s.Clock.Now(), Notes: ledger.NotesOf(notes, rep.Scope)}
-	return s.sendExport(w, period.Label(month)+"月报", func(dir string) (string, error) { return ledger.SaveMonthly(dir, rep, o) })
+	return s.sendExport(w, fmt.Sprintf("%s %s月报", rep.Area, period.Label(r.Month)), func(dir string) (string, error) {
+		return ledger.SaveMonthly(dir, rep, o)
+	})
 }
+
+// askPreparer asks the staff member for the 填表人 and 联系方式 an export is signed with, once:
+// they are kept with their role. It returns needDetails while they are missing.
+func (s *Service) askPreparer(w Replier, r *Request) error {
+	if r.Contact.Person != "" && r.Contact.Mobile != "" {
+		return nil
+	}
+	w.Reply("导出的表格要写上填表人和联系方式（只需告诉我一次，之后自动填写）。\n请回复姓名和电话，例如：王芳 13912345678\n（办公电话也可以，如 0359-2688888；以后要改，发送“填表人 姓名 电话”）")
+	return needDetails{}
+}
+
+// detailsCmd keeps the 填表人 and 联系方式 the staff member gave.
+func (s *Service) detailsCmd(ctx context.Context, w Replier, r *Request) error {
+	name, phone, problem := parseDetails(r.Args)
+	if r.Args == "" {
+		problem = "请写上姓名和电话，例如：填表人 王芳 13912345678"
+		if r.Contact.Person != "" {
+			problem = fmt.Sprintf("现在的填表人：%s，联系方式：%s。要修改请发送：填表人 姓名 电话", r.Contact.Person, r.Contact.Mobile)
+		}
+	}
+	if problem != "" {
+		w.Reply(problem)
+		return errBadArgs
+	}
+	if _, err := s.Store.SetContactDetails(ctx, r.Contact.ID, name, phone); err != nil {
+		return fmt.Errorf("set details of %s: %w", r.Contact.ID, err)
+	}
+	r.detail = "填表人 " + name
+	w.Reply(fmt.Sprintf("已记下：填表人 %s，联系方式 %s。导出的附件2 和月报都会这样填写。", name, phone))
+	return nil
+}
+
+// noteCmd keeps the text of the 工作进展 (or, with problems, 存在问题) part of the sender's
+// 月报 for the period being reported: a county's for its region, the city office's for the
+// city.
+func (s *Service) noteCmd(problems bool) func(ctx context.Context, w Replier, r *Request) error {
+	part, word, example := "工作进展", "进展", "月报 进展 本月走访企业 15 家，组织培训 2 次"
+	if problems {
+		part, word, example = "存在问题", "问题", "月报 问题 部分企业没有专职科技人员"
+	}
+	return func(ctx context.Context, w Replier, r *Request) error {
+		region, area := "", ledger.CityName
+		if r.Contact.Role == storage.RoleCounty {
+			region, area = r.Contact.Region, r.Contact.Region
+		}
+		notes, err := s.Store.MonthlyNotes(ctx, r.Month)
+		if err != nil {
+			return fmt.Errorf("monthly notes of %s: %w", r.Month, err)
+		}
+		n := storage.MonthlyNote{Period: r.Month, Region: region}
+		for _, x := range notes {
+			if x.Region == region {
+				n = x
+			}
+		}
+		field := &n.Progress
+		if problems {
+			field = &n.Problems
+		}
+		text := strings.TrimSpace(r.Args)
+		switch {
+		case text == "" && *field == "":
+			w.Reply(fmt.Sprintf("%s%s月报的“%s”还没有写。请发送，例如：%s", area, period.Label(r.Month), part, example))
+			return errBadArgs
+		case text == "":
+			w.Reply(fmt.Sprintf("%s%s月报的“%s”现在是：\n%s\n要修改，发送“月报 %s 新的内容”。", area, period.Label(r.Month), part, *field, word))
+			return nil
+		case utf8.RuneCountInString(text) > maxNoteRunes:
+			w.Reply(fmt.Sprintf("内容太长（%d 字），请精简到 %d 字以内再发。", utf8.RuneCountInString(text), maxNoteRunes))
+			return errBadArgs
+		}
+		*field = text
+		n.UpdatedBy, n.UpdatedAt = r.Contact.ID, s.Clock.Now()
+		if err := s.Store.PutMonthlyNote(ctx, n); err != nil {
+			return fmt.Errorf("put monthly note: %w", err)
+		}
+		r.detail = fmt.Sprintf("月报 %s %s", part, period.Label(r.Month))
+		w.Reply(fmt.Sprintf("已记下%s%s月报的“%s”（%d 字），导出月报时写入。再发一次会替换它；发送“导出 月报”查看。",
+			area, period.Label(r.Month), part, utf8.RuneCountInString(text)))
+		return nil
+	}
+}
+
+// maxNoteRunes bounds a note: a paragraph or two of a printed report.
+const maxNoteRunes = 1000
 
 func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {
 	if s.Nudge == nil {
@@ -246,14 +345,38 @@ func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {
 	if r.Scope.Kind == ledger.ScopeRegion {
 		region = r.Scope.Region
 	}
-	n, err := s.Nudge(ctx, region, s.Clock.Now())
+	res, err := s.Nudge(ctx, region, s.Clock.Now())
 	if err != nil {
 		return fmt.Errorf("nudge %q: %w", region, err)
 	}
-	if n == 0 {
-		w.Reply(fmt.Sprintf("%s没有需要提醒的联络人（未填报的企业都还没有绑定联络人，或都已填报）。发送“未填报”查看名单，没有联络人的企业可发送“邀请码 企业名”生成邀请码。", r.Scope.words()))
-		return nil
-	}
-	w.Reply(fmt.Sprintf("已排队私信提醒 %d 位联络人，将按节奏陆续发出。稍后可发送“进度”查看填报情况。", n))
+	w.Reply(nudgeText(r.Scope.words(), period.Label(r.Month), res))
 	return nil
+}
+
+// nudgeText says what 提醒 未填报 did, and who it could not reach.
+func nudgeText(area, month string, res NudgeResult) string {
+	var b strings.Builder
+	switch {
+	case res.Sent > 0:
+		fmt.Fprintf(&b, "已排队私信提醒 %d 位联络人（%s本期 %s），将按节奏陆续发出。", res.Sent, area, month)
+	case res.Already == 0 && len(res.Unbound) == 0:
+		fmt.Fprintf(&b, "%s本期（%s）的企业都已填报，没有需要提醒的联络人。", area, month)
+		return b.String()
+	default:
+		b.WriteString("这次没有发出新的提醒。")
+	}
+	if res.Already > 0 {
+		fmt.Fprintf(&b, "\n%d 位联络人今天已经提醒过，每人每天只提醒一次。", res.Already)
+	}
+	if n := len(res.Unbound); n > 0 {
+		names := res.Unbound
+		more := ""
+		if n > 20 {
+			names, more = names[:20], fmt.Sprintf("等 %d 家", n)
+		}
+		fmt.Fprintf(&b, "\n以下 %d 家企业没有绑定联络人，无法提醒：%s%s。可发送“邀请码 企业名”生成邀请码，请企业联络人绑定。",
+			n, strings.Join(names, "、"), more)
+	}
+	b.WriteString("\n稍后可发送“进度”查看填报情况。")
+	return b.String()
 }

@@ -20,6 +20,9 @@ type Scope struct {
 type Target struct {
 	Region     string
 	Enterprise *storage.Enterprise
+	// City is set when the command named the whole city (进度 全市), which only the city
+	// office's scope allows.
+	City bool
 }
 
 // scopeOf is the scope of a contact's role in a private chat; ok is false for roles that see
@@ -40,6 +43,8 @@ func (s Scope) Allows(t Target) bool {
 	case t.Region != "":
 		_, err := s.Scope.Narrow(t.Region)
 		return err == nil
+	case t.City:
+		return s.Kind == ledger.ScopeCity
 	}
 	return true
 }
@@ -74,6 +79,8 @@ func (t Target) label(scope Scope) string {
 		return fmt.Sprintf("【%s】（%s）", t.Enterprise.Name, t.Enterprise.ID)
 	case t.Region != "":
 		return t.Region
+	case t.City:
+		return "全市"
 	}
 	return scope.label()
 }

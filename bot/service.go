@@ -79,20 +79,18 @@ type tries struct {
 // Handler returns the service's handler with its middleware: limits, group filtering and
 // identity come first, so no role handler sees a message it should not.
 func (s *Service) Handler() Handler {
-	staff := HandlerFunc(s.staffUnknown)
-	var h Handler = &commandMux{
-		svc:      s,
-		commands: s.commandTable(),
-		fallback: &roleMux{
-			unbound: HandlerFunc(s.welcome),
-			roles: map[storage.Role]Handler{
-				storage.RoleLiaison:    HandlerFunc(s.liaison),
-				storage.RoleHelper:     staff,
-				storage.RoleCounty:     staff,
-				storage.RoleCityOffice: staff,
-			},
+	mux := newCommandMux(s, s.commandTable(), nil)
+	staff := HandlerFunc(mux.staffUnknown)
+	mux.fallback = &roleMux{
+		unbound: HandlerFunc(s.welcome),
+		roles: map[storage.Role]Handler{
+			storage.RoleLiaison:    HandlerFunc(s.liaison),
+			storage.RoleHelper:     staff,
+			storage.RoleCounty:     staff,
+			storage.RoleCityOffice: staff,
 		},
 	}
+	var h Handler = mux
 	for _, mw := range []Middleware{s.files, s.limits, s.quietUnbound, s.identify, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
@@ -347,15 +345,6 @@ func (s *Service) groupHint(ctx context.Context, w Replier) {
 		return
 	}
 	w.Reply(fmt.Sprintf("填报调查表请私聊我。在群里可以 @%s 进度、@%s 未填报、@%s 帮助。", s.BotName, s.BotName, s.BotName))
-}
-
-// staffUnknown answers staff text that is no command.
-func (s *Service) staffUnknown(ctx context.Context, w Replier, m *Message) {
-	if m.Group != "" {
-		s.groupHint(ctx, w)
-		return
-	}
-	w.Reply("没有识别这条指令。回复“帮助”查看可用指令。")
 }
 
 func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {

@@ -59,7 +59,7 @@ func UnitOf(area string) string {
 
 // WriteMonthly writes the monthly report as a county sends it: the report itself (SheetSummary:
 // 报送单位, 填表人, 联系电话, 报送日期, 工作进展 and 存在问题, the figures by region with 合计
-// as SUM formulas, and a chart of 填报率 and 开展率 by region), the 销号 list (SheetTickedOff),
+// as SUM formulas (their results kept, for viewers that do not calculate), and a chart of 填报率 and 开展率 by region), the 销号 list (SheetTickedOff),
 // the 首次填报 list (SheetFirstReports), the 未填报 list with liaisons and helpers
 // (SheetLagging) and 附件2 (SheetLedger). No text a person typed becomes a formula: every
 // text is written as a string. The file holds phone numbers: send it only in private chats.
@@ -73,6 +73,12 @@ func WriteMonthly(w io.Writer, r Report, o MonthlyOptions) error {
 			f.Close()
 			return err
 		}
+	}
+	// Spreadsheets that keep results of formulas compute them again on opening.
+	full := true
+	if err := f.SetCalcProps(&excelize.CalcPropsOptions{FullCalcOnLoad: &full}); err != nil {
+		f.Close()
+		return err
 	}
 	if err := writeSummary(f, st, r, o); err != nil {
 		f.Close()
@@ -200,20 +206,17 @@ func writeSummary(f *excelize.File, st styles, r Report, o MonthlyOptions) error
 	// the total follow; the rates as formulas over the totals.
 	g.put(1, "", st.center)
 	g.put(colRegion, "合计", st.center)
-	for c := colEnterprise; c <= last; c++ {
-		switch c {
-		case colActiveRate:
-			g.formula(c, fmt.Sprintf("IF(%s=0,0,%s/%s)", cell(colEnterprise, g.row), cell(colActive, g.row), cell(colEnterprise, g.row)), st.pct)
-		case colRate:
-			g.formula(c, fmt.Sprintf("IF(%s=0,0,%s/%s)", cell(colEnterprise, g.row), cell(colSubmitted, g.row), cell(colEnterprise, g.row)), st.pct)
-		default:
-			if len(r.Rows) == 0 {
-				g.put(c, 0, st.num)
-				continue
-			}
-			g.formula(c, fmt.Sprintf("SUM(%s:%s)", cell(c, first), cell(c, lastRow)), st.num)
+	t := r.Total
+	for c, v := range map[int]int{colEnterprise: t.Enterprises, colEnterprise + 1: t.NewlyAbove, colActive: t.Active,
+		colActive + 1: t.Inactive, colSubmitted: t.Submitted, colSubmitted + 1: t.NotSubmitted, colRate + 1: t.TickedOff, colRate + 2: t.FirstReport} {
+		if len(r.Rows) == 0 {
+			g.put(c, 0, st.num)
+			continue
 		}
+		g.formula(c, fmt.Sprintf("SUM(%s:%s)", cell(c, first), cell(c, lastRow)), v, st.num)
 	}
+	g.put(colActiveRate, t.ActiveRate(), st.pct)
+	g.put(colRate, t.Rate(), st.pct)
 	g.height(20)
 	g.row += 2
 

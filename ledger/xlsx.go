@@ -54,13 +54,13 @@ func (g *grid) span(from, to int, v any, style int) {
 	}
 }
 
-// formula puts a formula innobot wrote (never text a person typed) in a column of the row.
-func (g *grid) formula(col int, formula string, style int) {
-	if g.err != nil {
-		return
-	}
-	if g.err = g.f.SetCellFormula(g.sheet, cell(col, g.row), formula); g.err == nil {
-		g.err = g.f.SetCellStyle(g.sheet, cell(col, g.row), cell(col, g.row), style)
+// formula puts a formula innobot wrote (never text a person typed) in a column of the row,
+// with the value it computes kept as its last result: a viewer that does not calculate (a
+// phone's preview of a file received in chat) still shows the figure.
+func (g *grid) formula(col int, formula string, value int, style int) {
+	g.put(col, value, style)
+	if g.err == nil {
+		g.err = g.f.SetCellFormula(g.sheet, cell(col, g.row), formula)
 	}
 }
 

@@ -413,8 +413,9 @@ func TestWriteMonthly(t *testing.T) {
 			t.Errorf("合计 %s = %q, %v", col, got, err)
 		}
 	}
-	if got, _ := f.GetCellFormula(SheetSummary, fmt.Sprintf("J%d", totalRow)); got != fmt.Sprintf("IF(C%d=0,0,H%d/C%d)", totalRow, totalRow, totalRow) {
-		t.Errorf("合计 填报率 %q", got)
+	// A viewer that does not calculate shows the totals all the same.
+	if got := strings.Join(sum[totalRow-1], "|"); got != "|合计|20|1|12|8|60.0%|11|9|55.0%|3|3" {
+		t.Errorf("合计 row as kept %q", got)
 	}
 	vals := map[string]int{}
 	for c := 'C'; c <= 'L'; c++ {

@@ -55,8 +55,18 @@ type Audience interface {
 	// time (the bot was down longer than the grace window).
 	Missed(ctx context.Context, occ Occurrence, now time.Time) ([]storage.OutboxMessage, error)
 	// NudgeLagging builds a private nudge to every lagging liaison in scope, for the period
-	// being reported at now (the month before now's month).
-	NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error)
+	// being reported at now, and lists the lagging enterprises nobody can be nudged for.
+	NudgeLagging(ctx context.Context, scope Scope, now time.Time) (Nudge, error)
+}
+
+// Nudge is what `提醒 未填报` would send.
+type Nudge struct {
+	// Messages are one per lagging liaison in scope. Their IDs name the liaison and the day
+	// (nudge:2026-12-03/liaison/c1), so that a liaison is nudged at most once a day however
+	// often the offices ask.
+	Messages []storage.OutboxMessage
+	// Unbound are the lagging enterprises in scope with no liaison bound.
+	Unbound []storage.Enterprise
 }
 
 // Message kinds: which audience a message is for, kept in its ID just before the recipient
@@ -348,34 +358,35 @@ func (a *Audiences) Missed(ctx context.Context, occ Occurrence, now time.Time) (
 }
 
 // NudgeLagging builds a private nudge to every lagging liaison in scope, for the period being
-// reported at now (the month before now's month). IDs carry now, so each call is a new nudge;
-// the router already drops a command message delivered twice.
-func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time) ([]storage.OutboxMessage, error) {
+// reported at now, keyed by the liaison and the day, and lists the lagging enterprises with no
+// liaison bound.
+func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time) (Nudge, error) {
 	// A nudge is about the month being reported now, as 进度 and 未填报 show it and as the
 	// survey files what the liaison fills in now.
 	period := a.Periods.Of(now)
 	s, err := a.load(ctx, period)
 	if err != nil {
-		return nil, err
+		return Nudge{}, err
 	}
 	src := "nudge:" + period
-	stamp := now.UTC().Format("20060102T150405.000000000")
-	var out []storage.OutboxMessage
+	day := DateOf(now.In(a.loc())).String()
+	var n Nudge
 	for _, e := range s.tally(scope).lag {
 		c, ok := s.liaison(e)
 		if !ok {
+			n.Unbound = append(n.Unbound, e)
 			continue
 		}
 		text, err := a.liaisonText(ctx, s, e, c, now, "【提醒】请尽快完成本期填报。")
 		if err != nil {
-			return nil, err
+			return Nudge{}, err
 		}
-		out = append(out, storage.OutboxMessage{
-			ID: src + "/" + stamp + "/" + KindLiaison + "/" + c.ID, Account: c.Account, To: c.ID,
+		n.Messages = append(n.Messages, storage.OutboxMessage{
+			ID: "nudge:" + day + "/" + KindLiaison + "/" + c.ID, Account: c.Account, To: c.ID,
 			Text: text, Source: src, QueuedAt: now,
 		})
 	}
-	return out, nil
+	return n, nil
 }
 
 // headline is the first line every audience reads: what is due, when, and how long is left.
@@ -388,7 +399,7 @@ func (a *Audiences) headline(occ Occurrence) string {
 	if n := occ.DaysLeft(); n > 0 {
 		left = fmt.Sprintf("还有 %d 天", n)
 	}
-	return fmt.Sprintf("【提醒】%s（%s）截止 %s，%s。", occ.Deadline.Name, occ.Period, due, left)
+	return fmt.Sprintf("【提醒】%s（%s）截止 %s，%s。", occ.Deadline.Name, period.Label(occ.Period), due, left)
 }
 
 func (a *Audiences) day(d Date) string {
@@ -405,7 +416,7 @@ func (a *Audiences) moment(t time.Time) string {
 func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time, head string) (string, error) {
 	var b strings.Builder
 	b.WriteString(head)
-	fmt.Fprintf(&b, "\n贵企业【%s】%s 的《企业创新活动开展情况调查表》还没有提交。", e.Name, s.period)
+	fmt.Fprintf(&b, "\n贵企业【%s】%s的《企业创新活动开展情况调查表》还没有提交。", e.Name, period.Label(s.period))
 	next, err := a.resume(ctx, s, e, c, now)
 	if err != nil {
 		return "", err
@@ -477,10 +488,10 @@ func (a *Audiences) groupText(s *snapshot, sc Scope, head string, own bool) stri
 	}
 	b.WriteString("\n")
 	if len(t.lag) == 0 {
-		fmt.Fprintf(&b, "%s %d 家企业 %s 期调查表已全部提交，谢谢大家！", name, t.total, s.period)
+		fmt.Fprintf(&b, "%s %d 家企业%s的调查表已全部提交，谢谢大家！", name, t.total, period.Label(s.period))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s %d 家企业中，%s 期调查表已提交 %d 家，未提交 %d 家：", name, t.total, s.period, t.done, len(t.lag))
+	fmt.Fprintf(&b, "%s %d 家企业中，%s的调查表已提交 %d 家，未提交 %d 家：", name, t.total, period.Label(s.period), t.done, len(t.lag))
 	limit := a.MaxListed
 	if limit <= 0 {
 		limit = 30
@@ -514,7 +525,7 @@ func (a *Audiences) countyText(s *snapshot, region, head string, own bool) strin
 	if !own {
 		b.WriteString("请按时向市领导小组办公室报送。")
 	}
-	fmt.Fprintf(&b, "\n%s %s 期：企业 %d 家，已提交 %d 家，未提交 %d 家", region, s.period, t.total, t.done, len(t.lag))
+	fmt.Fprintf(&b, "\n%s %s：企业 %d 家，已提交 %d 家，未提交 %d 家", region, period.Label(s.period), t.total, t.done, len(t.lag))
 	if t.unbound > 0 {
 		fmt.Fprintf(&b, "（其中 %d 家未绑定联络人，请发放邀请码）", t.unbound)
 	}
@@ -533,7 +544,7 @@ func (a *Audiences) cityText(s *snapshot, head string, own bool) string {
 	if !own {
 		b.WriteString("请按时报送。")
 	}
-	fmt.Fprintf(&b, "\n全市 %s 期：企业 %d 家，已提交 %d 家，未提交 %d 家。", s.period, t.total, t.done, len(t.lag))
+	fmt.Fprintf(&b, "\n全市 %s：企业 %d 家，已提交 %d 家，未提交 %d 家。", period.Label(s.period), t.total, t.done, len(t.lag))
 	per := map[string]int{}
 	for _, e := range t.lag {
 		per[e.Region]++

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,44 +109,43 @@ func (e *Engine) now() time.Time {
 // office, and logged. Claimed keys are skipped, so ticking often, after a restart or in two
 // processes at once is safe. One occurrence failing does not stop the others; the errors are
 // joined.
+//
+// Nobody gets two reminders a day: the reminders of one day (31 December or 4 January carry
+// the monthly and the annual deadline) go out together at the first one's time, each person
+// and group reading one message that names every deadline (see send).
 func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
 	var errs []error
 	edge := now.Add(-e.grace())
+	days := map[Date][]Occurrence{}
+	var order []Date
 	for _, o := range e.occurrences(edge.Add(-e.lookback()), now.Add(time.Nanosecond)) {
 		if e.isDone(o.Key) {
 			continue
 		}
-		missed := !o.At.After(edge)
-		var msgs []storage.OutboxMessage
-		var err error
-		if missed {
-			msgs, err = e.Audience.Missed(ctx, o, now)
-		} else {
-			msgs, err = e.Audience.Reminder(ctx, o, now)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("reminder %s: %w", o.Key, err))
+		if !o.At.After(edge) {
+			r, err := e.missed(ctx, o, now)
+			res.add(r)
+			errs = append(errs, err)
 			continue
 		}
-		ok, err := e.Outbox.ClaimReminder(ctx, o.Key, now, msgs)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("claim %s: %w", o.Key, err))
-			continue
+		d := DateOf(o.At.In(e.Schedule.Location()))
+		if _, ok := days[d]; !ok {
+			order = append(order, d)
 		}
-		e.markDone(o.Key, o.At)
-		if !ok {
-			continue
+		days[d] = append(days[d], o)
+	}
+	for _, d := range order {
+		// The rest of the day's reminders join the first.
+		end := d.AddDays(1).At(0, 0, e.Schedule.Location())
+		for _, o := range e.occurrences(now.Add(time.Nanosecond), end) {
+			if !e.isDone(o.Key) && !slices.ContainsFunc(days[d], func(x Occurrence) bool { return x.Key == o.Key }) {
+				days[d] = append(days[d], o)
+			}
 		}
-		res.Queued += len(msgs)
-		if missed {
-			res.Missed = append(res.Missed, o)
-			e.log().Warn("reminder missed: not sent, reported to the city office",
-				"key", o.Key, "deadline", o.Deadline.Name, "was_due", o.At, "now", now, "reports", len(msgs))
-		} else {
-			res.Fired = append(res.Fired, o)
-			e.log().Info("reminder fired", "key", o.Key, "at", o.At, "messages", len(msgs))
-		}
+		r, err := e.send(ctx, d, days[d], now)
+		res.add(r)
+		errs = append(errs, err)
 	}
 	e.prune(edge.Add(-e.lookback() - 24*time.Hour))
 	if res.Queued > 0 && e.Queued != nil {
@@ -155,6 +156,100 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
 		e.log().Error("reminder tick", "now", now, "err", err)
 	}
 	return res, err
+}
+
+// missed claims an occurrence too late to send, queueing only the city office's report.
+func (e *Engine) missed(ctx context.Context, o Occurrence, now time.Time) (Result, error) {
+	msgs, err := e.Audience.Missed(ctx, o, now)
+	if err != nil {
+		return Result{}, fmt.Errorf("reminder %s: %w", o.Key, err)
+	}
+	ok, err := e.Outbox.ClaimReminder(ctx, o.Key, now, msgs)
+	if err != nil {
+		return Result{}, fmt.Errorf("claim %s: %w", o.Key, err)
+	}
+	e.markDone(o.Key, o.At)
+	if !ok {
+		return Result{}, nil
+	}
+	e.log().Warn("reminder missed: not sent, reported to the city office",
+		"key", o.Key, "deadline", o.Deadline.Name, "was_due", o.At, "now", now, "reports", len(msgs))
+	return Result{Missed: []Occurrence{o}, Queued: len(msgs)}, nil
+}
+
+// send claims the reminders of one day and queues one message per recipient: the texts of
+// every deadline for that person or group merged (merge), under an ID of the recipient and
+// the day (reminder:2027-01-04/group/g1). Each claim carries all the day's messages; the
+// outbox keeps one message per ID, so whichever claim lands first queues them, and a claim
+// left behind by a crash queues nothing a second time.
+func (e *Engine) send(ctx context.Context, day Date, occs []Occurrence, now time.Time) (Result, error) {
+	var res Result
+	var errs []error
+	var built []Occurrence
+	type recipient struct{ kind, target string }
+	merged := map[recipient]*storage.OutboxMessage{}
+	texts := map[recipient][]string{}
+	var recipients []recipient
+	for _, o := range occs {
+		msgs, err := e.Audience.Reminder(ctx, o, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reminder %s: %w", o.Key, err))
+			continue
+		}
+		built = append(built, o)
+		for _, m := range msgs {
+			r := recipient{KindOf(m), m.To + m.Group}
+			if merged[r] == nil {
+				m := m
+				merged[r] = &m
+				recipients = append(recipients, r)
+			} else {
+				merged[r].Source += "+" + o.Key
+			}
+			texts[r] = append(texts[r], m.Text)
+		}
+	}
+	msgs := make([]storage.OutboxMessage, 0, len(recipients))
+	for _, r := range recipients {
+		m := *merged[r]
+		m.ID = fmt.Sprintf("reminder:%s/%s/%s", day, r.kind, r.target)
+		m.Text = merge(texts[r])
+		msgs = append(msgs, m)
+	}
+	for _, o := range built {
+		ok, err := e.Outbox.ClaimReminder(ctx, o.Key, now, msgs)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim %s: %w", o.Key, err))
+			continue
+		}
+		e.markDone(o.Key, o.At)
+		if !ok {
+			continue
+		}
+		res.Fired = append(res.Fired, o)
+		if res.Queued == 0 {
+			res.Queued = len(msgs)
+		}
+		e.log().Info("reminder fired", "key", o.Key, "at", o.At, "messages", len(msgs))
+	}
+	return res, errors.Join(errs...)
+}
+
+// merge makes one message of a recipient's reminders of one day: every headline (the first
+// line of each), then each different body once.
+func merge(texts []string) string {
+	if len(texts) == 1 {
+		return texts[0]
+	}
+	var heads, bodies []string
+	for _, t := range texts {
+		head, body, _ := strings.Cut(t, "\n")
+		heads = append(heads, head)
+		if body != "" && !slices.Contains(bodies, body) {
+			bodies = append(bodies, body)
+		}
+	}
+	return strings.Join(append(heads, bodies...), "\n")
 }
 
 // Advance ticks as a running process would have while the clock moved from `from` to `to`:
@@ -181,23 +276,77 @@ func (e *Engine) Advance(ctx context.Context, from, to time.Time) (Result, error
 	return res, errors.Join(append(errs, err)...)
 }
 
-// Nudge queues the private nudges of Audience.NudgeLagging now, for `提醒 未填报`, and
-// returns how many were queued.
-func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (int, error) {
-	msgs, err := e.Audience.NudgeLagging(ctx, scope, now)
+// NudgeResult is what a nudge did.
+type NudgeResult struct {
+	// Sent counts the liaisons nudged now; Already those nudged earlier the same day (their
+	// nudge sent, waiting or given up), who are not nudged again.
+	Sent, Already int
+	// Unbound are the lagging enterprises in scope with no liaison bound.
+	Unbound []storage.Enterprise
+}
+
+// maxPendingScan bounds how much of an account's queue a nudge reads to find the day's
+// nudges still waiting: far more than a day's nudges and reminders.
+const maxPendingScan = 100_000
+
+// Nudge queues the private nudges of Audience.NudgeLagging now, for `提醒 未填报`: each
+// lagging liaison at most once a day.
+func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeResult, error) {
+	n, err := e.Audience.NudgeLagging(ctx, scope, now)
 	if err != nil {
-		return 0, fmt.Errorf("nudge: %w", err)
+		return NudgeResult{}, fmt.Errorf("nudge: %w", err)
 	}
-	if len(msgs) == 0 {
-		return 0, nil
+	res := NudgeResult{Unbound: n.Unbound}
+	if len(n.Messages) == 0 {
+		return res, nil
 	}
-	if err := e.Outbox.Enqueue(ctx, msgs); err != nil {
-		return 0, fmt.Errorf("queue nudges: %w", err)
+	// What went out today, or waits, or was given up: the day's nudges have those IDs.
+	y, m, d := now.In(e.Schedule.Location()).Date()
+	since := time.Date(y, m, d, 0, 0, 0, 0, e.Schedule.Location())
+	seen := map[string]bool{}
+	sent, err := e.Outbox.Sent(ctx, since)
+	if err != nil {
+		return NudgeResult{}, fmt.Errorf("nudge: sent messages: %w", err)
 	}
+	failed, err := e.Outbox.Failed(ctx, since)
+	if err != nil {
+		return NudgeResult{}, fmt.Errorf("nudge: failed messages: %w", err)
+	}
+	for _, x := range append(sent, failed...) {
+		seen[x.ID] = true
+	}
+	accounts := map[string]bool{}
+	for _, x := range n.Messages {
+		if !accounts[x.Account] {
+			accounts[x.Account] = true
+			pending, err := e.Outbox.Pending(ctx, x.Account, maxPendingScan)
+			if err != nil {
+				return NudgeResult{}, fmt.Errorf("nudge: pending messages: %w", err)
+			}
+			for _, p := range pending {
+				seen[p.ID] = true
+			}
+		}
+	}
+	var fresh []storage.OutboxMessage
+	for _, x := range n.Messages {
+		if seen[x.ID] {
+			res.Already++
+		} else {
+			fresh = append(fresh, x)
+		}
+	}
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	if err := e.Outbox.Enqueue(ctx, fresh); err != nil {
+		return NudgeResult{}, fmt.Errorf("queue nudges: %w", err)
+	}
+	res.Sent = len(fresh)
 	if e.Queued != nil {
 		e.Queued()
 	}
-	return len(msgs), nil
+	return res, nil
 }
 
 // Run warns about missing holiday data, catches up with one tick, then ticks on a cron entry

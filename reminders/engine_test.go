@@ -126,12 +126,12 @@ func TestReminderTexts(t *testing.T) {
 		t.Errorf("Queued = %d", res.Queued)
 	}
 	checks := map[string][]string{
-		"liaison/c1": {"月度进展及台账报送（2026-11）截止 12月4日（周五）（原定 12月5日，遇休息日提前），还有 3 天",
-			"【甲钢铁有限公司】2026-11", "已答 2/", "回复“填报”继续，从第 3 题接着填"},
+		"liaison/c1": {"月度进展及台账报送（2026年11月）截止 12月4日（周五）（原定 12月5日，遇休息日提前），还有 3 天",
+			"【甲钢铁有限公司】2026年11月", "已答 2/", "回复“填报”继续，从第 3 题接着填"},
 		"liaison/c4": {"【丁食品有限公司】", "“无变化”"},
 		"group/g1":   {"盐湖区 2 家企业中", "已提交 1 家，未提交 1 家", "1. 甲钢铁有限公司（帮扶人 王建国）", "发送“填报”"},
 		"group/g2":   {"永济市 2 家企业中", "丙铝业有限公司（帮扶人 赵磊，未绑定联络人）", "丁食品有限公司（帮扶人 陈静）"},
-		"county/k1":  {"盐湖区 2026-11 期：企业 2 家，已提交 1 家，未提交 1 家"},
+		"county/k1":  {"盐湖区 2026年11月：企业 2 家，已提交 1 家，未提交 1 家"},
 	}
 	for id, wants := range checks {
 		m := msgs[id]
@@ -172,20 +172,45 @@ func TestCityReminderAndNudge(t *testing.T) {
 		t.Fatalf("messages %+v, want one to the city office", msgs)
 	}
 	// Period 2026-12: nobody has submitted it.
-	for _, w := range []string{"全市汇总上报（2026-12）截止 1月20日（周三），还有 5 天。请按时报送。", "企业 4 家，已提交 0 家，未提交 4 家", "未提交：盐湖区 2、永济市 2"} {
+	for _, w := range []string{"全市汇总上报（2026年12月）截止 1月20日（周三），还有 5 天。请按时报送。", "企业 4 家，已提交 0 家，未提交 4 家", "未提交：盐湖区 2、永济市 2"} {
 		if !strings.Contains(msgs[0].Text, w) {
 			t.Errorf("city text lacks %q:\n%s", w, msgs[0].Text)
 		}
 	}
 
-	// A nudge is about the month it is sent in (2026-11), as 未填报 shows it: 乙 has filed it.
+	// A nudge is about the month being reported (2026-11), as 未填报 shows it: 乙 has filed it.
 	n, err := e.Nudge(ctx, reminders.Scope{Region: "盐湖区"}, at("2026-11-20", "15:00"))
-	if err != nil || n != 1 {
-		t.Fatalf("Nudge 盐湖区 = %d, %v; want 1 (甲)", n, err)
+	if err != nil || n.Sent != 1 || n.Already != 0 || len(n.Unbound) != 0 {
+		t.Fatalf("Nudge 盐湖区 = %+v, %v; want 1 sent (甲)", n, err)
 	}
+	// The city: 甲 was nudged a minute ago, 丁 now; 丙 has nobody to nudge.
 	n, err = e.Nudge(ctx, reminders.Scope{}, at("2026-11-20", "15:01"))
-	if err != nil || n != 2 {
-		t.Fatalf("Nudge city = %d, %v; want 2 (甲, 丁)", n, err)
+	if err != nil || n.Sent != 1 || n.Already != 1 || len(n.Unbound) != 1 || n.Unbound[0].Name != "丙铝业有限公司" {
+		t.Fatalf("Nudge city = %+v, %v; want 丁 sent, 甲 already, 丙 unbound", n, err)
+	}
+	// Sent or not, a liaison nudged today is not nudged again today; tomorrow they are.
+	for _, m := range s.all() {
+		if m.To == "c1" {
+			if err := s.MarkSent(ctx, m.ID, at("2026-11-20", "15:02"), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n, err := e.Nudge(ctx, reminders.Scope{}, at("2026-11-20", "23:59")); err != nil || n.Sent != 0 || n.Already != 2 {
+		t.Fatalf("third nudge the same day = %+v, %v; want nothing sent, 2 already", n, err)
+	}
+	if n, err := e.Nudge(ctx, reminders.Scope{}, at("2026-11-21", "08:00")); err != nil || n.Sent != 2 {
+		t.Fatalf("the next day = %+v, %v; want 2 sent", n, err)
+	}
+	var nudges []string
+	for _, m := range s.all() {
+		if strings.HasPrefix(m.ID, "nudge:") {
+			nudges = append(nudges, m.ID)
+		}
+	}
+	want := []string{"nudge:2026-11-20/liaison/c1", "nudge:2026-11-20/liaison/c4", "nudge:2026-11-21/liaison/c1", "nudge:2026-11-21/liaison/c4"}
+	if slices.Sort(nudges); !slices.Equal(nudges, want) {
+		t.Errorf("nudges queued %v, want %v", nudges, want)
 	}
 	if sc, ok := reminders.ScopeOf(storage.Contact{Role: storage.RoleLiaison}); ok {
 		t.Errorf("a liaison may nudge: %v", sc)
@@ -554,5 +579,68 @@ func TestGroupThanksOnce(t *testing.T) {
 	}
 	if thanks != 1 {
 		t.Errorf("盐湖区 group got %d messages, want 1", thanks)
+	}
+}
+
+// TestOneMessagePerRecipientPerDay: on 31 December, 4 and 5 January the monthly and the annual
+// deadline fall due together; each liaison, group and office still gets one message a day,
+// naming both deadlines, and the day's claims are all taken. With the annual reminder set an
+// hour later, it goes out with the monthly one rather than as a second message.
+func TestOneMessagePerRecipientPerDay(t *testing.T) {
+	for _, later := range []bool{false, true} {
+		s := newMemStore()
+		fixture(s)
+		e := newEngine(t, s, nil)
+		if later {
+			cfg := config.Default()
+			cfg.Deadlines[2].At = "10:00" // annual
+			sched, err := reminders.NewSchedule(cfg.Deadlines, reminders.NewCalendar(nil), shanghai)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Schedule = sched
+		}
+		ctx := context.Background()
+		for _, day := range []string{"2026-12-31", "2027-01-04", "2027-01-05"} {
+			before := len(s.all())
+			res, err := e.Advance(ctx, at(day, "08:00"), at(day, "18:00"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := keys(res.Fired); len(got) != 2 || !strings.HasPrefix(got[0], "monthly:") && !strings.HasPrefix(got[1], "monthly:") {
+				t.Fatalf("later=%v %s: fired %v, want the monthly and the annual reminder", later, day, got)
+			}
+			per := map[string]int{}
+			for _, m := range s.all()[before:] {
+				to := reminders.KindOf(m) + "/" + m.To + m.Group
+				per[to]++
+				if !strings.HasPrefix(m.ID, "reminder:"+day+"/") {
+					t.Errorf("%s: message id %q, want it to name the day", day, m.ID)
+				}
+				switch reminders.KindOf(m) {
+				case reminders.KindGroup, reminders.KindCounty:
+					if !strings.Contains(m.Text, "月度进展及台账报送") || !strings.Contains(m.Text, "年度全覆盖进展报送") {
+						t.Errorf("later=%v %s %s: one message should name both deadlines:\n%s", later, day, to, m.Text)
+					}
+					if strings.Count(m.Text, "未提交") > 1 {
+						t.Errorf("%s %s: the lagging list twice:\n%s", day, to, m.Text)
+					}
+				}
+			}
+			for to, n := range per {
+				if n != 1 {
+					t.Errorf("later=%v %s: %d messages to %s", later, day, n, to)
+				}
+			}
+			if per["liaison/c1"] != 1 || per["group/g1"] != 1 || per["county/k1"] != 1 {
+				t.Errorf("later=%v %s: recipients %v", later, day, per)
+			}
+			// Ticking again that day, or after a restart, sends nothing.
+			again := newEngine(t, s, nil)
+			again.Schedule = e.Schedule
+			if res, _ := again.Tick(ctx, at(day, "20:00")); len(res.Fired) != 0 {
+				t.Errorf("%s: a restart fired %v again", day, keys(res.Fired))
+			}
+		}
 	}
 }

@@ -141,8 +141,13 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	}
 	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
 	if remind != nil {
-		svc.Nudge = func(ctx context.Context, region string, now time.Time) (int, error) {
-			return remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
+		svc.Nudge = func(ctx context.Context, region string, now time.Time) (bot.NudgeResult, error) {
+			res, err := remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
+			out := bot.NudgeResult{Sent: res.Sent, Already: res.Already}
+			for _, e := range res.Unbound {
+				out.Unbound = append(out.Unbound, e.Name)
+			}
+			return out, err
 		}
 	}
 	return &engine{store: store, key: key, svc: svc, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil

@@ -242,18 +242,36 @@ func listReminders(ctx context.Context, w io.Writer, sched *reminders.Schedule, 
 	fmt.Fprintf(w, "%s 至 %s 的提醒（%s；名单按当前数据计算）：共 %d 次\n",
 		from.In(loc).Format("2006-01-02 15:04"), to.In(loc).Format("2006-01-02 15:04"), loc, len(occs))
 	weekday := []string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+	// Nobody gets two reminders a day: a recipient an earlier reminder of the day reaches
+	// reads the later one in the same message (reminders.Engine.Tick).
+	reached := map[string]bool{}
+	var day reminders.Date
 	for _, o := range occs {
-		msgs, err := aud.Reminder(ctx, o, o.At)
+		all, err := aud.Reminder(ctx, o, o.At)
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.Key, err)
+		}
+		if d := reminders.DateOf(o.At.In(loc)); d != day {
+			day, reached = d, map[string]bool{}
+		}
+		var msgs []storage.OutboxMessage
+		joined := 0
+		for _, m := range all {
+			r := reminders.KindOf(m) + "/" + m.To + m.Group
+			if reached[r] {
+				joined++
+				continue
+			}
+			reached[r] = true
+			msgs = append(msgs, m)
 		}
 		at := o.At.In(loc)
 		due := fmt.Sprintf("%s %s", o.Shifted, weekday[o.Shifted.Weekday()])
 		if o.Shifted != o.Due {
 			due += "，原定 " + o.Due.String()
 		}
-		fmt.Fprintf(w, "\n%s %s  %s  %s（%s 期）截止 %s\n", at.Format("2006-01-02 15:04"), weekday[at.Weekday()],
-			o.Key, o.Deadline.Name, o.Period, due)
+		fmt.Fprintf(w, "\n%s %s  %s  %s（%s）截止 %s\n", at.Format("2006-01-02 15:04"), weekday[at.Weekday()],
+			o.Key, o.Deadline.Name, period.Label(o.Period), due)
 		count := map[string]int{}
 		for _, m := range msgs {
 			count[reminders.KindOf(m)]++
@@ -265,6 +283,9 @@ func listReminders(ctx context.Context, w io.Writer, sched *reminders.Schedule, 
 			}
 		}
 		fmt.Fprintf(w, "  → %s（共 %d 条）\n", strings.Join(parts, " · "), len(msgs))
+		if joined > 0 {
+			fmt.Fprintf(w, "  另有 %d 位（个）收件人并入当天的上一条提醒，不另发\n", joined)
+		}
 		if texts {
 			for _, m := range msgs {
 				to := m.To + m.Group

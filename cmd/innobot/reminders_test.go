@@ -32,7 +32,7 @@ func TestSimReminderFiresOnce(t *testing.T) {
 	if len(out) != 2 || out["张三"] == "" || out["盐湖区帮扶群"] == "" {
 		t.Fatalf("clock to 2 December printed %+v, want one nudge to 张三 and one to the demo's 盐湖区 group", out)
 	}
-	for _, want := range []string{"月度进展及台账报送（2026-11）截止 12月4日（周五）", "【山西示范钢铁有限公司】2026-11", "回复“填报”继续，从第 3 题接着填"} {
+	for _, want := range []string{"月度进展及台账报送（2026年11月）截止 12月4日（周五）", "【山西示范钢铁有限公司】2026年11月", "回复“填报”继续，从第 3 题接着填"} {
 		if !strings.Contains(out["张三"], want) {
 			t.Errorf("nudge lacks %q:\n%s", want, out["张三"])
 		}
@@ -76,7 +76,7 @@ func TestRemindersCommand(t *testing.T) {
 	for _, want := range []string{
 		"共 20 次", // 12 of the deadlines, 8 Mondays' progress pictures
 		"2026-12-07 09:00 周一  weekly_chart:2026-12-07:0d  每周填报进度图",
-		"2026-12-01 09:00 周二  monthly:2026-12-05:3d  月度进展及台账报送（2026-11 期）截止 2026-12-04 周五，原定 2026-12-05",
+		"2026-12-01 09:00 周二  monthly:2026-12-05:3d  月度进展及台账报送（2026年11月）截止 2026-12-04 周五，原定 2026-12-05",
 		"2026-12-31 09:00 周四  annual:2027-01-05:3d",
 		"2027-01-15 09:00 周五  city_summary:2027-01-20:3d",
 		"→ 市办公室 0（共 0 条）",

@@ -1,0 +1,197 @@
+package bot_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"innobot/bot"
+	"innobot/ledger"
+	"innobot/storage"
+)
+
+var filePath = regexp.MustCompile(`\[文件\] (\S+)`)
+
+// fileOf is the spreadsheet a reply sent, opened.
+func fileOf(t *testing.T, reply string) *excelize.File {
+	t.Helper()
+	m := filePath.FindStringSubmatch(reply)
+	if m == nil {
+		t.Fatalf("no file sent:\n%s", reply)
+	}
+	f, err := excelize.OpenFile(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func cellText(t *testing.T, f *excelize.File, sheet string) string {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range rows {
+		lines = append(lines, strings.Join(r, "|"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestLooseStaffCommands: the ways a hurried clerk types reach the command, in their scope.
+func TestLooseStaffCommands(t *testing.T) {
+	e := newMatrixEnv(t)
+	for _, c := range []struct{ who, text, want string }{
+		{county, "盐湖区进度", "【盐湖区 2026年11月进度】"},
+		{county, "进度？", "【盐湖区 2026年11月进度】"},
+		{county, "查看进度", "【盐湖区 2026年11月进度】"},
+		{city, "进度 盐湖", "【盐湖区 2026年11月进度】"},
+		{city, "夏县进度 上月", "【夏县 2026年10月进度】"},
+		{city, "进度", "【运城市 2026年11月填报进度】"},
+		{county, "未填报企业", "【盐湖区 2026年11月未填报企业 1 家】"},
+		{county, "进度 夏县", "您只能查看盐湖区的情况"},
+		{county, "进度 全市", "您只能查看盐湖区的情况"},
+		{county, "进度 2026年12月", "2026年12月还没有到报送的时候：当前报告期是2026年11月"},
+		{county, "导出 台账 2027-01", "还没有到报送的时候"},
+		{county, "进读", "您是不是想发送“进度”？"},
+		{county, "盐湖区", "您是不是想发送“进度 盐湖区”？"},
+		{county, "盐湖区近度", "您是不是想发送“进度 盐湖区”？"},
+		{county, "导出", "没有识别“导出”"},
+		{county, "提醒未填报", "已排队私信提醒 1 位联络人"},
+		{helper, "提醒未填报", "您没有使用“提醒 未填报”的权限"},
+	} {
+		if got := e.say(c.who, "", c.text); !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q\n got %s\nwant it to contain %q", c.who, c.text, got, c.want)
+		}
+	}
+	// A liaison's words that happen to hold a staff command's go to the survey.
+	for _, text := range []string{"台账管理", "提醒我明天填", "进度条"} {
+		if got := e.say(liaison, "", text); strings.Contains(got, "没有看懂") || strings.Contains(got, "权限") || !strings.Contains(got, "填报") {
+			t.Errorf("liaison %q: %s", text, got)
+		}
+	}
+	if got := e.say("群友", "盐湖区帮扶群", "进度?"); !strings.Contains(got, "【盐湖区 2026年11月进度】") {
+		t.Errorf("group 进度?: %s", got)
+	}
+	if got := e.say("群友", "盐湖区帮扶群", "导出台账"); !strings.Contains(got, "请私聊我使用") {
+		t.Errorf("group 导出台账: %s", got)
+	}
+	// The reports of a past month come as that month's.
+	got := e.say(county, "", "导出 台账 2026年10月 盐湖")
+	if f := fileOf(t, got); !strings.Contains(cellText(t, f, ledger.SheetLedger), "日期：2026年10月") {
+		t.Errorf("导出 台账 2026年10月: %s", cellText(t, f, ledger.SheetLedger))
+	}
+}
+
+// TestExportAsksForThePreparerOnce: the first export asks the clerk's name and phone, keeps
+// them with the clerk's contact, signs the file with them, and never asks again.
+func TestExportAsksForThePreparerOnce(t *testing.T) {
+	e := newMatrixEnv(t)
+	ctx := context.Background()
+	if _, err := e.store.SetContactDetails(ctx, county, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	got := e.say(county, "", "导出台账")
+	if !strings.Contains(got, "填表人和联系方式") || strings.Contains(got, "[文件]") {
+		t.Fatalf("first export:\n%s", got)
+	}
+	if got := e.say(county, "", "王芳 123"); !strings.Contains(got, "没有识别") {
+		t.Errorf("a reply that is no name and phone: %s", got)
+	}
+	got = e.say(county, "", "王芳 139 1234 5678")
+	if !strings.Contains(got, "已记下：填表人 王芳，联系方式 13912345678") {
+		t.Fatalf("answer:\n%s", got)
+	}
+	f := fileOf(t, got)
+	if text := cellText(t, f, ledger.SheetLedger); !strings.Contains(text, "填表人：王芳") || !strings.Contains(text, "联系方式：13912345678") {
+		t.Errorf("the 附件2 footer:\n%s", text)
+	}
+	if c, err := e.store.Contact(ctx, county); err != nil || c.Person != "王芳" || c.Mobile != "13912345678" || c.Role != storage.RoleCounty {
+		t.Errorf("kept: %+v, %v", c, err)
+	}
+	got = e.say(county, "", "导出 月报")
+	if strings.Contains(got, "填表人和联系方式") {
+		t.Errorf("asked again:\n%s", got)
+	}
+	if text := cellText(t, fileOf(t, got), ledger.SheetSummary); !strings.Contains(text, "填表人：王芳") || !strings.Contains(text, "联系电话：13912345678") {
+		t.Errorf("the 月报 header:\n%s", text)
+	}
+	// Changed at will, an office phone too.
+	if got := e.say(county, "", "填表人 李四 0359-2688888"); !strings.Contains(got, "已记下：填表人 李四，联系方式 0359-2688888") {
+		t.Errorf("changing the preparer: %s", got)
+	}
+	if got := e.say(county, "", "填表人"); !strings.Contains(got, "现在的填表人：李四") {
+		t.Errorf("asking the preparer: %s", got)
+	}
+}
+
+// TestMonthlyNotes: a county clerk writes the 工作进展 and 存在问题 of their 月报 by message;
+// they are kept per period and region, and the 月报 prints them as text, whatever they
+// start with.
+func TestMonthlyNotes(t *testing.T) {
+	e := newMatrixEnv(t)
+	if got := e.say(county, "", "月报 进展"); !strings.Contains(got, "还没有写") {
+		t.Errorf("empty note: %s", got)
+	}
+	if got := e.say(county, "", "月报 进展 本月走访企业 15 家，组织培训 2 次"); !strings.Contains(got, "已记下盐湖区2026年11月月报的“工作进展”（20 字）") {
+		t.Errorf("set: %s", got)
+	}
+	if got := e.say(county, "", "月报问题：=部分企业没有专职科技人员"); !strings.Contains(got, "“存在问题”") {
+		t.Errorf("set problems: %s", got)
+	}
+	if got := e.say(city, "", "月报 进展 全市组织推进会 1 次"); !strings.Contains(got, "已记下运城市2026年11月月报") {
+		t.Errorf("city note: %s", got)
+	}
+	if got := e.say(helper, "", "月报 进展 走访"); !strings.Contains(got, "没有使用") {
+		t.Errorf("a helper set a note: %s", got)
+	}
+	notes, err := e.store.MonthlyNotes(context.Background(), "2026-11")
+	if err != nil || len(notes) != 2 {
+		t.Fatalf("notes %+v, %v", notes, err)
+	}
+	text := cellText(t, fileOf(t, e.say(county, "", "导出月报")), ledger.SheetSummary)
+	for _, want := range []string{"本月走访企业 15 家，组织培训 2 次", "=部分企业没有专职科技人员"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the county's 月报 lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "全市组织推进会") {
+		t.Errorf("the county's 月报 shows the city's note")
+	}
+	city := cellText(t, fileOf(t, e.say(city, "", "导出 月报")), ledger.SheetSummary)
+	if !strings.Contains(city, "全市组织推进会 1 次\n盐湖区：本月走访企业 15 家") && !strings.Contains(city, "全市组织推进会 1 次") {
+		t.Errorf("the city's 月报:\n%s", city)
+	}
+	// The next period starts empty.
+	e.now = time.Date(2026, 12, 7, 10, 0, 0, 0, shanghaiTZ)
+	if got := e.say(county, "", "月报 进展"); !strings.Contains(got, "2026年12月月报的“工作进展”还没有写") {
+		t.Errorf("next period: %s", got)
+	}
+}
+
+// TestNudgeSaysWhoCannotBeReached: 提醒 未填报 says how many were nudged, who was nudged
+// already today, and which enterprises have no liaison to nudge.
+func TestNudgeSaysWhoCannotBeReached(t *testing.T) {
+	e := newMatrixEnv(t)
+	e.svc.Nudge = func(context.Context, string, time.Time) (bot.NudgeResult, error) {
+		return bot.NudgeResult{Sent: 2, Already: 1, Unbound: []string{"乙电机有限公司", "丙铝业有限公司"}}, nil
+	}
+	e.h = e.svc.Handler()
+	got := e.say(city, "", "提醒未填报")
+	for _, want := range []string{"已排队私信提醒 2 位联络人", "1 位联络人今天已经提醒过", "以下 2 家企业没有绑定联络人，无法提醒：乙电机有限公司、丙铝业有限公司", "邀请码 企业名"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reply lacks %q:\n%s", want, got)
+		}
+	}
+	e.svc.Nudge = func(context.Context, string, time.Time) (bot.NudgeResult, error) { return bot.NudgeResult{}, nil }
+	e.h = e.svc.Handler()
+	if got := e.say(county, "", "催报"); !strings.Contains(got, "盐湖区本期（2026年11月）的企业都已填报") {
+		t.Errorf("nobody to nudge: %s", got)
+	}
+}
