@@ -143,8 +143,10 @@ func TestSimNothingEnterprise(t *testing.T) {
 		l.expect(step[0], step[1])
 	}
 	p.expect("王科员", "绑定 "+clerk, "绑定成功")
+	// The first export asks the clerk's 填表人 and 联系方式, then sends the file.
+	p.expect("王科员", "导出 台账", "填表人和联系方式")
 	var file string
-	for _, o := range p.send(sim.Incoming{From: "王科员", Text: "导出 台账"}) {
+	for _, o := range p.send(sim.Incoming{From: "王科员", Text: "王科员 13912345678"}) {
 		if o.File != "" {
 			file = o.File
 		}
