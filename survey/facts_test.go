@@ -51,6 +51,17 @@ func TestFactsColumns(t *testing.T) {
 		{"directions stored as 0", func(a Answers) { setAll(a, Value{Text: "0"}) }, cols{}},
 		{"directions in full-width and with a full stop", func(a Answers) { setAll(a, Value{Text: "无。"}) }, cols{}},
 		{"directions skipped", func(a Answers) { setAll(a, Value{Skipped: true}) }, cols{}},
+		// Texts stored before the lexicon knew them as "nothing" read as 无 all the same.
+		{"directions stored as 没开展", func(a Answers) { setAll(a, Value{Text: "没开展"}) }, cols{}},
+		{"directions stored as 暂时没有", func(a Answers) { setAll(a, Value{Text: "暂时没有"}) }, cols{}},
+		{"directions stored as 未开展", func(a Answers) { setAll(a, Value{Text: "未开展"}) }, cols{}},
+		{"directions stored as 不涉及", func(a Answers) { setAll(a, Value{Text: "不涉及"}) }, cols{}},
+		{"directions stored as /", func(a Answers) { setAll(a, Value{Text: "/"}) }, cols{}},
+		{"directions stored as —", func(a Answers) { setAll(a, Value{Text: "—"}) }, cols{}},
+		{"directions stored as 都没有", func(a Answers) { setAll(a, Value{Text: "都没有"}) }, cols{}},
+		{"directions stored as 无相关活动", func(a Answers) { setAll(a, Value{Text: "无相关活动"}) }, cols{}},
+		{"directions stored as 本期无", func(a Answers) { setAll(a, Value{Text: "本期无"}) }, cols{}},
+		{"a direction saying something after 没有", func(a Answers) { a["dir_rnd"] = Value{Text: "没有研发中心，但开展了工艺试验"} }, cols{inno: true}},
 		{"directions never answered", func(a Answers) {
 			for _, id := range directions {
 				delete(a, id)
