@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -73,21 +74,68 @@ func (t *Transport) Run(ctx context.Context, deliver bot.Deliver) error {
 		return fmt.Errorf("sim run id: %w", err)
 	}
 	t.run = hex.EncodeToString(b[:])
-	sc := bufio.NewScanner(t.In)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
+	in := bufio.NewReaderSize(t.In, 64*1024)
+	for n := 1; ; n++ {
+		line, err := readLine(in, MaxLine)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		t.line(ctx, n, sc.Text(), deliver)
+		switch {
+		case errors.Is(err, errLineTooLong):
+			t.complain("line %d: longer than %d bytes, ignored", n, MaxLine)
+		case err != nil:
+			return fmt.Errorf("sim input: %w", err)
+		default:
+			t.line(ctx, n, line, deliver)
+		}
 		if t.JSON {
 			t.write(fmt.Sprintf(`{"ack":%d}`, n))
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("sim input: %w", err)
+}
+
+// MaxLine is the longest input line read: a longer one is read to its end, reported and
+// dropped, and the simulator goes on.
+const MaxLine = 1 << 20
+
+// errLineTooLong is readLine's report of a line over the limit, which it has skipped.
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads one line, without its line break (\n or \r\n). A line longer than max bytes
+// is read to its end and dropped (errLineTooLong); io.EOF comes only when no line is left.
+func readLine(r *bufio.Reader, max int) (string, error) {
+	var line []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong && len(line)+len(chunk) > max+len("\r\n") {
+			tooLong, line = true, nil
+		}
+		if !tooLong {
+			line = append(line, chunk...)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && (len(line) > 0 || tooLong):
+			// The last line, without a line break.
+		case err != nil:
+			return "", err
+		}
+		break
 	}
-	return nil
+	if tooLong {
+		return "", errLineTooLong
+	}
+	s := strings.TrimSuffix(string(line), "\n")
+	s = strings.TrimSuffix(s, "\r")
+	if len(s) > max {
+		return "", errLineTooLong
+	}
+	return s, nil
 }
 
 func (t *Transport) line(ctx context.Context, n int, line string, deliver bot.Deliver) {

@@ -170,3 +170,28 @@ func TestFileInput(t *testing.T) {
 		})
 	}
 }
+
+// A line over MaxLine is reported and skipped, in either mode; the lines around it, and one
+// without a final line break, are read as usual.
+func TestLongLine(t *testing.T) {
+	long := "张三: " + strings.Repeat("长", MaxLine/3+1)
+	out, _, msgs := run(t, false, "张三: 前\r\n"+long+"\n张三: 后\n"+long+"\n张三: 末")
+	if len(msgs) != 3 || msgs[0].Text != "前" || msgs[1].Text != "后" || msgs[2].Text != "末" {
+		t.Errorf("delivered %d messages around the long lines: %+v", len(msgs), msgs)
+	}
+	for _, n := range []string{"line 2:", "line 4:"} {
+		if !strings.Contains(out, "！sim: "+n+" longer than 1048576 bytes, ignored") {
+			t.Errorf("the long %s is not reported: %.300s", n, out)
+		}
+	}
+
+	out, _, msgs = run(t, true, `{"from":"张三","text":"前"}`+"\n"+`{"from":"张三","text":"`+strings.Repeat("x", 3*MaxLine)+`"}`+"\n"+`{"from":"张三","text":"后"}`+"\n")
+	if len(msgs) != 2 || !strings.Contains(out, `{"ack":2}`) || !strings.Contains(out, "line 2: longer than") {
+		t.Errorf("JSON mode: %d messages; output %.300s", len(msgs), out)
+	}
+	// A line of exactly MaxLine bytes is read.
+	exact := "张三: " + strings.Repeat("x", MaxLine-len("张三: "))
+	if _, _, msgs := run(t, false, exact+"\n"); len(msgs) != 1 {
+		t.Errorf("a line of exactly %d bytes: %d messages", MaxLine, len(msgs))
+	}
+}

@@ -80,12 +80,20 @@ func (c *simControl) deliver(ctx context.Context, m bot.Message) <-chan struct{}
 	return c.eng.remind.after(ctx, c.eng.router.Deliver(ctx, m))
 }
 
+// maxClockYears is how far ahead !clock may move the clock at once.
+const maxClockYears = 10
+
 // SetClock moves the virtual clock; the reminders that fell due in between are sent before
 // it returns, as a bot running all along would have sent them.
 func (c *simControl) SetClock(ctx context.Context, t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	from := c.clock.Now()
+	if limit := from.AddDate(maxClockYears, 0, 0); t.After(limit) {
+		// Every reminder of every day in between would be worked out and sent.
+		return fmt.Errorf("%s is more than %d years ahead of the clock (%s); move it at most to %s",
+			t.Format(time.DateTime), maxClockYears, from.Format(time.DateTime), limit.Format(time.DateTime))
+	}
 	c.clock.Set(t)
 	// What a bot running all along would have removed by then goes, as it would have.
 	return errors.Join(c.eng.remind.advance(ctx, from, t), c.eng.svc.Maintain(ctx))
