@@ -64,8 +64,7 @@ func fileSize(t *testing.T, path string) int64 {
 // 10,000 junk messages from 10,000 senders through the router: the file grows by a bounded
 // amount per message, nobody gets a contact, a session or a code, and what junk leaves behind
 // (refused and wrong codes, locks) is pruned by Maintain a day later; only the audit of the
-// attempts at codes stays, and the handled ids until the router's horizon. A second wave after
-// that reuses the freed pages.
+// attempts at codes stays, and the handled ids until the router's horizon.
 func TestJunkSendersGrowTheFileBoundedly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 messages")
@@ -132,29 +131,16 @@ func TestJunkSendersGrowTheFileBoundedly(t *testing.T) {
 	if left := len(d.BindFailures) + len(d.WrongCodes) + len(d.BindLocks); left != 0 {
 		t.Errorf("a day later %d refused codes, wrong codes and locks are left", left)
 	}
-	pruned, err := e.store.PruneHandled(ctx, e.clock.Now())
-	if err != nil {
+	if _, err := e.store.PruneHandled(ctx, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("pruned %d handled ids; left: %d audit entries", pruned, len(d.Audit))
-
-	// A second wave from new senders reuses the pages the first one freed: the file grows by
-	// no more than the audit of its attempts, far less than the first wave.
-	size := fileSize(t, e.path)
-	for i := n; i < 2*n; i++ {
-		m := junkText(i)
-		m.Time = e.clock.Now()
-		done := router.Deliver(ctx, m)
-		wg.Go(func() { <-done })
-		if i%100 == 99 {
-			e.clock.Add(time.Second)
-		}
+	// The file keeps its size (bbolt reuses freed pages, it never shrinks): what stays is the
+	// audit of the attempts at codes.
+	if d, err = e.store.Export(ctx); err != nil {
+		t.Fatal(err)
 	}
-	wg.Wait()
-	router.Wait()
-	second := fileSize(t, e.path) - size
-	t.Logf("the second wave grew the file by %d bytes", second)
-	if second > grown {
-		t.Errorf("the second wave grew the file by %d bytes, the first by %d: freed pages are not reused", second, grown)
+	// An attempt and, past the city's budget, the lock it brought.
+	if len(d.Handled) != 0 || len(d.Audit) > 2*n*3/100 {
+		t.Errorf("after pruning: %d handled ids, %d audit entries", len(d.Handled), len(d.Audit))
 	}
 }
