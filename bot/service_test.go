@@ -298,6 +298,45 @@ func TestBindAccepts(t *testing.T) {
 	}
 }
 
+// TestBindAsksContactDetails: a new liaison is asked once for name and mobile, offered the
+// imported list's, and the answer is kept on the contact (附件2's 企业联系人 and 联系电话);
+// 修改 联系方式 changes it later.
+func TestBindAsksContactDetails(t *testing.T) {
+	e := newEnv(t)
+	ent := storage.Enterprise{ID: "E3", Name: "芮城某某食品有限公司", Region: "芮城县", ContactName: "赵六", ContactTel: "13500000000"}
+	if err := e.store.PutEnterprise(t.Context(), ent); err != nil {
+		t.Fatal(err)
+	}
+	code := e.invite("E3")
+	if w := e.say("张三", "绑定 "+code); w.lacks("请回复您的姓名和手机号") || w.lacks("名单上登记的是：赵六 13500000000") {
+		t.Fatalf("binding did not ask for the details: %s", w)
+	}
+	if w := e.say("张三", "张三 139-1234-5678"); w.lacks("已登记：联系人 张三，手机 13912345678") {
+		t.Fatalf("details: %s", w)
+	}
+	c := e.state("张三", "E3").Contact
+	if c.Person != "张三" || c.Mobile != "13912345678" {
+		t.Errorf("contact %+v, want the name and mobile given", c)
+	}
+	e.say("张三", "填报")
+	e.say("张三", "修改 联系方式")
+	if w := e.say("张三", "13800001111 李四"); w.lacks("联系人 李四") || w.lacks("所属行业") {
+		t.Errorf("修改 联系方式 mid-survey: %s", w)
+	}
+	if c := e.state("张三", "E3").Contact; c.Person != "李四" || c.Mobile != "13800001111" {
+		t.Errorf("after 修改 联系方式: %+v", c)
+	}
+	// A liaison taking over is asked too, and may keep the imported one.
+	code = e.invite("E3")
+	if w := e.say("王五", "绑定 "+code); w.lacks("请回复您的姓名和手机号") {
+		t.Fatalf("the new liaison was not asked: %s", w)
+	}
+	e.say("王五", "沿用")
+	if c := e.state("王五", "E3").Contact; c.Person != "赵六" || c.Mobile != "13500000000" {
+		t.Errorf("沿用: %+v", c)
+	}
+}
+
 // TestBindWordInAnswer: an answer that starts with 绑定 but holds no code is an answer, not a
 // wrong code counting toward the lockout.
 func TestBindWordInAnswer(t *testing.T) {

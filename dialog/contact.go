@@ -72,6 +72,15 @@ func (t *turn) contact() {
 	case cmdHelp:
 		t.say("%s", t.contactQuestion())
 		return
+	case cmdEdit, cmdEditAll, cmdAdd, cmdDelete, cmdUnchanged, cmdView, cmdProgress:
+		// The survey's words leave the question for later and do what they say.
+		t.say("好的，联系方式以后可以回复“修改 联系方式”补上。")
+		t.s.State, t.s.Pending = stateIdle, nil
+		if t.draft != nil && t.s.Period != "" {
+			t.s.State = stateFilling
+		}
+		t.run()
+		return
 	}
 	e, c := t.c.Enterprise, t.c.Contact
 	if keepListed.Match(t.raw) || t.cmd.kind == cmdYes {

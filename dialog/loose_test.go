@@ -322,6 +322,8 @@ var looseCases = []struct {
 	{"contact", "沿用", nil, "联系人 李四，手机 0359-2020202"},
 	{"contact", "填报", nil, "（第 1/"},
 	{"contact", "你好", nil, "例如：张三 13912345678"},
+	{"contact|填报|钢铁", "修改 联系方式", nil, "请回复您的姓名和手机号"},
+	{"contact|填报|钢铁|修改 联系方式", "修改 1", nil, "当前答案：钢铁"},
 }
 
 // TestLooseInput is the table of real-style inputs: each reply gets the value or the reply
