@@ -161,7 +161,6 @@ func TestCommandMatrix(t *testing.T) {
 	}{
 		{"进度", staff, "region", true},
 		{"进度图", staff, "region", true},
-		{"进度 图", staff, "region", true},
 		{"未填报", staff, "region", true},
 		{"销号", staff, "region", false},
 		{"查询", staff, "company", false},
