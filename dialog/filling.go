@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"innobot/period"
 	"innobot/survey"
@@ -147,6 +148,9 @@ func (t *turn) explain(st survey.Step) bool {
 	if !survey.IsQuestion(t.raw) {
 		return false
 	}
+	if st.Kind() == survey.Text && !asked(t.raw) {
+		return false // a text answer may hold such words: only a short one or one with ？ asks
+	}
 	exp := t.c.Form.Explain(t.raw, &st)
 	if exp == "" {
 		exp = "这一题表上没有更多说明。" + st.Expect()
@@ -154,6 +158,13 @@ func (t *turn) explain(st survey.Step) bool {
 	t.say("%s", exp)
 	t.ask()
 	return true
+}
+
+// asked reports whether a text is put as a question: it ends with a question mark, or is too
+// short to be an answer that merely mentions 是什么.
+func asked(text string) bool {
+	s := strings.TrimSpace(survey.Normalize(text))
+	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || utf8.RuneCountInString(s) <= 12
 }
 
 // back goes to the step before key (the last step at the review).

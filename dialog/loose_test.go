@@ -139,6 +139,8 @@ var looseCases = []struct {
 	{"dir_talent", "引进硕士 2 名", val(survey.Value{Text: "引进硕士 2 名"}), ""},
 	{"dir_talent", "不清楚", nil, "“不清楚”不能当作“无”"},
 	{"dir_talent", "创新人才指什么", nil, "【创新人才】"},
+	{"dir_talent", "培训员工掌握新工艺是什么样的效果还要看", val(survey.Value{Text: "培训员工掌握新工艺是什么样的效果还要看"}), ""},
+	{"dir_talent", "引进的人才算不算创新人才？", nil, "【创新人才】"},
 	{"dir_talent", "没有", nil, "已记：无"},
 	// Texts that must say something.
 	{"industry", "钢铁·特钢", val(survey.Value{Text: "钢铁·特钢"}), ""},

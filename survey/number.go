@@ -38,7 +38,7 @@ var (
 	approxBefore = []string{"大约是", "大概是", "大约", "大概", "差不多", "将近", "接近", "不到", "不足", "约为", "约合", "约", "近", "大致", "估计", "预计", "可能"}
 	approxAfter  = []string{"左右", "上下", "出头", "多点", "多一点", "来", "多", "余"}
 	exactBefore  = []string{"一共是", "一共", "总共", "合计", "共计", "共", "是"}
-	exactAfter   = []string{"整", "正"}
+	exactAfter   = []string{"整"}
 	currency     = []string{"￥", "¥", "rmb", "人民币"}
 )
 
