@@ -147,7 +147,7 @@ var looseCases = []struct {
 	{"industry", "改性塑料", val(survey.Value{Text: "改性塑料"}), ""},
 	{"industry", "绑定了两个平台", val(survey.Value{Text: "绑定了两个平台"}), ""},
 	{"industry", "无", nil, "不能只填“无”"},
-	{"industry", "不知道", nil, "取消填报"},
+	{"industry", "不知道", nil, "这一题要填写具体内容。需要问同事的话，可以回复“取消填报”"},
 	{"industry", "行业怎么填", nil, "填表说明 1"},
 	// An optional text: nothing is skipped, shown as 无.
 	{"proj_doc", "无", val(survey.Value{Skipped: true}), ""},

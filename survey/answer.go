@@ -140,13 +140,15 @@ func (s Step) AsYuan(v Value) Value {
 func (s Step) unsureReason(text string) string {
 	said := "“" + fold(text) + "”"
 	var b strings.Builder
-	switch s.Kind() {
-	case Number:
+	switch k := s.Kind(); {
+	case k == Number:
 		fmt.Fprintf(&b, "%s不能当作 0。如果确实没有，请回复 0；", said)
-	case Choice:
+	case k == Choice:
 		b.WriteString("这一题要选一项。")
-	default:
+	case k == YesNo || s.Q.NoneOK || s.Optional():
 		fmt.Fprintf(&b, "%s不能当作“无”。如果确实没有，请回复“无”；", said)
+	default:
+		b.WriteString("这一题要填写具体内容。")
 	}
 	if s.Optional() {
 		b.WriteString("这一题是选填，也可以回复“跳过”；")
