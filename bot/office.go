@@ -362,6 +362,8 @@ func nudgeText(area, month string, res NudgeResult) string {
 	case res.Already == 0 && len(res.Unbound) == 0:
 		fmt.Fprintf(&b, "%s本期（%s）的企业都已填报，没有需要提醒的联络人。", area, month)
 		return b.String()
+	case res.Already == 0:
+		b.WriteString("没有可以私信提醒的联络人。")
 	default:
 		b.WriteString("这次没有发出新的提醒。")
 	}

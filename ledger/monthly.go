@@ -226,7 +226,13 @@ func writeSummary(f *excelize.File, st styles, r Report, o MonthlyOptions) error
 	if len(r.Rows) > 0 && g.err == nil {
 		g.err = addRateChart(f, sheet, cell(1, g.row), first, lastRow)
 	}
-	g.row += 20 // the chart's height in rows
+	// Rows of a fixed height under the chart, so that what follows never lies beneath it
+	// whatever a spreadsheet's default row height.
+	for range chartRows {
+		g.height(15)
+		g.row++
+	}
+	g.row++
 
 	g.span(1, last, "说明：", st.note)
 	g.row++
@@ -264,6 +270,13 @@ func summaryLine(g *grid, st styles, n int, row Row) {
 	g.put(colRate+2, row.FirstReport, st.num)
 }
 
+// chartHeight is the rate chart's height in pixels, and chartRows the rows of 15 points (20
+// pixels) it takes, with a margin.
+const (
+	chartHeight = 380
+	chartRows   = chartHeight/20 + 2
+)
+
 // addRateChart puts a clustered column chart of 填报率 and 开展率 by region at anchor, drawn
 // from the figures' rows first..last: a native chart, which the clerk can restyle.
 func addRateChart(f *excelize.File, sheet, anchor string, first, last int) error {
@@ -282,7 +295,7 @@ func addRateChart(f *excelize.File, sheet, anchor string, first, last int) error
 		},
 		Title:     []excelize.RichTextRun{{Text: "各县（市、区）填报率与开展率"}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
-		Dimension: excelize.ChartDimension{Width: 960, Height: 380},
+		Dimension: excelize.ChartDimension{Width: 960, Height: chartHeight},
 		YAxis: excelize.ChartAxis{Minimum: &zero, Maximum: &one, MajorGridLines: true,
 			NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%"}},
 		Format: excelize.GraphicOptions{OffsetX: 4, OffsetY: 4},
