@@ -371,6 +371,13 @@ func (f *Server) Drain() []Sent {
 	}
 }
 
+// Pending counts the messages WeChat still holds for the bot.
+func (f *Server) Pending() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.pending)
+}
+
 // Stats are the fake's counters.
 type Stats struct {
 	QRCodes, Inits, Sessions, Syncs, EmptySyncs int
