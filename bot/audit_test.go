@@ -200,3 +200,20 @@ func TestNamesAreCleaned(t *testing.T) {
 		t.Errorf("audited name %q, group %q", last.Name, last.Group)
 	}
 }
+
+// An entry's detail is the command as the person typed it, whatever the parser made of it.
+func TestAuditDetailIsTheCommandAsTyped(t *testing.T) {
+	for _, tt := range []struct{ from, group, text, want string }{
+		{county, "", "进度 夏县", "进度 夏县"},
+		{county, "", "夏县进度", "夏县进度"},
+		{city, "", "导出 台账", "导出 台账"},
+		{"群友", "盐湖区帮扶群", "进度", "进度"},
+	} {
+		e := newMatrixEnv(t)
+		e.say(tt.from, tt.group, tt.text)
+		log := e.auditLog(t)
+		if got := log[len(log)-1].Detail; got != tt.want {
+			t.Errorf("%q audited as %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

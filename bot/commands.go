@@ -449,9 +449,14 @@ func (s *Service) auditCommand(ctx context.Context, r *Request, cmd *command, ta
 	if cmd.audit == "" || outcome == "" {
 		return
 	}
+	// The command as typed; a pick from a numbered list ("2") as the name it picked.
 	detail := r.detail
-	if detail == "" {
-		detail = strings.TrimSpace(cmd.name + " " + r.Args)
+	switch {
+	case detail != "":
+	case r.Args != "":
+		detail = cmd.name + " " + r.Args
+	default:
+		detail = survey.Normalize(r.Msg.Text)
 	}
 	s.audit(ctx, r.Msg, r.Contact, storage.AuditEntry{Action: cmd.audit, Target: target, Outcome: outcome, Detail: detail})
 }
@@ -507,7 +512,7 @@ func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) error {
 	if err != nil {
 		return fmt.Errorf("issue an invite for %s: %w", e.ID, err)
 	}
-	w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我发送：绑定 %s\n（绑定后将替换该企业原来的联络人）",
+	w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我（不要在群里）发送：绑定 %s\n该企业此前生成的未使用邀请码已作废；绑定后将替换该企业原来的联络人。",
 		e.Name, code, s.Clock.Now().Add(s.InviteTTL).In(s.Location).Format("01-02 15:04"), code))
 	return nil
 }
