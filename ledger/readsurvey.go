@@ -80,6 +80,7 @@ func ReadSurvey(data []byte, form *survey.Form) (SurveyFile, error) {
 		return SurveyFile{}, err
 	}
 	defer wb.Close()
+	var sheets []*cells
 	for i, sheet := range wb.GetSheetList() {
 		if i == maxSheets {
 			break
@@ -88,6 +89,9 @@ func ReadSurvey(data []byte, form *survey.Form) (SurveyFile, error) {
 		if err != nil {
 			return SurveyFile{}, errBroken
 		}
+		sheets = append(sheets, c)
+	}
+	for i, c := range sheets {
 		if !c.isSurvey() {
 			continue
 		}
@@ -95,7 +99,8 @@ func ReadSurvey(data []byte, form *survey.Form) (SurveyFile, error) {
 		if wb.Macros {
 			out.Notes = append(out.Notes, "文件里的宏没有运行，已忽略。")
 		}
-		r := &surveyReader{form: form, c: c, out: &out}
+		others := append(slices.Clone(sheets[:i]), sheets[i+1:]...)
+		r := &surveyReader{form: form, c: c, others: others, out: &out}
 		r.read()
 		return out, nil
 	}
@@ -243,7 +248,10 @@ func (c *cells) isSurvey() bool {
 type surveyReader struct {
 	form *survey.Form
 	c    *cells
-	out  *SurveyFile
+	// others are the workbook's other sheets, where 附件3 asks the explanations of the
+	// other activities to be written (另附页).
+	others []*cells
+	out    *SurveyFile
 	// stops are rows that end a group's rows: section titles, the next table's head, the
 	// lines of section 三 and the notes.
 	stops []int
@@ -721,12 +729,10 @@ func (r *surveyReader) options(id, block, explain string) {
 	var ticked []int
 	found := false
 	for i, opt := range st.Q.Options {
-		optKey := labelKey(opt)
 		// The line starts with the option, after a tick or a number: the same words inside
 		// an answer (与高校开展产学研合作) are no option line.
-		row, col := r.c.find(from, func(k string) bool {
-			return strings.HasPrefix(strings.TrimLeft(k, "0123456789"), optKey)
-		})
+		startsWith := startsWithOption(opt)
+		row, col := r.c.find(from, startsWith)
 		if row < 0 {
 			continue
 		}
@@ -742,13 +748,58 @@ func (r *surveyReader) options(id, block, explain string) {
 		if explain == "" {
 			continue
 		}
+		label, line := fmt.Sprintf("%d %s 的说明", i+1, opt), row
+		if text == "" {
+			text, line = r.appendix(row, startsWith, opt)
+		}
 		if est, ok := r.step(fmt.Sprintf("%s%d", explain, i+1), -1); ok {
-			r.put(est, text, row, fmt.Sprintf("%d %s 的说明", i+1, opt))
+			r.put(est, text, line, label)
 		}
 	}
 	if found {
 		r.out.Answers[st.Key] = survey.Value{Multi: ticked}
 	}
+}
+
+// startsWithOption matches the key of a line that starts with the option's words.
+func startsWithOption(opt string) func(string) bool {
+	optKey := labelKey(opt)
+	return func(k string) bool { return strings.HasPrefix(strings.TrimLeft(k, "0123456789"), optKey) }
+}
+
+// appendix finds the explanation of a chosen option written apart (附件3: 另附页详细说明): a
+// later line of the sheet, or a line of another sheet, that starts with the option's words
+// and goes on with the explanation. It returns the explanation and its line.
+func (r *surveyReader) appendix(after int, startsWith func(string) bool, opt string) (string, int) {
+	for _, c := range append([]*cells{r.c}, r.others...) {
+		from := 0
+		if c == r.c {
+			from = after + 1
+		}
+		for {
+			row, col := c.find(from, startsWith)
+			if row < 0 {
+				break
+			}
+			var parts []string
+			cell := c.at(row, col)
+			if i := strings.Index(cell, opt); i >= 0 {
+				if t := trimSeparators(cell[i+len(opt):]); t != "" {
+					parts = append(parts, t)
+				}
+			}
+			for col2 := col + 1; col2 < len(c.rows[row]); col2++ {
+				if v := c.at(row, col2); v != "" && !isMarkOnly(v) {
+					parts = append(parts, v)
+				}
+			}
+			if len(parts) > 0 {
+				return strings.Join(parts, "\n"), row
+			}
+			from = row + 1
+		}
+	}
+	return "", after
 }
 
 // optionLine reads the line of an option: 1 when ticked, 0 when neither ticked nor marked

@@ -63,7 +63,7 @@ func TestReadSurveyRoundTrip(t *testing.T) {
 
 // officialForm builds 附件3 as a clerk retypes the official blank form in Excel: the title
 // and heading in merged cells, two-line heads, blank rows, ✓ and √ marks beside □ boxes,
-// explanations on the option's line, and one bad figure.
+// explanations on the option's line or on a page of their own, and one bad figure.
 func officialForm(t testing.TB) []byte {
 	t.Helper()
 	f := excelize.NewFile()
@@ -167,12 +167,26 @@ func officialForm(t testing.TB) []byte {
 			f2, _ := excelize.CoordinatesToCellName(6, row)
 			set(f2, "与中北大学共建实验室")
 		case 8:
+			set(a, "☑"+o) // ticked, explained on a page of its own (另附页)
+		case 9:
 			set(a, "☑"+o) // ticked, explanation left for the chat
 		default:
 			set(a, "□ "+o)
 		}
 	}
 	set("A41", "填表说明：1. 初次统计填报截止 2020 年 4 月底情况。")
+	if _, err := f.NewSheet("附页"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellValue("附页", "A1", "其他创新活动详细说明"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellValue("附页", "A3", "购置研发、实验、检测仪器设备："); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCellValue("附页", "B3", "新购光谱仪 2 台"); err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	if err := f.Write(&b); err != nil {
 		t.Fatal(err)
@@ -216,7 +230,8 @@ func TestReadSurveyOfficialForm(t *testing.T) {
 		"dir_project":                  {},
 		"dir_platform":                 {Text: "省级技术中心"},
 		"dir_cooperation":              {Text: "与中北大学合作"},
-		"other_activities":             {Multi: []int{3, 8, 11}},
+		"other_activities":             {Multi: []int{3, 8, 9, 11}},
+		"other_explain_8":              {Text: "新购光谱仪 2 台"},
 		"other_explain_3":              {Text: "轧机节能改造"},
 		"other_explain_11":             {Text: "与中北大学共建实验室"},
 	}
@@ -232,7 +247,7 @@ func TestReadSurveyOfficialForm(t *testing.T) {
 		t.Errorf("problems = %q", problems)
 	}
 	// What is left for the chat: the unreadable figure, the blank 研究开发资产 and 技术研发,
-	// the explanation of 8, 企业属性 and 六有.
+	// the explanation of 9, 企业属性 and 六有.
 	var open []string
 	form := survey.Default()
 	for _, st := range form.Steps(got.Answers) {
@@ -240,7 +255,7 @@ func TestReadSurveyOfficialForm(t *testing.T) {
 			open = append(open, st.Key)
 		}
 	}
-	wantOpen := []string{"ownership", "institution.0.inst_cost", "project.0.proj_assets", "dir_rnd", "other_explain_8", "liuyou"}
+	wantOpen := []string{"ownership", "institution.0.inst_cost", "project.0.proj_assets", "dir_rnd", "other_explain_9", "liuyou"}
 	if strings.Join(open, " ") != strings.Join(wantOpen, " ") {
 		t.Errorf("open questions = %v, want %v", open, wantOpen)
 	}
