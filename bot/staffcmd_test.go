@@ -195,3 +195,19 @@ func TestNudgeSaysWhoCannotBeReached(t *testing.T) {
 		t.Errorf("nobody to nudge: %s", got)
 	}
 }
+
+// TestHelperTitles: a helper's replies and files are titled with the helper's name, not the
+// city's.
+func TestHelperTitles(t *testing.T) {
+	e := newMatrixEnv(t)
+	if got := e.say(helper, "", "进度"); !strings.Contains(got, "【帮扶人本人（对口帮扶人） 2026年11月进度】") {
+		t.Errorf("helper's 进度: %s", got)
+	}
+	got := e.say(helper, "", "导出台账")
+	if !strings.Contains(got, "帮扶人本人（对口帮扶人）开展创新活动企业汇总统计表_2026-11.xlsx") {
+		t.Errorf("helper's file: %s", got)
+	}
+	if text := cellText(t, fileOf(t, got), ledger.SheetLedger); !strings.HasPrefix(text, "帮扶人本人（对口帮扶人）开展创新活动企业汇总统计表") {
+		t.Errorf("helper's 附件2 title:\n%s", text)
+	}
+}
