@@ -359,12 +359,22 @@ func (t table) write(f *excelize.File, st styles) error {
 
 var tickedOffHeads = []string{"序号", "县（市、区）", "企业名称", "行业", "有无研发机构", "有无研发活动", "有无创新活动", "此前情况", "填报时间"}
 
-// flagCells are an entry's three 有无 as cells.
-func flagCells(st styles, en Entry, vals []any) {
+// reportCells are the first cells of a row of the 销号 and 首次填报 lists: 序号, the county,
+// the enterprise, its industry and its three 有无.
+func reportCells(st styles, i int, en Entry, vals []any) {
+	vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
+	vals[1] = excelize.Cell{StyleID: st.center, Value: en.Enterprise.Region}
+	vals[2] = excelize.Cell{StyleID: st.left, Value: en.Enterprise.Name}
+	vals[3] = excelize.Cell{StyleID: st.left, Value: en.Industry}
 	lr := LedgerRowOf(en)
-	for i, v := range []string{lr.Inst, lr.RD, lr.Inno} {
-		vals[i] = excelize.Cell{StyleID: st.center, Value: v}
+	for j, v := range []string{lr.Inst, lr.RD, lr.Inno} {
+		vals[4+j] = excelize.Cell{StyleID: st.center, Value: v}
 	}
+}
+
+// submittedAt is when an entry's report was made, on the offices' wall clock.
+func submittedAt(r Report, en Entry) string {
+	return en.Head.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")
 }
 
 // beforeText says what a 销号 was compared with: the report before it, or the baseline.
@@ -388,13 +398,9 @@ func tickedOffTable(r Report, st styles) table {
 		rows:   len(r.TickedOff),
 		row: func(i int, vals []any) {
 			en := &r.TickedOff[i]
-			vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
-			vals[1] = excelize.Cell{StyleID: st.center, Value: en.Enterprise.Region}
-			vals[2] = excelize.Cell{StyleID: st.left, Value: en.Enterprise.Name}
-			vals[3] = excelize.Cell{StyleID: st.left, Value: en.Industry}
-			flagCells(st, *en, vals[4:7])
+			reportCells(st, i, *en, vals)
 			vals[7] = excelize.Cell{StyleID: st.center, Value: beforeText(*en)}
-			vals[8] = excelize.Cell{StyleID: st.center, Value: en.Head.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")}
+			vals[8] = excelize.Cell{StyleID: st.center, Value: submittedAt(r, *en)}
 		},
 	}
 }
@@ -411,12 +417,8 @@ func firstReportsTable(r Report, st styles) table {
 		rows:   len(r.FirstReports),
 		row: func(i int, vals []any) {
 			en := &r.FirstReports[i]
-			vals[0] = excelize.Cell{StyleID: st.center, Value: i + 1}
-			vals[1] = excelize.Cell{StyleID: st.center, Value: en.Enterprise.Region}
-			vals[2] = excelize.Cell{StyleID: st.left, Value: en.Enterprise.Name}
-			vals[3] = excelize.Cell{StyleID: st.left, Value: en.Industry}
-			flagCells(st, *en, vals[4:7])
-			vals[7] = excelize.Cell{StyleID: st.center, Value: en.Head.SubmittedAt.In(r.zone()).Format("2006-01-02 15:04")}
+			reportCells(st, i, *en, vals)
+			vals[7] = excelize.Cell{StyleID: st.center, Value: submittedAt(r, *en)}
 		},
 	}
 }

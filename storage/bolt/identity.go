@@ -1,9 +1,7 @@
 package bolt
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 
 	bbolt "go.etcd.io/bbolt"
@@ -24,19 +22,7 @@ func (s *Store) Identities(ctx context.Context, account string) ([]storage.Ident
 	if err := storage.CheckNUL("account", account); err != nil {
 		return nil, fmt.Errorf("identities: %w", err)
 	}
-	var out []storage.Identity
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		prefix := identityKey(account, "")
-		c := tx.Bucket(bucketIdentities).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var i storage.Identity
-			if err := json.Unmarshal(v, &i); err != nil {
-				return fmt.Errorf("decode %q: %w", k, err)
-			}
-			out = append(out, i)
-		}
-		return nil
-	})
+	out, err := listPrefix[storage.Identity](ctx, s, bucketIdentities, identityKey(account, ""))
 	if err != nil {
 		return nil, fmt.Errorf("identities of %q: %w", account, err)
 	}

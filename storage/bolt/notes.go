@@ -41,19 +41,7 @@ func (s *Store) MonthlyNotes(ctx context.Context, period string) ([]storage.Mont
 	if err := storage.CheckID("period", period); err != nil {
 		return nil, fmt.Errorf("monthly notes: %w", err)
 	}
-	var out []storage.MonthlyNote
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		prefix := noteKey(period, "")
-		c := tx.Bucket(bucketMonthlyNotes).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var n storage.MonthlyNote
-			if err := json.Unmarshal(v, &n); err != nil {
-				return fmt.Errorf("decode %q: %w", k, err)
-			}
-			out = append(out, n)
-		}
-		return nil
-	})
+	out, err := listPrefix[storage.MonthlyNote](ctx, s, bucketMonthlyNotes, noteKey(period, ""))
 	if err != nil {
 		return nil, fmt.Errorf("monthly notes of %s: %w", period, err)
 	}
@@ -78,4 +66,21 @@ func (s *Store) SetContactDetails(ctx context.Context, contactID, person, mobile
 		return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, err)
 	}
 	return c, nil
+}
+
+// listPrefix decodes the values of a bucket whose keys start with prefix, in key order.
+func listPrefix[T any](ctx context.Context, s *Store, bucket, prefix []byte) ([]T, error) {
+	var out []T
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var r T
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode %q: %w", k, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
 }
