@@ -446,7 +446,7 @@ func (t *Transport) resolveNew(s *session, pr peer, name string) peerRef {
 	if !a.stable {
 		t.log.Warn("a WeChat peer shares its names with another; it gets a fresh id and must bind again", "kind", pr.kind, "name", name)
 	}
-	if err := t.dir.save(s.ctx); err != nil {
+	if err := t.dir.save(t.life); err != nil {
 		t.log.Error("saving WeChat identities", "err", err)
 	}
 	return p
@@ -513,7 +513,7 @@ func (t *Transport) member(s *session, g *groupInfo, gp peerRef, userName string
 		ephemeralScope: !gp.stable || g.nicks[u.NickName] > 1}, nil)
 	p := peerRef{id: a.id, name: openwechat.FormatEmoji(name), kind: KindMember, stable: a.stable}
 	g.ids[userName] = p
-	if err := t.dir.save(s.ctx); err != nil {
+	if err := t.dir.save(t.life); err != nil {
 		t.log.Error("saving WeChat identities", "err", err)
 	}
 	return p
@@ -554,7 +554,7 @@ func (t *Transport) applyMods(s *session, mods []contactMod) {
 		s.byUser[c.UserName] = p
 		s.mu.Unlock()
 	}
-	if err := t.dir.save(s.ctx); err != nil {
+	if err := t.dir.save(t.life); err != nil {
 		t.log.Error("saving WeChat identities", "err", err)
 	}
 }

@@ -25,6 +25,9 @@ const loginURLPrefix = "https://login.weixin.qq.com/l/"
 // maxSyncErrors is how many sync failures in a row end a login (and start a new one).
 const maxSyncErrors = 8
 
+// requestTimeout bounds one request to WeChat.
+const requestTimeout = 90 * time.Second
+
 // batchSize is the most contacts one webwxbatchgetcontact asks about (openwechat's limit).
 const batchSize = 50
 
@@ -275,6 +278,9 @@ func (t *Transport) newSession(refused *atomic.Pointer[error]) *session {
 	b.MessageErrorHandler = func(err error) error { return t.onSyncError(s, err) }
 	c := b.Caller.Client
 	c.MaxRetryTimes = 1 // a retried send may be a repeated send; retries are ours, with backoff
+	// WeChat holds a sync check for 25 s; openwechat's 30 s timeout turns every poll of a
+	// slow link into a failure, and eight in a row into a new login.
+	c.HTTPClient().Timeout = requestTimeout
 	c.HTTPClient().Transport = &guard{
 		base: t.cfg.HTTP, pollGap: t.cfg.PollGap, sleep: sleepCtx, draining: &t.draining,
 		checked: func(selector string) {
@@ -401,7 +407,7 @@ func (t *Transport) checkAccount(s *session) error {
 			"from", pinned.NickName, "to", s.nick)
 	}
 	t.dir.pin(s.account, s.nick, pinned != nil && pinned.Uin != s.account)
-	if err := t.dir.save(s.ctx); err != nil {
+	if err := t.dir.save(t.life); err != nil {
 		return err
 	}
 	return nil
@@ -460,7 +466,7 @@ func (t *Transport) listContacts(s *session) {
 		s.addLocked(u.UserName, peerRef{id: ids[i].id, name: displayName(u), kind: peers[i].kind, stable: ids[i].stable})
 	}
 	s.mu.Unlock()
-	if err := t.dir.save(s.ctx); err != nil {
+	if err := t.dir.save(t.life); err != nil {
 		t.log.Error("saving WeChat identities", "err", err)
 	}
 	if fresh > 0 {
