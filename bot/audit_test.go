@@ -125,7 +125,7 @@ func (failingSubmissions) Submissions(context.Context, string) ([]storage.Submis
 func TestGroupRebinding(t *testing.T) {
 	ctx := context.Background()
 	e := newMatrixEnv(t)
-	if err := e.store.PutGroup(ctx, storage.Group{ID: "夏县群", Name: "夏县群", Region: "夏县", BoundBy: city}); err != nil {
+	if err := e.store.PutGroup(ctx, storage.Group{ID: "夏县群", Name: "夏县群", Region: "夏县", BoundBy: city}, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.say(county, "夏县群", "绑定本群 盐湖区")
@@ -191,9 +191,8 @@ func TestAuditIsAppendOnly(t *testing.T) {
 // or line break of someone's choosing gets into them.
 func TestNamesAreCleaned(t *testing.T) {
 	e := newMatrixEnv(t)
-	w := &collect{}
-	m := &bot.Message{ID: "m1", From: "wx-x", FromName: "\x1b[2J张三\n2026-11-20\tcity_office\u202e", Group: "g", GroupName: "群\x1b]0;伪造\x07名", Kind: bot.KindText, Text: "@创新助手 绑定 22222222"}
-	e.h.ServeMessage(context.Background(), w, m)
+	m := bot.Message{ID: "m1", From: "wx-x", FromName: "\x1b[2J张三\n2026-11-20\tcity_office\u202e", Group: "g", GroupName: "群\x1b]0;伪造\x07名", Kind: bot.KindText, Text: "@创新助手 绑定 22222222"}
+	e.chat.deliver(m)
 	log := e.auditLog(t)
 	last := log[len(log)-1]
 	if last.Name != "张三 2026-11-20 city_office" || last.Group != "群名（g）" {

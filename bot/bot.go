@@ -6,6 +6,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"innobot/storage"
 )
 
 // Kind says what a message holds; text is understood, the other kinds get a short reply that
@@ -66,8 +68,8 @@ type Outgoing struct {
 	File  string // path of a file to send under its own name
 }
 
-// Deliver hands a received message on; the channel closes once it is handled and its replies
-// are sent. A transport that has nothing to wait for ignores it.
+// Deliver hands a received message on; the channel closes once it is handled (its replies
+// queued in the outbox). A transport that has nothing to wait for ignores it.
 type Deliver func(Message) <-chan struct{}
 
 // Transport carries messages for one bot account.
@@ -79,7 +81,8 @@ type Transport interface {
 	Send(ctx context.Context, out Outgoing) error
 }
 
-// Handler answers a message. It writes its replies to w; they are sent after it returns, so
+// Handler answers a message. It writes its replies to w; they are stored with the message's
+// answer (storage.Answer) after it returns, or by its own write, and sent from the outbox, so
 // a reply that acknowledges an answer never goes out before the answer is stored.
 type Handler interface {
 	ServeMessage(ctx context.Context, w Replier, m *Message)
@@ -91,7 +94,8 @@ type HandlerFunc func(ctx context.Context, w Replier, m *Message)
 // ServeMessage calls f.
 func (f HandlerFunc) ServeMessage(ctx context.Context, w Replier, m *Message) { f(ctx, w, m) }
 
-// Replier collects a handler's replies to the chat the message came from.
+// Replier collects a handler's replies to the chat the message came from, and notices to
+// others: the message's answer.
 type Replier interface {
 	// Reply adds a text reply.
 	Reply(text string)
@@ -99,6 +103,14 @@ type Replier interface {
 	ReplyFile(path string)
 	// Send adds a message to another chat, such as telling a replaced liaison.
 	Send(out Outgoing)
+	// Answer is the message's answer as it stands: its id and the replies so far, as outbox
+	// messages. A handler whose own write changes something (a survey turn, a binding) stores
+	// the answer with that write, in the same transaction, and then calls Answered.
+	Answer() storage.Answer
+	// Answered says the handler's write stored the answer: the router stores nothing more.
+	Answered()
+	// Reset drops the replies so far: a turn run again after a conflict, a write that failed.
+	Reset()
 }
 
 // Middleware wraps a Handler, as net/http middleware wraps an http.Handler.

@@ -245,6 +245,7 @@ func (s *Service) outcome(w Replier, cmd *command, r *Request, err error) storag
 		return ref.outcome
 	}
 	s.Log.Error("command failed", "command", cmd.name, "contact", r.Contact.ID, "err", err)
+	w.Reset()
 	w.Reply(busyText)
 	return storage.OutcomeFailed
 }
@@ -498,22 +499,31 @@ func (s *Service) commandTable() []*command {
 }
 
 func (s *Service) unbind(ctx context.Context, w Replier, r *Request) error {
-	old, err := s.Store.Unbind(ctx, r.Contact.ID)
-	if err != nil {
-		return fmt.Errorf("unbind %s: %w", r.Contact.ID, err)
-	}
-	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", roleName(old)))
-	return nil
+	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", roleName(r.Contact)))
+	return store(w, func(a storage.Answer) error {
+		if _, err := s.Store.Unbind(ctx, r.Contact.ID, a); err != nil {
+			return fmt.Errorf("unbind %s: %w", r.Contact.ID, err)
+		}
+		return nil
+	})
 }
 
 func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) error {
 	e := r.Target.Enterprise
-	code, err := IssueInvite(ctx, s.Store, s.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, s.Clock.Now(), s.InviteTTL)
+	now := s.Clock.Now()
+	// The reply carries the code, which the store keeps only as a keyed hash: the outbox
+	// forgets the reply once it is sent (a reply is Forget).
+	_, err := IssueInvite(ctx, s.Store, s.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: r.Contact.ID}, now, s.InviteTTL,
+		func(code string) storage.Answer {
+			w.Reset()
+			w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我（不要在群里）发送：绑定 %s\n该企业此前生成的未使用邀请码已作废；绑定后将替换该企业原来的联络人。",
+				e.Name, code, now.Add(s.InviteTTL).In(s.Location).Format("01-02 15:04"), code))
+			return w.Answer()
+		})
 	if err != nil {
 		return fmt.Errorf("issue an invite for %s: %w", e.ID, err)
 	}
-	w.Reply(fmt.Sprintf("【%s】联络人邀请码：%s\n%s 前有效，只能用一次。请联络人私聊我（不要在群里）发送：绑定 %s\n该企业此前生成的未使用邀请码已作废；绑定后将替换该企业原来的联络人。",
-		e.Name, code, s.Clock.Now().Add(s.InviteTTL).In(s.Location).Format("01-02 15:04"), code))
+	w.Answered()
 	return nil
 }
 
@@ -530,10 +540,22 @@ func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) error {
 			return refuse(storage.OutcomeOutOfScope, "group bound to another region")
 		}
 	}
-	if err := s.Store.PutGroup(ctx, g); err != nil {
-		return fmt.Errorf("bind group %s: %w", g.ID, err)
-	}
 	w.Reply(fmt.Sprintf("本群已绑定为【%s】帮扶群。截止日前我会在群里提醒未填报的企业；@%s 进度 可查看本地区进度。", g.Region, s.BotName))
+	return store(w, func(a storage.Answer) error {
+		if err := s.Store.PutGroup(ctx, g, a); err != nil {
+			return fmt.Errorf("bind group %s: %w", g.ID, err)
+		}
+		return nil
+	})
+}
+
+// store makes a write that answers the message, with the replies so far: write gets the
+// answer to store in the same transaction.
+func store(w Replier, write func(storage.Answer) error) error {
+	if err := write(w.Answer()); err != nil {
+		return err
+	}
+	w.Answered()
 	return nil
 }
 

@@ -64,6 +64,7 @@ func classify(reply string) string {
 // matrixEnv is a service over a real store with one contact of each role, two enterprises in
 // two regions (甲 in 盐湖区, the helper's; 乙 in 夏县) and a group bound to 盐湖区.
 type matrixEnv struct {
+	chat   *chat
 	svc    *bot.Service
 	store  *bolt.Store
 	h      bot.Handler
@@ -97,21 +98,21 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	}
 	key := invitetest.Key(t)
 	for who, inv := range invites {
-		code, err := bot.IssueInvite(ctx, store, key, inv, now, time.Hour)
+		code, err := bot.IssueInvite(ctx, store, key, inv, now, time.Hour, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.Redeem(ctx, key.Hash(code), storage.Contact{ID: who, Name: who}, now); err != nil {
+		if _, err := store.Redeem(ctx, key.Hash(code), storage.Contact{ID: who, Name: who}, now, nil); err != nil {
 			t.Fatal(err)
 		}
 		if who != liaison {
 			// Staff gave the 填表人 and 联系方式 their exports are signed with.
-			if _, err := store.SetContactDetails(ctx, who, who+"本人", "13900000009"); err != nil {
+			if _, err := store.SetContactDetails(ctx, who, who+"本人", "13900000009", storage.Answer{}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if err := store.PutGroup(ctx, storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
+	if err := store.PutGroup(ctx, storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区"}, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	e := &matrixEnv{store: store, now: now}
@@ -125,6 +126,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		},
 	}
 	e.h = e.svc.Handler()
+	e.chat = newChat(t, store, e.h, e.svc.Clock)
 	return e
 }
 
@@ -132,20 +134,23 @@ var shanghaiTZ = time.FixedZone("CST", 8*3600)
 
 // say sends text from a contact, in a group when group is set, and returns all replies.
 func (e *matrixEnv) say(from, group, text string) string {
-	w := &collect{}
-	m := &bot.Message{ID: fmt.Sprint(time.Now().UnixNano()), From: from, FromName: from, Group: group, GroupName: group, Kind: bot.KindText, Text: text}
+	m := bot.Message{ID: fmt.Sprint(time.Now().UnixNano()), From: from, FromName: from, Group: group, GroupName: group, Kind: bot.KindText, Text: text}
 	if group != "" {
 		m.Text = "@创新助手 " + text
 	}
-	e.h.ServeMessage(context.Background(), w, m)
-	return strings.Join(w.texts, "\n")
+	var texts []string
+	for _, o := range e.chat.deliver(m) {
+		switch {
+		case !inChat(m, o):
+			texts = append(texts, "→"+o.To+" "+o.Text)
+		case o.File != "":
+			texts = append(texts, "[文件] "+o.File)
+		default:
+			texts = append(texts, o.Text)
+		}
+	}
+	return strings.Join(texts, "\n")
 }
-
-type collect struct{ texts []string }
-
-func (c *collect) Reply(text string)     { c.texts = append(c.texts, text) }
-func (c *collect) ReplyFile(path string) { c.texts = append(c.texts, "[文件] "+path) }
-func (c *collect) Send(out bot.Outgoing) { c.texts = append(c.texts, "→"+out.To+" "+out.Text) }
 
 // TestCommandMatrix walks every command × every role × in scope / out of scope, in private
 // and in group chats, and checks what comes back. Rights are written out here on their own,
@@ -348,7 +353,7 @@ func TestCommandEffects(t *testing.T) {
 		if got := e.say("路人", "", "绑定 22222222"); !strings.Contains(got, "错误次数过多") {
 			t.Errorf("sixth wrong code: %q", got)
 		}
-		code, err := bot.IssueInvite(ctx, e.store, e.svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour)
+		code, err := bot.IssueInvite(ctx, e.store, e.svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

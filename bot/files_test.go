@@ -123,7 +123,7 @@ func TestBadFilesChangeNothing(t *testing.T) {
 func TestListFileImports(t *testing.T) {
 	e := newEnv(t)
 	e.svc.Regions = []string{"盐湖区", "永济市", "新绛县"}
-	code, err := bot.IssueInvite(t.Context(), e.store, e.svc.Key, storage.Invite{Role: storage.RoleCityOffice, CreatedBy: "test"}, e.clock.Now(), time.Hour)
+	code, err := bot.IssueInvite(t.Context(), e.store, e.svc.Key, storage.Invite{Role: storage.RoleCityOffice, CreatedBy: "test"}, e.clock.Now(), time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

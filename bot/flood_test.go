@@ -5,13 +5,18 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"innobot/storage"
 )
 
 type recorder struct{ texts []string }
 
-func (r *recorder) Reply(text string)     { r.texts = append(r.texts, text) }
-func (r *recorder) ReplyFile(path string) { r.texts = append(r.texts, path) }
-func (r *recorder) Send(out Outgoing)     { r.texts = append(r.texts, out.Text) }
+func (r *recorder) Reply(text string)      { r.texts = append(r.texts, text) }
+func (r *recorder) ReplyFile(path string)  { r.texts = append(r.texts, path) }
+func (r *recorder) Send(out Outgoing)      { r.texts = append(r.texts, out.Text) }
+func (r *recorder) Answer() storage.Answer { return storage.Answer{} }
+func (r *recorder) Answered()              {}
+func (r *recorder) Reset()                 { r.texts = nil }
 
 func TestFloodLimit(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)

@@ -57,7 +57,7 @@ func (s *Service) barred(ctx context.Context, contactID string, now time.Time) (
 // what to add to the reply when the sender is now barred. A guess (a code that matched
 // nothing) also counts in the city-wide budget.
 func (s *Service) refused(ctx context.Context, m *Message, c storage.Contact, guess bool, now time.Time) (string, error) {
-	if err := s.Store.AddBindFailure(ctx, c.ID, now); err != nil {
+	if err := s.Store.AddBindFailure(ctx, c.ID, now, storage.Answer{}); err != nil {
 		return "", fmt.Errorf("record a refused code: %w", err)
 	}
 	if guess {
@@ -176,17 +176,12 @@ func (s *Service) bindInGroup(ctx context.Context, w Replier, m *Message, c stor
 }
 
 // handoverNotices are the messages a change of liaison sends: to the liaison replaced, and to
-// the county office of the enterprise's region, who must know should the change not be
-// theirs.
-func (s *Service) handoverNotices(ctx context.Context, e storage.Enterprise, old, next storage.Contact) []Outgoing {
+// the county office of the enterprise's region (found among contacts), who must know should
+// the change not be theirs.
+func (s *Service) handoverNotices(e storage.Enterprise, old, next storage.Contact, contacts []storage.Contact, now time.Time) []Outgoing {
 	out := []Outgoing{{To: old.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)}}
-	contacts, err := s.Store.Contacts(ctx)
-	if err != nil {
-		s.Log.Error("finding the county office to tell of a new liaison", "enterprise", e.ID, "err", err)
-		return out
-	}
 	text := fmt.Sprintf("【%s】的科技创新联络人已更换：原 %s，新 %s（%s）。如果不是本单位安排的，请立即联系市领导小组办公室。",
-		e.Name, personName(old), personName(next), s.Clock.Now().In(s.Location).Format("01-02 15:04"))
+		e.Name, personName(old), personName(next), now.In(s.Location).Format("01-02 15:04"))
 	for _, c := range contacts {
 		if c.Role == storage.RoleCounty && c.Region == e.Region {
 			out = append(out, Outgoing{To: c.ID, Text: text})

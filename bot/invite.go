@@ -14,7 +14,7 @@ import (
 
 // inviteStore is what issuing a code needs.
 type inviteStore interface {
-	PutInvite(ctx context.Context, inv storage.Invite) error
+	PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error
 	Invites(ctx context.Context) ([]storage.Invite, error)
 	RevokeInvites(ctx context.Context, hashes []string, at time.Time) (int, error)
 	Enterprise(ctx context.Context, id string) (storage.Enterprise, error)
@@ -31,7 +31,9 @@ var ErrTooManyCodes = errors.New("too many live codes of this role and region")
 // returns the code to hand to the person. Only the code's keyed hash is stored. A liaison code
 // revokes the enterprise's older unused ones, so only the newest works; a staff code is
 // refused (ErrTooManyCodes) when its role already has MaxLiveStaffCodes live in its region.
-func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration) (string, error) {
+// answer, when set, gives the answer of the message that asked for the code, stored with the
+// code: it is called with each code drawn (a code already taken is drawn again).
+func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration, answer func(code string) storage.Answer) (string, error) {
 	live, err := LiveInvites(ctx, s, now)
 	if err != nil {
 		return "", err
@@ -59,7 +61,7 @@ func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage
 	if n >= MaxLiveStaffCodes {
 		return "", fmt.Errorf("%s codes of %q: %w", inv.Role, region, ErrTooManyCodes)
 	}
-	code, err := putNewInvite(ctx, s, key, inv, now, ttl)
+	code, err := putNewInvite(ctx, s, key, inv, now, ttl, answer)
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +74,7 @@ func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage
 }
 
 // putNewInvite stores the invite under a freshly drawn code and returns the code.
-func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration) (string, error) {
+func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration, answer func(code string) storage.Answer) (string, error) {
 	inv.CreatedAt, inv.ExpiresAt = now, now.Add(ttl)
 	for range 10 {
 		code, err := invite.New()
@@ -80,7 +82,11 @@ func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storag
 			return "", err
 		}
 		inv.Hash = key.Hash(code)
-		err = s.PutInvite(ctx, inv)
+		var a storage.Answer
+		if answer != nil {
+			a = answer(code)
+		}
+		err = s.PutInvite(ctx, inv, a)
 		if errors.Is(err, storage.ErrConflict) {
 			continue // that code is taken: draw again
 		}

@@ -19,16 +19,26 @@ const DefaultExportKeep = 30 * 24 * time.Hour
 // in --list what just expired, and no use after that.
 const inviteKeep = 24 * time.Hour
 
+// HandledKeep is how long handled message ids are kept: they guard against re-delivery, which
+// comes within minutes of a restart, and a month of them is plenty.
+const HandledKeep = 30 * 24 * time.Hour
+
 // exportDirLayout names an export's folder by when it was made (and a random tail).
 const exportDirLayout = "20060102-150405-"
 
-// Maintain removes what is kept only for a while and logs how much: refused and wrong codes
-// older than a day and locks that ended, codes a day past their expiry, the unkeyed 6-digit
-// codes issued before (their hashes can be reversed), and exported files older than
-// ExportKeep. A running bot calls it at start and every hour, so that junk cannot pile up.
+// Maintain removes what is kept only for a while and logs how much: handled message ids older
+// than HandledKeep, refused and wrong codes older than a day and locks that ended, codes a day
+// past their expiry, the unkeyed 6-digit codes issued before (their hashes can be reversed),
+// and exported files older than ExportKeep. A running bot calls it at start and every hour, so
+// that junk cannot pile up.
 func (s *Service) Maintain(ctx context.Context) error {
 	now := s.Clock.Now()
 	var errs []error
+	if n, err := s.Store.PruneHandled(ctx, now.Add(-HandledKeep)); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		s.Log.Info("pruned handled message ids", "count", n)
+	}
 	if n, err := s.Store.PruneBindFailures(ctx, now.Add(-lockFor)); err != nil {
 		errs = append(errs, err)
 	} else if n > 0 {

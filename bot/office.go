@@ -21,10 +21,12 @@ type NudgeResult struct {
 	Sent, Already int
 	// Unbound are the lagging enterprises with no liaison bound: nobody the bot can reach.
 	Unbound []string
+	// Messages are the nudges, for the command to queue with its reply.
+	Messages []storage.OutboxMessage
 }
 
-// NudgeFunc queues the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
-// whole city); the reminders engine provides it.
+// NudgeFunc builds the 提醒 未填报 nudges for the lagging liaisons of a region ("" for the
+// whole city), for the command to queue with its reply; the reminders engine provides it.
 type NudgeFunc func(ctx context.Context, region string, now time.Time) (NudgeResult, error)
 
 // listLimit bounds lists in a chat reply; longer ones point to the exported file.
@@ -274,7 +276,10 @@ func (s *Service) detailsCmd(ctx context.Context, w Replier, r *Request) error {
 		w.Reply(problem)
 		return errBadArgs
 	}
-	if _, err := s.Store.SetContactDetails(ctx, r.Contact.ID, name, phone); err != nil {
+	// Not with the message's answer: an export waiting for these details runs next and adds
+	// its file to the replies, which the router stores once the message is done. Written
+	// again, the same details change nothing.
+	if _, err := s.Store.SetContactDetails(ctx, r.Contact.ID, name, phone, storage.Answer{}); err != nil {
 		return fmt.Errorf("set details of %s: %w", r.Contact.ID, err)
 	}
 	r.detail = "填表人 " + name
@@ -323,13 +328,15 @@ func (s *Service) noteCmd(problems bool) func(ctx context.Context, w Replier, r 
 		}
 		*field = text
 		n.UpdatedBy, n.UpdatedAt = r.Contact.ID, s.Clock.Now()
-		if err := s.Store.PutMonthlyNote(ctx, n); err != nil {
-			return fmt.Errorf("put monthly note: %w", err)
-		}
 		r.detail = fmt.Sprintf("月报 %s %s", part, period.Label(r.Month))
 		w.Reply(fmt.Sprintf("已记下%s%s月报的“%s”（%d 字），导出月报时写入。再发一次会替换它；发送“导出 月报”查看。",
 			area, period.Label(r.Month), part, utf8.RuneCountInString(text)))
-		return nil
+		return store(w, func(a storage.Answer) error {
+			if err := s.Store.PutMonthlyNote(ctx, n, a); err != nil {
+				return fmt.Errorf("put monthly note: %w", err)
+			}
+			return nil
+		})
 	}
 }
 
@@ -350,7 +357,16 @@ func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {
 		return fmt.Errorf("nudge %q: %w", region, err)
 	}
 	w.Reply(nudgeText(r.Scope.words(), period.Label(r.Month), res))
-	return nil
+	if len(res.Messages) == 0 {
+		return nil
+	}
+	return store(w, func(a storage.Answer) error {
+		a.Messages = append(a.Messages, res.Messages...)
+		if err := s.Store.Answer(ctx, a); err != nil {
+			return fmt.Errorf("queue nudges: %w", err)
+		}
+		return nil
+	})
 }
 
 // nudgeText says what 提醒 未填报 did, and who it could not reach.

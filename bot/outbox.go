@@ -226,6 +226,28 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	}
 }
 
+// FlushAnswers sends the urgent messages pending now (answers to people waiting for them, which
+// Pending lists first), at the pace, and returns how many went out: what a bot that stops
+// sends before it stops, leaving queued reminders for the next start.
+func (o *Outbox) FlushAnswers(ctx context.Context) (int, error) {
+	o.drain.Lock()
+	defer o.drain.Unlock()
+	n := 0
+	for {
+		next, err := o.Store.Pending(ctx, o.Account, 1)
+		if err != nil || len(next) == 0 || !next[0].Urgent {
+			return n, err
+		}
+		sent, more, err := o.sendNext(ctx)
+		if sent {
+			n++
+		}
+		if err != nil || !more {
+			return n, err
+		}
+	}
+}
+
 // sendNext sends the oldest pending message not in backoff. more is false when there was
 // none.
 func (o *Outbox) sendNext(ctx context.Context) (sent, more bool, err error) {
@@ -392,7 +414,8 @@ func (o *Outbox) recordUnrecorded(ctx context.Context) {
 	}
 	o.mu.Unlock()
 	for id, at := range todo {
-		if err := o.Store.MarkSent(ctx, id, at, ""); err == nil {
+		// A message forgotten once sent is gone: recorded by the first MarkSent after all.
+		if err := o.Store.MarkSent(ctx, id, at, ""); err == nil || errors.Is(err, storage.ErrNotFound) {
 			o.mu.Lock()
 			delete(o.unrecorded, id)
 			o.mu.Unlock()

@@ -196,16 +196,16 @@ func TestFailureReport(t *testing.T) {
 	bind := func(hash string, inv storage.Invite, c storage.Contact) {
 		t.Helper()
 		inv.Hash, inv.CreatedAt, inv.ExpiresAt = hash, day.Add(-48*time.Hour), day.Add(240*time.Hour)
-		if err := st.PutInvite(ctx, inv); err != nil {
+		if err := st.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Redeem(ctx, hash, c, day.Add(-24*time.Hour)); err != nil {
+		if _, err := st.Redeem(ctx, hash, c, day.Add(-24*time.Hour), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	bind("h-city", storage.Invite{Role: storage.RoleCityOffice}, storage.Contact{ID: "c-city", Name: "市办李主任", Account: "bot-1"})
 	bind("h-liaison", storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1"}, storage.Contact{ID: "c-zhang", Name: "张三", Account: "bot-1"})
-	if err := st.PutGroup(ctx, storage.Group{ID: "g-1", Name: "盐湖区帮扶群", Region: "盐湖区", Account: "bot-1"}); err != nil {
+	if err := st.PutGroup(ctx, storage.Group{ID: "g-1", Name: "盐湖区帮扶群", Region: "盐湖区", Account: "bot-1"}, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	fail := func(id, to, group string, at time.Time) {

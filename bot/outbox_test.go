@@ -470,3 +470,26 @@ func BenchmarkOutboxDrainRealPace(b *testing.B) {
 		b.ReportMetric(6000, "pace/min")
 	}
 }
+
+// FlushAnswers, what a stopping bot runs, sends the answers waiting (urgent) and leaves the
+// queued reminders for the next start.
+func TestOutboxFlushAnswersLeavesReminders(t *testing.T) {
+	st := openStore(t)
+	queue(t, st, "a", 2)
+	answers := []storage.OutboxMessage{
+		{ID: "r1", Account: "a", To: "张三", Text: "已记", Source: bot.ReplySource, Urgent: true, Forget: true},
+		{ID: "r2", Account: "a", To: "李四", Text: "绑定成功", Source: bot.ReplySource, Urgent: true, Forget: true},
+	}
+	if err := st.Enqueue(t.Context(), answers); err != nil {
+		t.Fatal(err)
+	}
+	tr := &obTransport{}
+	o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}, Log: quiet}
+	n, err := o.FlushAnswers(t.Context())
+	if err != nil || n != 2 || !slices.Equal(tr.texts(), []string{"已记", "绑定成功"}) {
+		t.Fatalf("FlushAnswers = %d, %v; sent %q, want the two answers", n, err, tr.texts())
+	}
+	if left, err := st.Pending(t.Context(), "a", 10); err != nil || len(left) != 2 || left[0].ID != "m00000" {
+		t.Errorf("left pending %+v, %v; want the two reminders", left, err)
+	}
+}

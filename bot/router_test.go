@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,56 @@ func (s *recSender) texts() []string {
 	return out
 }
 
+// openStore opens a bolt store in a temporary directory, closed when the test ends.
+func openStore(t testing.TB) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(filepath.Join(t.TempDir(), "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// chatStore is the store a chat rig runs over.
+type chatStore interface {
+	bot.AnswerStore
+	storage.Outbox
+}
+
+// chat runs messages through a Router over a store and sends what they queued through an
+// Outbox, as `innobot run` and the simulator do: deliver returns what went out.
+type chat struct {
+	t      testing.TB
+	router *bot.Router
+	outbox *bot.Outbox
+	sender *recSender
+	log    *syncBuffer
+}
+
+func newChat(t testing.TB, store chatStore, h bot.Handler, clock bot.Clock) *chat {
+	log, buf := newLog()
+	s := &recSender{}
+	c := &chat{t: t, sender: s, log: buf,
+		outbox: &bot.Outbox{Store: store, Transport: s, Clock: clock, Log: log},
+	}
+	c.router = &bot.Router{Handler: h, Store: store, Clock: clock, Fallback: s, Log: log}
+	t.Cleanup(c.router.Wait)
+	return c
+}
+
+// deliver hands m to the router, waits until it is handled, sends what is queued and returns
+// what was sent meanwhile.
+func (c *chat) deliver(m bot.Message) []bot.Outgoing {
+	c.t.Helper()
+	before := len(c.sender.all())
+	wait(c.t, c.router.Deliver(c.t.Context(), m))
+	if _, err := c.outbox.Flush(c.t.Context()); err != nil {
+		c.t.Fatalf("outbox: %v", err)
+	}
+	return c.sender.all()[before:]
+}
+
 // calls counts handler calls by message id.
 type calls struct {
 	mu  sync.Mutex
@@ -106,7 +157,7 @@ func echo(c *calls) bot.Handler {
 	})
 }
 
-func wait(t *testing.T, done <-chan struct{}) {
+func wait(t testing.TB, done <-chan struct{}) {
 	t.Helper()
 	select {
 	case <-done:
@@ -117,6 +168,22 @@ func wait(t *testing.T, done <-chan struct{}) {
 
 func msg(id, from, text string) bot.Message {
 	return bot.Message{ID: id, From: from, Kind: bot.KindText, Text: text}
+}
+
+// inChat reports whether o goes to the chat m came from.
+func inChat(m bot.Message, o bot.Outgoing) bool {
+	if m.Group != "" {
+		return o.Group == m.Group && o.To == ""
+	}
+	return o.To == m.From && o.Group == ""
+}
+
+func texts(outs []bot.Outgoing) []string {
+	var out []string
+	for _, o := range outs {
+		out = append(out, o.Text)
+	}
+	return out
 }
 
 func TestRouterDropsRepeatedID(t *testing.T) {
@@ -132,25 +199,23 @@ func TestRouterDropsRepeatedID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &calls{}
-			s := &recSender{}
-			log, _ := newLog()
-			r := bot.NewRouter(echo(c), s, nil, log)
+			ch := newChat(t, openStore(t), echo(c), nil)
+			sent := 0
 			for _, id := range tt.ids {
-				wait(t, r.Deliver(t.Context(), msg(id, "张三", "text-"+id)))
+				sent += len(ch.deliver(msg(id, "张三", "text-"+id)))
 			}
-			r.Wait()
 			if got := c.list(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("handled %q, want %q", got, tt.want)
 			}
-			if got := len(s.all()); got != len(tt.want) {
-				t.Errorf("sent %d replies, want %d", got, len(tt.want))
+			if sent != len(tt.want) {
+				t.Errorf("sent %d replies, want %d", sent, len(tt.want))
 			}
 		})
 	}
 }
 
-// A repeat delivered while the first copy is still being handled is dropped too, and its
-// channel closes without waiting for the first.
+// A repeat delivered while the first copy is still being handled waits behind it, as every
+// message of the chat does, and is dropped then.
 func TestRouterDropsRepeatWhileFirstRuns(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	c := &calls{}
@@ -158,80 +223,94 @@ func TestRouterDropsRepeatWhileFirstRuns(t *testing.T) {
 		c.add(m.ID)
 		close(entered)
 		<-release
+		w.Reply("ok")
 	})
-	log, _ := newLog()
-	r := bot.NewRouter(h, &recSender{}, nil, log)
-	first := r.Deliver(t.Context(), msg("m1", "张三", "a"))
+	ch := newChat(t, openStore(t), h, nil)
+	first := ch.router.Deliver(t.Context(), msg("m1", "张三", "a"))
 	<-entered
-	wait(t, r.Deliver(t.Context(), msg("m1", "张三", "a")))
+	repeat := ch.router.Deliver(t.Context(), msg("m1", "张三", "a"))
 	close(release)
 	wait(t, first)
+	wait(t, repeat)
 	if got, want := c.list(), []string{"m1"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("handled %q, want %q", got, want)
 	}
 }
 
-// handledFake answers Handled from a set, or with an error.
-type handledFake struct {
-	ids map[string]bool
-	err error
+// failingStore is a bolt store whose reads or writes of answers fail, as a store that went
+// down does; answers counts the writes tried.
+type failingStore struct {
+	*bolt.Store
+	loadErr, answerErr error
+	mu                 sync.Mutex
+	answers            int
+	// When block is set, Answer signals entered and waits for block to close.
+	entered, block chan struct{}
 }
 
-func (f handledFake) Handled(_ context.Context, id string) (bool, error) {
-	return f.ids[id], f.err
-}
-
-func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "innobot.db"))
-	if err != nil {
-		t.Fatal(err)
+func (s *failingStore) LoadTurn(ctx context.Context, contactID, messageID string) (storage.TurnState, error) {
+	if s.loadErr != nil {
+		return storage.TurnState{}, s.loadErr
 	}
-	t.Cleanup(func() { store.Close() })
-	// A committed turn records its message id, as the survey does.
-	err = store.CommitTurn(t.Context(), storage.Turn{
-		MessageID: "m-committed", At: time.Now(),
+	return s.Store.LoadTurn(ctx, contactID, messageID)
+}
+
+func (s *failingStore) Answer(ctx context.Context, a storage.Answer) error {
+	s.mu.Lock()
+	s.answers++
+	s.mu.Unlock()
+	if s.block != nil {
+		close(s.entered)
+		<-s.block
+	}
+	if s.answerErr != nil {
+		return s.answerErr
+	}
+	return s.Store.Answer(ctx, a)
+}
+
+// A message handled before a restart (its turn or its answer stored) is dropped whatever its
+// time; a store that cannot be read gets the person 系统繁忙, not silence.
+func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
+	store := openStore(t)
+	err := store.CommitTurn(t.Context(), storage.Turn{
+		Answer:  storage.Answer{MessageID: "m-committed", At: time.Now()},
 		Session: storage.Session{ContactID: "张三", State: "filling"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	tests := []struct {
-		name    string
-		handled interface {
-			Handled(context.Context, string) (bool, error)
-		}
-		ids  []string
-		want []string
-	}{
-		{"bolt store after a committed turn", store, []string{"m-committed", "m-new"}, []string{"m-new"}},
-		{"fake", handledFake{ids: map[string]bool{"old": true}}, []string{"old", "new", "old"}, []string{"new"}},
-		// A failing check must not swallow the message: it is handled (and the error logged).
-		{"check fails", handledFake{err: errors.New("disk on fire")}, []string{"x"}, []string{"x"}},
+	if err := store.Answer(t.Context(), storage.Answer{MessageID: "m-answered"}); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := &calls{}
-			s := &recSender{}
-			log, buf := newLog()
-			r := bot.NewRouter(echo(c), s, tt.handled, log)
-			for _, id := range tt.ids {
-				wait(t, r.Deliver(t.Context(), msg(id, "张三", "text-"+id)))
-			}
-			if got := c.list(); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("handled %q, want %q", got, tt.want)
-			}
-			if got := len(s.all()); got != len(tt.want) {
-				t.Errorf("sent %d replies, want %d: a dropped message gets no reply", got, len(tt.want))
-			}
-			if f, ok := tt.handled.(handledFake); ok && f.err != nil && !strings.Contains(buf.String(), "disk on fire") {
-				t.Errorf("the failed check is not logged; log:\n%s", buf)
-			}
-		})
+	c := &calls{}
+	ch := newChat(t, store, echo(c), nil)
+	var sent []bot.Outgoing
+	for _, id := range []string{"m-committed", "m-new", "m-answered"} {
+		m := msg(id, "张三", "text-"+id)
+		m.Time = time.Now().Add(time.Hour) // delivered again with another time
+		sent = append(sent, ch.deliver(m)...)
+	}
+	if got, want := c.list(), []string{"m-new"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("handled %q, want %q", got, want)
+	}
+	if got, want := texts(sent), []string{"text-m-new"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %q, want %q: a dropped message gets no reply", got, want)
+	}
+
+	down := &failingStore{Store: openStore(t), loadErr: errors.New("disk on fire")}
+	c = &calls{}
+	ch = newChat(t, down, echo(c), nil)
+	got := ch.deliver(msg("x", "张三", "text"))
+	if len(c.list()) != 0 || len(got) != 1 || !strings.Contains(got[0].Text, "系统繁忙") {
+		t.Errorf("with the store unreadable: handled %q, sent %+v; want 系统繁忙 only", c.list(), got)
+	}
+	if !strings.Contains(ch.log.String(), "disk on fire") {
+		t.Errorf("the failed read is not logged; log:\n%s", ch.log)
 	}
 }
 
-// event is a handler starting or ending a message.
+// events records handlers starting and ending messages.
 type events struct {
 	mu  sync.Mutex
 	got []string
@@ -263,19 +342,17 @@ func TestRouterOrdersOneChat(t *testing.T) {
 		ev.add("end " + m.Chat() + " " + m.Text)
 		w.Reply(m.Text)
 	})
-	s := &recSender{}
-	log, _ := newLog()
-	r := bot.NewRouter(h, s, nil, log)
+	ch := newChat(t, openStore(t), h, nil)
 	ctx := t.Context()
 
 	var done []<-chan struct{}
-	done = append(done, r.Deliver(ctx, msg("a1", "张三", "slow")))
+	done = append(done, ch.router.Deliver(ctx, msg("a1", "张三", "slow")))
 	<-slowEntered
 	for i, text := range []string{"2", "3", "4"} {
-		done = append(done, r.Deliver(ctx, msg(fmt.Sprintf("a%d", i+2), "张三", text)))
+		done = append(done, ch.router.Deliver(ctx, msg(fmt.Sprintf("a%d", i+2), "张三", text)))
 	}
 	// Another chat goes through while 张三's first message is still being handled.
-	wait(t, r.Deliver(ctx, msg("b1", "李四", "other")))
+	wait(t, ch.router.Deliver(ctx, msg("b1", "李四", "other")))
 	if got, want := ev.list(), []string{"start /张三 slow", "start /李四 other", "end /李四 other"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("while 张三's first message is handled, events are %q, want %q", got, want)
 	}
@@ -290,7 +367,10 @@ func TestRouterOrdersOneChat(t *testing.T) {
 	for _, d := range done {
 		wait(t, d)
 	}
-	r.Wait()
+	ch.router.Wait()
+	if _, err := ch.outbox.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	var zhang []string
 	for _, e := range ev.list() {
@@ -305,8 +385,14 @@ func TestRouterOrdersOneChat(t *testing.T) {
 	if !reflect.DeepEqual(zhang, want) {
 		t.Errorf("张三's messages ran as %q, want %q", zhang, want)
 	}
-	if got, want := s.texts(), []string{"other", "slow", "2", "3", "4"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("replies sent %q, want %q", got, want)
+	var toZhang []string
+	for _, o := range ch.sender.all() {
+		if o.To == "张三" {
+			toZhang = append(toZhang, o.Text)
+		}
+	}
+	if got, want := toZhang, []string{"slow", "2", "3", "4"}; !reflect.DeepEqual(got, want) || len(ch.sender.all()) != 5 {
+		t.Errorf("replies to 张三 sent %q of %q, want %q and one to 李四", got, ch.sender.texts(), want)
 	}
 }
 
@@ -338,10 +424,9 @@ func TestRouterRunsChatsInParallel(t *testing.T) {
 				case <-time.After(deadlockGuard):
 				}
 			})
-			log, _ := newLog()
-			r := bot.NewRouter(h, &recSender{}, nil, log)
-			da := r.Deliver(t.Context(), tt.a)
-			db := r.Deliver(t.Context(), tt.b)
+			ch := newChat(t, openStore(t), h, nil)
+			da := ch.router.Deliver(t.Context(), tt.a)
+			db := ch.router.Deliver(t.Context(), tt.b)
 			wait(t, da)
 			wait(t, db)
 			if len(overlapped) != 2 {
@@ -352,9 +437,10 @@ func TestRouterRunsChatsInParallel(t *testing.T) {
 	}
 }
 
-// Replies are buffered while the handler runs and sent, in order, after it returns, each to the
-// chat the message came from.
-func TestRouterSendsRepliesAfterHandlerReturns(t *testing.T) {
+// Replies are collected while the handler runs and stored with the message's answer after it
+// returns, in one write with the message marked handled; the outbox then sends them, in
+// order, each to the chat the message came from, and Queued wakes it.
+func TestRouterStoresRepliesWithTheAnswer(t *testing.T) {
 	tests := []struct {
 		name string
 		m    bot.Message
@@ -375,27 +461,64 @@ func TestRouterSendsRepliesAfterHandlerReturns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &recSender{}
-			var early []bot.Outgoing
-			h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+			store := openStore(t)
+			var early []storage.OutboxMessage
+			h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 				w.Reply("一")
-				early = append(early, s.all()...)
 				w.ReplyFile("/data/台账.xlsx")
 				w.Send(bot.Outgoing{To: "王五", Text: "转告"})
-				early = append(early, s.all()...)
 				w.Reply("二")
-				early = append(early, s.all()...)
+				early, _ = store.Pending(ctx, "bot-1", 10)
 			})
-			log, _ := newLog()
-			r := bot.NewRouter(h, s, nil, log)
-			wait(t, r.Deliver(t.Context(), tt.m))
-			if len(early) != 0 {
-				t.Errorf("sent while the handler was running: %+v", early)
+			ch := newChat(t, store, h, nil)
+			ch.router.Account, ch.outbox.Account = "bot-1", "bot-1"
+			queued := 0
+			ch.router.Queued = func() { queued++ }
+			wait(t, ch.router.Deliver(t.Context(), tt.m))
+			if len(early) != 0 || len(ch.sender.all()) != 0 {
+				t.Errorf("queued or sent while the handler was running: %+v", early)
 			}
-			if got := s.all(); !reflect.DeepEqual(got, tt.want) {
+			if ok, err := store.Handled(t.Context(), tt.m.ID); err != nil || !ok || queued != 1 {
+				t.Errorf("after the handler: handled %v (%v), Queued called %d times; want true, once", ok, err, queued)
+			}
+			pending, err := store.Pending(t.Context(), "bot-1", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range pending {
+				if p.Source != bot.ReplySource || p.ID != fmt.Sprintf("reply:%s:%d", tt.m.ID, i+1) {
+					t.Errorf("queued message %d: id %q source %q", i, p.ID, p.Source)
+				}
+			}
+			if _, err := ch.outbox.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := ch.sender.all(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("sent\n%+v\nwant\n%+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// A handler whose own write stored the answer (a survey turn) leaves nothing for the router
+// to write.
+func TestRouterLeavesAnAnswerStoredByItsHandler(t *testing.T) {
+	store := &failingStore{Store: openStore(t)}
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+		w.Reply("已记")
+		tr := storage.Turn{Answer: w.Answer(), Session: storage.Session{ContactID: m.From}}
+		if err := store.CommitTurn(ctx, tr); err != nil {
+			t.Error(err)
+			return
+		}
+		w.Answered()
+	})
+	ch := newChat(t, store, h, nil)
+	if got := texts(ch.deliver(msg("m1", "张三", "5"))); !reflect.DeepEqual(got, []string{"已记"}) {
+		t.Errorf("sent %q, want the reply stored with the turn", got)
+	}
+	if store.answers != 0 {
+		t.Errorf("the router wrote %d more answers", store.answers)
 	}
 }
 
@@ -406,16 +529,16 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			panic("handler bug")
 		}
 	})
-	s := &recSender{}
-	log, buf := newLog()
-	r := bot.NewRouter(h, s, nil, log)
-	ctx := t.Context()
-	wait(t, r.Deliver(ctx, msg("1", "张三", "boom")))
-	wait(t, r.Deliver(ctx, msg("2", "张三", "next")))
-	wait(t, r.Deliver(ctx, bot.Message{ID: "3", From: "李四", Group: "g1", Kind: bot.KindText, Text: "boom in a group"}))
-	wait(t, r.Deliver(ctx, msg("4", "李四", "still here")))
-
-	got := s.all()
+	ch := newChat(t, openStore(t), h, nil)
+	var got []bot.Outgoing
+	for _, m := range []bot.Message{
+		msg("1", "张三", "boom"),
+		msg("2", "张三", "next"),
+		{ID: "3", From: "李四", Group: "g1", Kind: bot.KindText, Text: "boom in a group"},
+		msg("4", "李四", "still here"),
+	} {
+		got = append(got, ch.deliver(m)...)
+	}
 	if len(got) != 4 {
 		t.Fatalf("sent %d messages, want 4: %+v", len(got), got)
 	}
@@ -432,67 +555,46 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			t.Errorf("message %d: a panicking handler's partial replies were sent: %q", i, got[i].Text)
 		}
 	}
-	if !strings.Contains(buf.String(), "handler bug") {
-		t.Errorf("the panic is not logged; log:\n%s", buf)
+	if !strings.Contains(ch.log.String(), "handler bug") {
+		t.Errorf("the panic is not logged; log:\n%s", ch.log)
 	}
 }
 
-func TestRouterLogsSendErrorAndGoesOn(t *testing.T) {
-	s := &recSender{fail: func(o bot.Outgoing) error {
-		if o.Text == "a" {
-			return errors.New("wechat said no")
-		}
-		return nil
-	}}
+// When the store cannot take the answer, the replies go out straight away (the person hears
+// something), the error is logged and the message is not marked handled.
+func TestRouterSendsNowWhenTheStoreIsDown(t *testing.T) {
+	store := &failingStore{Store: openStore(t), answerErr: errors.New("redis went away")}
 	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
 		for _, r := range strings.Fields(m.Text) {
 			w.Reply(r)
 		}
 	})
-	log, buf := newLog()
-	r := bot.NewRouter(h, s, nil, log)
-	wait(t, r.Deliver(t.Context(), msg("1", "张三", "a b")))
-	wait(t, r.Deliver(t.Context(), msg("2", "张三", "c")))
-	wait(t, r.Deliver(t.Context(), msg("3", "李四", "d")))
-	if got, want := s.texts(), []string{"a", "b", "c", "d"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("send attempts %q, want %q", got, want)
+	ch := newChat(t, store, h, nil)
+	if got := texts(ch.deliver(msg("1", "张三", "a b"))); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("sent %q, want the replies straight away", got)
 	}
-	if !strings.Contains(buf.String(), "wechat said no") || !strings.Contains(buf.String(), "level=ERROR") {
-		t.Errorf("the send error is not logged as an error; log:\n%s", buf)
+	if !strings.Contains(ch.log.String(), "redis went away") || !strings.Contains(ch.log.String(), "level=ERROR") {
+		t.Errorf("the failed write is not logged as an error; log:\n%s", ch.log)
+	}
+	if ok, _ := store.Handled(t.Context(), "1"); ok {
+		t.Error("a message whose answer was not stored is marked handled")
 	}
 }
 
-// Deliver's channel closes only once every reply has been sent.
-func TestRouterDeliverClosesAfterSend(t *testing.T) {
-	entered, release := make(chan struct{}, 2), make(chan struct{})
-	s := &recSender{onSend: func(bot.Outgoing) {
-		entered <- struct{}{}
-		<-release
-	}}
-	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
-		w.Reply("one")
-		w.Reply("two")
-	})
-	log, _ := newLog()
-	r := bot.NewRouter(h, s, nil, log)
-	done := r.Deliver(t.Context(), msg("1", "张三", "hi"))
-	<-entered // the first send is under way, blocked
+// Deliver's channel closes only once the answer is stored.
+func TestRouterDeliverClosesAfterTheAnswerIsStored(t *testing.T) {
+	store := &failingStore{Store: openStore(t), entered: make(chan struct{}), block: make(chan struct{})}
+	ch := newChat(t, store, echo(&calls{}), nil)
+	done := ch.router.Deliver(t.Context(), msg("1", "张三", "hi"))
+	wait(t, store.entered)
 	select {
 	case <-done:
-		t.Fatal("Deliver's channel closed while a reply was still being sent")
+		t.Fatal("Deliver's channel closed while the answer was being stored")
 	default:
 	}
-	release <- struct{}{}
-	<-entered // the second send
-	select {
-	case <-done:
-		t.Fatal("Deliver's channel closed before the last reply was sent")
-	default:
-	}
-	close(release)
+	close(store.block)
 	wait(t, done)
-	if got, want := s.texts(), []string{"one", "two"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("sent %q, want %q", got, want)
+	if ok, _ := store.Handled(t.Context(), "1"); !ok {
+		t.Error("the answer is not stored once Deliver's channel closed")
 	}
-	r.Wait()
 }

@@ -22,10 +22,24 @@ import (
 // that size is never an answer to one question.
 const MaxMessageRunes = 2000
 
+// Store is what the service reads and writes: all but the transport's and the outbox's
+// sending side. Each write made for a message stores the message's answer (Replier.Answer) in
+// the same transaction.
+type Store interface {
+	storage.Store
+	storage.Registry
+	storage.Ledger
+	storage.BindGuard
+	storage.Notes
+	storage.InviteAdmin
+	Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error
+}
+
 // Service answers the people innobot talks to: it binds contacts with invite codes and walks
-// liaisons through the survey. Build its handler with Handler.
+// liaisons through the survey. Build its handler with Handler and serve it with a Router,
+// which reads what the service needs of each message's sender (TurnFrom).
 type Service struct {
-	Store    storage.Backend
+	Store    Store
 	Form     *survey.Form
 	Clock    Clock
 	Location *time.Location
@@ -200,7 +214,7 @@ func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
 	case KindVoice:
 		w.Reply("收到语音，谢谢。我暂时听不了语音，请打字回复。")
 	case KindRecall:
-		if s.surveying(ctx, m.From) {
+		if s.surveying(ctx) {
 			w.Reply(RecallText)
 		}
 	default:
@@ -208,22 +222,10 @@ func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
 	}
 }
 
-// surveying reports whether a contact is a liaison in the middle of the survey. A failed read
-// says no: the recall notice is a courtesy, not worth a 系统繁忙 reply.
-func (s *Service) surveying(ctx context.Context, contactID string) bool {
-	c, err := s.Store.Contact(ctx, contactID)
-	if err != nil || c.Role != storage.RoleLiaison {
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			s.Log.Error("loading contact", "contact", contactID, "err", err)
-		}
-		return false
-	}
-	sess, err := s.Store.Session(ctx, contactID)
-	if err != nil {
-		s.Log.Error("loading session", "contact", contactID, "err", err)
-		return false
-	}
-	return dialog.Surveying(sess)
+// surveying reports whether the sender is a liaison in the middle of the survey.
+func (s *Service) surveying(ctx context.Context) bool {
+	st := TurnFrom(ctx)
+	return st.Contact.Role == storage.RoleLiaison && dialog.Surveying(st.Session)
 }
 
 // groupFilter lets through only group messages addressed to the bot, with the address
@@ -267,21 +269,16 @@ func GroupFrom(ctx context.Context) *storage.Group {
 	return g
 }
 
-// identify finds who sent the message; roles come from stored bindings only, never from a
-// display name.
+// identify finds who sent the message, as the router read it; roles come from stored
+// bindings only, never from a display name.
 func (s *Service) identify(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
 		// Names are chosen by the people themselves and end up in replies, the audit and
 		// exported files: no control character or terminal escape gets that far.
 		m.FromName, m.GroupName = sanitize.Line(m.FromName), sanitize.Line(m.GroupName)
-		c, err := s.Store.Contact(ctx, m.From)
-		switch {
-		case errors.Is(err, storage.ErrNotFound):
+		c := TurnFrom(ctx).Contact
+		if c.ID == "" {
 			c = storage.Contact{ID: m.From}
-		case err != nil:
-			s.Log.Error("loading contact", "contact", m.From, "err", err)
-			w.Reply(busyText)
-			return
 		}
 		if c.Name == "" {
 			c.Name = m.FromName
@@ -368,7 +365,7 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	if shape == invite.Retired {
 		err = errRetiredCode
 	} else {
-		r, err = s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now)
+		r, err = s.redeem(ctx, w, c, code, now)
 	}
 	if refusal, why := bindRefusal(err); refusal != "" {
 		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", why)
@@ -383,8 +380,33 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		s.bindFailed(ctx, w, m, c, fmt.Errorf("redeem: %w", err))
 		return
 	}
+	w.Answered()
+	if r.Contact.ID == "" {
+		return // the message was handled before: its binding and answer are stored
+	}
 	s.resetTries(c.ID)
-	s.bound(ctx, w, m, r)
+	s.auditBound(ctx, m, r)
+	if r.Contact.Role == storage.RoleLiaison && r.Enterprise != nil {
+		s.startDetails(ctx, r)
+	}
+}
+
+// redeem binds c with the code, storing the replies to the binding with it: they depend on
+// what the binding did, and the notices to whom a change of liaison concerns are among them.
+// What the replies need of the store is read first, since the store makes them inside its
+// write.
+func (s *Service) redeem(ctx context.Context, w Replier, c storage.Contact, code string, now time.Time) (storage.Redeemed, error) {
+	contacts, err := s.Store.Contacts(ctx)
+	if err != nil {
+		return storage.Redeemed{}, fmt.Errorf("list contacts: %w", err)
+	}
+	sess := TurnFrom(ctx).Session
+	return s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now,
+		func(r storage.Redeemed) storage.Answer {
+			w.Reset()
+			s.bound(w, r, sess, contacts, now)
+			return w.Answer()
+		})
 }
 
 // bindRefusal is the reply to a code refused (and what the audit says of it), or "" for an
@@ -418,30 +440,52 @@ func (s *Service) auditBind(ctx context.Context, m *Message, c storage.Contact, 
 	s.audit(ctx, m, c, storage.AuditEntry{Action: "bind", Target: target, Outcome: outcome, Detail: detail})
 }
 
-// bound answers a binding that succeeded, tells whom it concerns, and audits it.
-func (s *Service) bound(ctx context.Context, w Replier, m *Message, r storage.Redeemed) {
+// bound answers a binding that succeeded and tells whom it concerns (contacts are every
+// contact, read before the binding). A new liaison is asked their name and mobile
+// (dialog.Bound, from their session sess).
+func (s *Service) bound(w Replier, r storage.Redeemed, sess storage.Session, contacts []storage.Contact, now time.Time) {
 	c := r.Contact
-	if c.Role != storage.RoleLiaison {
+	if c.Role != storage.RoleLiaison || r.Enterprise == nil {
 		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(c)))
+		return
+	}
+	e := *r.Enterprise
+	res := dialog.Bound(s.boundConversation(r, sess), now)
+	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n%s", e.Name, e.Region, strings.Join(res.Replies, "\n")))
+	if r.Replaced != nil && r.Replaced.ID != c.ID {
+		for _, out := range s.handoverNotices(e, *r.Replaced, c, contacts, now) {
+			w.Send(out)
+		}
+	}
+}
+
+func (s *Service) boundConversation(r storage.Redeemed, sess storage.Session) dialog.Conversation {
+	return dialog.Conversation{Form: s.Form, Enterprise: *r.Enterprise, Contact: r.Contact, Session: sess, Location: s.Location}
+}
+
+// startDetails stores the session of a new liaison that asks for their name and mobile, as
+// bound told them. It is a write of its own after the binding: should it fail, the liaison's
+// answer is read from an idle session, and 填报 starts the survey all the same.
+func (s *Service) startDetails(ctx context.Context, r storage.Redeemed) {
+	sess := TurnFrom(ctx).Session
+	res := dialog.Bound(s.boundConversation(r, sess), s.Clock.Now())
+	if err := s.Store.CommitTurn(ctx, storage.Turn{Session: res.Session}); err != nil {
+		s.Log.Error("asking a new liaison's details", "contact", r.Contact.ID, "err", err)
+	}
+}
+
+// auditBound audits a binding that succeeded.
+func (s *Service) auditBound(ctx context.Context, m *Message, r storage.Redeemed) {
+	c := r.Contact
+	if c.Role != storage.RoleLiaison || r.Enterprise == nil {
 		s.auditBind(ctx, m, c, storage.OutcomeOK, inviteScope(r.Invite), "绑定为"+roleName(c))
 		return
 	}
-	e, err := s.Store.Enterprise(ctx, c.EnterpriseID)
-	if err != nil {
-		s.Log.Error("loading bound enterprise", "enterprise", c.EnterpriseID, "err", err)
-		w.Reply("绑定成功。发送“填报”开始填写调查表。")
-		s.auditBind(ctx, m, c, storage.OutcomeOK, c.EnterpriseID, "绑定为"+roleName(c))
-		return
-	}
-	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n%s", e.Name, e.Region, s.askDetails(ctx, m, c, e)))
 	detail := "绑定为" + roleName(c)
 	if r.Replaced != nil && r.Replaced.ID != c.ID {
-		for _, out := range s.handoverNotices(ctx, e, *r.Replaced, c) {
-			w.Send(out)
-		}
 		detail = fmt.Sprintf("更换联络人：原 %s → 新 %s", personLabel(*r.Replaced), personLabel(c))
 	}
-	s.auditBind(ctx, m, c, storage.OutcomeOK, Target{Enterprise: &e}.label(Scope{}), detail)
+	s.auditBind(ctx, m, c, storage.OutcomeOK, Target{Enterprise: r.Enterprise}.label(Scope{}), detail)
 }
 
 // personLabel names a contact in the audit: display name and id.
@@ -468,21 +512,6 @@ func inviteScope(inv storage.Invite) string {
 
 // errRetiredCode is a 6-digit code: refused without a look-up (invite.Retired).
 var errRetiredCode = errors.New("retired 6-digit invite code")
-
-// askDetails starts a new liaison's conversation by asking their name and mobile, and returns
-// the question. Should that fail, the liaison can still answer later with 修改 联系方式.
-func (s *Service) askDetails(ctx context.Context, m *Message, c storage.Contact, e storage.Enterprise) string {
-	sess, err := s.Store.Session(ctx, c.ID)
-	if err == nil {
-		res := dialog.Bound(dialog.Conversation{Form: s.Form, Enterprise: e, Contact: c, Session: sess, Location: s.Location}, s.Clock.Now())
-		err = s.Store.CommitTurn(ctx, storage.Turn{MessageID: m.ID, At: m.Time, Session: res.Session})
-		if err == nil {
-			return strings.Join(res.Replies, "\n")
-		}
-	}
-	s.Log.Error("asking a new liaison's details", "contact", c.ID, "err", err)
-	return "发送“填报”开始填写《企业创新活动开展情况调查表》。"
-}
 
 // roleName says a contact's role in the words of the campaign.
 func roleName(c storage.Contact) string {
@@ -543,38 +572,45 @@ func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
 	})
 }
 
-// converse runs one survey turn of the message's sender, computed by handle, and replies:
-// the one path by which a liaison's text and a liaison's file change what is stored.
+// converse runs one survey turn of the message's sender, computed by handle on what the router
+// read, and stores what it changes with its reply in one write: the one path by which a
+// liaison's text and a liaison's file change what is stored.
 func (s *Service) converse(ctx context.Context, w Replier, m *Message, handle func(dialog.Conversation, time.Time) dialog.Result) {
-	c := ContactFrom(ctx)
+	c, st := ContactFrom(ctx), TurnFrom(ctx)
 	for range conflictRetries {
-		replies, err := s.turn(ctx, c, m, handle)
+		err := s.turn(ctx, w, c, st, handle)
 		if errors.Is(err, storage.ErrConflict) {
-			continue
+			// Another write won the race: read again and run the turn on what it wrote.
+			st, err = s.Store.LoadTurn(ctx, m.From, m.ID)
+			if err == nil && !st.Handled {
+				continue
+			}
+			if err == nil {
+				w.Answered() // another process handled this very message
+				return
+			}
 		}
 		if err != nil {
 			s.Log.Error("survey turn", "contact", c.ID, "err", err)
+			w.Reset()
 			w.Reply(busyText)
-			return
 		}
-		// One message per turn: WeChat paces every send, and a note ("已记：…") belongs
-		// with the question that follows it.
-		w.Reply(strings.Join(replies, "\n\n"))
 		return
 	}
 	s.Log.Error("survey turn kept conflicting", "contact", c.ID)
+	w.Reset()
 	w.Reply(busyText)
 }
 
-func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handle func(dialog.Conversation, time.Time) dialog.Result) ([]string, error) {
-	e, err := s.Store.Enterprise(ctx, c.EnterpriseID)
-	if err != nil {
-		return nil, fmt.Errorf("load enterprise: %w", err)
+// turn runs handle on st and stores what it changes with its reply. It returns
+// storage.ErrConflict, the reply dropped, when another write changed the session or took the
+// submission's version since st was read.
+func (s *Service) turn(ctx context.Context, w Replier, c storage.Contact, st storage.TurnState, handle func(dialog.Conversation, time.Time) dialog.Result) error {
+	e := st.Enterprise
+	if e.ID == "" {
+		return fmt.Errorf("enterprise %s of liaison %s: %w", c.EnterpriseID, c.ID, storage.ErrNotFound)
 	}
-	sess, err := s.Store.Session(ctx, c.ID)
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
+	sess := st.Session
 	if sess.EnterpriseID != "" && sess.EnterpriseID != e.ID {
 		// The contact now serves another enterprise: the old conversation does not apply.
 		sess = storage.Session{ContactID: c.ID, Version: sess.Version}
@@ -582,23 +618,15 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handl
 	now := s.Clock.Now()
 	conv := dialog.Conversation{
 		Form: s.Form, Enterprise: e, Contact: c, Session: sess,
-		Period: s.Periods.Of(now), Location: s.Location,
+		Period: s.Periods.Of(now), Location: s.Location, Submissions: st.History,
 	}
 	period := sess.Period
 	if period == "" {
 		period = conv.Period
 	}
-	d, err := s.Store.Draft(ctx, e.ID, period)
-	switch {
-	case err == nil:
-		conv.Draft = &d
-	case !errors.Is(err, storage.ErrNotFound):
-		return nil, fmt.Errorf("load draft: %w", err)
-	}
-	// A file may start from the last submission (its 上期 shown beside what it left open).
-	if dialog.NeedsHistory(sess, conv.Draft != nil) || m.Kind == KindFile {
-		if conv.Submissions, err = s.Store.Submissions(ctx, e.ID); err != nil {
-			return nil, fmt.Errorf("load submissions: %w", err)
+	for i := range st.Drafts {
+		if st.Drafts[i].Period == period {
+			conv.Draft = &st.Drafts[i]
 		}
 	}
 	conv.Tries = s.triesAt(c.ID, sess.Cursor)
@@ -606,16 +634,21 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handl
 	if res.Failed {
 		s.countFailure(c.ID, sess.Cursor)
 	}
+	// One message per turn: WeChat paces every send, and a note ("已记：…") belongs with the
+	// question that follows it.
+	w.Reset()
+	w.Reply(strings.Join(res.Replies, "\n\n"))
 	if !res.Commit {
-		return res.Replies, nil
+		return nil // the router stores the reply
 	}
 	if d := res.Details; d != nil {
 		// Before the turn: should the turn then fail, the liaison sends the details again.
-		if _, err := s.Store.SetContactDetails(ctx, c.ID, d.Person, d.Mobile); err != nil {
-			return nil, fmt.Errorf("contact details: %w", err)
+		if _, err := s.Store.SetContactDetails(ctx, c.ID, d.Person, d.Mobile, storage.Answer{}); err != nil {
+			w.Reset()
+			return fmt.Errorf("contact details: %w", err)
 		}
 	}
-	t := storage.Turn{MessageID: m.ID, At: m.Time, Session: res.Session, Draft: res.Draft, Submission: res.Submission}
+	t := storage.Turn{Answer: w.Answer(), Session: res.Session, Draft: res.Draft, Submission: res.Submission}
 	t.Session.Version = sess.Version
 	if res.DropDraft {
 		t.DropDraft = &storage.DraftKey{EnterpriseID: e.ID, Period: period}
@@ -624,10 +657,12 @@ func (s *Service) turn(ctx context.Context, c storage.Contact, m *Message, handl
 		}
 	}
 	if err := s.Store.CommitTurn(ctx, t); err != nil {
-		return nil, fmt.Errorf("commit turn: %w", err)
+		w.Reset()
+		return fmt.Errorf("commit turn: %w", err)
 	}
+	w.Answered()
 	if !res.Failed {
 		s.resetTries(c.ID)
 	}
-	return res.Replies, nil
+	return nil
 }

@@ -45,18 +45,16 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// recReplier is the Replier a handler gets when called directly.
+// recReplier is what went out for one message: replies and files to its chat, and messages
+// to others.
 type recReplier struct {
 	replies []string
 	files   []string
 	sends   []bot.Outgoing
 }
 
-func (r *recReplier) Reply(text string)     { r.replies = append(r.replies, text) }
-func (r *recReplier) ReplyFile(path string) { r.files = append(r.files, path) }
-func (r *recReplier) Send(out bot.Outgoing) { r.sends = append(r.sends, out) }
-func (r *recReplier) text() string          { return strings.Join(r.replies, "\n") }
-func (r *recReplier) silent() bool          { return len(r.replies)+len(r.files)+len(r.sends) == 0 }
+func (r *recReplier) text() string { return strings.Join(r.replies, "\n") }
+func (r *recReplier) silent() bool { return len(r.replies)+len(r.files)+len(r.sends) == 0 }
 func (r *recReplier) String() string {
 	return fmt.Sprintf("replies %q files %q sends %+v", r.replies, r.files, r.sends)
 }
@@ -74,6 +72,7 @@ type env struct {
 	log   *syncBuffer
 	svc   *bot.Service
 	h     bot.Handler
+	chat  *chat // the router and outbox messages go through
 	n     int
 }
 
@@ -121,6 +120,7 @@ func (e *env) newService() {
 		BotName: "创新助手", Prefix: "#", Log: log,
 	}
 	e.h = e.svc.Handler()
+	e.chat = newChat(e.t, e.store, e.h, e.svc.Clock)
 }
 
 func (e *env) enterprise(id, name, region string) {
@@ -135,7 +135,7 @@ func (e *env) invite(enterpriseID string) string {
 	e.t.Helper()
 	code, err := bot.IssueInvite(e.t.Context(), e.store, e.svc.Key,
 		storage.Invite{Role: storage.RoleLiaison, EnterpriseID: enterpriseID, CreatedBy: "test"},
-		e.clock.Now(), 7*24*time.Hour)
+		e.clock.Now(), 7*24*time.Hour, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -157,7 +157,16 @@ func (e *env) send(m bot.Message) *recReplier {
 	}
 	m.Time = e.clock.Now()
 	w := &recReplier{}
-	e.h.ServeMessage(e.t.Context(), w, &m)
+	for _, o := range e.chat.deliver(m) {
+		switch {
+		case !inChat(m, o):
+			w.sends = append(w.sends, o)
+		case o.File != "":
+			w.files = append(w.files, o.File)
+		default:
+			w.replies = append(w.replies, o.Text)
+		}
+	}
 	return w
 }
 
@@ -580,8 +589,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 					t.Errorf("bad input acknowledged or failed: %s", w)
 				}
 				e.unchanged(before, contact, ent)
-				if e.handled(contact, id) {
-					t.Errorf("a rejected message was recorded as handled")
+				// Its answer (the question again) is stored, so a redelivery is dropped.
+				if !e.handled(contact, id) {
+					t.Errorf("the reply to a rejected message was not stored as its answer")
 				}
 			})
 		}
@@ -659,7 +669,7 @@ func TestRecallOutsideSurvey(t *testing.T) {
 func TestUnboundQuiet(t *testing.T) {
 	e := newEnv(t)
 	e.bind("张三", "E1")
-	if err := e.store.PutGroup(t.Context(), storage.Group{ID: "bound group", Name: "盐湖区帮扶群", Region: "盐湖区"}); err != nil {
+	if err := e.store.PutGroup(t.Context(), storage.Group{ID: "bound group", Name: "盐湖区帮扶群", Region: "盐湖区"}, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	replies := func(ms ...bot.Message) []int {
@@ -824,19 +834,19 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 			}
 		}
 	}}
-	log, _ := newLog()
-	r := bot.NewRouter(e.h, sender, e.store, log)
+	e.chat.sender.onSend = sender.onSend
 	for i, p := range path {
 		mu.Lock()
 		step = i
 		mu.Unlock()
 		id := fmt.Sprintf("turn-%d", i)
-		wait(t, r.Deliver(ctx, bot.Message{ID: id, From: "张三", Kind: bot.KindText, Text: p.text}))
+		for _, o := range e.chat.deliver(bot.Message{ID: id, From: "张三", Kind: bot.KindText, Text: p.text}) {
+			sender.sent = append(sender.sent, o)
+		}
 		if !e.handled("张三", id) {
 			t.Errorf("%q: message id not recorded with the turn", p.text)
 		}
 	}
-	r.Wait()
 	if got, want := len(sender.all()), len(path); got != want {
 		t.Errorf("%d replies, want one per turn (%d)", got, want)
 	}
@@ -858,9 +868,10 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 	// is dropped and changes nothing.
 	before := e.state("张三", "E1")
 	e.newService()
-	r2 := bot.NewRouter(e.h, &recSender{}, e.store, log)
 	last := len(path) - 1
-	wait(t, r2.Deliver(ctx, bot.Message{ID: fmt.Sprintf("turn-%d", last), From: "张三", Kind: bot.KindText, Text: path[last].text}))
+	if got := e.chat.deliver(bot.Message{ID: fmt.Sprintf("turn-%d", last), From: "张三", Kind: bot.KindText, Text: path[last].text}); len(got) != 0 {
+		t.Errorf("the last message delivered again got %+v", got)
+	}
 	e.unchanged(before, "张三", "E1")
 }
 
@@ -884,7 +895,7 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 		sender := &recSender{}
 		log, buf := newLog()
 		e.svc.Log = log
-		r := bot.NewRouter(e.svc.Handler(), sender, e.store, log)
+		r := &bot.Router{Handler: e.svc.Handler(), Store: e.store, Fallback: sender, Log: log}
 		msgs := []bot.Message{
 			{ID: "c1", From: "张三", Kind: bot.KindText, Text: "5"},
 			{ID: "c2", From: "王五", Kind: bot.KindText, Text: "你好"},
@@ -916,11 +927,44 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 			before := e.state("张三", "E1")
 			e.svc.Store = failingCommit{Backend: e.store, err: err}
 			e.h = e.svc.Handler()
+			e.chat = newChat(t, e.store, e.h, e.svc.Clock)
 			w := e.say("张三", "5")
 			if w.lacks("系统繁忙") || w.has("已记") || len(w.replies) != 1 {
 				t.Errorf("reply %s, want only the busy reply", w)
 			}
 			e.unchanged(before, "张三", "E1")
 		})
+	}
+}
+
+// A binding, its handled mark and the messages it owes (the reply, the replaced liaison's
+// notice) are one write: killed after it and before the sends, and the message delivered
+// again after the restart, the bot answers as it first did, once, and never says the code
+// was used.
+func TestRedeliveredBindAnswersAsTheOriginal(t *testing.T) {
+	e := newEnv(t)
+	e.bind("张三", "E1")
+	code := e.invite("E1")
+	bind := bot.Message{ID: "bind-李四", From: "李四", FromName: "李四", Kind: bot.KindText, Text: "绑定 " + code}
+	wait(t, e.chat.router.Deliver(t.Context(), bind)) // stored; the outbox never ran
+
+	e.newService() // a restart: new router and outbox over the same file
+	if got := e.chat.deliver(bind); len(got) != 2 {
+		t.Fatalf("after the restart, sent %+v; want the two messages the binding owed", got)
+	}
+	got := e.chat.sender.all()
+	if !strings.Contains(got[0].Text, "绑定成功") || got[0].To != "李四" {
+		t.Errorf("first message %+v, want 绑定成功 to 李四", got[0])
+	}
+	if !strings.Contains(got[1].Text, "不再负责") || got[1].To != "张三" {
+		t.Errorf("second message %+v, want the notice to 张三", got[1])
+	}
+	for _, o := range got {
+		if strings.Contains(o.Text, "用过") {
+			t.Errorf("the binding delivered again was refused: %q", o.Text)
+		}
+	}
+	if c := e.state("李四", "E1"); c.Contact.Role != storage.RoleLiaison || c.Enterprise.LiaisonID != "李四" {
+		t.Errorf("after the restart: %+v", c)
 	}
 }

@@ -94,7 +94,7 @@ func TestLooseStaffCommands(t *testing.T) {
 func TestExportAsksForThePreparerOnce(t *testing.T) {
 	e := newMatrixEnv(t)
 	ctx := context.Background()
-	if _, err := e.store.SetContactDetails(ctx, county, "", ""); err != nil {
+	if _, err := e.store.SetContactDetails(ctx, county, "", "", storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.say(county, "", "导出台账")

@@ -37,8 +37,9 @@ type Conversation struct {
 	// Draft is the enterprise's draft for the session's period (or for Period when idle), or
 	// nil when there is none. Handle works on a copy: the caller's is left as it was.
 	Draft *storage.Draft
-	// Submissions are the enterprise's submissions, by period and version. They are only
-	// read where NeedsHistory says so; elsewhere the caller may leave them out.
+	// Submissions are the enterprise's submissions a turn reads, by period and version: at
+	// least the latest one, and the latest version of the draft's period (the next version
+	// is numbered from it), which is what storage.TurnState.History holds.
 	Submissions []storage.Submission
 	// Period is the period a survey made now reports (e.g. 2026-11): the caller's rule. A
 	// draft of an earlier period is moved to it, since that month's report is closed.
@@ -74,20 +75,6 @@ type Result struct {
 // Surveying reports whether a session is in the middle of the survey (answering, reviewing or
 // updating), as opposed to idle.
 func Surveying(s storage.Session) bool { return s.State != stateIdle && s.State != stateContact }
-
-// NeedsHistory reports whether a turn from this session may read the enterprise's
-// submissions. Answering a question never does, and that is most turns: the history grows
-// every month, and decoding it for each answer would be most of a turn's cost.
-func NeedsHistory(s storage.Session, hasDraft bool) bool {
-	if !hasDraft {
-		return true
-	}
-	switch s.State {
-	case stateFilling, stateConfirmValue, stateConfirmApprox, stateConfirmUnit:
-		return false
-	}
-	return true
-}
 
 // turn carries one turn's working state, so the handlers stay small.
 type turn struct {

@@ -1,7 +1,9 @@
 package dialog
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +40,23 @@ func newChat(t *testing.T) *chat {
 	}
 }
 
+// history is the part of subs a turn is given: the latest version of period and the latest
+// submission, by period and version.
+func history(subs []storage.Submission, period string) []storage.Submission {
+	var out []storage.Submission
+	for i, s := range subs {
+		last := i == len(subs)-1
+		lastOfPeriod := s.Period == period && !slices.ContainsFunc(subs[i+1:], func(x storage.Submission) bool { return x.Period == period })
+		if last || lastOfPeriod {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b storage.Submission) int {
+		return cmp.Or(strings.Compare(a.Period, b.Period), a.Version-b.Version)
+	})
+	return out
+}
+
 // say sends one message and applies the result as the bot would after committing it.
 func (c *chat) say(text string) Result {
 	c.t.Helper()
@@ -63,11 +82,9 @@ func (c *chat) run(text string, handle func(Conversation) Result) Result {
 		conv.Draft = &d
 		given = d.Answers.Clone()
 	}
-	// As the service does: the history only where the dialog may read it, so a test fails
-	// if a question's turn starts to need it.
-	if NeedsHistory(c.sess, conv.Draft != nil) {
-		conv.Submissions = c.subs
-	}
+	// As the store gives it (storage.TurnState.History), so that a test fails if a turn
+	// starts to need more of the history.
+	conv.Submissions = history(c.subs, period)
 	before := c.draft
 	res := handle(conv)
 	if conv.Draft != nil && !reflect.DeepEqual(conv.Draft.Answers, given) {

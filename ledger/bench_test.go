@@ -73,7 +73,7 @@ func seedBolt(b *testing.B, st *bolt.Store) {
 				}
 				sub := benchSubmission(i, es[i])
 				err := st.CommitTurn(ctx, storage.Turn{
-					MessageID: "m-" + es[i].ID, At: sub.SubmittedAt,
+					Answer:     storage.Answer{MessageID: "m-" + es[i].ID, At: sub.SubmittedAt},
 					Session:    storage.Session{ContactID: "c-" + es[i].ID},
 					Submission: &sub,
 				})

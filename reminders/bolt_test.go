@@ -41,10 +41,10 @@ func bind(t testing.TB, s *bolt.Store, c storage.Contact, inv storage.Invite) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai)
 	inv.Hash, inv.CreatedAt, inv.ExpiresAt, inv.CreatedBy = "h-"+c.ID, now, now.AddDate(0, 1, 0), "test"
-	if err := s.PutInvite(ctx, inv); err != nil {
+	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Redeem(ctx, inv.Hash, c, now); err != nil {
+	if _, err := s.Redeem(ctx, inv.Hash, c, now, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -73,7 +73,7 @@ func boltFixture(t testing.TB, s *bolt.Store) {
 	}
 	groups, _ := m.Groups(ctx)
 	for _, g := range groups {
-		if err := s.PutGroup(ctx, g); err != nil {
+		if err := s.PutGroup(ctx, g, storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,7 +82,7 @@ func boltFixture(t testing.TB, s *bolt.Store) {
 		for _, h := range hs {
 			c := m.ents[id].LiaisonID
 			sess, _ := s.Session(ctx, c)
-			err := s.CommitTurn(ctx, storage.Turn{MessageID: "sub-" + id, At: at, Session: storage.Session{ContactID: c, Version: sess.Version},
+			err := s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "sub-" + id, At: at}, Session: storage.Session{ContactID: c, Version: sess.Version},
 				Submission: &storage.Submission{EnterpriseID: id, Period: h.Period, Version: h.Version, Form: "fujian3", Answers: survey.Answers{}, SubmittedBy: c, SubmittedAt: at}})
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +91,7 @@ func boltFixture(t testing.TB, s *bolt.Store) {
 	}
 	d := m.drafts[[2]string{"e1", "2026-12"}]
 	sess := m.sessions["c1"]
-	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "draft-e1", At: at, Session: sess, Draft: &d}); err != nil {
+	if err := s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "draft-e1", At: at}, Session: sess, Draft: &d}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -271,10 +271,10 @@ var bigBolt = sync.OnceValues(func() (string, error) {
 	for _, e := range ents {
 		c := "c" + e.ID[1:]
 		inv := storage.Invite{Hash: "h-" + c, Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench", CreatedAt: now, ExpiresAt: now.AddDate(0, 1, 0)}
-		if err := s.PutInvite(ctx, inv); err != nil {
+		if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 			return "", err
 		}
-		if _, err := s.Redeem(ctx, inv.Hash, storage.Contact{ID: c, Name: c}, now); err != nil {
+		if _, err := s.Redeem(ctx, inv.Hash, storage.Contact{ID: c, Name: c}, now, nil); err != nil {
 			return "", err
 		}
 	}

@@ -283,14 +283,18 @@ type NudgeResult struct {
 	Sent, Already int
 	// Unbound are the lagging enterprises in scope with no liaison bound.
 	Unbound []storage.Enterprise
+	// Messages are the nudges to queue, Sent of them: the caller stores them in the write
+	// that answers the person who asked (storage.Answer), so that they and the reply saying
+	// they are queued are stored together.
+	Messages []storage.OutboxMessage
 }
 
 // maxPendingScan bounds how much of an account's queue a nudge reads to find the day's
 // nudges still waiting: far more than a day's nudges and reminders.
 const maxPendingScan = 100_000
 
-// Nudge queues the private nudges of Audience.NudgeLagging now, for `提醒 未填报`: each
-// lagging liaison at most once a day.
+// Nudge builds the private nudges of Audience.NudgeLagging now, for `提醒 未填报`, leaving
+// out the liaisons nudged earlier the same day: each lagging liaison at most once a day.
 func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeResult, error) {
 	n, err := e.Audience.NudgeLagging(ctx, scope, now)
 	if err != nil {
@@ -336,16 +340,7 @@ func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeRe
 			fresh = append(fresh, x)
 		}
 	}
-	if len(fresh) == 0 {
-		return res, nil
-	}
-	if err := e.Outbox.Enqueue(ctx, fresh); err != nil {
-		return NudgeResult{}, fmt.Errorf("queue nudges: %w", err)
-	}
-	res.Sent = len(fresh)
-	if e.Queued != nil {
-		e.Queued()
-	}
+	res.Sent, res.Messages = len(fresh), fresh
 	return res, nil
 }
 

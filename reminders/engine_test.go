@@ -179,12 +179,20 @@ func TestCityReminderAndNudge(t *testing.T) {
 	}
 
 	// A nudge is about the month being reported (2026-11), as 未填报 shows it: 乙 has filed it.
-	n, err := e.Nudge(ctx, reminders.Scope{Region: "盐湖区"}, at("2026-11-20", "15:00"))
+	// The command that asked stores the nudges with its reply, as here.
+	nudge := func(scope reminders.Scope, now time.Time) (reminders.NudgeResult, error) {
+		n, err := e.Nudge(ctx, scope, now)
+		if err == nil {
+			err = s.Enqueue(ctx, n.Messages)
+		}
+		return n, err
+	}
+	n, err := nudge(reminders.Scope{Region: "盐湖区"}, at("2026-11-20", "15:00"))
 	if err != nil || n.Sent != 1 || n.Already != 0 || len(n.Unbound) != 0 {
 		t.Fatalf("Nudge 盐湖区 = %+v, %v; want 1 sent (甲)", n, err)
 	}
 	// The city: 甲 was nudged a minute ago, 丁 now; 丙 has nobody to nudge.
-	n, err = e.Nudge(ctx, reminders.Scope{}, at("2026-11-20", "15:01"))
+	n, err = nudge(reminders.Scope{}, at("2026-11-20", "15:01"))
 	if err != nil || n.Sent != 1 || n.Already != 1 || len(n.Unbound) != 1 || n.Unbound[0].Name != "丙铝业有限公司" {
 		t.Fatalf("Nudge city = %+v, %v; want 丁 sent, 甲 already, 丙 unbound", n, err)
 	}
@@ -196,10 +204,10 @@ func TestCityReminderAndNudge(t *testing.T) {
 			}
 		}
 	}
-	if n, err := e.Nudge(ctx, reminders.Scope{}, at("2026-11-20", "23:59")); err != nil || n.Sent != 0 || n.Already != 2 {
+	if n, err := nudge(reminders.Scope{}, at("2026-11-20", "23:59")); err != nil || n.Sent != 0 || n.Already != 2 {
 		t.Fatalf("third nudge the same day = %+v, %v; want nothing sent, 2 already", n, err)
 	}
-	if n, err := e.Nudge(ctx, reminders.Scope{}, at("2026-11-21", "08:00")); err != nil || n.Sent != 2 {
+	if n, err := nudge(reminders.Scope{}, at("2026-11-21", "08:00")); err != nil || n.Sent != 2 {
 		t.Fatalf("the next day = %+v, %v; want 2 sent", n, err)
 	}
 	var nudges []string

@@ -21,8 +21,9 @@ type MonthlyNote struct {
 
 // Notes keeps the offices' monthly notes.
 type Notes interface {
-	// PutMonthlyNote adds or replaces the note of (Period, Region).
-	PutMonthlyNote(ctx context.Context, n MonthlyNote) error
+	// PutMonthlyNote adds or replaces the note of (Period, Region), with the answer of the
+	// message that wrote it.
+	PutMonthlyNote(ctx context.Context, n MonthlyNote, a Answer) error
 	// MonthlyNotes returns the notes of a period, ordered by region ("" first).
 	MonthlyNotes(ctx context.Context, period string) ([]MonthlyNote, error)
 }

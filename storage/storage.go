@@ -111,6 +111,8 @@ type Invite struct {
 // Redeemed is what binding with a code did.
 type Redeemed struct {
 	Contact Contact
+	// Enterprise is a liaison's enterprise as bound; nil for other roles.
+	Enterprise *Enterprise
 	// Replaced is the liaison who held the enterprise before (handover), as stored before the
 	// handover, to be told.
 	Replaced *Contact
@@ -237,15 +239,33 @@ type OutboxMessage struct {
 	// Urgent marks a live reply to someone waiting for it: pending urgent messages go out
 	// before every other pending message of the account (a run of reminders, say).
 	Urgent bool `json:"urgent,omitempty"`
+	// Forget marks a message the store forgets once it is sent (MarkSent), keeping no record
+	// of the send: a live reply, which nobody looks up afterwards, which may carry a new
+	// invite code, and of which a busy bot sends thousands a day. A Forget message given up
+	// (MarkFailed) is kept, as every message given up is.
+	Forget bool `json:"forget,omitempty"`
 }
 
-// Turn is everything one user message changes, written atomically: the session, the draft
-// (or its removal) and possibly a submission, with the message id so a message delivered
-// twice is handled once.
-type Turn struct {
+// Answer is how handling one message ends, stored by the same atomic write as whatever the
+// message changed: its id, marked handled so that the message delivered again is dropped, and
+// the messages it owes (the replies, and notices to other people), queued in the outbox so
+// that none is lost to a crash between the write and the send. Every write made for a message
+// takes one; a write made for no message (an import, a command line) takes the zero Answer.
+//
+// A write whose message id is handled already writes nothing, its Answer included, and
+// reports success with a zero result: an earlier write stored the message's changes and its
+// answer. Messages whose ID is queued already are left as they are.
+type Answer struct {
 	MessageID string
 	// At is when the message was handled: PruneHandled forgets the id by it.
-	At time.Time
+	At       time.Time
+	Messages []OutboxMessage
+}
+
+// Turn is everything one survey message changes, written atomically with its Answer: the
+// session, the draft (or its removal) and possibly a submission.
+type Turn struct {
+	Answer
 	// Session is written with Version+1 if the stored version still equals Session.Version.
 	Session Session
 	// Draft, when set, replaces the enterprise's draft for its period.
@@ -254,6 +274,27 @@ type Turn struct {
 	DropDraft *DraftKey
 	// Submission, when set, is appended; its version must be the next free one for its period.
 	Submission *Submission
+}
+
+// TurnState is what handling one message reads of its sender, in one read (Store.LoadTurn):
+// everything a survey turn needs, and who the sender is for any other message.
+type TurnState struct {
+	// Handled is true when the message was handled before; the rest is then left empty.
+	Handled bool
+	// Contact is the sender as bound; the zero Contact for one never bound.
+	Contact Contact
+	// Enterprise is a liaison's enterprise (Contact.EnterpriseID); zero for anyone else, or
+	// when the enterprise is missing.
+	Enterprise Enterprise
+	// Session is the sender's session: version 0, with ContactID set, when there is none.
+	Session Session
+	// Drafts are the enterprise's drafts, by period.
+	Drafts []Draft
+	// History is what a turn reads of the enterprise's submissions: the latest version of
+	// each period it has a draft for, and its latest submission, by period and version
+	// (one submission may be both). The next version of a drafted period, and 上期 beside a
+	// question, come from it.
+	History []Submission
 }
 
 // DraftKey names a draft.
@@ -273,13 +314,20 @@ type Store interface {
 	// Contact returns a contact, or ErrNotFound for one never bound. A contact unbound later
 	// (a replaced liaison) is returned with RoleNone: callers check Role.
 	Contact(ctx context.Context, id string) (Contact, error)
-	// PutInvite stores a new code; a hash already stored is ErrConflict.
-	PutInvite(ctx context.Context, inv Invite) error
+	// PutInvite stores a new code, with the answer of the message that asked for it; a hash
+	// already stored is ErrConflict and writes nothing.
+	PutInvite(ctx context.Context, inv Invite, a Answer) error
 	// Redeem binds contact c with the code whose hash is given, atomically: the code is used
 	// once, the contact gets the code's role and scope, and a liaison code replaces the
-	// enterprise's previous liaison.
-	Redeem(ctx context.Context, hash string, c Contact, now time.Time) (Redeemed, error)
+	// enterprise's previous liaison. answer is called with what the binding does, before it
+	// is written (maybe more than once: each time the binding is computed again), and the
+	// Answer it returns is stored with the binding; nil for a binding made for no message. A
+	// refused code writes nothing.
+	Redeem(ctx context.Context, hash string, c Contact, now time.Time, answer func(Redeemed) Answer) (Redeemed, error)
 
+	// LoadTurn reads, in one read, whether a message was handled and what handling it needs
+	// of its sender (see TurnState). An empty message id is never handled.
+	LoadTurn(ctx context.Context, contactID, messageID string) (TurnState, error)
 	// Session returns the contact's session; a contact with none gets an empty session of
 	// version 0.
 	Session(ctx context.Context, contactID string) (Session, error)
@@ -287,15 +335,15 @@ type Store interface {
 	Draft(ctx context.Context, enterpriseID, period string) (Draft, error)
 	// Submissions returns an enterprise's submissions, by period and version.
 	Submissions(ctx context.Context, enterpriseID string) ([]Submission, error)
-	// CommitTurn writes a turn atomically, or nothing (ErrConflict when the session or the
-	// submission version moved). Writing the same turn twice leaves one copy.
+	// CommitTurn writes a turn with its Answer atomically, or nothing (ErrConflict when the
+	// session or the submission version moved).
 	CommitTurn(ctx context.Context, t Turn) error
-	// Handled reports whether a message was committed in a turn or marked handled. The id
-	// alone decides, whatever time a transport stamps on the message delivered again.
+	// Answer stores the answer of a message that changed nothing else (a query, a reply to
+	// bad input).
+	Answer(ctx context.Context, a Answer) error
+	// Handled reports whether a message was handled: its Answer stored. The id alone
+	// decides, whatever time a transport stamps on the message delivered again.
 	Handled(ctx context.Context, messageID string) (bool, error)
-	// MarkHandled records a message id handled without a turn (a query, a refused code), so
-	// that WeChat's re-delivery after a restart is not answered twice. An empty id is ignored.
-	MarkHandled(ctx context.Context, messageID string, at time.Time) error
 	// PruneHandled forgets message ids handled before a time and returns how many; ids are
 	// only needed for as long as a message may be delivered again.
 	PruneHandled(ctx context.Context, before time.Time) (int, error)
@@ -325,26 +373,30 @@ type Registry interface {
 	PutEnterprises(ctx context.Context, es []Enterprise) error
 	// Contacts returns every contact ever bound, ordered by ID.
 	Contacts(ctx context.Context) ([]Contact, error)
-	// Unbind removes a contact's role (解绑) and, for a liaison, the enterprise's LiaisonID;
-	// it returns the contact as it was. ErrNotFound for a contact never bound.
-	Unbind(ctx context.Context, contactID string) (Contact, error)
-	// PutGroup binds a group, replacing an earlier binding of the same group.
-	PutGroup(ctx context.Context, g Group) error
+	// Unbind removes a contact's role (解绑) and, for a liaison, the enterprise's LiaisonID,
+	// with the answer of the message that asked for it; it returns the contact as it was.
+	// ErrNotFound for a contact never bound.
+	Unbind(ctx context.Context, contactID string, a Answer) (Contact, error)
+	// PutGroup binds a group, replacing an earlier binding of the same group, with the
+	// answer of the message that asked for it.
+	PutGroup(ctx context.Context, g Group, a Answer) error
 	// Group returns a bound group, or ErrNotFound.
 	Group(ctx context.Context, id string) (Group, error)
 	// Groups returns every bound group, ordered by ID.
 	Groups(ctx context.Context) ([]Group, error)
-	// AddBindFailure records a wrong invite code sent by a contact.
-	AddBindFailure(ctx context.Context, contactID string, at time.Time) error
+	// AddBindFailure records a wrong invite code sent by a contact, with the answer of the
+	// message that carried it.
+	AddBindFailure(ctx context.Context, contactID string, at time.Time, a Answer) error
 	// BindFailures counts a contact's wrong codes at or after since.
 	BindFailures(ctx context.Context, contactID string, since time.Time) (int, error)
 	// Audit appends an entry to the audit log.
 	Audit(ctx context.Context, e AuditEntry) error
 	// AuditLog returns the entries at or after since, oldest first.
 	AuditLog(ctx context.Context, since time.Time) ([]AuditEntry, error)
-	// SetContactDetails sets a contact's Person and Mobile and returns the contact as
-	// stored; ErrNotFound for a contact never bound.
-	SetContactDetails(ctx context.Context, contactID, person, mobile string) (Contact, error)
+	// SetContactDetails sets a contact's Person and Mobile, with the answer of the message
+	// that gave them, and returns the contact as stored; ErrNotFound for a contact never
+	// bound.
+	SetContactDetails(ctx context.Context, contactID, person, mobile string, a Answer) (Contact, error)
 }
 
 // Ledger is what progress figures and exports read.
@@ -363,7 +415,7 @@ type Outbox interface {
 	// part oldest first.
 	Pending(ctx context.Context, account string, limit int) ([]OutboxMessage, error)
 	// MarkSent records a send: at its time when sendErr is "", else one more failed attempt
-	// with the error kept (the message stays pending).
+	// with the error kept (the message stays pending). A Forget message sent is forgotten.
 	MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error
 	// MarkFailed gives a pending message up for good, with the reason: it leaves the queue for
 	// the record of failures. A message sent or given up already is left as it is.
@@ -421,7 +473,7 @@ type Dump struct {
 	// Claims keep reminders that went out from going out again.
 	Claims []Claim
 	// Handled keeps messages answered before from being answered again on re-delivery: the
-	// ids of turns and those marked handled, with their times.
+	// ids of every message whose answer was stored, with their times.
 	Handled []Handled
 	// BindFailures keep the limit on wrong codes counting across the migration.
 	BindFailures []BindFailure

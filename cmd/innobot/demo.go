@@ -40,7 +40,7 @@ func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, accoun
 	}
 	g := demoGroup
 	g.BoundAt, g.Account = now, account
-	if err := store.PutGroup(ctx, g); err != nil {
+	if err := store.PutGroup(ctx, g, storage.Answer{}); err != nil {
 		return fmt.Errorf("demo group: %w", err)
 	}
 	type demoCode struct {
@@ -58,7 +58,7 @@ func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, accoun
 	)
 	for _, c := range codes {
 		c.inv.CreatedBy = "demo"
-		code, err := bot.IssueInvite(ctx, store, key, c.inv, now, ttl)
+		code, err := bot.IssueInvite(ctx, store, key, c.inv, now, ttl, nil)
 		if err != nil {
 			return err
 		}

@@ -92,16 +92,13 @@ func (st settings) openStore() (storage.Backend, error) {
 	}
 }
 
-// handledKeep is how long handled message ids are kept.
-const handledKeep = 30 * 24 * time.Hour
-
 // engine is one running bot over one store: what !restart closes and opens again.
 type engine struct {
 	store  storage.Backend
 	key    invite.Key // hashes invite codes
 	svc    *bot.Service
 	router *bot.Router
-	remind *reminding // reminders and the paced outbox (reminders.go); nil without an outbox
+	remind *reminding // the paced outbox and the reminders (reminders.go)
 }
 
 func (st settings) openEngine(ctx context.Context, clock bot.Clock, sender bot.Sender, log *slog.Logger) (*engine, error) {
@@ -122,13 +119,6 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	if err != nil {
 		return nil, err
 	}
-	// Message ids guard against re-delivery, which comes within minutes of a restart; a
-	// month of them is plenty, and pruning at start keeps the file from growing forever.
-	if n, err := store.PruneHandled(ctx, clock.Now().Add(-handledKeep)); err != nil {
-		log.Error("pruning handled message ids", "err", err)
-	} else if n > 0 {
-		log.Info("pruned handled message ids", "count", n)
-	}
 	svc := &bot.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(), Periods: st.periods(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
@@ -139,23 +129,29 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	if err := svc.Maintain(ctx); err != nil {
 		log.Error("maintenance", "err", err)
 	}
-	remind, sender := st.reminding(store, clock, sender, log) // replies share the outbox's pace
-	if remind != nil {
+	remind := st.reminding(store, clock, sender, log)
+	if remind.engine != nil {
 		svc.Nudge = func(ctx context.Context, region string, now time.Time) (bot.NudgeResult, error) {
 			res, err := remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
-			out := bot.NudgeResult{Sent: res.Sent, Already: res.Already}
+			out := bot.NudgeResult{Sent: res.Sent, Already: res.Already, Messages: res.Messages}
 			for _, e := range res.Unbound {
 				out.Unbound = append(out.Unbound, e.Name)
 			}
 			return out, err
 		}
 	}
-	return &engine{store: store, key: key, svc: svc, router: bot.NewRouter(svc.Handler(), sender, store, log), remind: remind}, nil
+	router := &bot.Router{
+		Handler: svc.Handler(), Store: store, Account: st.cfg.Bot.Account, Clock: clock, Log: log,
+		// The outbox sends the replies as soon as they are stored; when the store cannot
+		// take them, they go out straight away, at the outbox's pace.
+		Queued: remind.outbox.Kick, Fallback: remind.outbox.Sender(),
+	}
+	return &engine{store: store, key: key, svc: svc, router: router, remind: remind}, nil
 }
 
 // maintainEvery runs the service's Maintain every interval until ctx ends: what is kept only
-// for a while (wrong codes, expired codes, old exports) is removed while the bot runs, not
-// only at start.
+// for a while (handled message ids, wrong codes, expired codes, old exports) is removed while
+// the bot runs, not only at start.
 func (e *engine) maintainEvery(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()

@@ -127,7 +127,7 @@ func TestImportCommand(t *testing.T) {
 	key := invitetest.Key(t)
 	code, _, err := issue(context.Background(), s, key, storage.Invite{Role: storage.RoleLiaison}, []string{"山西示范钢铁有限公司"}, now, time.Hour)
 	if err == nil {
-		_, err = s.Redeem(context.Background(), key.Hash(code), storage.Contact{ID: "wx-zhangsan", Name: "张三"}, now)
+		_, err = s.Redeem(context.Background(), key.Hash(code), storage.Contact{ID: "wx-zhangsan", Name: "张三"}, now, nil)
 	}
 	if err = errors.Join(err, s.Close()); err != nil {
 		t.Fatal(err)

@@ -255,6 +255,6 @@ func issue(ctx context.Context, store storage.Backend, key invite.Key, inv stora
 	default:
 		who = "市领导小组办公室工作人员"
 	}
-	code, err = bot.IssueInvite(ctx, store, key, inv, now, ttl)
+	code, err = bot.IssueInvite(ctx, store, key, inv, now, ttl, nil)
 	return code, who, err
 }

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/storage"
 	"innobot/storage/bolt"
 )
 
-// A running bot prunes wrong-code records every hour, not only at start.
+// A running bot prunes wrong-code records and handled message ids every hour, not only at
+// start.
 func TestMaintainEveryHour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store, err := bolt.Open(filepath.Join(t.TempDir(), "innobot.db"))
@@ -24,6 +26,18 @@ func TestMaintainEveryHour(t *testing.T) {
 		e := &engine{svc: &bot.Service{Store: store, Clock: bot.ClockFunc(time.Now), Location: time.UTC, Log: log, ExportDir: t.TempDir()}}
 		if err := store.AddWrongCode(t.Context(), "路人", time.Now()); err != nil {
 			t.Fatal(err)
+		}
+		for id, at := range map[string]time.Time{"old": time.Now().Add(-bot.HandledKeep + 30*time.Minute), "new": time.Now()} {
+			if err := store.Answer(t.Context(), storage.Answer{MessageID: id, At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		handled := func(id string) bool {
+			ok, err := store.Handled(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
 		}
 		left := func() int {
 			n, err := store.WrongCodes(context.Background(), time.Time{})
@@ -38,8 +52,16 @@ func TestMaintainEveryHour(t *testing.T) {
 			e.maintainEvery(ctx, time.Hour, log)
 			close(done)
 		}()
-		time.Sleep(24*time.Hour + 30*time.Minute) // the runs at 1 h … 24 h keep a day
+		time.Sleep(30 * time.Minute)
 		synctest.Wait()
+		if !handled("old") {
+			t.Error("a handled id pruned before the first hour's run")
+		}
+		time.Sleep(24 * time.Hour) // the runs at 1 h … 24 h keep a day of wrong codes
+		synctest.Wait()
+		if handled("old") || !handled("new") {
+			t.Errorf("after a day running: old handled %v, new %v; want the month-old id pruned, the new kept", handled("old"), handled("new"))
+		}
 		if n := left(); n != 1 {
 			t.Errorf("after 24.5 hours %d wrong codes left, want the one a day old kept", n)
 		}

@@ -75,7 +75,7 @@ func TestMigrate(t *testing.T) {
 	}
 	defer bs.Close()
 	checkStore(t, "bolt after the round trip", bs, at)
-	if _, err := bs.Redeem(ctx, "h-free", storage.Contact{ID: "孙七"}, at.Add(time.Hour)); err != nil {
+	if _, err := bs.Redeem(ctx, "h-free", storage.Contact{ID: "孙七"}, at.Add(time.Hour), nil); err != nil {
 		t.Errorf("the unused code after the round trip: %v", err)
 	}
 }
@@ -98,19 +98,19 @@ func fillStore(t *testing.T, s storage.Backend, at time.Time) {
 	inv := func(hash string, role storage.Role, ent string) storage.Invite {
 		return storage.Invite{Hash: hash, Role: role, EnterpriseID: ent, CreatedBy: "admin", CreatedAt: at, ExpiresAt: at.Add(48 * time.Hour)}
 	}
-	must(s.PutInvite(ctx, inv("h1", storage.RoleLiaison, "E1")))
-	must(s.PutInvite(ctx, inv("h2", storage.RoleLiaison, "E2")))
-	must(s.PutInvite(ctx, inv("h3", storage.RoleCounty, "")))
-	must(s.PutInvite(ctx, inv("h-free", storage.RoleLiaison, "E3")))
+	must(s.PutInvite(ctx, inv("h1", storage.RoleLiaison, "E1"), storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h2", storage.RoleLiaison, "E2"), storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h3", storage.RoleCounty, ""), storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h-free", storage.RoleLiaison, "E3"), storage.Answer{}))
 	for _, r := range []struct{ hash, id string }{{"h1", "张三"}, {"h2", "李四"}, {"h3", "王五"}} {
-		_, err := s.Redeem(ctx, r.hash, storage.Contact{ID: r.id, Name: r.id, Account: "bot-1"}, at)
+		_, err := s.Redeem(ctx, r.hash, storage.Contact{ID: r.id, Name: r.id, Account: "bot-1"}, at, nil)
 		must(err)
 	}
-	_, err := s.Unbind(ctx, "王五")
+	_, err := s.Unbind(ctx, "王五", storage.Answer{})
 	must(err)
-	must(s.PutGroup(ctx, storage.Group{ID: "g1", Name: "盐湖区帮扶群", Region: "盐湖区", BoundAt: at, Account: "bot-1"}))
-	must(s.AddBindFailure(ctx, "赵六", at))
-	must(s.AddBindFailure(ctx, "赵六", at.Add(time.Minute)))
+	must(s.PutGroup(ctx, storage.Group{ID: "g1", Name: "盐湖区帮扶群", Region: "盐湖区", BoundAt: at, Account: "bot-1"}, storage.Answer{}))
+	must(s.AddBindFailure(ctx, "赵六", at, storage.Answer{}))
+	must(s.AddBindFailure(ctx, "赵六", at.Add(time.Minute), storage.Answer{}))
 	must(s.Audit(ctx, storage.AuditEntry{At: at, Contact: "王五", Action: "bind"}))
 	must(s.Audit(ctx, storage.AuditEntry{At: at, Contact: "王五", Action: "query"}))
 
@@ -118,10 +118,10 @@ func fillStore(t *testing.T, s storage.Backend, at time.Time) {
 	sub := storage.Submission{EnterpriseID: "E1", Period: "2026-10", Version: 1, Form: "fujian3",
 		Answers: survey.Answers{"industry": {Text: "钢铁"}}, SubmittedBy: "张三", SubmittedAt: at,
 		Facts: survey.Facts{HasRD: true, Projects: 2, RDCost: 1.5, Industry: "钢铁"}}
-	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m1", At: at, Session: storage.Session{ContactID: "张三", State: "idle"}, Submission: &sub}))
+	must(s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m1", At: at}, Session: storage.Session{ContactID: "张三", State: "idle"}, Submission: &sub}))
 	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: "钢铁·特殊钢"}, "six": {Multi: []int{1, 3}}}, UpdatedBy: "张三", UpdatedAt: at}
-	must(s.CommitTurn(ctx, storage.Turn{MessageID: "m2", At: at, Session: storage.Session{ContactID: "张三", Version: 1, State: "survey", EnterpriseID: "E1", Period: "2026-11", Cursor: "ownership"}, Draft: &d}))
-	must(s.MarkHandled(ctx, "q1", at))
+	must(s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m2", At: at}, Session: storage.Session{ContactID: "张三", Version: 1, State: "survey", EnterpriseID: "E1", Period: "2026-11", Cursor: "ownership"}, Draft: &d}))
+	must(s.Answer(ctx, storage.Answer{MessageID: "q1", At: at}))
 
 	msg := func(id string, queued int) storage.OutboxMessage {
 		return storage.OutboxMessage{ID: id, Account: "bot-1", To: "李四", Text: "提醒 " + id, Source: "test", QueuedAt: at.Add(time.Duration(queued) * time.Minute)}
@@ -153,7 +153,7 @@ func checkStore(t *testing.T, name string, s storage.Backend, at time.Time) {
 	if c, err := s.Contact(ctx, "王五"); err != nil || c.Role != storage.RoleNone || c.Name != "王五" {
 		fail("王五 (unbound) = %+v, %v", c, err)
 	}
-	if _, err := s.Redeem(ctx, "h1", storage.Contact{ID: "x"}, at); err != storage.ErrInviteUsed && !strings.Contains(errString(err), storage.ErrInviteUsed.Error()) {
+	if _, err := s.Redeem(ctx, "h1", storage.Contact{ID: "x"}, at, nil); err != storage.ErrInviteUsed && !strings.Contains(errString(err), storage.ErrInviteUsed.Error()) {
 		fail("used code h1: %v", err)
 	}
 	if g, err := s.Group(ctx, "g1"); err != nil || g.Region != "盐湖区" {
@@ -187,7 +187,7 @@ func checkStore(t *testing.T, name string, s storage.Backend, at time.Time) {
 		}
 	}
 	// A stale turn is still refused, and a new one goes on from version 2.
-	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "m3", Session: storage.Session{ContactID: "张三", Version: 1}}); err == nil {
+	if err := s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m3"}, Session: storage.Session{ContactID: "张三", Version: 1}}); err == nil {
 		fail("a stale turn was accepted")
 	}
 	pending, err := s.Pending(ctx, "bot-1", 10)

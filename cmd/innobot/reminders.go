@@ -72,74 +72,70 @@ func (st settings) charts(store storage.Backend) reminders.ChartFunc {
 	}
 }
 
-// reminding is one engine's reminders and paced outbox. A nil *reminding (the schedule
-// could not be built) does nothing, so callers need not check.
+// reminding is one engine's paced outbox, which sends every reply and queued message, and its
+// reminders (engine nil when the schedule could not be built: reminders are off).
 type reminding struct {
 	engine *reminders.Engine
 	outbox *bot.Outbox
 	log    *slog.Logger
 }
 
-// reminding wires the reminder engine and the outbox over store for the account the
-// transport speaks for ("" in the simulator). It returns the Sender replies must go through,
-// so that they share the outbox's pace.
-func (st settings) reminding(store storage.Backend, clock bot.Clock, transport bot.Sender, log *slog.Logger) (*reminding, bot.Sender) {
-	sched, err := st.schedule()
-	if err != nil {
-		log.Error("reminders are off", "err", err)
-		return nil, transport
-	}
-	aud := st.audiences(store)
-	aud.Charts = st.charts(store)
+// reminding wires the outbox and the reminder engine over store for the account the
+// transport speaks for ("" in the simulator).
+func (st settings) reminding(store storage.Backend, clock bot.Clock, transport bot.Sender, log *slog.Logger) *reminding {
 	ob := &bot.Outbox{Store: store, Transport: transport, Account: st.cfg.Bot.Account, Clock: clock, Pace: st.pace, Log: log,
 		PerHour: st.perHour,
 		Report:  &bot.FailureReport{Store: store, Account: st.cfg.Bot.Account, Location: st.cfg.Location(), Log: log}}
-	eng := &reminders.Engine{
+	r := &reminding{outbox: ob, log: log}
+	sched, err := st.schedule()
+	if err != nil {
+		log.Error("reminders are off", "err", err)
+		return r
+	}
+	aud := st.audiences(store)
+	aud.Charts = st.charts(store)
+	r.engine = &reminders.Engine{
 		Schedule: sched, Audience: aud, Outbox: store,
 		Now: clock.Now, Log: log, Queued: ob.Kick,
 	}
-	return &reminding{engine: eng, outbox: ob, log: log}, ob.Sender()
+	return r
 }
 
 // catchUp warns about missing holiday data, sends what fell due while the bot was down
-// (within the grace window) and reports what is older, before the first message is read.
+// (within the grace window) and reports what is older, and sends whatever is pending, before
+// the first message is read.
 func (r *reminding) catchUp(ctx context.Context) error {
-	if r == nil {
-		return nil
+	var err error
+	if r.engine != nil {
+		now := r.engine.Now()
+		for _, w := range r.engine.Schedule.Calendar().Warnings(now) {
+			r.log.Warn(w)
+		}
+		_, err = r.engine.Tick(ctx, now)
 	}
-	now := r.engine.Now()
-	for _, w := range r.engine.Schedule.Calendar().Warnings(now) {
-		r.log.Warn(w)
-	}
-	_, err := r.engine.Tick(ctx, now)
 	return errors.Join(err, r.flush(ctx))
 }
 
 // advance fires what fell due while the simulator's clock moved from `from` to `to`, as a
 // running bot would have, and sends it before returning.
 func (r *reminding) advance(ctx context.Context, from, to time.Time) error {
-	if r == nil {
-		return nil
+	var err error
+	if r.engine != nil {
+		_, err = r.engine.Advance(ctx, from, to)
 	}
-	_, err := r.engine.Advance(ctx, from, to)
 	return errors.Join(err, r.flush(ctx))
 }
 
 // flush sends everything pending now (paced when a pace is set).
 func (r *reminding) flush(ctx context.Context) error {
-	if r == nil {
-		return nil
-	}
 	_, err := r.outbox.Flush(ctx)
 	return err
 }
 
-// after returns a channel closed once handled is and the outbox is flushed, so that anything
-// a message queued (a nudge, say) is out before the simulator acknowledges the line.
+// after returns a channel closed once handled is and the outbox is flushed, so that the
+// replies of a message (and anything else it queued, a nudge say) are out before the
+// simulator acknowledges the line.
 func (r *reminding) after(ctx context.Context, handled <-chan struct{}) <-chan struct{} {
-	if r == nil {
-		return handled
-	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -152,23 +148,20 @@ func (r *reminding) after(ctx context.Context, handled <-chan struct{}) <-chan s
 }
 
 // failed counts the messages the outbox gave up since the start.
-func (r *reminding) failed() uint64 {
-	if r == nil {
-		return 0
-	}
-	return r.outbox.Failures()
-}
+func (r *reminding) failed() uint64 { return r.outbox.Failures() }
 
-// run is the long-running form for a real transport: the cron-driven reminder loop and the
-// outbox's sender, until ctx ends.
+// run is the long-running form for a real transport: the outbox's sender and the cron-driven
+// reminder loop, until ctx ends.
 func (r *reminding) run(ctx context.Context) error {
-	if r == nil {
-		<-ctx.Done()
-		return ctx.Err()
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- r.outbox.Run(ctx) }()
-	err := r.engine.Run(ctx)
+	var err error
+	if r.engine != nil {
+		err = r.engine.Run(ctx)
+	} else {
+		<-ctx.Done()
+		err = ctx.Err()
+	}
 	return errors.Join(err, <-errc)
 }
 

@@ -115,13 +115,21 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 		eng.router.Wait()
 		close(finished)
 	}()
+	deadline := time.After(drainWait)
 	select {
 	case <-finished:
-	case <-time.After(drainWait):
+	case <-deadline:
 		log.Error("messages still under way after the wait; abandoning them", "wait", drainWait)
 		stopHandling()
 		<-finished
 	}
+	// Their answers are queued with them: send those before the outbox stops, within
+	// another drainWait; queued reminders wait for the next start.
+	answering, stopAnswering := context.WithTimeout(background, drainWait)
+	if _, err := eng.remind.outbox.FlushAnswers(answering); err != nil && answering.Err() == nil {
+		log.Error("sending the last answers", "err", err)
+	}
+	stopAnswering()
 	stopBackground()
 	wg.Wait()
 	errs := []error{runErr, tr.Close()}

@@ -82,7 +82,7 @@ func newRunEnv(t *testing.T) *runEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.code, err = bot.IssueInvite(ctx, e.store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour); err != nil {
+	if e.code, err = bot.IssueInvite(ctx, e.store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour, nil); err != nil {
 		t.Fatal(err)
 	}
 	cfg := st.wechatConfig(e.store, bot.ClockFunc(time.Now), e.log, io.Discard, false)

@@ -64,7 +64,7 @@ func TestInviteKeyFileMadeOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	r, err := s.Redeem(ctx, k.Hash(m[1]), storage.Contact{ID: "孙七"}, time.Now())
+	r, err := s.Redeem(ctx, k.Hash(m[1]), storage.Contact{ID: "孙七"}, time.Now(), nil)
 	if err != nil || r.Contact.Role != "city_office" {
 		t.Errorf("the printed code under the file's key: %+v, %v", r.Contact, err)
 	}
@@ -213,7 +213,7 @@ func TestInviteListAndRevoke(t *testing.T) {
 	}
 	defer s.Close()
 	for _, code := range []string{motor, county} {
-		if _, err := s.Redeem(ctx, k.Hash(code), storage.Contact{ID: "x"}, time.Now()); !errors.Is(err, storage.ErrInviteRevoked) {
+		if _, err := s.Redeem(ctx, k.Hash(code), storage.Contact{ID: "x"}, time.Now(), nil); !errors.Is(err, storage.ErrInviteRevoked) {
 			t.Errorf("a revoked code: %v", err)
 		}
 	}

@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -288,7 +290,7 @@ func (s *Store) PutEnterprise(ctx context.Context, e storage.Enterprise) error {
 	if e.ID == "" {
 		return errors.New("put enterprise: empty id")
 	}
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
 		return putEnterprise(tx.Bucket(bucketEnterprises), e)
 	})
 	if err != nil {
@@ -338,16 +340,17 @@ func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error)
 	return c, nil
 }
 
-// PutInvite stores a new code; a hash already stored is storage.ErrConflict, so that a code
-// can never be reset to unused by issuing it again.
-func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
-	if err := ctx.Err(); err != nil {
+// PutInvite stores a new code, with the answer of the message that asked for it; a hash
+// already stored is storage.ErrConflict, so that a code can never be reset to unused by
+// issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error {
+	if err := checkWrite(ctx, a); err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
 	if inv.Hash == "" {
 		return errors.New("put invite: empty hash")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(a, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketInvites)
 		if b.Get([]byte(inv.Hash)) != nil {
 			return storage.ErrConflict
@@ -363,7 +366,8 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
 // Redeem binds contact c with the code whose hash is given. All reads and writes happen in
 // one transaction, so two contacts racing for one code cannot both win. It keeps c's ID, Name
 // and Account (the bot account the person talks to) and takes everything else from the code.
-func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (storage.Redeemed, error) {
+// answer is called once, inside the transaction; what it returns is stored there too.
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) storage.Answer) (storage.Redeemed, error) {
 	if err := ctx.Err(); err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
 	}
@@ -371,9 +375,23 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 		return storage.Redeemed{}, errors.New("redeem: empty contact id")
 	}
 	var out storage.Redeemed
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
 		out = storage.Redeemed{}
-		return redeem(tx, hash, c, now, &out)
+		if err := redeem(tx, hash, c, now, &out); err != nil {
+			return err
+		}
+		var a storage.Answer
+		if answer != nil {
+			a = answer(out)
+		}
+		if err := storage.CheckMessages(a.Messages); err != nil {
+			return err
+		}
+		if err := storeAnswer(tx, a); err != nil {
+			out = storage.Redeemed{} // rolled back; errAnswered is reported as success
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
@@ -448,6 +466,7 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 		if err := put(enterprises, []byte(e.ID), e); err != nil {
 			return err
 		}
+		out.Enterprise = &e
 	}
 
 	inv.UsedBy = c.ID
@@ -463,16 +482,92 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 	return nil
 }
 
+// LoadTurn reads, in one read transaction, whether a message was handled and what handling it
+// needs of its sender.
+func (s *Store) LoadTurn(ctx context.Context, contactID, messageID string) (storage.TurnState, error) {
+	var st storage.TurnState
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		st = storage.TurnState{Session: storage.Session{ContactID: contactID}}
+		if handledIn(tx, messageID) {
+			st.Handled = true
+			return nil
+		}
+		if err := getIfAny(tx.Bucket(bucketContacts), []byte(contactID), &st.Contact); err != nil {
+			return err
+		}
+		if err := getIfAny(tx.Bucket(bucketSessions), []byte(contactID), &st.Session); err != nil {
+			return err
+		}
+		if st.Contact.Role != storage.RoleLiaison || st.Contact.EnterpriseID == "" {
+			return nil
+		}
+		if err := getIfAny(tx.Bucket(bucketEnterprises), []byte(st.Contact.EnterpriseID), &st.Enterprise); err != nil {
+			return err
+		}
+		var err error
+		st.Drafts, st.History, err = enterpriseWork(tx, st.Contact.EnterpriseID)
+		return err
+	})
+	if err != nil {
+		return storage.TurnState{}, fmt.Errorf("load turn of %s: %w", contactID, err)
+	}
+	return st, nil
+}
+
+// enterpriseWork reads an enterprise's drafts and the submissions a turn needs of its
+// history (storage.TurnState.History).
+func enterpriseWork(tx *bbolt.Tx, enterpriseID string) ([]storage.Draft, []storage.Submission, error) {
+	prefix := []byte(enterpriseID + sep)
+	var drafts []storage.Draft
+	c := tx.Bucket(bucketDrafts).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var d storage.Draft
+		if err := json.Unmarshal(v, &d); err != nil {
+			return nil, nil, fmt.Errorf("decode draft %q: %w", k, err)
+		}
+		drafts = append(drafts, d)
+	}
+	// The latest version under a prefix is the last key before prefix+0xff (versions are
+	// digits); the enterprise's latest submission, the last before enterprise+0x01.
+	subs := tx.Bucket(bucketSubmissions).Cursor()
+	last := func(prefix, end []byte) (k, v []byte) {
+		if k, _ = subs.Seek(end); k == nil {
+			k, v = subs.Last()
+		} else {
+			k, v = subs.Prev()
+		}
+		if k == nil || !bytes.HasPrefix(k, prefix) {
+			return nil, nil
+		}
+		return k, v
+	}
+	found := map[string][]byte{}
+	for _, d := range drafts {
+		p := []byte(enterpriseID + sep + d.Period + sep)
+		if k, v := last(p, append(bytes.Clone(p), 0xff)); k != nil {
+			found[string(k)] = v
+		}
+	}
+	if k, v := last(prefix, []byte(enterpriseID+"\x01")); k != nil {
+		found[string(k)] = v
+	}
+	var history []storage.Submission
+	for _, k := range slices.Sorted(maps.Keys(found)) {
+		var sub storage.Submission
+		if err := json.Unmarshal(found[k], &sub); err != nil {
+			return nil, nil, fmt.Errorf("decode submission %q: %w", k, err)
+		}
+		history = append(history, sub)
+	}
+	return drafts, history, nil
+}
+
 // Session returns the contact's session; a contact with none gets an empty session of
 // version 0.
 func (s *Store) Session(ctx context.Context, contactID string) (storage.Session, error) {
 	sess := storage.Session{ContactID: contactID}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		err := get(tx.Bucket(bucketSessions), []byte(contactID), &sess)
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil
-		}
-		return err
+		return getIfAny(tx.Bucket(bucketSessions), []byte(contactID), &sess)
 	})
 	if err != nil {
 		return storage.Session{}, fmt.Errorf("session %s: %w", contactID, err)
@@ -513,14 +608,11 @@ func (s *Store) Submissions(ctx context.Context, enterpriseID string) ([]storage
 	return out, nil
 }
 
-// Handled reports whether a message was committed in a turn or marked handled.
+// Handled reports whether a message was handled: its answer stored.
 func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
-	if messageID == "" {
-		return false, nil
-	}
 	var ok bool
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		ok = tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil
+		ok = handledIn(tx, messageID)
 		return nil
 	})
 	if err != nil {
@@ -529,40 +621,87 @@ func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
 	return ok, nil
 }
 
+// handledIn reports whether a message id is handled; an empty one never is.
+func handledIn(tx *bbolt.Tx, messageID string) bool {
+	return messageID != "" && tx.Bucket(bucketHandled).Get([]byte(messageID)) != nil
+}
+
 // handledAtKey is the key of a handled id in handled_at: the time first, so that the oldest
 // come first and PruneHandled removes a range from the start.
 func handledAtKey(at time.Time, messageID []byte) []byte {
 	return append(storage.AppendTimeKey(make([]byte, 0, 8+len(messageID)), at), messageID...)
 }
 
-// markHandled records a message id handled at a time, in the transaction of whatever the
-// message changed. An id handled already keeps its first time.
+// markHandled records a message id handled at a time. An id handled already keeps its first
+// time.
 func markHandled(tx *bbolt.Tx, messageID string, at time.Time) error {
-	handled := tx.Bucket(bucketHandled)
-	if messageID == "" || handled.Get([]byte(messageID)) != nil {
+	if messageID == "" || handledIn(tx, messageID) {
 		return nil
 	}
 	v, err := at.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	if err := handled.Put([]byte(messageID), v); err != nil {
+	if err := tx.Bucket(bucketHandled).Put([]byte(messageID), v); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketHandledAt).Put(handledAtKey(at, []byte(messageID)), []byte{})
 }
 
-// MarkHandled records a message handled without a turn.
-func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mark handled: %w", err)
+// errAnswered rolls back a write whose message turned out to be handled already: the write
+// that handled it stored the message's changes and its answer.
+var errAnswered = errors.New("message handled already")
+
+// storeAnswer stores a in the transaction of the message's changes: its id marked handled and
+// its messages queued. It returns errAnswered, for the caller to roll back, when the id was
+// handled already.
+func storeAnswer(tx *bbolt.Tx, a storage.Answer) error {
+	if handledIn(tx, a.MessageID) {
+		return errAnswered
 	}
-	if messageID == "" {
+	if err := markHandled(tx, a.MessageID, a.At); err != nil {
+		return fmt.Errorf("record message id: %w", err)
+	}
+	if err := enqueue(tx, a.Messages); err != nil {
+		return fmt.Errorf("queue the answer: %w", err)
+	}
+	return nil
+}
+
+// checkWrite refuses a write before it starts: a done context, or messages the outbox cannot
+// key.
+func checkWrite(ctx context.Context, a storage.Answer) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return storage.CheckMessages(a.Messages)
+}
+
+// update runs fn and stores a in one Update. Nothing runs when a's message was handled
+// already (update then reports success: see storage.Answer).
+func (s *Store) update(a storage.Answer, fn func(*bbolt.Tx) error) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if handledIn(tx, a.MessageID) {
+			return errAnswered
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return storeAnswer(tx, a)
+	})
+	if errors.Is(err, errAnswered) {
 		return nil
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return markHandled(tx, messageID, at) })
-	if err != nil {
-		return fmt.Errorf("mark handled %s: %w", messageID, err)
+	return err
+}
+
+// Answer stores the answer of a message that changed nothing else.
+func (s *Store) Answer(ctx context.Context, a storage.Answer) error {
+	if err := checkWrite(ctx, a); err != nil {
+		return fmt.Errorf("answer %s: %w", a.MessageID, err)
+	}
+	if err := s.update(a, func(*bbolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("answer %s: %w", a.MessageID, err)
 	}
 	return nil
 }
@@ -605,8 +744,7 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 // Batch only reads it: Batch may run that function more than once and under the write lock
 // shared by the whole batch, where JSON encoding would hold up every other turn.
 type turnWrite struct {
-	messageID  string
-	at         time.Time
+	answer     storage.Answer
 	contactID  []byte
 	version    int64
 	session    []byte
@@ -625,9 +763,11 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 	if t.Session.ContactID == "" {
 		return nil, errors.New("empty contact id")
 	}
+	if err := storage.CheckMessages(t.Messages); err != nil {
+		return nil, err
+	}
 	w := &turnWrite{
-		messageID: t.MessageID,
-		at:        t.At,
+		answer:    t.Answer,
 		contactID: []byte(t.Session.ContactID),
 		version:   t.Session.Version,
 	}
@@ -669,10 +809,10 @@ func encodeTurn(t storage.Turn) (*turnWrite, error) {
 	return w, nil
 }
 
-// CommitTurn writes a turn atomically, or nothing. A turn whose message id is handled already
-// is reported as done and changes nothing, because a transport may deliver a message twice
-// and Batch may run the write twice. The checks run before any write, so a refused turn
-// leaves nothing behind even inside a batch that commits.
+// CommitTurn writes a turn with its answer atomically, or nothing. A turn whose message id is
+// handled already is reported as done and changes nothing, because a transport may deliver a
+// message twice and Batch may run the write twice. The checks run before any write, so a
+// refused turn leaves nothing behind even inside a batch that commits.
 //
 // A draft to drop is removed before the turn's draft is written: a turn that does both for
 // one key leaves the new draft.
@@ -684,7 +824,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	if err := s.db.Batch(w.apply); err != nil {
+	if err := s.db.Batch(w.apply); err != nil && !errors.Is(err, errAnswered) {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}
 	return nil
@@ -693,8 +833,8 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 // apply is the function Batch runs. It only reads w, so running it again after a rolled-back
 // batch does the same thing.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
-	if w.messageID != "" && tx.Bucket(bucketHandled).Get([]byte(w.messageID)) != nil {
-		return nil
+	if handledIn(tx, w.answer.MessageID) {
+		return errAnswered
 	}
 	sessions := tx.Bucket(bucketSessions)
 	var stored storage.Session
@@ -737,10 +877,7 @@ func (w *turnWrite) apply(tx *bbolt.Tx) error {
 			return fmt.Errorf("write submission head: %w", err)
 		}
 	}
-	if err := markHandled(tx, w.messageID, w.at); err != nil {
-		return fmt.Errorf("record message id: %w", err)
-	}
-	return nil
+	return storeAnswer(tx, w.answer)
 }
 
 // lastVersion returns the highest submission version under prefix, 0 when there is none.
@@ -782,6 +919,14 @@ func get(b *bbolt.Bucket, key []byte, v any) error {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("decode %q: %w", key, err)
+	}
+	return nil
+}
+
+// getIfAny decodes the record at key, leaving v as it is when there is none.
+func getIfAny(b *bbolt.Bucket, key []byte, v any) error {
+	if err := get(b, key, v); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
 	}
 	return nil
 }

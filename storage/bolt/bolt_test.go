@@ -115,13 +115,13 @@ func TestPruneHandled(t *testing.T) {
 	ctx := t.Context()
 	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
 	for i, at := range []time.Time{day.Add(-48 * time.Hour), day.Add(-time.Nanosecond), day, day.Add(time.Hour), {}} {
-		if err := s.MarkHandled(ctx, string(rune('a'+i)), at); err != nil {
+		if err := s.Answer(ctx, storage.Answer{MessageID: string(rune('a' + i)), At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Turns' ids go by their times too.
 	for i, at := range []time.Time{day.Add(-time.Hour), day.Add(time.Hour)} {
-		tr := storage.Turn{MessageID: fmt.Sprint("turn", i), At: at, Session: storage.Session{ContactID: "c", Version: int64(i)}}
+		tr := storage.Turn{Answer: storage.Answer{MessageID: fmt.Sprint("turn", i), At: at}, Session: storage.Session{ContactID: "c", Version: int64(i)}}
 		if err := s.CommitTurn(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
@@ -154,11 +154,11 @@ func TestPruneHandled(t *testing.T) {
 func TestCommitTurnRefusesBadKeys(t *testing.T) {
 	s := MustOpen(t)
 	for name, tr := range map[string]storage.Turn{
-		"no contact":       {MessageID: "m"},
-		"draft no period":  {MessageID: "m", Session: storage.Session{ContactID: "c"}, Draft: &storage.Draft{EnterpriseID: "E1"}},
-		"NUL in id":        {MessageID: "m", Session: storage.Session{ContactID: "c"}, Submission: &storage.Submission{EnterpriseID: "E\x001", Period: "p", Version: 1}},
-		"drop no company":  {MessageID: "m", Session: storage.Session{ContactID: "c"}, DropDraft: &storage.DraftKey{Period: "p"}},
-		"submission blank": {MessageID: "m", Session: storage.Session{ContactID: "c"}, Submission: &storage.Submission{Version: 1}},
+		"no contact":       {Answer: storage.Answer{MessageID: "m"}},
+		"draft no period":  {Answer: storage.Answer{MessageID: "m"}, Session: storage.Session{ContactID: "c"}, Draft: &storage.Draft{EnterpriseID: "E1"}},
+		"NUL in id":        {Answer: storage.Answer{MessageID: "m"}, Session: storage.Session{ContactID: "c"}, Submission: &storage.Submission{EnterpriseID: "E\x001", Period: "p", Version: 1}},
+		"drop no company":  {Answer: storage.Answer{MessageID: "m"}, Session: storage.Session{ContactID: "c"}, DropDraft: &storage.DraftKey{Period: "p"}},
+		"submission blank": {Answer: storage.Answer{MessageID: "m"}, Session: storage.Session{ContactID: "c"}, Submission: &storage.Submission{Version: 1}},
 	} {
 		err := s.CommitTurn(t.Context(), tr)
 		if err == nil || errors.Is(err, storage.ErrConflict) {
@@ -192,10 +192,10 @@ func TestRedeemLiaisonOfMissingEnterprise(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E9", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv); err != nil {
+	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now)
+	_, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now, nil)
 	if !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("error %v, want ErrNotFound", err)
 	}
@@ -205,7 +205,7 @@ func TestRedeemLiaisonOfMissingEnterprise(t *testing.T) {
 	if err := s.PutEnterprise(ctx, storage.Enterprise{ID: "E9"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now); err != nil {
+	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now, nil); err != nil {
 		t.Errorf("code after its enterprise was imported: %v", err)
 	}
 }
@@ -226,7 +226,7 @@ func TestOpenFormat1(t *testing.T) {
 		sub := storage.Submission{EnterpriseID: key.e, Period: key.p, Version: key.v, SubmittedBy: "c-1",
 			SubmittedAt: time.Date(2026, 11, 3, 9, i, 0, 0, time.UTC), Facts: survey.Facts{Projects: i, RDCost: 1.5, Plan: "计划"}}
 		subs = append(subs, sub)
-		tr := storage.Turn{MessageID: fmt.Sprint(i), Session: storage.Session{ContactID: fmt.Sprint("c", i)}, Submission: &sub}
+		tr := storage.Turn{Answer: storage.Answer{MessageID: fmt.Sprint(i)}, Session: storage.Session{ContactID: fmt.Sprint("c", i)}, Submission: &sub}
 		if err := s.CommitTurn(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +329,7 @@ func TestOpenFormat3(t *testing.T) {
 	}
 	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"a0": {Text: "again"}}}
 	for _, id := range []string{"m0", "m9"} {
-		tr := storage.Turn{MessageID: id, At: time.Now(), Session: sess, Draft: &d}
+		tr := storage.Turn{Answer: storage.Answer{MessageID: id, At: time.Now()}, Session: sess, Draft: &d}
 		if err := s.CommitTurn(ctx, tr); err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +337,7 @@ func TestOpenFormat3(t *testing.T) {
 	if after, err := s.Draft(ctx, "E1", "2026-11"); err != nil || after.Answers["a0"].Text == "again" {
 		t.Errorf("a message handled before the upgrade was taken again: draft %+v, %v", after.Answers, err)
 	}
-	tr := storage.Turn{MessageID: "m10", At: time.Now(), Session: sess, Draft: &d}
+	tr := storage.Turn{Answer: storage.Answer{MessageID: "m10", At: time.Now()}, Session: sess, Draft: &d}
 	if err := s.CommitTurn(ctx, tr); err != nil {
 		t.Fatalf("a new turn after the upgrade: %v", err)
 	}
@@ -398,10 +398,10 @@ func TestUnbindLeavesAnotherLiaison(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E1", ExpiresAt: now.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv); err != nil {
+	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c-1"}, now); err != nil {
+	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c-1"}, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -422,7 +422,7 @@ func TestUnbindLeavesAnotherLiaison(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.Unbind(ctx, "c-1"); err != nil {
+	if _, err := s.Unbind(ctx, "c-1", storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if e, err := s.Enterprise(ctx, "E1"); err != nil || e.LiaisonID != "c-2" {
@@ -450,7 +450,7 @@ func BenchmarkLatestHeads(b *testing.B) {
 						SubmittedBy: "c-" + id, SubmittedAt: time.Now(),
 						Facts: survey.Facts{HasRD: true, Projects: 2, RDStaff: 12, RDCost: 345.6, Plan: "建设企业技术中心",
 							Industry: "黑色金属冶炼和压延加工业", Ownership: "民营"}}
-					tr := storage.Turn{MessageID: id + p, Session: storage.Session{ContactID: "c-" + id, Version: int64(j)}, Submission: &sub}
+					tr := storage.Turn{Answer: storage.Answer{MessageID: id + p}, Session: storage.Session{ContactID: "c-" + id, Version: int64(j)}, Submission: &sub}
 					if err := s.CommitTurn(b.Context(), tr); err != nil {
 						b.Error(err)
 						return

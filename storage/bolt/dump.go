@@ -116,7 +116,7 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	if err := storage.CheckMessages(d.Outbox); err != nil {
 		return fmt.Errorf("import outbox: %w", err)
 	}
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
 		for _, name := range dumpBuckets {
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
 				return fmt.Errorf("bucket %s has records: %w", name, storage.ErrNotEmpty)

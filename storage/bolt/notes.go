@@ -20,14 +20,14 @@ var bucketMonthlyNotes = []byte("monthly_notes")
 func noteKey(period, region string) []byte { return []byte(period + sep + region) }
 
 // PutMonthlyNote adds or replaces the note of (Period, Region).
-func (s *Store) PutMonthlyNote(ctx context.Context, n storage.MonthlyNote) error {
-	if err := ctx.Err(); err != nil {
+func (s *Store) PutMonthlyNote(ctx context.Context, n storage.MonthlyNote, a storage.Answer) error {
+	if err := checkWrite(ctx, a); err != nil {
 		return fmt.Errorf("put monthly note: %w", err)
 	}
 	if err := storage.CheckNote(n); err != nil {
 		return fmt.Errorf("put monthly note: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(a, func(tx *bbolt.Tx) error {
 		return put(tx.Bucket(bucketMonthlyNotes), noteKey(n.Period, n.Region), n)
 	})
 	if err != nil {
@@ -49,12 +49,12 @@ func (s *Store) MonthlyNotes(ctx context.Context, period string) ([]storage.Mont
 }
 
 // SetContactDetails sets a contact's Person and Mobile and returns the contact as stored.
-func (s *Store) SetContactDetails(ctx context.Context, contactID, person, mobile string) (storage.Contact, error) {
-	if err := ctx.Err(); err != nil {
+func (s *Store) SetContactDetails(ctx context.Context, contactID, person, mobile string, a storage.Answer) (storage.Contact, error) {
+	if err := checkWrite(ctx, a); err != nil {
 		return storage.Contact{}, fmt.Errorf("set contact details: %w", err)
 	}
 	var c storage.Contact
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(a, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketContacts)
 		if err := get(b, []byte(contactID), &c); err != nil {
 			return err

@@ -149,6 +149,9 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 		if err := pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
 			return err
 		}
+		if r.Forget {
+			return outbox.Delete([]byte(id))
+		}
 		r.SentAt = at
 		if err := tx.Bucket(bucketOutboxSent).Put(sentKey(at, r.Seq), []byte(id)); err != nil {
 			return err

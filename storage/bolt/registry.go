@@ -35,7 +35,7 @@ func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) err
 	}
 	sorted := slices.Clone(es)
 	slices.SortStableFunc(sorted, func(a, b storage.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEnterprises)
 		for i, e := range sorted {
 			if i+1 < len(sorted) && sorted[i+1].ID == e.ID {
@@ -64,13 +64,13 @@ type lists struct {
 	contacts    []storage.Contact    // nil until read
 }
 
-// updateRegistry runs a write that may change enterprises or contacts and drops the lists.
-// Every write to either bucket goes through here.
-func (s *Store) updateRegistry(fn func(*bbolt.Tx) error) error {
+// updateRegistry is update for a write that may change enterprises or contacts: it drops the
+// lists. Every write to either bucket goes through here.
+func (s *Store) updateRegistry(a storage.Answer, fn func(*bbolt.Tx) error) error {
 	s.lists.mu.Lock()
 	defer s.lists.mu.Unlock()
 	s.lists.enterprises, s.lists.contacts = nil, nil
-	return s.db.Update(fn)
+	return s.update(a, fn)
 }
 
 // Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
@@ -131,12 +131,12 @@ func decodeList[T any](tx *bbolt.Tx, bucket []byte) ([]T, error) {
 // the contact as it was. A liaison's enterprise loses its LiaisonID only if it still names
 // this contact. The enterprise's UpdatedAt is left alone: Unbind is given no clock. A contact
 // unbound already is returned as it is, without error.
-func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, error) {
-	if err := ctx.Err(); err != nil {
+func (s *Store) Unbind(ctx context.Context, contactID string, a storage.Answer) (storage.Contact, error) {
+	if err := checkWrite(ctx, a); err != nil {
 		return storage.Contact{}, fmt.Errorf("unbind: %w", err)
 	}
 	var was storage.Contact
-	err := s.updateRegistry(func(tx *bbolt.Tx) error {
+	err := s.updateRegistry(a, func(tx *bbolt.Tx) error {
 		contacts := tx.Bucket(bucketContacts)
 		if err := get(contacts, []byte(contactID), &was); err != nil {
 			return err
@@ -164,14 +164,14 @@ func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, 
 }
 
 // PutGroup binds a group, replacing an earlier binding of the same group.
-func (s *Store) PutGroup(ctx context.Context, g storage.Group) error {
-	if err := ctx.Err(); err != nil {
+func (s *Store) PutGroup(ctx context.Context, g storage.Group, a storage.Answer) error {
+	if err := checkWrite(ctx, a); err != nil {
 		return fmt.Errorf("put group: %w", err)
 	}
 	if g.ID == "" {
 		return errors.New("put group: empty id")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(a, func(tx *bbolt.Tx) error {
 		return put(tx.Bucket(bucketGroups), []byte(g.ID), g)
 	})
 	if err != nil {
@@ -209,14 +209,14 @@ func (s *Store) Groups(ctx context.Context) ([]storage.Group, error) {
 // AddBindFailure records a wrong invite code sent by a contact. The contact's failures are
 // kept as one list, from which those more than a day before at are dropped: BindFailures
 // answers for any since within the last day.
-func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time) error {
-	if err := ctx.Err(); err != nil {
+func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time, a storage.Answer) error {
+	if err := checkWrite(ctx, a); err != nil {
 		return fmt.Errorf("add bind failure: %w", err)
 	}
 	if contactID == "" {
 		return errors.New("add bind failure: empty contact id")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(a, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketBindFailures)
 		var times []time.Time
 		if err := get(b, []byte(contactID), &times); err != nil && !errors.Is(err, storage.ErrNotFound) {

@@ -178,6 +178,10 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	put("sessions", k.sess, f, err)
 	f, err = jsonFields(d.Drafts, func(x storage.Draft) string { return x.EnterpriseID + sep + x.Period })
 	put("drafts", k.draft, f, err)
+	draftIndex := make([]goredis.Z, 0, len(d.Drafts))
+	for _, x := range d.Drafts {
+		draftIndex = append(draftIndex, goredis.Z{Member: x.EnterpriseID + sep + x.Period})
+	}
 	var claims []any
 	for _, c := range d.Claims {
 		claims = append(claims, c.Key, "migrated"+sep+c.At.UTC().Format(time.RFC3339Nano))
@@ -221,6 +225,9 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 		zs = append(zs, goredis.Z{Member: subPrefix(sub.EnterpriseID, sub.Period) + versionPart(sub.Version) + sep + string(v)})
 	}
 	if err := zadd("submissions", k.subs, zs); err != nil {
+		return err
+	}
+	if err := zadd("drafts index", k.drafts, draftIndex); err != nil {
 		return err
 	}
 	zs = zs[:0]

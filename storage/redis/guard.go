@@ -33,21 +33,21 @@ func (s *Store) Invites(ctx context.Context) ([]storage.Invite, error) {
 func (s *Store) RevokeInvites(ctx context.Context, hashes []string, at time.Time) (int, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tok := token()
-	for range maxAttempts {
-		t := newTxn(s.k.ops)
-		n := 0
+	n := 0
+	_, err := s.cas(ctx, func() (*txn, storage.Answer, error) {
+		t := s.newTxn()
+		n = 0
 		for _, h := range hashes {
 			raw, err := s.hget(ctx, s.k.invite, h)
 			if err != nil {
-				return 0, fmt.Errorf("revoke invites: %w", err)
+				return nil, storage.Answer{}, err
 			}
 			if raw == nil {
 				continue
 			}
 			var inv storage.Invite
 			if err := json.Unmarshal([]byte(*raw), &inv); err != nil {
-				return 0, fmt.Errorf("revoke invites: decode: %w", err)
+				return nil, storage.Answer{}, fmt.Errorf("decode: %w", err)
 			}
 			if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
 				continue
@@ -55,24 +55,21 @@ func (s *Store) RevokeInvites(ctx context.Context, hashes []string, at time.Time
 			inv.RevokedAt = at
 			v, err := json.Marshal(inv)
 			if err != nil {
-				return 0, fmt.Errorf("revoke invites: %w", err)
+				return nil, storage.Answer{}, err
 			}
 			t.expect(s.k.invite, h, raw)
 			t.hset(s.k.invite, h, string(v))
 			n++
 		}
 		if n == 0 {
-			return 0, nil
+			return nil, storage.Answer{}, nil
 		}
-		ok, err := s.run(ctx, t, tok)
-		if err != nil {
-			return 0, fmt.Errorf("revoke invites: %w", err)
-		}
-		if ok {
-			return n, nil
-		}
+		return t, storage.Answer{}, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("revoke invites: %w", err)
 	}
-	return 0, fmt.Errorf("revoke invites: codes kept changing: %w", storage.ErrConflict)
+	return n, nil
 }
 
 // DeleteInvites removes the codes of the hashes given.

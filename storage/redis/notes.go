@@ -13,7 +13,7 @@ var _ storage.Notes = (*Store)(nil)
 func noteField(period, region string) string { return period + sep + region }
 
 // PutMonthlyNote adds or replaces the note of (Period, Region).
-func (s *Store) PutMonthlyNote(ctx context.Context, n storage.MonthlyNote) error {
+func (s *Store) PutMonthlyNote(ctx context.Context, n storage.MonthlyNote, a storage.Answer) error {
 	if err := storage.CheckNote(n); err != nil {
 		return fmt.Errorf("put monthly note: %w", err)
 	}
@@ -21,9 +21,7 @@ func (s *Store) PutMonthlyNote(ctx context.Context, n storage.MonthlyNote) error
 	if err != nil {
 		return fmt.Errorf("put monthly note: %w", err)
 	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	if err := s.rdb.HSet(ctx, s.k.notes, noteField(n.Period, n.Region), v).Err(); err != nil {
+	if err := s.put(ctx, a, func(t *txn) { t.hset(s.k.notes, noteField(n.Period, n.Region), string(v)) }); err != nil {
 		return fmt.Errorf("put monthly note %s %s: %w", n.Period, n.Region, err)
 	}
 	return nil
@@ -50,37 +48,13 @@ func (s *Store) MonthlyNotes(ctx context.Context, period string) ([]storage.Mont
 
 // SetContactDetails sets a contact's Person and Mobile and returns the contact as stored. It
 // writes only if the contact is still as read, so a binding made meanwhile is never undone.
-func (s *Store) SetContactDetails(ctx context.Context, contactID, person, mobile string) (storage.Contact, error) {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	tok := token()
-	for range maxAttempts {
-		raw, err := s.hget(ctx, s.k.contact, contactID)
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, err)
-		}
-		if raw == nil {
-			return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, storage.ErrNotFound)
-		}
-		var c storage.Contact
-		if err := json.Unmarshal([]byte(*raw), &c); err != nil {
-			return storage.Contact{}, fmt.Errorf("set details of contact %s: decode: %w", contactID, err)
-		}
+func (s *Store) SetContactDetails(ctx context.Context, contactID, person, mobile string, a storage.Answer) (storage.Contact, error) {
+	_, c, err := s.changeContact(ctx, contactID, a, func(_ *txn, c storage.Contact) (storage.Contact, error) {
 		c.Person, c.Mobile = person, mobile
-		v, err := json.Marshal(c)
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, err)
-		}
-		t := newTxn(s.k.ops)
-		t.expect(s.k.contact, contactID, raw)
-		t.hset(s.k.contact, contactID, string(v))
-		ok, err := s.run(ctx, t, tok)
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, err)
-		}
-		if ok {
-			return c, nil
-		}
+		return c, nil
+	})
+	if err != nil {
+		return storage.Contact{}, fmt.Errorf("set details of contact %s: %w", contactID, err)
 	}
-	return storage.Contact{}, fmt.Errorf("set details of contact %s: record kept changing: %w", contactID, storage.ErrConflict)
+	return c, nil
 }

@@ -236,15 +236,19 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 	if sendErr == "" && at.IsZero() {
 		return fmt.Errorf("mark %s sent: zero time", id)
 	}
-	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) {
+	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) bool {
 		if sendErr != "" {
 			r.Attempts++
 			r.Error = sendErr
-			return
+			return true
 		}
 		t.zrem(s.k.pendingIndex(r.OutboxMessage), pendingMember(r.Account, r.QueuedAt, r.Seq, id))
+		if r.Forget {
+			return false
+		}
 		r.SentAt = at
 		t.zadd(s.k.sent, sentMember(at, r.Seq, id), 0)
+		return true
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s sent: %w", id, err)
@@ -258,10 +262,11 @@ func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason 
 	if at.IsZero() {
 		return fmt.Errorf("mark %s failed: zero time", id)
 	}
-	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) {
+	err := s.settle(ctx, id, func(t *txn, r *outboxRecord) bool {
 		t.zrem(s.k.pendingIndex(r.OutboxMessage), pendingMember(r.Account, r.QueuedAt, r.Seq, id))
 		r.FailedAt, r.Error = at, reason
 		t.zadd(s.k.failed, sentMember(at, r.Seq, id), 0)
+		return true
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s failed: %w", id, err)
@@ -269,43 +274,39 @@ func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason 
 	return nil
 }
 
-// settle changes a pending message's record with change, by compare-and-set with one token for
-// every try; a message sent or given up already is left as it is.
-func (s *Store) settle(ctx context.Context, id string, change func(*txn, *outboxRecord)) error {
+// settle changes a pending message's record with change, by compare-and-set; change returns
+// false for a record to forget. A message sent or given up already is left as it is.
+func (s *Store) settle(ctx context.Context, id string, change func(*txn, *outboxRecord) (keep bool)) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tok := token()
 	k := s.k
-	for range maxAttempts {
+	_, err := s.cas(ctx, func() (*txn, storage.Answer, error) {
 		raw, err := s.hget(ctx, k.outbox, id)
 		if err != nil {
-			return err
+			return nil, storage.Answer{}, err
 		}
 		if raw == nil {
-			return storage.ErrNotFound
+			return nil, storage.Answer{}, storage.ErrNotFound
 		}
 		var r outboxRecord
 		if err := json.Unmarshal([]byte(*raw), &r); err != nil {
-			return fmt.Errorf("decode: %w", err)
+			return nil, storage.Answer{}, fmt.Errorf("decode: %w", err)
 		}
 		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
-			return nil
+			return nil, storage.Answer{}, nil
 		}
-		t := newTxn(k.ops)
+		t := s.newTxn()
 		t.expect(k.outbox, id, raw)
-		change(t, &r)
+		if !change(t, &r) {
+			t.hdel(k.outbox, id)
+			return t, storage.Answer{}, nil
+		}
 		v, err := json.Marshal(r)
 		if err != nil {
-			return err
+			return nil, storage.Answer{}, err
 		}
 		t.hset(k.outbox, id, string(v))
-		ok, err := s.run(ctx, t, tok)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-	}
-	return fmt.Errorf("record kept changing: %w", storage.ErrConflict)
+		return t, storage.Answer{}, nil
+	})
+	return err
 }

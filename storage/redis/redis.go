@@ -25,18 +25,23 @@
 // otherwise (optimistic compare-and-set, see txn). CommitTurn checks the session's version
 // and the next free submission version inside its own script.
 //
+// Every write made for a message carries the message's answer (storage.Answer) in the same
+// script: the id joins the handled set and the messages the outbox, and a message handled
+// before makes the script write nothing (txnScript, commitScript).
+//
 // go-redis sends a command again when the connection fails after the command was written
 // (a read timeout, a reset), so any write may run twice. Every write is safe to repeat:
-// CommitTurn by its message id; Enqueue by message ids; PutEnterprise(s), PutGroup and
-// MarkHandled write the same values again; AddBindFailure and Audit add a member carrying a
-// random token, the same for both runs of one call; PutInvite compares the stored code with
-// the one given (the same bytes again are a success); ClaimReminder stores a random token in
-// the claim and answers true again when it finds its own; Redeem, Unbind and MarkSent record a
-// random token per call in the ops journal (kept an hour) in the same script, and the second
-// run finds it and reports what the first did. A Redeem that failed with an error and is sent
-// again by the person later is a new call: the code is used by then, and the answer is
-// storage.ErrInviteUsed, as storetest requires for a second Redeem by the same contact.
-// PruneHandled run twice reports fewer removed the second time, nothing worse.
+// CommitTurn and the other writes made for a message by its message id; Enqueue by message
+// ids; PutEnterprise(s) write the same values again; Audit adds a member carrying a random
+// token, the same for both runs of one call; ClaimReminder stores a random token in the claim
+// and answers true again when it finds its own; the writes that go through txn (Redeem,
+// Unbind, PutInvite, PutGroup, AddBindFailure, MarkSent, SetContactDetails, PutMonthlyNote,
+// Answer) record a random token per call in the ops journal (kept an hour) in the same
+// script, and the second run finds it and reports what the first did. A Redeem that failed
+// with an error and is sent again by the person later is a new call: the code is used by
+// then, and the answer is storage.ErrInviteUsed, as storetest requires for a second Redeem by
+// the same contact. PruneHandled run twice reports fewer removed the second time, nothing
+// worse.
 //
 // Records are JSON, as in storage/bolt. The ledger's heads are a compact binary encoding
 // (heads.go). Time-ordered indexes (audit log, outbox, bind failures) are sorted sets whose
@@ -69,7 +74,12 @@ const sep = "\x00"
 
 // schemaVersion is written under a new prefix and checked by Ping, so that an older binary
 // refuses data a newer one has changed instead of misreading it.
-const schemaVersion = 1
+//
+// Format 2 indexes each enterprise's drafts (the drafts key), which a turn reads in one go; a
+// format-1 binary would write drafts without their index entries. Ping upgrades format-1
+// data (upgradeScript). Stop every bot of a prefix before running a newer binary on it: one
+// already running does not check the format again.
+const schemaVersion = 2
 
 // DefaultTimeout bounds each call when the caller's context has no earlier deadline: a bot
 // whose Redis hangs must answer 系统繁忙 within seconds, not wait for ever.
@@ -113,6 +123,7 @@ type keys struct {
 	group      string // hash: group id → Group JSON
 	sess       string // hash: contact id → Session JSON
 	draft      string // hash: enterprise NUL period → Draft JSON
+	drafts     string // zset (lex): enterprise NUL period of every draft (format 2)
 	subs       string // zset (lex): enterprise NUL period NUL version(10 digits) NUL Submission JSON
 	heads      string // zset (lex): enterprise NUL period NUL version(10 digits) NUL head (heads.go)
 	latest     string // hash: enterprise → period NUL version NUL head of its latest submission
@@ -146,6 +157,7 @@ func newKeys(prefix string) keys {
 		handled: n("handled"), bindFail: n("bindfail"), audit: n("audit"), outbox: n("outbox"),
 		pending: n("outbox:pending"), sent: n("outbox:sent"), urgent: n("outbox:urgent"), failed: n("outbox:failed"), claims: n("claims"), ops: n("ops"),
 		notes: n("notes"), identities: n("identities"), wrongCodes: n("wrongcodes"), bindLocks: n("bindlocks"),
+		drafts: n("drafts"),
 	}
 }
 
@@ -157,7 +169,7 @@ func (k keys) period(p string) string { return k.tag + ":period:" + p }
 func (k keys) all() []string {
 	return []string{k.meta, k.ent, k.liaison, k.entGen, k.contact, k.invite, k.group, k.sess,
 		k.draft, k.subs, k.heads, k.latest, k.periods, k.handled, k.bindFail, k.audit, k.outbox, k.pending,
-		k.sent, k.claims, k.ops, k.notes, k.identities, k.urgent, k.failed, k.wrongCodes, k.bindLocks}
+		k.sent, k.claims, k.ops, k.notes, k.identities, k.urgent, k.failed, k.wrongCodes, k.bindLocks, k.drafts}
 }
 
 // KeyPattern is the pattern (for redis-cli --scan --pattern) of every key a Store under prefix
@@ -218,7 +230,7 @@ func Open(ctx context.Context, url, prefix string) (*Store, error) {
 }
 
 // Ping checks that Redis answers and that the data under the prefix is in a format this
-// program reads, and marks a new prefix with that format.
+// program reads, marks a new prefix with that format and upgrades an older one.
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -232,8 +244,30 @@ func (s *Store) Ping(ctx context.Context) error {
 	if v > schemaVersion {
 		return fmt.Errorf("redis %s: data format %d is newer than this program's %d", s.k.tag, v, schemaVersion)
 	}
+	if v < schemaVersion {
+		if err := upgradeScript.Run(ctx, s.rdb, []string{s.k.meta, s.k.draft, s.k.drafts}).Err(); err != nil {
+			return fmt.Errorf("redis %s: upgrade from format %d: %w", s.k.tag, v, err)
+		}
+	}
 	return nil
 }
+
+// upgradeScript brings format-1 data to format 2: every draft gets its entry in the drafts
+// index. KEYS: meta, draft, drafts. Data of another format is left alone.
+var upgradeScript = goredis.NewScript(`
+if redis.call('HGET', KEYS[1], 'schema') ~= '1' then return 0 end
+local fields = redis.call('HKEYS', KEYS[2])
+for i = 1, #fields, 1000 do
+  local args = {}
+  for j = i, math.min(i + 999, #fields) do
+    args[#args + 1] = 0
+    args[#args + 1] = fields[j]
+  end
+  redis.call('ZADD', KEYS[3], unpack(args))
+end
+redis.call('HSET', KEYS[1], 'schema', 2)
+return 1
+`)
 
 // Close releases the client when Open made it; a client given to New stays open.
 func (s *Store) Close() error {

@@ -82,7 +82,7 @@ func TestPersistentAcrossServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"x": {Text: "答"}}}
-	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "m1", Session: storage.Session{ContactID: "c1"}, Draft: &d}); err != nil {
+	if err := s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m1"}, Session: storage.Session{ContactID: "c1"}, Draft: &d}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Kill(t)
@@ -91,7 +91,7 @@ func TestPersistentAcrossServerRestart(t *testing.T) {
 	start := time.Now()
 	d2 := d
 	d2.Answers = survey.Answers{"x": {Text: "不应写入"}}
-	err = s.CommitTurn(ctx, storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "c1", Version: 1}, Draft: &d2})
+	err = s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m2"}, Session: storage.Session{ContactID: "c1", Version: 1}, Draft: &d2})
 	if err == nil {
 		t.Fatal("CommitTurn with Redis down succeeded")
 	}
@@ -119,7 +119,7 @@ func TestPersistentAcrossServerRestart(t *testing.T) {
 	if ok, _ := s.Handled(ctx, "m2"); ok {
 		t.Error("the turn refused while down is marked handled")
 	}
-	if err := s.CommitTurn(ctx, storage.Turn{MessageID: "m2", Session: storage.Session{ContactID: "c1", Version: 1}, Draft: &d2}); err != nil {
+	if err := s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m2"}, Session: storage.Session{ContactID: "c1", Version: 1}, Draft: &d2}); err != nil {
 		t.Fatalf("CommitTurn after restart: %v", err)
 	}
 }
@@ -140,10 +140,10 @@ func TestReplayedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := storage.Invite{Hash: "h1", Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv); err != nil {
+	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
 		t.Fatalf("PutInvite replayed: %v", err)
 	}
-	r, err := s.Redeem(ctx, "h1", storage.Contact{ID: "c1", Name: "张三"}, at)
+	r, err := s.Redeem(ctx, "h1", storage.Contact{ID: "c1", Name: "张三"}, at, nil)
 	if err != nil {
 		t.Fatalf("Redeem replayed: %v", err)
 	}
@@ -161,11 +161,11 @@ func TestReplayedWrites(t *testing.T) {
 	if err != nil || len(p) != 1 || p[0].Attempts != 1 {
 		t.Errorf("after one failed send, replayed: %+v %v", p, err)
 	}
-	was, err := s.Unbind(ctx, "c1")
+	was, err := s.Unbind(ctx, "c1", storage.Answer{})
 	if err != nil || was.Role != storage.RoleLiaison {
 		t.Errorf("Unbind replayed returned %+v, %v; want the liaison as it was", was, err)
 	}
-	if err := s.AddBindFailure(ctx, "c2", at); err != nil {
+	if err := s.AddBindFailure(ctx, "c2", at, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.BindFailures(ctx, "c2", at.Add(-time.Minute)); n != 1 {
@@ -302,5 +302,60 @@ func TestRebuildHeads(t *testing.T) {
 	}
 	if h := before["2026-10"]["A"]; h.Period != "2026-10" || h.Version != 2 {
 		t.Errorf("LatestHeads(2026-10)[A] = %+v", h)
+	}
+}
+
+// TestUpgradeFormat1 opens data as format 1 left it, drafts without their index: Ping
+// indexes them (format 2), and a turn finds its enterprise's drafts again.
+func TestUpgradeFormat1(t *testing.T) {
+	srv := redistest.Start(t)
+	client := srv.Client(t)
+	prefix := srv.Prefix(t)
+	ctx := t.Context()
+	s := storeredis.New(client, prefix)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	if err := s.PutEnterprise(ctx, storage.Enterprise{ID: "E1"}); err != nil {
+		t.Fatal(err)
+	}
+	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	var want []storage.Draft
+	for i, p := range []string{"2026-10", "2026-11"} {
+		d := storage.Draft{EnterpriseID: "E1", Period: p, Answers: survey.Answers{"industry": {Text: p}}}
+		want = append(want, d)
+		tr := storage.Turn{Answer: storage.Answer{MessageID: p}, Session: storage.Session{ContactID: "c", Version: int64(i)}, Draft: &d}
+		if err := s.CommitTurn(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tag := "{innobot:" + prefix + "}"
+	if err := client.Del(ctx, tag+":drafts").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.HSet(ctx, tag+":meta", "schema", 1).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = storeredis.New(client, prefix)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping of format-1 data: %v", err)
+	}
+	if v, err := client.HGet(ctx, tag+":meta", "schema").Result(); err != nil || v != "2" {
+		t.Errorf("schema after the upgrade %q, %v; want 2", v, err)
+	}
+	st, err := s.LoadTurn(ctx, "c", "m-new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Drafts) != 2 || st.Drafts[0].Period != "2026-10" || st.Drafts[1].Answers["industry"].Text != "2026-11" {
+		t.Errorf("drafts after the upgrade: %+v, want %+v", st.Drafts, want)
 	}
 }

@@ -17,22 +17,10 @@ import (
 // back 15 minutes (DESIGN.md §3), a day keeps the record small.
 const bindFailureWindow = 24 * time.Hour
 
-// putInviteScript stores a code unless its hash is taken. The same bytes stored already are
-// a success: that is this very call sent twice by go-redis, since a new code always differs
-// from an old one at least in CreatedAt.
-var putInviteScript = goredis.NewScript(`
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  if cur == ARGV[2] then return 'ok' end
-  return 'conflict'
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 'ok'
-`)
-
-// PutInvite stores a new code; a hash already stored is storage.ErrConflict, so that a code
-// can never be reset to unused by issuing it again.
-func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
+// PutInvite stores a new code, with the answer of the message that asked for it; a hash
+// already stored is storage.ErrConflict, so that a code can never be reset to unused by
+// issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error {
 	if inv.Hash == "" {
 		return errors.New("put invite: empty hash")
 	}
@@ -40,14 +28,21 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
 	if err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	res, err := putInviteScript.Run(ctx, s.rdb, []string{s.k.invite}, inv.Hash, v).Text()
+	msgs, err := s.encodeMessages(a.Messages)
 	if err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
-	if res != "ok" {
-		return fmt.Errorf("put invite: %w", storage.ErrConflict)
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	t := s.newTxn()
+	t.expect(s.k.invite, inv.Hash, nil)
+	t.hset(s.k.invite, inv.Hash, string(v))
+	o, err := s.run(ctx, t, token(), a.MessageID, micros(a.At), msgs)
+	if err == nil && o == conflict {
+		err = storage.ErrConflict // the hash is taken: the caller draws another code
+	}
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
 	}
 	return nil
 }
@@ -58,33 +53,38 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite) error {
 // in one compare-and-set that holds only if none of those records changed meanwhile; if one
 // did (another binding raced it), it reads again. Two contacts racing for one code cannot
 // both win: the second finds the code used.
-func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (storage.Redeemed, error) {
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) storage.Answer) (storage.Redeemed, error) {
 	if c.ID == "" {
 		return storage.Redeemed{}, errors.New("redeem: empty contact id")
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	tok := token()
-	for range maxAttempts {
-		t, out, err := s.planRedeem(ctx, hash, c, now)
+	var out storage.Redeemed
+	o, err := s.cas(ctx, func() (*txn, storage.Answer, error) {
+		var t *txn
+		var err error
+		t, out, err = s.planRedeem(ctx, hash, c, now)
 		if err != nil {
-			return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+			return nil, storage.Answer{}, err
 		}
-		ok, err := s.run(ctx, t, tok)
-		if err != nil {
-			return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
+		if answer == nil {
+			return t, storage.Answer{}, nil
 		}
-		if ok {
-			return out, nil
-		}
+		return t, answer(out), nil
+	})
+	if err != nil {
+		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
 	}
-	return storage.Redeemed{}, fmt.Errorf("redeem: records kept changing: %w", storage.ErrConflict)
+	if o == answered {
+		return storage.Redeemed{}, nil
+	}
+	return out, nil
 }
 
 // planRedeem reads what a binding depends on and returns its compare-and-set.
 func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, now time.Time) (*txn, storage.Redeemed, error) {
 	k := s.k
-	t := newTxn(k.ops)
+	t := s.newTxn()
 	var out storage.Redeemed
 
 	invRaw, err := s.hget(ctx, k.invite, hash)
@@ -186,6 +186,12 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 		}
 		t.hset(k.ent, eid, v)
 		entChanged = true
+		var e storage.Enterprise
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			return nil, out, err
+		}
+		e.LiaisonID = c.ID
+		out.Enterprise = &e
 	}
 
 	inv.UsedBy, inv.UsedAt = c.ID, now
@@ -230,29 +236,13 @@ func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
 // Unbind removes a contact's role and scope, keeping its ID, Name and Account, and returns
 // the contact as it was; a liaison's enterprise loses its liaison only if it still names this
 // contact. A contact unbound already is returned as it is.
-func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, error) {
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	tok := token()
+func (s *Store) Unbind(ctx context.Context, contactID string, a storage.Answer) (storage.Contact, error) {
 	k := s.k
-	for range maxAttempts {
-		raw, err := s.hget(ctx, k.contact, contactID)
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
-		}
-		if raw == nil {
-			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, storage.ErrNotFound)
-		}
-		var was storage.Contact
-		if err := json.Unmarshal([]byte(*raw), &was); err != nil {
-			return storage.Contact{}, fmt.Errorf("unbind %s: decode: %w", contactID, err)
-		}
-		t := newTxn(k.ops)
-		t.expect(k.contact, contactID, raw)
+	was, _, err := s.changeContact(ctx, contactID, a, func(t *txn, was storage.Contact) (storage.Contact, error) {
 		if was.Role == storage.RoleLiaison && was.EnterpriseID != "" {
 			lid, err := s.hget(ctx, k.liaison, was.EnterpriseID)
 			if err != nil {
-				return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
+				return was, err
 			}
 			t.expect(k.liaison, was.EnterpriseID, lid)
 			if lid != nil && *lid == contactID {
@@ -260,24 +250,52 @@ func (s *Store) Unbind(ctx context.Context, contactID string) (storage.Contact, 
 				t.incr(k.entGen)
 			}
 		}
-		v, err := json.Marshal(was.Unbound())
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
-		}
-		t.hset(k.contact, contactID, string(v))
-		ok, err := s.run(ctx, t, tok)
-		if err != nil {
-			return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
-		}
-		if ok {
-			return was, nil
-		}
+		return was.Unbound(), nil
+	})
+	if err != nil {
+		return storage.Contact{}, fmt.Errorf("unbind %s: %w", contactID, err)
 	}
-	return storage.Contact{}, fmt.Errorf("unbind %s: records kept changing: %w", contactID, storage.ErrConflict)
+	return was, nil
+}
+
+// changeContact reads a contact and stores what change makes of it, by compare-and-set with
+// the answer a; change may add writes that depend on what it read to the transaction. It
+// returns the contact as read and as stored, both zero when a's message was handled before.
+func (s *Store) changeContact(ctx context.Context, contactID string, a storage.Answer, change func(t *txn, c storage.Contact) (storage.Contact, error)) (was, now storage.Contact, err error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	o, err := s.cas(ctx, func() (*txn, storage.Answer, error) {
+		raw, err := s.hget(ctx, s.k.contact, contactID)
+		if err != nil {
+			return nil, a, err
+		}
+		if raw == nil {
+			return nil, a, storage.ErrNotFound
+		}
+		was = storage.Contact{}
+		if err := json.Unmarshal([]byte(*raw), &was); err != nil {
+			return nil, a, fmt.Errorf("decode: %w", err)
+		}
+		t := s.newTxn()
+		t.expect(s.k.contact, contactID, raw)
+		if now, err = change(t, was); err != nil {
+			return nil, a, err
+		}
+		v, err := json.Marshal(now)
+		if err != nil {
+			return nil, a, err
+		}
+		t.hset(s.k.contact, contactID, string(v))
+		return t, a, nil
+	})
+	if err != nil || o == answered {
+		return storage.Contact{}, storage.Contact{}, err
+	}
+	return was, now, nil
 }
 
 // PutGroup binds a group, replacing an earlier binding of the same group.
-func (s *Store) PutGroup(ctx context.Context, g storage.Group) error {
+func (s *Store) PutGroup(ctx context.Context, g storage.Group, a storage.Answer) error {
 	if g.ID == "" {
 		return errors.New("put group: empty id")
 	}
@@ -285,9 +303,8 @@ func (s *Store) PutGroup(ctx context.Context, g storage.Group) error {
 	if err != nil {
 		return fmt.Errorf("put group %s: %w", g.ID, err)
 	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	if err := s.rdb.HSet(ctx, s.k.group, g.ID, v).Err(); err != nil {
+	err = s.put(ctx, a, func(t *txn) { t.hset(s.k.group, g.ID, string(v)) })
+	if err != nil {
 		return fmt.Errorf("put group %s: %w", g.ID, err)
 	}
 	return nil
@@ -318,19 +335,16 @@ func bindFailureMember(contactID string, at time.Time, tok string) string {
 }
 
 // AddBindFailure records a wrong invite code sent by a contact and drops the contact's
-// failures more than a day before it, in one MULTI/EXEC.
-func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time) error {
+// failures more than a day before it, in one script with the answer.
+func (s *Store) AddBindFailure(ctx context.Context, contactID string, at time.Time, a storage.Answer) error {
 	if err := storage.CheckID("contact id", contactID); err != nil {
 		return fmt.Errorf("add bind failure: %w", err)
 	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
 	member := bindFailureMember(contactID, at, token())
 	horizon := string(storage.AppendTimeKey([]byte(contactID+sep), at.Add(-bindFailureWindow)))
-	_, err := s.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.ZAdd(ctx, s.k.bindFail, goredis.Z{Member: member})
-		p.ZRemRangeByLex(ctx, s.k.bindFail, "["+contactID+sep, "("+horizon)
-		return nil
+	err := s.put(ctx, a, func(t *txn) {
+		t.zadd(s.k.bindFail, member, 0)
+		t.zremLex(s.k.bindFail, "["+contactID+sep, "("+horizon)
 	})
 	if err != nil {
 		return fmt.Errorf("add bind failure of %s: %w", contactID, err)

@@ -245,18 +245,106 @@ func (s *Store) Handled(ctx context.Context, messageID string) (bool, error) {
 	return false, nil
 }
 
-// MarkHandled records a message handled without a turn. An id handled already keeps its first
-// time (ZADD NX), so a repeated call is harmless.
-func (s *Store) MarkHandled(ctx context.Context, messageID string, at time.Time) error {
-	if messageID == "" {
-		return nil
-	}
-	ctx, cancel := s.ctx(ctx)
-	defer cancel()
-	if err := s.rdb.ZAddNX(ctx, s.k.handled, goredis.Z{Score: float64(micros(at)), Member: messageID}).Err(); err != nil {
-		return fmt.Errorf("mark handled %s: %w", messageID, err)
+// Answer stores the answer of a message that changed nothing else.
+func (s *Store) Answer(ctx context.Context, a storage.Answer) error {
+	if err := s.put(ctx, a, func(*txn) {}); err != nil {
+		return fmt.Errorf("answer %s: %w", a.MessageID, err)
 	}
 	return nil
+}
+
+// loadScript reads what handling a message needs (see LoadTurn). KEYS: handled, contact,
+// sess, ent, liaison, draft, drafts, subs. ARGV: message id, contact id. It returns {1} for a
+// handled message, else {0, contact, session, enterprise, its liaison, drafts, submissions}
+// with false for what is missing; the enterprise's part only for a liaison. cjson only reads
+// the contact's role and enterprise here.
+var loadScript = goredis.NewScript(`
+if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {1} end
+local c = redis.call('HGET', KEYS[2], ARGV[2])
+local sess = redis.call('HGET', KEYS[3], ARGV[2])
+if not c then return {0, false, sess} end
+local contact = cjson.decode(c)
+local e = contact.enterprise_id
+if contact.role ~= 'liaison' or type(e) ~= 'string' or e == '' then return {0, c, sess} end
+local fields = redis.call('ZRANGEBYLEX', KEYS[7], '[' .. e .. '\0', '(' .. e .. '\1')
+local drafts = {}
+if #fields > 0 then drafts = redis.call('HMGET', KEYS[6], unpack(fields)) end
+local subs = {}
+local function last(pfx, stop)
+  local m = redis.call('ZREVRANGEBYLEX', KEYS[8], '(' .. stop, '[' .. pfx, 'LIMIT', 0, 1)
+  if m[1] then subs[#subs + 1] = m[1] end
+end
+for _, f in ipairs(fields) do last(f .. '\0', f .. '\0\255') end
+last(e .. '\0', e .. '\1')
+return {0, c, sess, redis.call('HGET', KEYS[4], e), redis.call('HGET', KEYS[5], e), drafts, subs}
+`)
+
+// LoadTurn reads, in one script, whether a message was handled and what handling it needs of
+// its sender.
+func (s *Store) LoadTurn(ctx context.Context, contactID, messageID string) (storage.TurnState, error) {
+	ctx, cancel := s.ctx(ctx)
+	defer cancel()
+	k := s.k
+	vals, err := loadScript.Run(ctx, s.rdb, []string{k.handled, k.contact, k.sess, k.ent, k.liaison, k.draft, k.drafts, k.subs}, messageID, contactID).Slice()
+	if err != nil {
+		return storage.TurnState{}, fmt.Errorf("load turn of %s: %w", contactID, err)
+	}
+	st, err := readTurnState(contactID, vals)
+	if err != nil {
+		return storage.TurnState{}, fmt.Errorf("load turn of %s: %w", contactID, err)
+	}
+	return st, nil
+}
+
+// readTurnState decodes loadScript's answer.
+func readTurnState(contactID string, vals []any) (storage.TurnState, error) {
+	st := storage.TurnState{Session: storage.Session{ContactID: contactID}}
+	if n, _ := vals[0].(int64); n == 1 {
+		st.Handled = true
+		return st, nil
+	}
+	decode := func(i int, v any) error {
+		if i >= len(vals) {
+			return nil
+		}
+		raw, ok := vals[i].(string)
+		if !ok {
+			return nil
+		}
+		return json.Unmarshal([]byte(raw), v)
+	}
+	var liaison string
+	errs := []error{decode(1, &st.Contact), decode(2, &st.Session), decode(3, &st.Enterprise)}
+	if len(vals) > 4 {
+		liaison, _ = vals[4].(string)
+		st.Enterprise.LiaisonID = liaison
+	}
+	if len(vals) > 6 {
+		drafts, _ := vals[5].([]any)
+		for _, v := range drafts {
+			raw, ok := v.(string)
+			if !ok {
+				continue // an index entry without its draft: nothing to load
+			}
+			var d storage.Draft
+			errs = append(errs, json.Unmarshal([]byte(raw), &d))
+			st.Drafts = append(st.Drafts, d)
+		}
+		subs, _ := vals[6].([]any)
+		members := make([]string, 0, len(subs))
+		for _, v := range subs {
+			if m, ok := v.(string); ok && !slices.Contains(members, m) {
+				members = append(members, m)
+			}
+		}
+		slices.Sort(members)
+		for _, m := range members {
+			sub, err := decodeSubmission(m)
+			errs = append(errs, err)
+			st.History = append(st.History, sub)
+		}
+	}
+	return st, errors.Join(errs...)
 }
 
 // PruneHandled forgets the message ids handled before a time, to the microsecond: an id
@@ -273,15 +361,16 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 }
 
 // commitScript writes a turn: see CommitTurn. KEYS: handled, sess, draft, subs, heads,
-// latest, periods, the submission's period hash (latest again when there is none). ARGV:
-// message id, contact id, the version read, the session, the draft field to drop, the draft
-// field to write, the draft, the submission's period prefix, its version, its subs member,
-// its heads member, the enterprise, the enterprise's prefix, the period, the message's score
-// in handled. cjson only decodes here (the stored session's version), since its numbers would
-// lose digits.
-var commitScript = goredis.NewScript(`
+// latest, periods, the submission's period hash (latest again when there is none), the outbox's
+// five keys (keys.queues), drafts. ARGV: message id, contact id, the version read, the session, the draft
+// field to drop, the draft field to write, the draft, the submission's period prefix, its
+// version, its subs member, its heads member, the enterprise, the enterprise's prefix, the
+// period, the message's score in handled, then the answer's messages (enqueue's triples).
+// cjson only decodes here (the stored session's version), since its numbers would lose
+// digits.
+var commitScript = goredis.NewScript(answerLua + `
 local id = ARGV[1]
-if id ~= '' and redis.call('ZSCORE', KEYS[1], id) then return 'done' end
+if answered(1, id) then return 'done' end
 local cur = redis.call('HGET', KEYS[2], ARGV[2])
 local stored = 0
 if cur then stored = cjson.decode(cur).version or 0 end
@@ -294,9 +383,14 @@ if pfx ~= '' then
   if tonumber(ARGV[9]) ~= lv + 1 then return 'conflict:submission version ' .. ARGV[9] .. ', next free is ' .. (lv + 1) end
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-if id ~= '' then redis.call('ZADD', KEYS[1], ARGV[15], id) end
-if ARGV[5] ~= '' then redis.call('HDEL', KEYS[3], ARGV[5]) end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
+if ARGV[5] ~= '' then
+  redis.call('HDEL', KEYS[3], ARGV[5])
+  redis.call('ZREM', KEYS[14], ARGV[5])
+end
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+  redis.call('ZADD', KEYS[14], 0, ARGV[6])
+end
 if pfx ~= '' then
   redis.call('ZADD', KEYS[4], 0, ARGV[10])
   redis.call('ZADD', KEYS[5], 0, ARGV[11])
@@ -306,14 +400,16 @@ if pfx ~= '' then
   redis.call('HSET', KEYS[8], ARGV[12], string.sub(ARGV[11], #ep + 1))
   redis.call('ZADD', KEYS[7], 0, ARGV[14])
 end
+answer(1, id, ARGV[15], 9, 16)
 return 'ok'
 `)
 
 // CommitTurn writes a turn atomically, or nothing: one script checks the message id (an id
 // handled already is reported done and changes nothing, so a message delivered twice or a
 // script sent twice by go-redis is written once), the session's version and the submission's
-// version, then writes the session, the draft (dropped first, then written), the submission
-// with its ledger head, and the message id in the handled set.
+// version, then writes the session, the draft (dropped first, then written, with its entry in
+// the drafts index), the submission with its ledger head, and the answer: the message id in
+// the handled set and its messages in the outbox.
 func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	args, err := s.encodeTurn(t)
 	if err != nil {
@@ -326,7 +422,8 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if t.Submission != nil {
 		periodKey = k.period(t.Submission.Period)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, []string{k.handled, k.sess, k.draft, k.subs, k.heads, k.latest, k.periods, periodKey}, args...).Text()
+	keys := append([]string{k.handled, k.sess, k.draft, k.subs, k.heads, k.latest, k.periods, periodKey}, k.queues()...)
+	res, err := commitScript.Run(ctx, s.rdb, append(keys, k.drafts), args...).Text()
 	if err != nil {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}
@@ -384,9 +481,13 @@ func (s *Store) encodeTurn(t storage.Turn) ([]any, error) {
 		headMember = key + string(appendHead(nil, sub.Head()))
 		entID, entPrefix, period = sub.EnterpriseID, sub.EnterpriseID+sep, sub.Period
 	}
-	return []any{t.MessageID, t.Session.ContactID, t.Session.Version, sessJSON,
+	msgs, err := s.encodeMessages(t.Messages)
+	if err != nil {
+		return nil, err
+	}
+	return append([]any{t.MessageID, t.Session.ContactID, t.Session.Version, sessJSON,
 		drop, draftField, draftJSON, pfx, subVersion, subMember, headMember, entID, entPrefix, period,
-		micros(t.At)}, nil
+		micros(t.At)}, msgs...), nil
 }
 
 // getRaw returns the hash field key/field, or storage.ErrNotFound.

@@ -118,7 +118,7 @@ var sessionTests = []subtest{
 		// The dialog clears fields by committing a session without them; nothing of the old
 		// session may linger.
 		mustCommit(t, s, turn("m1", "c-1", 0))
-		tr := storage.Turn{MessageID: "m2", At: at(9), Session: storage.Session{ContactID: "c-1", Version: 1}}
+		tr := storage.Turn{Answer: storage.Answer{MessageID: "m2", At: at(9)}, Session: storage.Session{ContactID: "c-1", Version: 1}}
 		mustCommit(t, s, tr)
 		same(t, "Session after clearing", mustSession(t, s, "c-1"),
 			storage.Session{ContactID: "c-1", Version: 2}, normSession)

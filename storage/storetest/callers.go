@@ -108,7 +108,7 @@ var callersTests = []check[RegistryStore]{
 		if liaisonOf("E1") != "c-2" || roleOf("c-1") != storage.RoleNone || roleOf("c-2") != storage.RoleLiaison {
 			t.Errorf("after a handover: E1's liaison %q, c-1 %q, c-2 %q", liaisonOf("E1"), roleOf("c-1"), roleOf("c-2"))
 		}
-		if _, err := s.Unbind(ctx, "c-2"); err != nil {
+		if _, err := s.Unbind(ctx, "c-2", storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		if liaisonOf("E1") != "" || roleOf("c-2") != storage.RoleNone {

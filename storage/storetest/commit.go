@@ -16,7 +16,7 @@ var commitTests = []subtest{
 	{"SameMessageTwice", testSameMessage},
 	{"Handled", testHandled},
 	{"EmptyMessageID", testEmptyMessageID},
-	{"MarkAndPruneHandled", testMarkHandled},
+	{"AnswerAndPruneHandled", testMarkHandled},
 }
 
 func testStaleSession(t *testing.T, s storage.Store) {
@@ -315,19 +315,19 @@ func testEmptyMessageID(t *testing.T, s storage.Store) {
 
 func testMarkHandled(t *testing.T, s storage.Store) {
 	ctx := t.Context()
-	if err := s.MarkHandled(ctx, "", at(0)); err != nil {
-		t.Fatalf("MarkHandled of an empty id: %v", err)
+	if err := s.Answer(ctx, storage.Answer{At: at(0)}); err != nil {
+		t.Fatalf("Answer without a message id: %v", err)
 	}
 	if mustHandled(t, s, "") {
-		t.Error(`Handled("") true after marking it`)
+		t.Error(`Handled("") true after an answer without an id`)
 	}
 	for i, id := range []string{"q1", "q2"} {
-		if err := s.MarkHandled(ctx, id, at(i*60)); err != nil {
-			t.Fatalf("MarkHandled(%s): %v", id, err)
+		if err := s.Answer(ctx, storage.Answer{MessageID: id, At: at(i * 60)}); err != nil {
+			t.Fatalf("Answer(%s): %v", id, err)
 		}
 	}
 	if !mustHandled(t, s, "q1") || !mustHandled(t, s, "q2") {
-		t.Fatal("a marked message is not handled")
+		t.Fatal("an answered message is not handled")
 	}
 	// A turn made from a message already handled writes nothing.
 	tr := turn("q1", "c-1", 0)
@@ -335,7 +335,7 @@ func testMarkHandled(t *testing.T, s storage.Store) {
 	tr.Draft = &d
 	mustCommit(t, s, tr)
 	if draftOrNil(t, s, "E1", "2026-11") != nil || mustSession(t, s, "c-1").Version != 0 {
-		t.Error("a turn of a message marked handled was written")
+		t.Error("a turn of a message answered before was written")
 	}
 	later := turn("m1", "c-1", 0)
 	later.At = at(90)

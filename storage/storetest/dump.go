@@ -48,12 +48,12 @@ func fillForDump(t *testing.T, s DumpStore) {
 	must("AddWrongCode", s.AddWrongCode(ctx, "c-stranger", at(2)))
 	must("LockBinding", s.LockBinding(ctx, "c-stranger", at(1442)))
 	mustRedeem(t, s, "h-used", "c-1", at(1))
-	_, err = s.SetContactDetails(ctx, "c-1", "张三", "13912345678")
+	_, err = s.SetContactDetails(ctx, "c-1", "张三", "13912345678", storage.Answer{})
 	must("SetContactDetails", err)
-	must("PutMonthlyNote", s.PutMonthlyNote(ctx, sampleNote("2026-11", "盐湖区")))
+	must("PutMonthlyNote", s.PutMonthlyNote(ctx, sampleNote("2026-11", "盐湖区"), storage.Answer{}))
 	mustPutIdentities(t, s, sampleIdentity("bot-1", "c-1"), sampleIdentity("bot-2", "wxg-1"))
-	must("PutGroup", s.PutGroup(ctx, sampleGroup("g-1", "盐湖区")))
-	must("AddBindFailure", s.AddBindFailure(ctx, "c-stranger", at(2)))
+	must("PutGroup", s.PutGroup(ctx, sampleGroup("g-1", "盐湖区"), storage.Answer{}))
+	must("AddBindFailure", s.AddBindFailure(ctx, "c-stranger", at(2), storage.Answer{}))
 	must("Audit", s.Audit(ctx, storage.AuditEntry{At: at(2), Contact: "c-1", Name: "name of c-1", Role: storage.RoleLiaison, Action: "bind", Detail: "E1"}))
 
 	// Two versions of a submission, then a draft of the next period.
@@ -68,7 +68,7 @@ func fillForDump(t *testing.T, s DumpStore) {
 	tr = turn("m3", "c-1", 2)
 	tr.Draft = &draft
 	mustCommit(t, s, tr)
-	must("MarkHandled", s.MarkHandled(ctx, "q-1", at(6)))
+	must("Answer", s.Answer(ctx, storage.Answer{MessageID: "q-1", At: at(6)}))
 
 	// One message sent, one pending after a failed attempt, one queued by a reminder claim.
 	mustEnqueue(t, s, sampleMessage("o-1", "bot-1", 0), sampleMessage("o-2", "bot-1", 1))
@@ -231,7 +231,7 @@ func testDumpRoundTrip(t *testing.T, newStore func(t *testing.T) DumpStore) {
 	if mustClaim(t, dst, "monthly:2026-12-05:3d", at(9)) {
 		t.Error("a reminder claimed before Import was claimed again")
 	}
-	_, err = dst.Redeem(ctx, "h-used", storage.Contact{ID: "c-2"}, at(9))
+	_, err = dst.Redeem(ctx, "h-used", storage.Contact{ID: "c-2"}, at(9), nil)
 	wantErr(t, "Redeem of a used code after Import", err, storage.ErrInviteUsed)
 	mustRedeem(t, dst, "h-free", "c-2", at(9))
 	if e := mustEnterprise(t, dst, "E2"); e.LiaisonID != "c-2" {
@@ -287,7 +287,7 @@ func testDumpNotEmpty(t *testing.T, newStore func(t *testing.T) DumpStore) {
 		fill func(s DumpStore) error
 	}{
 		{"an enterprise", func(s DumpStore) error { return s.PutEnterprise(ctx, sampleEnterprise("E9")) }},
-		{"a handled id", func(s DumpStore) error { return s.MarkHandled(ctx, "q-9", at(0)) }},
+		{"a handled id", func(s DumpStore) error { return s.Answer(ctx, storage.Answer{MessageID: "q-9", At: at(0)}) }},
 		{"a message", func(s DumpStore) error {
 			return s.Enqueue(ctx, []storage.OutboxMessage{sampleMessage("o-9", "bot-1", 0)})
 		}},

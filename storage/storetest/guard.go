@@ -54,7 +54,7 @@ var inviteAdminTests = []check[GuardStore]{
 				t.Errorf("%s RevokedAt %v", inv.Hash, inv.RevokedAt)
 			}
 		}
-		_, err = s.Redeem(ctx, "h1", storage.Contact{ID: "c-2"}, at(4))
+		_, err = s.Redeem(ctx, "h1", storage.Contact{ID: "c-2"}, at(4), nil)
 		wantErr(t, "Redeem of a revoked code", err, storage.ErrInviteRevoked)
 		mustRedeem(t, s, "h3", "c-2", at(4))
 
@@ -64,7 +64,7 @@ var inviteAdminTests = []check[GuardStore]{
 		if got := inviteHashes(t, s); !slices.Equal(got, []string{"h2", "h3"}) {
 			t.Errorf("Invites after deleting h1 and h4: %q", got)
 		}
-		_, err = s.Redeem(ctx, "h1", storage.Contact{ID: "c-3"}, at(5))
+		_, err = s.Redeem(ctx, "h1", storage.Contact{ID: "c-3"}, at(5), nil)
 		wantErr(t, "Redeem of a deleted code", err, storage.ErrInviteUnknown)
 	}},
 }
@@ -139,11 +139,11 @@ var guardPruneTests = []check[GuardStore]{
 		ctx := t.Context()
 		for _, m := range []int{0, 5, 20} {
 			mustAddWrongCode(t, s, "c-1", at(m))
-			if err := s.AddBindFailure(ctx, "c-1", at(m)); err != nil {
+			if err := s.AddBindFailure(ctx, "c-1", at(m), storage.Answer{}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.AddBindFailure(ctx, "c-2", at(1)); err != nil {
+		if err := s.AddBindFailure(ctx, "c-2", at(1), storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		for id, until := range map[string]time.Time{"c-1": at(9), "c-2": at(30)} {

@@ -44,7 +44,7 @@ var notesTests = []check[NotesStore]{
 		ctx := t.Context()
 		for _, n := range []storage.MonthlyNote{sampleNote("2026-11", "永济市"), sampleNote("2026-11", ""),
 			sampleNote("2026-11", "盐湖区"), sampleNote("2026-10", "盐湖区"), sampleNote("2026-111", "盐湖区")} {
-			if err := s.PutMonthlyNote(ctx, n); err != nil {
+			if err := s.PutMonthlyNote(ctx, n, storage.Answer{}); err != nil {
 				t.Fatalf("PutMonthlyNote(%s %s): %v", n.Period, n.Region, err)
 			}
 		}
@@ -63,12 +63,12 @@ var notesTests = []check[NotesStore]{
 	{"Replaces", func(t *testing.T, s NotesStore) {
 		ctx := t.Context()
 		first := sampleNote("2026-11", "盐湖区")
-		if err := s.PutMonthlyNote(ctx, first); err != nil {
+		if err := s.PutMonthlyNote(ctx, first, storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		second := first
 		second.Progress, second.Problems = "", "新的问题"
-		if err := s.PutMonthlyNote(ctx, second); err != nil {
+		if err := s.PutMonthlyNote(ctx, second, storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		same(t, "note put twice", mustNotes(t, s, "2026-11"), []storage.MonthlyNote{second}, func(ns []storage.MonthlyNote) []storage.MonthlyNote {
@@ -78,7 +78,7 @@ var notesTests = []check[NotesStore]{
 	{"Refuses", func(t *testing.T, s NotesStore) {
 		ctx := t.Context()
 		for _, n := range []storage.MonthlyNote{{Region: "盐湖区"}, {Period: "2026-11", Region: "盐\x00湖区"}} {
-			if err := s.PutMonthlyNote(ctx, n); err == nil {
+			if err := s.PutMonthlyNote(ctx, n, storage.Answer{}); err == nil {
 				t.Errorf("PutMonthlyNote(%q %q) succeeded", n.Period, n.Region)
 			}
 		}
@@ -94,7 +94,7 @@ var contactDetailsTests = []check[RegistryStore]{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		bound := mustRedeem(t, s, "h1", "c-1", at(1)).Contact
-		got, err := s.SetContactDetails(ctx, "c-1", "张 三", "13912345678")
+		got, err := s.SetContactDetails(ctx, "c-1", "张 三", "13912345678", storage.Answer{})
 		if err != nil {
 			t.Fatalf("SetContactDetails: %v", err)
 		}
@@ -114,10 +114,10 @@ var contactDetailsTests = []check[RegistryStore]{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		mustRedeem(t, s, "h1", "c-1", at(1))
-		if _, err := s.SetContactDetails(ctx, "c-1", "张三", "13912345678"); err != nil {
+		if _, err := s.SetContactDetails(ctx, "c-1", "张三", "13912345678", storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Unbind(ctx, "c-1"); err != nil {
+		if _, err := s.Unbind(ctx, "c-1", storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		if c := mustContact(t, s, "c-1"); c.Person != "" || c.Mobile != "" {
@@ -125,7 +125,7 @@ var contactDetailsTests = []check[RegistryStore]{
 		}
 	}},
 	{"Unknown", func(t *testing.T, s RegistryStore) {
-		_, err := s.SetContactDetails(t.Context(), "c-nobody", "张三", "13912345678")
+		_, err := s.SetContactDetails(t.Context(), "c-nobody", "张三", "13912345678", storage.Answer{})
 		wantErr(t, "SetContactDetails of a contact never bound", err, storage.ErrNotFound)
 	}},
 }

@@ -91,9 +91,9 @@ func testReopen(t *testing.T, open func(t *testing.T, dir string) storage.Store)
 	tr2.Submission = &sub2
 	tr2.DropDraft = &storage.DraftKey{EnterpriseID: "E1", Period: "2026-11"}
 	mustCommit(t, s, tr2)
-	_, err = s.Redeem(ctx, "h-used", storage.Contact{ID: "c-2"}, at(3))
+	_, err = s.Redeem(ctx, "h-used", storage.Contact{ID: "c-2"}, at(3), nil)
 	wantErr(t, "used code after reopening", err, storage.ErrInviteUsed)
-	err = s.PutInvite(ctx, liaisonInvite("h-free", "E1", at(3)))
+	err = s.PutInvite(ctx, liaisonInvite("h-free", "E1", at(3)), storage.Answer{})
 	wantErr(t, "PutInvite of a stored hash after reopening", err, storage.ErrConflict)
 	closeS()
 
@@ -145,12 +145,12 @@ func testReopenRegistry(t *testing.T, open func(dir string) (RegistryStore, func
 	helper := sampleInvite("h2", storage.RoleHelper, at(0))
 	helper.EnterpriseIDs = []string{"E2", "E3"}
 	mustPutInvite(t, s, helper)
-	r1, err := s.Redeem(ctx, "h1", storage.Contact{ID: "c-1", Name: "张联络", Account: "bot-1"}, at(1))
+	r1, err := s.Redeem(ctx, "h1", storage.Contact{ID: "c-1", Name: "张联络", Account: "bot-1"}, at(1), nil)
 	if err != nil {
 		t.Fatalf("Redeem: %v", err)
 	}
 	mustRedeem(t, s, "h2", "c-2", at(1))
-	if _, err := s.Unbind(ctx, "c-2"); err != nil {
+	if _, err := s.Unbind(ctx, "c-2", storage.Answer{}); err != nil {
 		t.Fatalf("Unbind: %v", err)
 	}
 	g := sampleGroup("g1", "盐湖区")
@@ -180,7 +180,7 @@ func testReopenRegistry(t *testing.T, open func(dir string) (RegistryStore, func
 	a3 := audit(5, "query again")
 	mustAudit(t, s, a3)
 	mustAddBindFailure(t, s, "c-3", at(2))
-	if _, err := s.Unbind(ctx, "c-1"); err != nil {
+	if _, err := s.Unbind(ctx, "c-1", storage.Answer{}); err != nil {
 		t.Fatalf("Unbind after reopening: %v", err)
 	}
 	renamed := sampleEnterprise("E1")

@@ -128,7 +128,7 @@ func sampleInvite(hash string, role storage.Role, now time.Time) storage.Invite 
 // turn is a turn for contactID read at version, with nothing else in it.
 func turn(messageID, contactID string, version int64) storage.Turn {
 	sess := sampleSession(contactID, version)
-	return storage.Turn{MessageID: messageID, At: at(5), Session: sess}
+	return storage.Turn{Answer: storage.Answer{MessageID: messageID, At: at(5)}, Session: sess}
 }
 
 // The norm functions bring a record to the form compared with reflect.DeepEqual: times in UTC
@@ -327,7 +327,7 @@ func mustPutEnterprise(t *testing.T, s storage.Store, e storage.Enterprise) {
 
 func mustPutInvite(t *testing.T, s storage.Store, inv storage.Invite) {
 	t.Helper()
-	if err := s.PutInvite(t.Context(), inv); err != nil {
+	if err := s.PutInvite(t.Context(), inv, storage.Answer{}); err != nil {
 		t.Fatalf("PutInvite(%s): %v", inv.Hash, err)
 	}
 }

@@ -11,7 +11,7 @@ var redeemTests = []subtest{
 	{"Unknown", func(t *testing.T, s storage.Store) {
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		for _, hash := range []string{"h2", "h", "h10", ""} {
-			_, err := s.Redeem(t.Context(), hash, storage.Contact{ID: "c-1"}, at(1))
+			_, err := s.Redeem(t.Context(), hash, storage.Contact{ID: "c-1"}, at(1), nil)
 			wantErr(t, "Redeem("+hash+")", err, storage.ErrInviteUnknown)
 		}
 		_, err := s.Contact(t.Context(), "c-1")
@@ -22,7 +22,7 @@ var redeemTests = []subtest{
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		mustRedeem(t, s, "h1", "c-1", at(1))
 		for _, c := range []string{"c-2", "c-1"} {
-			_, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: c}, at(2))
+			_, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: c}, at(2), nil)
 			wantErr(t, "Redeem of a used code by "+c, err, storage.ErrInviteUsed)
 		}
 		_, err := s.Contact(t.Context(), "c-2")
@@ -35,7 +35,7 @@ var redeemTests = []subtest{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		inv := liaisonInvite("h1", "E1", at(0))
 		mustPutInvite(t, s, inv)
-		_, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1"}, inv.ExpiresAt.Add(time.Nanosecond))
+		_, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1"}, inv.ExpiresAt.Add(time.Nanosecond), nil)
 		wantErr(t, "Redeem after ExpiresAt", err, storage.ErrInviteExpired)
 		_, err = s.Contact(t.Context(), "c-1")
 		wantErr(t, "Contact refused an expired code", err, storage.ErrNotFound)
@@ -52,16 +52,16 @@ var redeemTests = []subtest{
 		inv := liaisonInvite("h1", "E1", at(0))
 		mustPutInvite(t, s, inv)
 		now := at(90)
-		got, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1", Name: "张联络"}, now)
+		got, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1", Name: "张联络"}, now, nil)
 		if err != nil {
 			t.Fatalf("Redeem: %v", err)
 		}
 		wantContact := storage.Contact{ID: "c-1", Name: "张联络", Role: storage.RoleLiaison, EnterpriseID: "E1", BoundAt: now}
 		usedInv := inv
 		usedInv.UsedBy, usedInv.UsedAt = "c-1", now
-		same(t, "Redeemed", got, storage.Redeemed{Contact: wantContact, Invite: usedInv}, normRedeemed)
-		same(t, "Contact after Redeem", mustContact(t, s, "c-1"), wantContact, normContact)
 		after := mustEnterprise(t, s, "E1")
+		same(t, "Redeemed", got, storage.Redeemed{Contact: wantContact, Enterprise: &after, Invite: usedInv}, normRedeemed)
+		same(t, "Contact after Redeem", mustContact(t, s, "c-1"), wantContact, normContact)
 		if after.LiaisonID != "c-1" {
 			t.Errorf("LiaisonID %q, want c-1", after.LiaisonID)
 		}
@@ -76,7 +76,7 @@ var redeemTests = []subtest{
 		county.Region = "盐湖区"
 		mustPutInvite(t, s, county)
 		for i, tc := range []struct{ hash, account string }{{"h1", "bot-1"}, {"h2", "bot-2"}} {
-			got, err := s.Redeem(t.Context(), tc.hash, storage.Contact{ID: "c-1", Name: "张三", Account: tc.account}, at(i+1))
+			got, err := s.Redeem(t.Context(), tc.hash, storage.Contact{ID: "c-1", Name: "张三", Account: tc.account}, at(i+1), nil)
 			if err != nil {
 				t.Fatalf("Redeem(%s): %v", tc.hash, err)
 			}
@@ -142,15 +142,15 @@ var redeemTests = []subtest{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		mustPutEnterprise(t, s, sampleEnterprise("E2"))
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
-		err := s.PutInvite(t.Context(), liaisonInvite("h1", "E2", at(5)))
+		err := s.PutInvite(t.Context(), liaisonInvite("h1", "E2", at(5)), storage.Answer{})
 		wantErr(t, "PutInvite of a stored hash", err, storage.ErrConflict)
 		if got := mustRedeem(t, s, "h1", "c-1", at(6)); got.Contact.EnterpriseID != "E1" {
 			t.Errorf("the first code was overwritten: bound to %q", got.Contact.EnterpriseID)
 		}
 		// Issuing a used code again must not make it usable.
-		err = s.PutInvite(t.Context(), liaisonInvite("h1", "E1", at(7)))
+		err = s.PutInvite(t.Context(), liaisonInvite("h1", "E1", at(7)), storage.Answer{})
 		wantErr(t, "PutInvite of a used hash", err, storage.ErrConflict)
-		_, err = s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-2"}, at(8))
+		_, err = s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-2"}, at(8), nil)
 		wantErr(t, "Redeem after issuing a used code again", err, storage.ErrInviteUsed)
 	}},
 }
@@ -163,7 +163,7 @@ func liaisonInvite(hash, enterpriseID string, now time.Time) storage.Invite {
 
 func mustRedeem(t *testing.T, s storage.Store, hash, contactID string, now time.Time) storage.Redeemed {
 	t.Helper()
-	r, err := s.Redeem(t.Context(), hash, storage.Contact{ID: contactID, Name: "name of " + contactID}, now)
+	r, err := s.Redeem(t.Context(), hash, storage.Contact{ID: contactID, Name: "name of " + contactID}, now, nil)
 	if err != nil {
 		t.Fatalf("Redeem(%s) by %s: %v", hash, contactID, err)
 	}
@@ -172,6 +172,10 @@ func mustRedeem(t *testing.T, s storage.Store, hash, contactID string, now time.
 
 func normRedeemed(r storage.Redeemed) storage.Redeemed {
 	r.Contact = normContact(r.Contact)
+	if r.Enterprise != nil {
+		e := normEnterprise(*r.Enterprise)
+		r.Enterprise = &e
+	}
 	r.Invite = normInvite(r.Invite)
 	if r.Replaced != nil {
 		c := normContact(*r.Replaced)
@@ -211,7 +215,7 @@ func testRoles(t *testing.T, s storage.Store) {
 			inv.ExpiresAt = at(i + 60)
 			mustPutInvite(t, s, inv)
 			now := at(i + 1)
-			got, err := s.Redeem(t.Context(), inv.Hash, storage.Contact{ID: "c-1", Name: "李四"}, now)
+			got, err := s.Redeem(t.Context(), inv.Hash, storage.Contact{ID: "c-1", Name: "李四"}, now, nil)
 			if err != nil {
 				t.Fatalf("Redeem: %v", err)
 			}

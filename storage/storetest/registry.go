@@ -137,7 +137,7 @@ var contactsTests = []check[RegistryStore]{
 var unbindTests = []check[RegistryStore]{
 	{"NeverBound", func(t *testing.T, s RegistryStore) {
 		mustCommit(t, s, turn("m1", "c-1", 0))
-		_, err := s.Unbind(t.Context(), "c-1")
+		_, err := s.Unbind(t.Context(), "c-1", storage.Answer{})
 		wantErr(t, "Unbind of a contact never bound", err, storage.ErrNotFound)
 		_, err = s.Contact(t.Context(), "c-1")
 		wantErr(t, "Contact after Unbind of one never bound", err, storage.ErrNotFound)
@@ -146,11 +146,11 @@ var unbindTests = []check[RegistryStore]{
 		ent := sampleEnterprise("E1")
 		mustPutEnterprise(t, s, ent)
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
-		r, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1", Name: "张联络", Account: "bot-1"}, at(1))
+		r, err := s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-1", Name: "张联络", Account: "bot-1"}, at(1), nil)
 		if err != nil {
 			t.Fatalf("Redeem: %v", err)
 		}
-		was, err := s.Unbind(t.Context(), "c-1")
+		was, err := s.Unbind(t.Context(), "c-1", storage.Answer{})
 		if err != nil {
 			t.Fatalf("Unbind: %v", err)
 		}
@@ -171,7 +171,7 @@ var unbindTests = []check[RegistryStore]{
 		mustRedeem(t, s, "h1", "c-1", at(1))
 		mustRedeem(t, s, "h2", "c-2", at(2))
 		before := mustContact(t, s, "c-1")
-		was, err := s.Unbind(t.Context(), "c-1")
+		was, err := s.Unbind(t.Context(), "c-1", storage.Answer{})
 		if err != nil {
 			t.Fatalf("Unbind of a replaced liaison: %v", err)
 		}
@@ -187,10 +187,10 @@ var unbindTests = []check[RegistryStore]{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		mustRedeem(t, s, "h1", "c-1", at(1))
-		if _, err := s.Unbind(t.Context(), "c-1"); err != nil {
+		if _, err := s.Unbind(t.Context(), "c-1", storage.Answer{}); err != nil {
 			t.Fatalf("Unbind: %v", err)
 		}
-		was, err := s.Unbind(t.Context(), "c-1")
+		was, err := s.Unbind(t.Context(), "c-1", storage.Answer{})
 		if err != nil {
 			t.Fatalf("Unbind of an unbound contact: %v", err)
 		}
@@ -211,11 +211,11 @@ var unbindTests = []check[RegistryStore]{
 		for _, inv := range []storage.Invite{helper, county, city} {
 			mustPutInvite(t, s, inv)
 			c := storage.Contact{ID: "c-" + string(inv.Role), Name: "员工", Account: "bot-2"}
-			r, err := s.Redeem(t.Context(), inv.Hash, c, at(2))
+			r, err := s.Redeem(t.Context(), inv.Hash, c, at(2), nil)
 			if err != nil {
 				t.Fatalf("Redeem(%s): %v", inv.Hash, err)
 			}
-			was, err := s.Unbind(t.Context(), c.ID)
+			was, err := s.Unbind(t.Context(), c.ID, storage.Answer{})
 			if err != nil {
 				t.Fatalf("Unbind(%s): %v", c.ID, err)
 			}
@@ -231,7 +231,7 @@ var unbindTests = []check[RegistryStore]{
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
 		mustPutInvite(t, s, liaisonInvite("h2", "E1", at(0)))
 		mustRedeem(t, s, "h1", "c-1", at(1))
-		if _, err := s.Unbind(t.Context(), "c-1"); err != nil {
+		if _, err := s.Unbind(t.Context(), "c-1", storage.Answer{}); err != nil {
 			t.Fatalf("Unbind: %v", err)
 		}
 		got := mustRedeem(t, s, "h2", "c-1", at(2))
@@ -414,7 +414,7 @@ func mustContacts(t *testing.T, s storage.Registry) []storage.Contact {
 
 func mustPutGroup(t *testing.T, s storage.Registry, g storage.Group) {
 	t.Helper()
-	if err := s.PutGroup(t.Context(), g); err != nil {
+	if err := s.PutGroup(t.Context(), g, storage.Answer{}); err != nil {
 		t.Fatalf("PutGroup(%s): %v", g.ID, err)
 	}
 }
@@ -439,7 +439,7 @@ func mustGroups(t *testing.T, s storage.Registry) []storage.Group {
 
 func mustAddBindFailure(t *testing.T, s storage.Registry, contactID string, at time.Time) {
 	t.Helper()
-	if err := s.AddBindFailure(t.Context(), contactID, at); err != nil {
+	if err := s.AddBindFailure(t.Context(), contactID, at, storage.Answer{}); err != nil {
 		t.Fatalf("AddBindFailure(%s, %v): %v", contactID, at, err)
 	}
 }

@@ -5,8 +5,9 @@
 //
 // Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox, RunNotes and
 // RunIdentities (the Store with storage.Registry, storage.Ledger, storage.Outbox,
-// storage.Notes or storage.Identities), RunAll (all of them on one store), and
-// RunPersistent (everything survives Close). A backend that has everything calls
+// storage.Notes or storage.Identities), RunAnswers (the answers writes carry, on a store with
+// everything), RunAll (all of them on one store), and RunPersistent (everything survives
+// Close). A backend that has everything calls
 //
 //	storetest.RunAll(t, func(t *testing.T) storetest.FullStore { return open(t) })
 //	storetest.RunPersistent(t, func(t *testing.T, dir string) storage.Store { return openIn(t, dir) })
@@ -118,9 +119,9 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 	})
 }
 
-// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes, RunIdentities and RunGuard
-// on a store that has everything, each as a subtest of its name (Store, Registry, Ledger,
-// Outbox, Notes, Identities, Guard).
+// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes, RunIdentities, RunGuard and
+// RunAnswers on a store that has everything, each as a subtest of its name (Store, Registry,
+// Ledger, Outbox, Notes, Identities, Guard, Answers).
 func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) {
@@ -135,6 +136,7 @@ func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Run("Outbox", func(t *testing.T) {
 		RunOutbox(t, func(t *testing.T) OutboxStore { return newStore(t) })
 	})
+	t.Run("Answers", func(t *testing.T) { RunAnswers(t, newStore) })
 	t.Run("Notes", func(t *testing.T) {
 		RunNotes(t, func(t *testing.T) NotesStore { return newStore(t) })
 	})
