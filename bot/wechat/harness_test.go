@@ -1,14 +1,11 @@
 package wechat_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,32 +15,14 @@ import (
 	"innobot/storage/bolt"
 )
 
-// logBuffer collects what is logged, safely for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *logBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *logBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // harness is one transport against one fake WeChat, over a bolt store in a temporary dir.
 type harness struct {
 	t     *testing.T
 	fake  *wechattest.Server
 	dir   string
 	store *bolt.Store
-	logs  *logBuffer
-	qr    *logBuffer
+	logs  *wechattest.Log
+	qr    *wechattest.Log
 	cfg   wechat.Config
 	tr    *wechat.Transport
 	msgs  chan bot.Message
@@ -72,7 +51,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	h := &harness{t: t, fake: wechattest.New(), dir: dir, store: store, logs: &logBuffer{}, qr: &logBuffer{},
+	h := &harness{t: t, fake: wechattest.New(), dir: dir, store: store, logs: &wechattest.Log{}, qr: &wechattest.Log{},
 		msgs: make(chan bot.Message, 1000)}
 	h.fake.Add(people()...)
 	h.cfg = wechat.Config{
@@ -204,5 +183,3 @@ func (h *harness) sent() wechattest.Sent {
 
 // logged reports whether the transport's log holds s.
 func (h *harness) logged(s string) bool { return strings.Contains(h.logs.String(), s) }
-
-var _ io.Writer = (*logBuffer)(nil)

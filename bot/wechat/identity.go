@@ -546,17 +546,8 @@ func similarity(kind, a, b string) float64 {
 // closest returns the holder (an index of peers) whose profile is clearly the record's, -1
 // when none is.
 func closest(r *storage.Identity, peers []peer, holders []int) int {
-	best, bestSim, second := -1, -1.0, -1.0
-	for _, j := range holders {
-		sim := similarity(r.Kind, r.Profile, peers[j].profile)
-		switch {
-		case sim > bestSim:
-			best, bestSim, second = j, sim, bestSim
-		case sim > second:
-			second = sim
-		}
-	}
-	if bestSim < minContested || bestSim == second {
+	best, ok := clearBest(holders, func(j int) float64 { return similarity(r.Kind, r.Profile, peers[j].profile) })
+	if !ok {
 		return -1
 	}
 	return best
@@ -564,21 +555,27 @@ func closest(r *storage.Identity, peers []peer, holders []int) int {
 
 // closestRecord returns the record whose profile is clearly p's, nil when none is.
 func closestRecord(rs []*storage.Identity, p peer) *storage.Identity {
-	var best *storage.Identity
-	bestSim, second := -1.0, -1.0
-	for _, r := range rs {
-		sim := similarity(p.kind, r.Profile, p.profile)
-		switch {
-		case sim > bestSim:
-			best, bestSim, second = r, sim, bestSim
-		case sim > second:
-			second = sim
-		}
-	}
-	if bestSim < minContested || bestSim == second {
+	best, ok := clearBest(rs, func(r *storage.Identity) float64 { return similarity(p.kind, r.Profile, p.profile) })
+	if !ok {
 		return nil
 	}
 	return best
+}
+
+// clearBest returns the candidate of the highest similarity, when it reaches minContested
+// and no other candidate is as similar.
+func clearBest[T any](candidates []T, sim func(T) float64) (T, bool) {
+	var best T
+	bestSim, second := -1.0, -1.0
+	for _, c := range candidates {
+		switch s := sim(c); {
+		case s > bestSim:
+			best, bestSim, second = c, s, bestSim
+		case s > second:
+			second = s
+		}
+	}
+	return best, bestSim >= minContested && bestSim != second
 }
 
 // contactProfile is the digest of what WeChat shows of a contact besides names: sex and region.

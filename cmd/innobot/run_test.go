@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +20,6 @@ import (
 	"innobot/storage"
 )
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 // runEnv is `innobot run` wired as runRun wires it, against the fake WeChat.
 type runEnv struct {
 	t     *testing.T
@@ -47,7 +27,7 @@ type runEnv struct {
 	fake  *wechattest.Server
 	store storage.Backend
 	tr    *wechat.Transport
-	logs  *syncBuffer
+	logs  *wechattest.Log
 	log   *slog.Logger
 	code  string // a liaison's invite code for E1
 }
@@ -59,7 +39,7 @@ func newRunEnv(t *testing.T) *runEnv {
 		t.Fatal(err)
 	}
 	st.pace, st.perHour, st.flood = bot.Pace{PerMinute: 600}, 600, bot.FloodLimit
-	e := &runEnv{t: t, st: st, fake: wechattest.New(), logs: &syncBuffer{}}
+	e := &runEnv{t: t, st: st, fake: wechattest.New(), logs: &wechattest.Log{}}
 	e.log = slog.New(slog.NewTextHandler(e.logs, nil))
 	t.Cleanup(func() {
 		if t.Failed() {

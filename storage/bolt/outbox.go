@@ -122,41 +122,27 @@ func (s *Store) Pending(ctx context.Context, account string, limit int) ([]stora
 }
 
 // MarkSent records a send: at its time when sendErr is "", else one more failed attempt with
-// the error kept (the message stays pending). A message sent already is left as it is, so
-// that recording one send twice changes nothing; its Error, if any, stays as the record of
-// the failures before it went out.
+// the error kept (the message stays pending). A message sent or given up already is left as
+// it is, so that recording one send twice changes nothing; its Error, if any, stays as the
+// record of the failures before it went out.
 func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mark sent: %w", err)
-	}
 	if sendErr == "" && at.IsZero() {
 		return fmt.Errorf("mark %s sent: zero time", id)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		outbox := tx.Bucket(bucketOutbox)
-		var r outboxRecord
-		if err := get(outbox, []byte(id), &r); err != nil {
-			return err
-		}
-		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
-			return nil
-		}
+	err := s.settle(ctx, id, func(tx *bbolt.Tx, r *outboxRecord) (bool, error) {
 		if sendErr != "" {
 			r.Attempts++
 			r.Error = sendErr
-			return put(outbox, []byte(id), r)
+			return true, nil
 		}
-		if err := pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
-			return err
+		if err := unqueue(tx, r); err != nil {
+			return false, err
 		}
 		if r.Forget {
-			return outbox.Delete([]byte(id))
+			return false, nil
 		}
 		r.SentAt = at
-		if err := tx.Bucket(bucketOutboxSent).Put(sentKey(at, r.Seq), []byte(id)); err != nil {
-			return err
-		}
-		return put(outbox, []byte(id), r)
+		return true, tx.Bucket(bucketOutboxSent).Put(sentKey(at, r.Seq), []byte(id))
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s sent: %w", id, err)
@@ -167,13 +153,30 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time, sendErr s
 // MarkFailed gives a pending message up for good: it leaves the pending index for the failed
 // one, with its reason. A message sent or given up already is left as it is.
 func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("mark failed: %w", err)
-	}
 	if at.IsZero() {
 		return fmt.Errorf("mark %s failed: zero time", id)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.settle(ctx, id, func(tx *bbolt.Tx, r *outboxRecord) (bool, error) {
+		if err := unqueue(tx, r); err != nil {
+			return false, err
+		}
+		r.FailedAt, r.Error = at, reason
+		return true, tx.Bucket(bucketOutboxFailed).Put(sentKey(at, r.Seq), []byte(id))
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s failed: %w", id, err)
+	}
+	return nil
+}
+
+// settle changes a pending message's record with change, in one transaction, and stores it, or
+// deletes it when change says not to keep it; a message sent or given up already is left as it
+// is.
+func (s *Store) settle(ctx context.Context, id string, change func(*bbolt.Tx, *outboxRecord) (keep bool, err error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		var r outboxRecord
 		if err := get(outbox, []byte(id), &r); err != nil {
@@ -182,19 +185,20 @@ func (s *Store) MarkFailed(ctx context.Context, id string, at time.Time, reason 
 		if !r.SentAt.IsZero() || !r.FailedAt.IsZero() {
 			return nil
 		}
-		if err := pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq)); err != nil {
+		keep, err := change(tx, &r)
+		switch {
+		case err != nil:
 			return err
-		}
-		r.FailedAt, r.Error = at, reason
-		if err := tx.Bucket(bucketOutboxFailed).Put(sentKey(at, r.Seq), []byte(id)); err != nil {
-			return err
+		case !keep:
+			return outbox.Delete([]byte(id))
 		}
 		return put(outbox, []byte(id), r)
 	})
-	if err != nil {
-		return fmt.Errorf("mark %s failed: %w", id, err)
-	}
-	return nil
+}
+
+// unqueue takes a message out of its pending index.
+func unqueue(tx *bbolt.Tx, r *outboxRecord) error {
+	return pendingBucket(tx, r.OutboxMessage).Delete(pendingKey(r.Account, r.QueuedAt, r.Seq))
 }
 
 // Failed returns the messages given up at or after since, oldest first by FailedAt.
