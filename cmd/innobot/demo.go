@@ -24,6 +24,9 @@ var demoEnterprises = []storage.Enterprise{
 // demoGroup is a helper group already bound to its region, so group messages work at once.
 var demoGroup = storage.Group{ID: "盐湖区帮扶群", Name: "盐湖区帮扶群", Region: "盐湖区", BoundBy: "demo"}
 
+// demoCreator is who the demo's codes are made by.
+const demoCreator = "demo"
+
 // loadDemo adds the demo enterprises that are missing (keeping any bound liaison and answers
 // of those already there), binds the demo group to the account, and issues a fresh code for each demo
 // liaison and for a helper, a county clerk and the city office, printed with notice.
@@ -56,8 +59,23 @@ func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, accoun
 		demoCode{storage.Invite{Role: storage.RoleCounty, Region: "盐湖区"}, "演示县级工作人员邀请码：绑定 %s —（盐湖区）"},
 		demoCode{storage.Invite{Role: storage.RoleCityOffice}, "演示市办工作人员邀请码：绑定 %s —（全市）"},
 	)
+	// The codes of an earlier demo stop working: each run prints fresh ones, and staff codes
+	// are capped.
+	live, err := bot.LiveInvites(ctx, store, now)
+	if err != nil {
+		return err
+	}
+	var earlier []string
+	for _, inv := range live {
+		if inv.CreatedBy == demoCreator {
+			earlier = append(earlier, inv.Hash)
+		}
+	}
+	if _, err := store.RevokeInvites(ctx, earlier, now); err != nil {
+		return fmt.Errorf("revoke earlier demo codes: %w", err)
+	}
 	for _, c := range codes {
-		c.inv.CreatedBy = "demo"
+		c.inv.CreatedBy = demoCreator
 		code, err := bot.IssueInvite(ctx, store, key, c.inv, now, ttl, nil)
 		if err != nil {
 			return err

@@ -245,3 +245,39 @@ func TestInviteCap(t *testing.T) {
 		t.Errorf("a sixth code: %v", err)
 	}
 }
+
+// The demo can be loaded again and again on one data dir: each run's codes replace the last
+// run's, which stop working, and the cap on staff codes is never reached.
+func TestDemoAgain(t *testing.T) {
+	ctx := context.Background()
+	s, err := bolt.Open(filepath.Join(t.TempDir(), "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	key, err := invite.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []string
+	for run := range 7 {
+		var codes []string
+		notice := func(text string) error {
+			if m := printedCode.FindStringSubmatch(text); m != nil {
+				codes = append(codes, m[1])
+			}
+			return nil
+		}
+		if err := loadDemo(ctx, s, key, "", time.Now(), time.Hour, notice); err != nil {
+			t.Fatalf("demo run %d: %v", run+1, err)
+		}
+		if run == 0 {
+			first = codes
+		}
+	}
+	for _, code := range first {
+		if _, err := s.Redeem(ctx, key.Hash(code), storage.Contact{ID: "x"}, time.Now(), nil); !errors.Is(err, storage.ErrInviteRevoked) {
+			t.Errorf("a code of the first demo run after six more: %v", err)
+		}
+	}
+}
