@@ -43,3 +43,34 @@ func TestExportChart(t *testing.T) {
 		t.Errorf("picture %+v, %v", cfg, err)
 	}
 }
+
+// TestExportMonthlyFromTheCommandLine: innobot export 月报 writes the workbook signed by
+// --preparer/--phone, and a --period after the month being reported is refused, writing
+// nothing.
+func TestExportMonthlyFromTheCommandLine(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	s, err := bolt.Open(filepath.Join(dir, "innobot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutEnterprise(context.Background(), storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := runCmd(t, "export", "月报", "--period", "2026年1月", "--region", "盐湖区", "--preparer", "王芳", "--phone", "0359-2688888", "--data", dir, "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path := strings.TrimSpace(got); filepath.Base(path) != "盐湖区企业技术创新全覆盖工作月报_2026-01.xlsx" {
+		t.Errorf("printed %q", got)
+	}
+	_, err = runCmd(t, "export", "台账", "--period", "2999-01", "--data", dir, "--out", out)
+	if err == nil || !strings.Contains(err.Error(), "2999年1月 还没有开始报送") {
+		t.Errorf("a future period: %v", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("%d files written, want the 月报 alone", len(entries))
+	}
+}
