@@ -360,7 +360,9 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// seed reads the sends of the last hour, so that a restart does not reset the hourly cap.
+// seed reads the sends of the last hour, so that a restart does not reset the hourly cap. Live
+// replies leave no record once sent (storage.OutboxMessage.Forget), so a restart counts only
+// the other sends of the hour.
 func (o *Outbox) seed(ctx context.Context) error {
 	if o.PerHour <= 0 {
 		return nil

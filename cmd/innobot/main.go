@@ -22,7 +22,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"run", "连接微信运行机器人（扫码登录）: run [--data DIR] [--config FILE] [--listen 127.0.0.1:9090]", runRun},
+	{"run", "连接微信运行机器人（扫码登录）: run [--data DIR] [--config FILE] [--listen 127.0.0.1:9090] [--new-account]", runRun},
 	{"sim", "本地模拟聊天（无需微信账号）: sim [--demo] [--json] [--now T] [--pace] [--data DIR] [--config FILE]", runSim},
 	{"invite", "生成一次性邀请码: invite [--role liaison|helper|county_office|city_office] [--enterprise 企业]… [--region 地区]；查看或收回: invite --list | --revoke 编号|all [--data DIR] [--config FILE]", runInvite},
 	{"backup", "热备份数据文件: backup 备份文件.db [--data DIR] [--config FILE]", runBackup},
