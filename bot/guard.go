@@ -53,44 +53,68 @@ func (s *Service) barred(ctx context.Context, contactID string, now time.Time) (
 	return "", nil
 }
 
-// refused records a refused code of the message's sender and applies the limits: it returns
-// what to add to the reply when the sender is now barred. A guess (a code that matched
-// nothing) also counts in the city-wide budget.
-func (s *Service) refused(ctx context.Context, m *Message, c storage.Contact, guess bool, now time.Time) (string, error) {
-	if err := s.Store.AddBindFailure(ctx, c.ID, now, storage.Answer{}); err != nil {
-		return "", fmt.Errorf("record a refused code: %w", err)
-	}
-	if guess {
-		if err := s.Store.AddWrongCode(ctx, c.ID, now); err != nil {
-			return "", fmt.Errorf("record a wrong code: %w", err)
-		}
-	}
-	n, err := s.Store.BindFailures(ctx, c.ID, now.Add(-lockFor))
+// barredText is what a contact barred from binding is told along with its refusal.
+const barredText = "错误次数过多，绑定已暂停 24 小时。如需帮助请联系县（市、区）工作人员。"
+
+// refuse answers a refused code and records it with the answer, in one write, so that a
+// message delivered again is neither answered nor counted twice; then it applies the limits. A
+// sender barred by this code, by its own count or by the city's budget, is told so in the
+// same reply. A guess (a code that matched nothing) also counts in the city-wide budget.
+func (s *Service) refuse(ctx context.Context, w Replier, m *Message, c storage.Contact, reply string, guess bool, now time.Time) {
+	own, city, err := s.bars(ctx, c.ID, guess, now)
 	if err != nil {
-		return "", fmt.Errorf("count refused codes: %w", err)
+		s.Log.Error("counting refused codes", "contact", c.ID, "err", err)
 	}
-	var more string
-	if n >= lockAfter {
-		if err := s.Store.LockBinding(ctx, c.ID, now.Add(lockFor)); err != nil {
-			return "", fmt.Errorf("lock binding: %w", err)
-		}
-		s.audit(ctx, m, systemContact, storage.AuditEntry{Action: "bind_lock", Target: personLabel(c), Outcome: storage.OutcomeRefused,
-			Detail: fmt.Sprintf("24 小时内 %d 次邀请码错误，暂停绑定 24 小时", n)})
-		more = "错误次数过多，绑定已暂停 24 小时。如需帮助请联系县（市、区）工作人员。"
+	if own || city {
+		reply += "\n" + barredText
+	}
+	w.Reply(reply)
+	if err := s.Store.AddBindFailure(ctx, c.ID, now, w.Answer()); err != nil {
+		s.Log.Error("recording a refused code", "contact", c.ID, "err", err)
+		return
+	}
+	w.Answered()
+	if err := s.limit(ctx, m, c, own, guess, now); err != nil {
+		s.Log.Error("barring after a refused code", "contact", c.ID, "err", err)
+	}
+}
+
+// bars says whether one more refused code of the contact bars it: by its own count (own), or,
+// for a guess, by the city-wide budget (city).
+func (s *Service) bars(ctx context.Context, contactID string, guess bool, now time.Time) (own, city bool, err error) {
+	n, err := s.Store.BindFailures(ctx, contactID, now.Add(-lockFor))
+	if err != nil {
+		return false, false, fmt.Errorf("count refused codes: %w", err)
 	}
 	if !guess {
-		return more, nil
+		return n+1 >= lockAfter, false, nil
 	}
-	locked, err := s.overBudget(ctx, m, now)
+	wrong, err := s.Store.WrongCodes(ctx, now.Add(-budgetWindow))
 	if err != nil {
-		return "", err
+		return n+1 >= lockAfter, false, fmt.Errorf("count wrong codes: %w", err)
 	}
-	for _, id := range locked {
-		if id == c.ID {
-			more = "错误次数过多，绑定已暂停 24 小时。如需帮助请联系县（市、区）工作人员。"
+	return n+1 >= lockAfter, wrong+1 > s.wrongCodeBudget(), nil
+}
+
+// limit applies the limits after a refused code was recorded: it counts a guess city-wide,
+// bars the contact when its own count says so (audited), and checks the city's budget.
+func (s *Service) limit(ctx context.Context, m *Message, c storage.Contact, own, guess bool, now time.Time) error {
+	if guess {
+		if err := s.Store.AddWrongCode(ctx, c.ID, now); err != nil {
+			return fmt.Errorf("record a wrong code: %w", err)
 		}
 	}
-	return more, nil
+	if own {
+		if err := s.Store.LockBinding(ctx, c.ID, now.Add(lockFor)); err != nil {
+			return fmt.Errorf("lock binding: %w", err)
+		}
+		s.audit(ctx, m, systemContact, storage.AuditEntry{Action: "bind_lock", Target: personLabel(c), Outcome: storage.OutcomeRefused,
+			Detail: fmt.Sprintf("24 小时内 %d 次邀请码错误，暂停绑定 24 小时", lockAfter)})
+	}
+	if !guess {
+		return nil
+	}
+	return s.overBudget(ctx, m, now)
 }
 
 // wrongCodeBudget is the city-wide budget of wrong codes per budgetWindow.
@@ -103,19 +127,19 @@ func (s *Service) wrongCodeBudget() int {
 
 // overBudget checks the city-wide budget after a wrong code. Beyond it, every contact that
 // sent a wrong code within lockFor is barred for lockFor, the audit says whom, and the city
-// office is told once an hour. It returns the contacts it barred.
-func (s *Service) overBudget(ctx context.Context, m *Message, now time.Time) ([]string, error) {
+// office is told once an hour.
+func (s *Service) overBudget(ctx context.Context, m *Message, now time.Time) error {
 	n, err := s.Store.WrongCodes(ctx, now.Add(-budgetWindow))
 	if err != nil {
-		return nil, fmt.Errorf("count wrong codes: %w", err)
+		return fmt.Errorf("count wrong codes: %w", err)
 	}
 	budget := s.wrongCodeBudget()
 	if n <= budget {
-		return nil, nil
+		return nil
 	}
 	locked, err := s.Store.LockWrongCoders(ctx, now.Add(-lockFor), now.Add(lockFor))
 	if err != nil || len(locked) == 0 {
-		return locked, err
+		return err
 	}
 	s.audit(ctx, m, systemContact, storage.AuditEntry{Action: "bind_lock", Target: fmt.Sprintf("%d 个微信号", len(locked)), Outcome: storage.OutcomeRefused,
 		Detail: fmt.Sprintf("全市 1 小时内错误邀请码 %d 个，超过上限 %d，暂停发过错误邀请码的微信号绑定 24 小时：%s", n, budget, listSome(locked, 20))})
@@ -124,7 +148,7 @@ func (s *Service) overBudget(ctx context.Context, m *Message, now time.Time) ([]
 		n, budget, len(locked))); err != nil {
 		s.Log.Error("telling the city office of wrong codes", "err", err)
 	}
-	return locked, nil
+	return nil
 }
 
 // tellCityOffice queues a notice to every bound city office contact, once per hour: its id

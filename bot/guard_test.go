@@ -304,3 +304,26 @@ func TestHandoverTellsTheOldLiaisonAndTheCounty(t *testing.T) {
 		t.Errorf("the handover audited as %+v", last)
 	}
 }
+
+// A refused code is counted with its answer, in one write: should the router's own write of
+// an answer fail, the refusal is stored all the same, and the message delivered again
+// (WeChat after a restart) is neither answered nor counted again.
+func TestRefusedCodeCountsOnce(t *testing.T) {
+	e := newEnv(t)
+	store := &failingStore{Store: e.store, answerErr: errors.New("disk full")}
+	e.svc.Store = store
+	e.h = e.svc.Handler()
+	e.chat = newChat(t, store, e.h, e.svc.Clock)
+	m := bot.Message{ID: "wx-msg-1", From: "路人", Text: "绑定 " + guess(t)}
+	if w := e.send(m); w.lacks("邀请码不正确") {
+		t.Fatalf("first delivery: %s", w)
+	}
+	store.answerErr = nil
+	if w := e.send(m); !w.silent() {
+		t.Errorf("the same message again was answered: %s", w)
+	}
+	n, err := e.store.BindFailures(context.Background(), "路人", time.Time{})
+	if err != nil || n != 1 {
+		t.Errorf("refused codes counted %d, %v; want 1", n, err)
+	}
+}

@@ -369,11 +369,7 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	}
 	if refusal, why := bindRefusal(err); refusal != "" {
 		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", why)
-		more, err := s.refused(ctx, m, c, errors.Is(err, storage.ErrInviteUnknown), now)
-		if err != nil {
-			s.Log.Error("counting a refused code", "contact", c.ID, "err", err)
-		}
-		w.Reply(strings.TrimSpace(refusal + "\n" + more))
+		s.refuse(ctx, w, m, c, refusal, errors.Is(err, storage.ErrInviteUnknown), now)
 		return
 	}
 	if err != nil {
