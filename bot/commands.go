@@ -145,7 +145,7 @@ func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 		x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
 		return
 	}
-	if line, ok := x.takePending(ctx, w, m, c, text); ok {
+	if line, ok := x.takePending(m, c, text); ok {
 		x.serve(ctx, w, m, line, c, g, role)
 		return
 	}
@@ -364,7 +364,7 @@ func (x *commandMux) waiting(contact string) (staffLine, bool) {
 
 // takePending reads a bare "姓名 电话" sent while a command waits for it as the 填表人
 // command. Any other text leaves the wait as it is.
-func (x *commandMux) takePending(ctx context.Context, w Replier, m *Message, c storage.Contact, text string) (staffLine, bool) {
+func (x *commandMux) takePending(m *Message, c storage.Contact, text string) (staffLine, bool) {
 	x.mu.Lock()
 	p, ok := x.pending[c.ID]
 	x.mu.Unlock()

@@ -242,7 +242,7 @@ func (a *Audiences) Reminder(ctx context.Context, occ Occurrence, now time.Time)
 			if !ok {
 				continue
 			}
-			text, err := a.liaisonText(ctx, s, e, c, now, head)
+			text, err := a.liaisonText(ctx, s, e, c, head)
 			if err != nil {
 				return nil, err
 			}
@@ -377,7 +377,7 @@ func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time
 			n.Unbound = append(n.Unbound, e)
 			continue
 		}
-		text, err := a.liaisonText(ctx, s, e, c, now, "【提醒】请尽快完成本期填报。")
+		text, err := a.liaisonText(ctx, s, e, c, "【提醒】请尽快完成本期填报。")
 		if err != nil {
 			return Nudge{}, err
 		}
@@ -413,11 +413,11 @@ func (a *Audiences) moment(t time.Time) string {
 
 // liaisonText tells a liaison what is missing and how to go on: where they stopped when a
 // draft exists, the one-word monthly update when they submitted before.
-func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time, head string) (string, error) {
+func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, head string) (string, error) {
 	var b strings.Builder
 	b.WriteString(head)
 	fmt.Fprintf(&b, "\n贵企业【%s】%s的《企业创新活动开展情况调查表》还没有提交。", e.Name, period.Label(s.period))
-	next, err := a.resume(ctx, s, e, c, now)
+	next, err := a.resume(ctx, s, e, c)
 	if err != nil {
 		return "", err
 	}
@@ -428,7 +428,7 @@ func (a *Audiences) liaisonText(ctx context.Context, s *snapshot, e storage.Ente
 // resume says how the liaison continues: from the draft of the period when there is one, else
 // from the draft the liaison's session is on (one of an earlier month, which the survey
 // carries into the period when it is resumed).
-func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact, now time.Time) (string, error) {
+func (a *Audiences) resume(ctx context.Context, s *snapshot, e storage.Enterprise, c storage.Contact) (string, error) {
 	sess, err := a.Store.Session(ctx, c.ID)
 	if err != nil {
 		return "", fmt.Errorf("session %s: %w", c.ID, err)
