@@ -147,11 +147,19 @@ func TestSendsAfterTooOften(t *testing.T) {
 	}
 }
 
-// TestSendFailures: an unknown recipient is final (bot.ErrUnreachable); a send answered 1101
-// ends the session, and the next login sends; a file over 512 KB goes up in chunks.
+// TestSendFailures: with no login a send holds the queue for a while (bot.Paused); an unknown
+// recipient is final (bot.ErrUnreachable); a send answered 1101 ends the session, and the next
+// login sends; a file over 512 KB goes up in chunks.
 func TestSendFailures(t *testing.T) {
 	h := newHarness(t)
-	h.online()
+	h.cfg.SendWait = 50 * time.Millisecond
+	h.start() // nobody scans yet
+	var p *bot.Paused
+	if err := h.tr.Send(context.Background(), bot.Outgoing{To: "wxc-someone", Text: "x"}); !errors.Is(err, wechat.ErrNotLoggedIn) || !errors.As(err, &p) {
+		t.Errorf("send without a login: %v, want ErrNotLoggedIn as a pause", err)
+	}
+	h.fake.Scan()
+	h.waitFor("logged in", func() bool { return h.status().LoggedIn })
 	err := h.tr.Send(context.Background(), bot.Outgoing{To: "wxc-nobody", Text: "x"})
 	if !errors.Is(err, bot.ErrUnreachable) || !errors.Is(err, wechat.ErrUnknownPeer) {
 		t.Errorf("send to an unknown id: %v, want ErrUnreachable", err)

@@ -13,13 +13,18 @@ import (
 	"innobot/bot"
 )
 
+// offlineHold is how long a send that found no login holds every send: waiting for a login
+// (a QR scan may take hours) is the queue's matter, not each message's.
+const offlineHold = time.Minute
+
 // pauseReset is how long after a pause ends a new "operate too often" starts again from
 // Config.Cooldown rather than doubling the last pause.
 const pauseReset = time.Hour
 
 // Send sends one text or file to a contact (To) or a group (Group) by their stable ids, in
 // the current login; it waits up to Config.SendWait for a login. Sends are spaced by the
-// transport's pace. Errors: ErrNotLoggedIn; ErrUnknownPeer (a bot.ErrUnreachable: final);
+// transport's pace. Errors: ErrNotLoggedIn, as a *bot.Paused for a minute; ErrUnknownPeer (a
+// bot.ErrUnreachable: final);
 // *bot.Paused after WeChat's "operate too often" (ret 1205), until the pause ends; or what
 // WeChat answered. No error carries a session secret.
 func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
@@ -44,6 +49,9 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 		return p
 	}
 	s, err := t.current(ctx)
+	if errors.Is(err, ErrNotLoggedIn) {
+		return &bot.Paused{Until: time.Now().Add(offlineHold), Err: err}
+	}
 	if err != nil {
 		return err
 	}
