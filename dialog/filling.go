@@ -130,6 +130,10 @@ func (t *turn) filling() {
 		if t.jumpIfNamed() {
 			return
 		}
+	case cmdAdd, cmdDelete:
+		if t.rowsIfNamed(st) {
+			return
+		}
 	case cmdUnchanged:
 		if v, ok := t.draft.Carried[st.Key]; ok {
 			t.store(st, v)
@@ -262,6 +266,10 @@ func (t *turn) confirming() {
 		if t.jumpIfNamed() {
 			return
 		}
+	case cmdAdd, cmdDelete:
+		if t.rowsIfNamed(st) {
+			return
+		}
 	}
 	if t.s.State == stateConfirmUnit {
 		switch w := survey.Fold(t.raw); w {
@@ -329,6 +337,25 @@ func (t *turn) jumpIfNamed() bool {
 		return false
 	}
 	return t.jump()
+}
+
+// rowsIfNamed adds or deletes a row of the table the words name (添加 研发项目, 删除 研发项目 2)
+// in the middle of the survey. At a text question the reply may be an answer that starts
+// like one (新增研发项目 to 创新项目): there only 添加 or 删除 with a table's own name acts. It
+// reports false when the words are left to be read as an answer.
+func (t *turn) rowsIfNamed(st survey.Step) bool {
+	g := t.group(t.cmd.name)
+	if g == nil {
+		return false
+	}
+	if st.Kind() == survey.Text {
+		s := survey.Fold(t.raw)
+		if t.cmd.name != g.Label || !strings.HasPrefix(s, "添加") && !strings.HasPrefix(s, "删除") {
+			return false
+		}
+	}
+	t.rows()
+	return true
 }
 
 // jump goes to the item 修改 names (修改 N, 修改 研发费用) and takes the new answer when the

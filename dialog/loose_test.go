@@ -269,6 +269,13 @@ var looseCases = []struct {
 	{"dir_rnd", "修改 99", nil, "没有第 99 项"},
 	{"dir_rnd", "上一题", nil, "【创新平台】"},
 	{"dir_rnd", "修改 9 为 60", nil, "已记：60 万元"},
+	{"dir_rnd", "添加 研发项目", nil, "好的，添加第 2 个研发项目"},
+	{"dir_rnd", "删除 研发项目 1", nil, "已删除第 1 个研发项目（螺纹钢工艺改进）"},
+	{"inst_cost", "添加一个研发机构", nil, "好的，添加第 2 个研发机构"},
+	{"proj_staff", "删除 研发项目 2", nil, "研发项目有 1 个，例如 删除 研发项目 1"},
+	{"inst_cost|约100万", "删除 研发机构 1", nil, "已删除第 1 个研发机构（示范技术中心）"},
+	{"dir_project", "新增研发项目", val(survey.Value{Text: "新增研发项目"}), ""},
+	{"dir_investment", "新增研发投入30万", val(survey.Value{Text: "新增研发投入30万"}), ""},
 	// The review.
 	{"review", "确认", nil, "✅ 提交成功"},
 	{"review", "好的", nil, "✅ 提交成功"},
