@@ -384,12 +384,14 @@ func (t *turn) jump() bool {
 		case 1:
 			st = steps[found[0]]
 		default:
+			// Not a failure: the list is the answer. The reply names the whole command, since
+			// a bare number would be read as an answer to the question at hand.
 			var b strings.Builder
-			fmt.Fprintf(&b, "“%s”有 %d 项，请回复题号：", t.cmd.name, len(found))
+			fmt.Fprintf(&b, "“%s”有 %d 项，要改哪一项？请回复“修改”加题号，例如 修改 %d：", t.cmd.name, len(found), found[0]+1)
 			for _, i := range found {
 				fmt.Fprintf(&b, "\n修改 %d — %s：%s", i+1, steps[i].Label(), t.formatAt(steps[i]))
 			}
-			t.fail("%s", b.String())
+			t.say("%s", b.String())
 			return true
 		}
 	default:
