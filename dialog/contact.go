@@ -223,11 +223,15 @@ func parseDetails(text string) (person, mobile, why string) {
 // notNames are replies that are never a name.
 var notNames = []string{"你好", "您好", "好的", "收到", "谢谢", "在吗", "嗯", "好", "哦", "知道了", "明白", "可以", "ok"}
 
-// looksLikeName reports whether s is a Chinese name (2 to 6 characters, · allowed) or a short
-// Latin one.
+// chatWords are characters of the short replies people send in a chat (绑定了吗, 什么意思,
+// 好的谢谢, 稍等一下) that hardly ever stand in a name.
+const chatWords = "吗呢吧啊呀么了的是怎什哪谁你您我们这绑填等下"
+
+// looksLikeName reports whether s is a Chinese name (2 to 6 characters, · allowed, none of
+// chatWords) or a short Latin one.
 func looksLikeName(s string) bool {
 	n := utf8.RuneCountInString(s)
-	if n < 2 || n > 20 {
+	if n < 2 || n > 20 || strings.ContainsAny(s, chatWords) {
 		return false
 	}
 	han := 0
