@@ -192,7 +192,7 @@ func (t *turn) back(key string) {
 func (t *turn) answer(st survey.Step, text string) {
 	v, doubt, err := st.Parse(text)
 	if err != nil {
-		t.reject(st, err)
+		t.reject(st, text, err)
 		return
 	}
 	t.s.Cursor = st.Key
@@ -221,9 +221,19 @@ func (t *turn) holdLarge(st survey.Step, v survey.Value) {
 }
 
 // reject answers a reply that could not be used: why, then what is accepted, then how to go
-// on without an answer, in turn, so the same line never comes twice in a row.
-func (t *turn) reject(st survey.Step, err error) {
+// on without an answer, in turn, so the same line never comes twice in a row. "I don't know"
+// was understood, so it never hears 没能识别: it hears why it is no answer, then how to pause.
+func (t *turn) reject(st survey.Step, text string, err error) {
 	t.res.Failed = true
+	if survey.IsUnsure(text) {
+		if t.c.Tries%2 == 0 {
+			t.say("%s", reason(err))
+		} else {
+			t.say("不清楚的话，可以先回复“取消填报”暂停（已填的都保存），问清楚后回复“填报”接着填。%s", st.Expect())
+		}
+		t.ask()
+		return
+	}
 	switch t.c.Tries % 3 {
 	case 0:
 		t.say("%s", reason(err))
@@ -294,12 +304,17 @@ func (t *turn) confirming() {
 	}
 	if _, _, err := st.Parse(t.raw); err != nil {
 		t.res.Failed = true
+		var hint string
 		if t.s.State == stateConfirmUnit {
-			t.say("%s", t.vary("请回复“元”或“万元”，也可以直接发正确的数。", "这个数的单位是元还是万元？回复“元”或“万元”即可。"))
+			hint = t.vary("请回复“元”或“万元”，也可以直接发正确的数。", "这个数的单位是元还是万元？回复“元”或“万元”即可。")
 		} else {
-			t.say("%s", t.vary("请回复“确认”保留 "+st.Format(pending)+"，或直接发送正确的数字。",
-				"还没确认：回复“确认”就按 "+st.Format(pending)+" 记；不对就直接发正确的数。"))
+			hint = t.vary("请回复“确认”保留 "+st.Format(pending)+"，或直接发送正确的数字。",
+				"还没确认：回复“确认”就按 "+st.Format(pending)+" 记；不对就直接发正确的数。")
 		}
+		if _, nerr := survey.ParseNumber(t.raw, st.Q.Unit); nerr == nil && t.c.Tries%2 == 0 {
+			hint = reason(err) + "\n" + hint // a figure the question refuses (-3, 2.5 人): say why
+		}
+		t.say("%s", hint)
 		return
 	}
 	t.answer(st, t.raw)

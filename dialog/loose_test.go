@@ -260,6 +260,10 @@ var looseCases = []struct {
 	{"inst_cost|约100万", "120", val(survey.Value{Num: 120}), ""},
 	{"inst_cost|约100万", "嗯哼", nil, "请回复“确认”保留 100 万元"},
 	{"inst_cost|200亿", "确认", val(survey.Value{Num: 2000000}), ""},
+	{"inst_staff|约5个人", "-3", nil, "不能小于 0 人，不能填负数。没有请回复 0\n请回复“确认”保留 5 人"},
+	{"inst_staff|约5个人", "3.5", nil, "请填写整数（单位：人）"},
+	{"inst_staff|不知道", "不清楚", nil, "不清楚的话，可以先回复“取消填报”暂停"},
+	{"has_institutions|不知道", "不清楚", nil, "不清楚的话，可以先回复“取消填报”暂停（已填的都保存），问清楚后回复“填报”接着填。只需回复“有”或“无”"},
 	{"inst_cost|200亿", "20", val(survey.Value{Num: 20}), ""},
 	// Moving about while filling.
 	{"dir_rnd", "修改 3", nil, "当前答案：有"},
@@ -415,6 +419,7 @@ func TestNoLineTwiceInARow(t *testing.T) {
 		{"ownership", "x"}, {"inst_cost", "abc"}, {"inst_staff", "2.5"}, {"has_institutions", "也许"},
 		{"other_activities", "天气"}, {"industry", "无"}, {"inst_cost|120000", "好的"}, {"inst_cost|约100万", "嗯哼"},
 		{"contact", "你好"}, {"dir_rnd", "修改 99"}, {"review", "修改"},
+		{"inst_staff", "不知道"}, {"inst_staff|约5个人", "-3"}, {"inst_cost|120000", "-3"},
 	} {
 		t.Run(tc.at+"/"+tc.in, func(t *testing.T) {
 			c := chatAt(t, tc.at)
