@@ -264,9 +264,13 @@ func TestProgressChart(t *testing.T) {
 		{city, "", "进度图"}, {helper, "", "进度 图"}, {nobody, "盐湖区帮扶群", "进度图"},
 	} {
 		got := e.say(tc.who, tc.group, tc.text)
-		path, ok := strings.CutPrefix(got, "[文件] ")
+		caption, path, _ := strings.Cut(got, "\n")
+		path, ok := strings.CutPrefix(path, "[文件] ")
 		if !ok || !strings.HasSuffix(path, ".png") {
-			t.Fatalf("%s %q: %q, want one picture", tc.who, tc.text, got)
+			t.Fatalf("%s %q: %q, want a caption and one picture", tc.who, tc.text, got)
+		}
+		if !strings.Contains(caption, "2026年11月 填报进度：已填报 ") || !strings.Contains(caption, "发送“未填报”查看") {
+			t.Errorf("%s %q: caption %q, want the period, the totals and what to send next", tc.who, tc.text, caption)
 		}
 		f, err := os.Open(path)
 		if err != nil {

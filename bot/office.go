@@ -85,22 +85,18 @@ func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error 
 }
 
 // progressChartCmd sends the progress as a picture: a bar per region, or per enterprise for
-// a helper.
+// a helper, after a line with the period, the totals and what to send next.
 func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) error {
 	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
 	}
-	dir, err := s.exportDir()
-	if err != nil {
-		return err
+	now := s.Clock.Now()
+	caption := ledger.Chart(rep, now).Caption
+	if rep.Total.Submitted < rep.Total.Enterprises {
+		caption += "还没填报的企业，发送“未填报”查看。"
 	}
-	path, err := ledger.SaveChart(dir, rep, s.Clock.Now())
-	if err != nil {
-		return err
-	}
-	w.ReplyFile(path)
-	return nil
+	return s.sendFile(w, "进度图", caption, func(dir string) (string, error) { return ledger.SaveChart(dir, rep, now) })
 }
 
 func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
@@ -188,6 +184,12 @@ func (s *Service) exportDir() (string, error) {
 
 // sendExport writes a file with save and replies with it.
 func (s *Service) sendExport(w Replier, what string, save func(dir string) (string, error)) error {
+	return s.sendFile(w, what, fmt.Sprintf("%s已生成，请查收文件。", what), save)
+}
+
+// sendFile writes a file with save into a fresh export folder and replies with the caption,
+// then the file: a chat shows a file by its name alone, so the text says what it is.
+func (s *Service) sendFile(w Replier, what, caption string, save func(dir string) (string, error)) error {
 	dir, err := s.exportDir()
 	var path string
 	if err == nil {
@@ -196,7 +198,7 @@ func (s *Service) sendExport(w Replier, what string, save func(dir string) (stri
 	if err != nil {
 		return fmt.Errorf("export %s: %w", what, err)
 	}
-	w.Reply(fmt.Sprintf("%s已生成，请查收文件。", what))
+	w.Reply(caption)
 	w.ReplyFile(path)
 	return nil
 }

@@ -61,7 +61,10 @@ func (b ChartBar) Total() int { return b.Submitted + b.Pending }
 // ChartData is everything the progress chart shows, apart from how it looks.
 type ChartData struct {
 	Title, Subtitle string
-	Bars            []ChartBar
+	// Caption is the line sent with the picture: the chat shows a picture small until it is
+	// opened, so the period and the totals are said in words too.
+	Caption string
+	Bars    []ChartBar
 	// Total closes the chart (合计); nil for a single bar.
 	Total *ChartBar
 }
@@ -70,11 +73,14 @@ type ChartData struct {
 // enterprise for a helper's scope, each with 已填报/未填报 and 开展率, titled with the period and
 // the time it was drawn.
 func Chart(r Report, now time.Time) ChartData {
+	t := r.Total
+	submitted := fmt.Sprintf("已填报 %d/%d 家（%s）", t.Submitted, t.Enterprises, pct(t.Submitted, t.Enterprises))
+	active := "开展率 " + pct(t.Active, t.Enterprises)
 	d := ChartData{
-		Title: fmt.Sprintf("%s %s 填报进度", r.Area, period.Label(r.Period)),
-		Subtitle: fmt.Sprintf("截至 %s · 已填报 %d/%d 家（%s）· 开展率 %s", now.In(r.zone()).Format("2006-01-02 15:04"),
-			r.Total.Submitted, r.Total.Enterprises, pct(r.Total.Submitted, r.Total.Enterprises), pct(r.Total.Active, r.Total.Enterprises)),
+		Title:    fmt.Sprintf("%s %s 填报进度", r.Area, period.Label(r.Period)),
+		Subtitle: fmt.Sprintf("截至 %s · %s· %s", now.In(r.zone()).Format("2006-01-02 15:04"), submitted, active),
 	}
+	d.Caption = fmt.Sprintf("%s：%s，%s。", d.Title, submitted, active)
 	if r.Scope.Kind == ScopeHelper {
 		for _, en := range r.Entries {
 			b := ChartBar{Label: en.Enterprise.Name, Figures: "未填报"}
@@ -114,7 +120,7 @@ func Chart(r Report, now time.Time) ChartData {
 // String lists the chart's data one bar a line, as a test or a log reads it.
 func (d ChartData) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n%s\n", d.Title, d.Subtitle)
+	fmt.Fprintf(&b, "%s\n%s\n%s\n", d.Title, d.Subtitle, d.Caption)
 	bars := d.Bars
 	if d.Total != nil {
 		bars = append(bars[:len(bars):len(bars)], *d.Total)

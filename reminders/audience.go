@@ -110,13 +110,14 @@ type Audiences struct {
 	// message of a few hundred names is neither readable nor accepted.
 	MaxListed int
 	// Charts draws the progress picture of a region ("" for the city) for a month, as of
-	// now, and returns the file's path. Nil sends each group a line of figures instead, as
-	// `innobot reminders` lists them without drawing.
+	// now, and returns the file's path and the line of its period and totals sent with it.
+	// Nil sends each group a line of figures instead, as `innobot reminders` lists them
+	// without drawing.
 	Charts ChartFunc
 }
 
 // ChartFunc draws a progress picture; see Audiences.Charts.
-type ChartFunc func(ctx context.Context, region, month string, now time.Time) (string, error)
+type ChartFunc func(ctx context.Context, region, month string, now time.Time) (path, caption string, err error)
 
 var _ Audience = (*Audiences)(nil)
 
@@ -296,12 +297,12 @@ func (a *Audiences) charts(ctx context.Context, groups []storage.Group, now time
 	for _, g := range groups {
 		sc := groupScope(g)
 		if a.Charts != nil {
-			path, err := a.Charts(ctx, sc.Region, month, now)
+			path, caption, err := a.Charts(ctx, sc.Region, month, now)
 			if err != nil {
 				return nil, fmt.Errorf("chart of %s: %w", g.ID, err)
 			}
-			m := mk(KindChart, g.ID, "", g.ID, g.Account, "")
-			m.File = path
+			m := mk(KindChart, g.ID, "", g.ID, g.Account, "【每周填报进度】"+caption+"在群里 @我 发送“未填报”可看还没填报的企业。")
+			m.File = path // sent after the text, in the same message
 			out = append(out, m)
 			continue
 		}

@@ -22,9 +22,9 @@ func TestWeeklyCharts(t *testing.T) {
 	}
 	var drawn []string
 	aud := &reminders.Audiences{Store: s, Location: shanghai, Periods: period.Rule{Location: shanghai},
-		Charts: func(_ context.Context, region, month string, now time.Time) (string, error) {
+		Charts: func(_ context.Context, region, month string, now time.Time) (string, string, error) {
 			drawn = append(drawn, region+" "+month+" "+now.Format("01-02 15:04"))
-			return "/charts/" + region + ".png", nil
+			return "/charts/" + region + ".png", region + "进度。", nil
 		}}
 	e := &reminders.Engine{Schedule: sched, Audience: aud, Outbox: s}
 	res, err := e.Tick(context.Background(), at("2026-11-30", "09:00"))
@@ -34,6 +34,9 @@ func TestWeeklyCharts(t *testing.T) {
 	msgs := byID(s.all())
 	if len(msgs) != 2 || msgs["chart/g1"].File != "/charts/盐湖区.png" || msgs["chart/g2"].File != "/charts/永济市.png" {
 		t.Fatalf("messages %+v", msgs)
+	}
+	if got := msgs["chart/g1"].Text; got != "【每周填报进度】盐湖区进度。在群里 @我 发送“未填报”可看还没填报的企业。" {
+		t.Errorf("caption %q, want the chart's line and what to send next", got)
 	}
 	if strings.Join(drawn, ";") != "盐湖区 2026-11 11-30 09:00;永济市 2026-11 11-30 09:00" {
 		t.Errorf("drawn %v", drawn)

@@ -275,11 +275,13 @@ func (t *Transport) Send(_ context.Context, out bot.Outgoing) error {
 	if out.Group != "" {
 		to = out.Group
 	}
+	// A message with both is sent as WeChat sends it: the text, then the file.
+	if out.Text != "" {
+		t.write(fmt.Sprintf("→ %s: %s", to, out.Text))
+	}
 	if out.File != "" {
 		t.write(fmt.Sprintf("→ %s: [文件] %s", to, out.File))
-		return nil
 	}
-	t.write(fmt.Sprintf("→ %s: %s", to, out.Text))
 	return nil
 }
 

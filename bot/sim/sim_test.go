@@ -108,6 +108,14 @@ func TestFileOutput(t *testing.T) {
 	if got, want := out.String(), "→ 王五: [文件] /tmp/台账.xlsx\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// A message with a text and a file shows both, the text first, as WeChat sends them.
+	out.Reset()
+	if err := tr.Send(context.Background(), bot.Outgoing{Group: "盐湖区帮扶群", Text: "本周进度。", File: "/tmp/进度.png"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "→ 盐湖区帮扶群: 本周进度。\n→ 盐湖区帮扶群: [文件] /tmp/进度.png\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
 
 func TestClock(t *testing.T) {

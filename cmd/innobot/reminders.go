@@ -54,21 +54,22 @@ func (st settings) audiences(store reminders.Store) *reminders.Audiences {
 // charts draws the weekly pictures of the helper groups into the data dir's exports, where
 // they wait for the outbox to send them, beside the files the chat exports.
 func (st settings) charts(store storage.Backend) reminders.ChartFunc {
-	return func(ctx context.Context, region, month string, now time.Time) (string, error) {
+	return func(ctx context.Context, region, month string, now time.Time) (string, string, error) {
 		scope := ledger.City()
 		if region != "" {
 			scope = ledger.Region(region)
 		}
 		r, err := ledger.Progress(ctx, store, scope, month, st.cfg.Regions)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		r.Location = st.cfg.Location()
 		dir := filepath.Join(st.dir, "exports", "weekly")
 		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return "", fmt.Errorf("weekly chart dir: %w", err)
+			return "", "", fmt.Errorf("weekly chart dir: %w", err)
 		}
-		return ledger.SaveChart(dir, r, now)
+		path, err := ledger.SaveChart(dir, r, now)
+		return path, ledger.Chart(r, now).Caption, err
 	}
 }
 
