@@ -168,12 +168,14 @@ func TestAuditIsAppendOnly(t *testing.T) {
 	e := newMatrixEnv(t)
 	var texts []string
 	for _, c := range bot.CommandNames(e.svc) {
-		texts = append(texts, c, c+" 盐湖区", c+" 甲钢铁", c+" 夏县")
+		texts = append(texts, c, c+" 甲钢铁", c+" 夏县")
 	}
 	texts = append(texts, "绑定 22222222", "解绑", "删除审计", "清空日志")
 	for _, text := range texts {
 		before := e.auditLog(t)
-		for _, from := range []string{city, county, helper, liaison, nobody} {
+		// The city office may use every command; a county clerk is refused some and goes out
+		// of scope with others; an unbound person is refused the rest.
+		for _, from := range []string{city, county, nobody} {
 			for _, group := range []string{"", "盐湖区帮扶群"} {
 				e.say(from, group, text)
 			}
