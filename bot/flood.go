@@ -41,7 +41,7 @@ func limitFlood(clock Clock, limit int) Middleware {
 				return
 			}
 			if tell && m.Group == "" {
-				w.Reply("消息太频繁，请 1 分钟后再发。之前已确认的答案都已保存。")
+				w.Reply("消息太频繁，这条没有处理，请 1 分钟后再发。")
 			}
 		})
 	}

@@ -46,9 +46,17 @@ type Router struct {
 	// Queued, when set, is called after each message whose answer was stored: it wakes the
 	// outbox, so that a reply goes out at once rather than at the next poll.
 	Queued func()
-	// Fallback sends the replies straight away when the store cannot take the answer (it is
-	// down): the person hears 系统繁忙 rather than nothing. Nil drops them.
+	// Fallback sends straight away what the person must hear when the store cannot take the
+	// answer before the deadline (it is down or hung): rather than nothing, the replies of a
+	// handler that changed nothing, or, for a message whose handling failed, a reply that
+	// claims nothing about what is stored (unsureText). Nil drops them.
 	Fallback Sender
+	// Deadline bounds the handling of one message, from the moment the router starts on it
+	// until its answer is stored or, the store failing, sent: the person hears something
+	// within it, whatever the store does. The first half is the handler's (its reads and
+	// writes), the rest is for storing the answer, which settles a write whose outcome is
+	// unknown (see settle). Zero means DefaultDeadline.
+	Deadline time.Duration
 	Log      *slog.Logger
 
 	mu     sync.Mutex
@@ -109,8 +117,21 @@ func (r *Router) log() *slog.Logger {
 	return r.Log
 }
 
-// busyText is the reply when something failed on our side; the person only needs to retry.
-const busyText = "系统繁忙，请稍后再试。您之前已确认的答案都已保存。"
+// DefaultDeadline is Router.Deadline when none is set: a person who typed an answer should
+// hear within about a second or two whether it was taken.
+const DefaultDeadline = 2 * time.Second
+
+// busyText is the reply of every handler whose handling failed on our side. It says the
+// message was not handled, which the router makes true: the reply is stored with the message
+// marked handled only if no write of the handler stored the message first, and once it is
+// stored no such write can (see settle). The router recognises it by its text.
+const busyText = "系统繁忙，刚才这条消息没有处理，请稍后再发一次。"
+
+// unsureText replaces busyText when the store cannot settle a failed message before the
+// deadline: a write of the handler may have landed or may still land, so the person is told
+// how to find out instead. A write that landed queued its own replies, which the outbox sends
+// once the store answers again.
+const unsureText = "系统繁忙，还不能确定刚才这条消息是否已处理：几分钟内收到对它的回复就是已处理；没有收到，请再发一次。"
 
 type turnKey struct{}
 
@@ -122,8 +143,16 @@ func TurnFrom(ctx context.Context) storage.TurnState {
 
 func (r *Router) serve(j job) {
 	m := j.m
+	deadline := r.Deadline
+	if deadline <= 0 {
+		deadline = DefaultDeadline
+	}
+	answering, stop := context.WithTimeout(j.ctx, deadline)
+	defer stop()
+	handling, stopHandling := context.WithTimeout(answering, deadline/2)
+	defer stopHandling()
 	b := r.newBuffer(&m)
-	st, err := r.Store.LoadTurn(j.ctx, m.From, m.ID)
+	st, err := r.Store.LoadTurn(handling, m.From, m.ID)
 	switch {
 	case err != nil:
 		r.log().Error("loading the sender of a message", "id", m.ID, "err", err)
@@ -132,17 +161,46 @@ func (r *Router) serve(j job) {
 		r.log().Info("dropped message handled before", "id", m.ID)
 		return
 	default:
-		r.handle(context.WithValue(j.ctx, turnKey{}, st), b, &m)
+		r.handle(context.WithValue(handling, turnKey{}, st), b, &m)
 	}
+	stopHandling()
 	if !b.answered {
-		if err := r.Store.Answer(j.ctx, b.Answer()); err != nil {
+		if err := r.settle(answering, b.Answer()); err != nil {
 			r.log().Error("storing the answer of a message", "id", m.ID, "err", err)
-			r.sendNow(j.ctx, b.out)
+			r.sendNow(j.ctx, b.unstored())
 			return
 		}
 	}
 	if r.Queued != nil {
 		r.Queued()
+	}
+}
+
+// settle stores the answer of a message whose handler did not store it, trying again until
+// ctx ends. The write is conditional (storage.Answer): it stores nothing when the message is
+// handled already. That is what settles a handler's write whose outcome is unknown, such as a
+// turn whose commit reached Redis while the client timed out: if that write landed, this one
+// stores nothing, and the outbox sends the replies the landed write queued, the answer of what
+// happened ("已记：…" and the next question); if it did not, the busy reply is stored with the
+// message marked handled, and the handler's write can no longer land, even one still on its
+// way to the store, since every write made for a message writes nothing once the message is
+// handled. A read of the handled mark could not settle it so: a write still on its way could
+// land after the read.
+func (r *Router) settle(ctx context.Context, a storage.Answer) error {
+	backoff := 20 * time.Millisecond
+	for {
+		err := r.Store.Answer(ctx, a)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 320*time.Millisecond)
 	}
 }
 
@@ -180,6 +238,7 @@ type buffer struct {
 	prefix   string // of the outbox ids of the replies
 	out      []Outgoing
 	answered bool
+	failed   bool // busyText is among the replies: the handling failed on our side
 }
 
 func (r *Router) newBuffer(m *Message) *buffer {
@@ -198,6 +257,7 @@ func (r *Router) newBuffer(m *Message) *buffer {
 
 // Reply adds a text reply to the message's chat.
 func (b *buffer) Reply(text string) {
+	b.failed = b.failed || text == busyText
 	b.out = append(b.out, Outgoing{To: b.to(), Group: b.m.Group, Text: text})
 }
 
@@ -227,7 +287,17 @@ func (b *buffer) Answer() storage.Answer {
 func (b *buffer) Answered() { b.answered = true }
 
 // Reset drops the replies so far.
-func (b *buffer) Reset() { b.out = nil }
+func (b *buffer) Reset() { b.out, b.failed = nil, false }
+
+// unstored is what to send straight away when the answer could not be stored: the replies,
+// when the handler changed nothing; unsureText alone when its handling failed, since whether
+// a write of it landed is not known.
+func (b *buffer) unstored() []Outgoing {
+	if b.failed {
+		return []Outgoing{{To: b.to(), Group: b.m.Group, Text: unsureText}}
+	}
+	return b.out
+}
 
 func (b *buffer) to() string {
 	if b.m.Group != "" {

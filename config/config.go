@@ -73,6 +73,10 @@ type Storage struct {
 	// Prefix separates deployments (or tests) sharing one Redis: the keys are
 	// {innobot:PREFIX}:…; every bot of one deployment uses the same prefix.
 	Prefix string `yaml:"prefix"`
+	// ReplyDeadline bounds the handling of one message, its reads and writes and the
+	// settling of a write whose outcome is unknown: a store that is down or hung gets the
+	// person 系统繁忙 within it.
+	ReplyDeadline Duration `yaml:"reply_deadline"`
 }
 
 // Deadline is one recurring reporting date from the notice's calendar and
@@ -173,7 +177,7 @@ func Default() Config {
 		Bot:         Bot{Name: "创新助手", Prefix: "#"},
 		Timezone:    "Asia/Shanghai",
 		DataDir:     "data",
-		Storage:     Storage{Driver: DriverBolt},
+		Storage:     Storage{Driver: DriverBolt, ReplyDeadline: Duration(2 * time.Second)},
 		Regions:     defaultRegions(),
 		Deadlines:   defaultDeadlines(),
 		Outbox:      Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600},

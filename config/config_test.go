@@ -42,7 +42,7 @@ func TestDefault(t *testing.T) {
 		{"Bot", c.Bot, Bot{Name: "创新助手", Prefix: "#"}},
 		{"Timezone", c.Timezone, "Asia/Shanghai"},
 		{"DataDir", c.DataDir, "data"},
-		{"Storage", c.Storage, Storage{Driver: "bolt"}},
+		{"Storage", c.Storage, Storage{Driver: "bolt", ReplyDeadline: Duration(2 * time.Second)}},
 		{"Form", c.Form, ""},
 		{"Outbox", c.Outbox, Outbox{RatePerMinute: 50, Jitter: 0.30, PerHour: 600}},
 		{"WeChat", c.WeChat, WeChat{}},
@@ -96,11 +96,12 @@ func TestParseMerges(t *testing.T) {
 		{"timezone", "timezone: UTC", func(c *Config) { c.Timezone = "UTC" }},
 		{"data_dir", "data_dir: /var/lib/innobot", func(c *Config) { c.DataDir = "/var/lib/innobot" }},
 		{"redis", "storage:\n  driver: redis\n  url: redis://127.0.0.1:6379/0\n", func(c *Config) {
-			c.Storage = Storage{Driver: "redis", URL: "redis://127.0.0.1:6379/0"}
+			c.Storage.Driver, c.Storage.URL = "redis", "redis://127.0.0.1:6379/0"
 		}},
 		{"rediss", "storage: {driver: redis, url: \"rediss://h:6380\"}", func(c *Config) {
-			c.Storage = Storage{Driver: "redis", URL: "rediss://h:6380"}
+			c.Storage.Driver, c.Storage.URL = "redis", "rediss://h:6380"
 		}},
+		{"reply deadline", "storage: {reply_deadline: 1500ms}", func(c *Config) { c.Storage.ReplyDeadline = Duration(1500 * time.Millisecond) }},
 		{"regions replace whole", "regions: [太原市, 大同市]", func(c *Config) { c.Regions = []string{"太原市", "大同市"} }},
 		{"form", "form: forms/2021.yaml", func(c *Config) { c.Form = "forms/2021.yaml" }},
 		{"deadlines replace whole", `
@@ -257,6 +258,8 @@ func TestParseErrors(t *testing.T) {
 			"config.yaml:1: storage.url: required when driver is redis"},
 		{"redis with http url", "storage: {driver: redis, url: \"http://x\"}",
 			`config.yaml:1: storage.url: bad url "http://x"`},
+		{"reply deadline too short", "storage: {reply_deadline: 10ms}\n",
+			`config.yaml:1: storage.reply_deadline: must be between 200ms and 1m, got 10ms`},
 		{"unknown driver", "storage:\n  driver: sqlite\n",
 			`config.yaml:2: storage.driver: unknown driver "sqlite"`},
 		{"jitter over 100%", "outbox:\n  jitter: 150%\n",

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -56,6 +57,10 @@ func (c *Config) validate() []problem {
 		}
 	default:
 		add("storage.driver", "unknown driver %q (want %s or %s)", c.Storage.Driver, DriverBolt, DriverRedis)
+	}
+
+	if d := c.Storage.ReplyDeadline.Std(); d < 200*time.Millisecond || d > time.Minute {
+		add("storage.reply_deadline", "must be between 200ms and 1m, got %s", c.Storage.ReplyDeadline)
 	}
 
 	if len(c.Regions) == 0 {

@@ -142,6 +142,7 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	}
 	router := &bot.Router{
 		Handler: svc.Handler(), Store: store, Account: st.cfg.Bot.Account, Clock: clock, Log: log,
+		Deadline: st.cfg.Storage.ReplyDeadline.Std(),
 		// The outbox sends the replies as soon as they are stored; when the store cannot
 		// take them, they go out straight away, at the outbox's pace.
 		Queued: remind.outbox.Kick, Fallback: remind.outbox.Sender(),

@@ -200,8 +200,10 @@ func New(client goredis.UniversalClient, prefix string) *Store {
 // query options such as dial_timeout included), checks it with Ping and returns a Store that
 // owns its client: Close closes it. Timeouts the URL does not set are short (2 s to dial, 3 s
 // to read or write) and a refused connection is dialled twice, not five times, so that a
-// Redis that is down shows as 系统繁忙 within a fraction of a second. Sentinel and Cluster
-// are reached by building their client and calling New.
+// Redis that is down shows as 系统繁忙 within a fraction of a second. The client honours the
+// caller's deadline on the socket too (go-redis ContextTimeoutEnabled), and so does every
+// retry, so that a hung Redis holds a message no longer than the router's deadline; a client
+// built for New (Sentinel, Cluster) needs ContextTimeoutEnabled set for the same.
 func Open(ctx context.Context, url, prefix string) (*Store, error) {
 	if err := CheckPrefix(prefix); err != nil {
 		return nil, err
@@ -220,6 +222,7 @@ func Open(ctx context.Context, url, prefix string) (*Store, error) {
 		opt.WriteTimeout = 3 * time.Second
 	}
 	opt.DialerRetries, opt.DialerRetryTimeout = 2, 50*time.Millisecond
+	opt.ContextTimeoutEnabled = true
 	s := New(goredis.NewClient(opt), prefix)
 	s.owned = true
 	if err := s.Ping(ctx); err != nil {

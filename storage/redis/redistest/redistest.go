@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -181,6 +182,35 @@ func (s *Server) Restart(t testing.TB) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("restart redis-server: %v", err)
+}
+
+// Pause stops the private server with SIGSTOP, as a hung machine or a swapping Redis would:
+// connections stay open and commands wait unanswered. Resume, or the test's end, wakes it.
+func (s *Server) Pause(t testing.TB) {
+	t.Helper()
+	s.signal(t, syscall.SIGSTOP)
+}
+
+// Resume wakes a server Pause stopped (SIGCONT).
+func (s *Server) Resume(t testing.TB) {
+	t.Helper()
+	s.signal(t, syscall.SIGCONT)
+}
+
+func (s *Server) signal(t testing.TB, sig syscall.Signal) {
+	t.Helper()
+	if !s.Private {
+		t.Fatalf("sending %v needs a private redis-server; unset REDIS_URL", sig)
+	}
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("sending %v: the server is not running", sig)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("sending %v to redis-server: %v", sig, err)
+	}
 }
 
 func (s *Server) stop() {
