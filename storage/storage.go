@@ -91,8 +91,9 @@ type Contact struct {
 	Mobile string `json:"mobile,omitempty"`
 }
 
-// Invite is a one-time binding code (邀请码). Only its hash is kept: a leaked database must not
-// hand out roles.
+// Invite is a one-time binding code (邀请码). Only its hash is kept, keyed with a secret that is
+// not in the store (package invite): a leaked database must not hand out roles, nor let
+// codes be tested offline.
 type Invite struct {
 	Hash          string    `json:"hash"`
 	Role          Role      `json:"role"`

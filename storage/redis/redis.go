@@ -40,13 +40,16 @@
 // script, and the second run finds it and reports what the first did. A Redeem that failed
 // with an error and is sent again by the person later is a new call: the code is used by
 // then, and the answer is storage.ErrInviteUsed, as storetest requires for a second Redeem by
-// the same contact. PruneHandled run twice reports fewer removed the second time, nothing
-// worse.
+// the same contact. RevokeInvites goes through txn too. AddWrongCode adds a member with a
+// random tag, as Audit does; LockBinding and DeleteInvites write the same again.
+// PruneHandled, PruneBindFailures and LockWrongCoders run twice report fewer the second time
+// (those the first run removed or barred), nothing worse.
 //
 // Records are JSON, as in storage/bolt. The ledger's heads are a compact binary encoding
 // (heads.go). Time-ordered indexes (audit log, outbox, bind failures) are sorted sets whose
 // members begin with an 8-byte big-endian instant, read with ZRANGEBYLEX, so that order and
-// "at or after" are exact to the nanosecond.
+// "at or after" are exact to the nanosecond; wrong codes too (guard.go). Binding locks are
+// kept to the microsecond, as numbers Lua compares.
 package redis
 
 import (
