@@ -156,6 +156,7 @@ func TestBoltDownPastGrace(t *testing.T) {
 	s := openBolt(t, filepath.Join(t.TempDir(), "innobot.db"))
 	defer s.Close()
 	boltFixture(t, s)
+	ranBefore(t, boltEngine(t, s))
 	res, err := boltEngine(t, s).Tick(context.Background(), at("2026-12-01", "22:00"))
 	if err != nil || len(res.Fired) != 0 || len(res.Missed) != 1 {
 		t.Fatalf("fired %v missed %v, %v", keys(res.Fired), keys(res.Missed), err)

@@ -57,7 +57,14 @@ type Engine struct {
 	// every minute filters a short list instead of walking the cron schedules again.
 	occs           []Occurrence
 	occFrom, occTo time.Time
+	// started is set once the engine knows whether the store ever ticked before; fresh is
+	// true when this engine's first tick was the store's first: reminders due before the bot
+	// was ever running were not missed by any downtime, and nobody is told they were.
+	started, fresh bool
 }
+
+// firstStartKey is claimed by the first tick a store ever sees.
+const firstStartKey = "engine:first-start"
 
 // Result is what a tick did, for the simulator, the logs and tests.
 type Result struct {
@@ -116,6 +123,9 @@ func (e *Engine) now() time.Time {
 func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
 	var errs []error
+	if err := e.start(ctx, now); err != nil {
+		return res, err
+	}
 	edge := now.Add(-e.grace())
 	days := map[Date][]Occurrence{}
 	var order []Date
@@ -158,18 +168,38 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
 	return res, err
 }
 
-// missed claims an occurrence too late to send, queueing only the city office's report.
-func (e *Engine) missed(ctx context.Context, o Occurrence, now time.Time) (Result, error) {
-	msgs, err := e.Audience.Missed(ctx, o, now)
+// start learns, at the engine's first tick, whether the store ever ticked before.
+func (e *Engine) start(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started {
+		return nil
+	}
+	first, err := e.Outbox.ClaimReminder(ctx, firstStartKey, now, nil)
 	if err != nil {
-		return Result{}, fmt.Errorf("reminder %s: %w", o.Key, err)
+		return fmt.Errorf("claim the first start: %w", err)
+	}
+	e.started, e.fresh = true, first
+	return nil
+}
+
+// missed claims an occurrence too late to send, queueing only the city office's report. On a
+// store's first tick the occurrences before it were due before the bot ever ran: they are
+// claimed with nothing to report.
+func (e *Engine) missed(ctx context.Context, o Occurrence, now time.Time) (Result, error) {
+	var msgs []storage.OutboxMessage
+	var err error
+	if !e.isFresh() {
+		if msgs, err = e.Audience.Missed(ctx, o, now); err != nil {
+			return Result{}, fmt.Errorf("reminder %s: %w", o.Key, err)
+		}
 	}
 	ok, err := e.Outbox.ClaimReminder(ctx, o.Key, now, msgs)
 	if err != nil {
 		return Result{}, fmt.Errorf("claim %s: %w", o.Key, err)
 	}
 	e.markDone(o.Key, o.At)
-	if !ok {
+	if !ok || e.isFresh() {
 		return Result{}, nil
 	}
 	e.log().Warn("reminder missed: not sent, reported to the city office",
@@ -387,6 +417,12 @@ func (e *Engine) occurrences(from, to time.Time) []Occurrence {
 		}
 	}
 	return out
+}
+
+func (e *Engine) isFresh() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fresh
 }
 
 func (e *Engine) isDone(key string) bool {

@@ -263,8 +263,9 @@ func TestDownPastGrace(t *testing.T) {
 	s := newMemStore()
 	fixture(s)
 	var logs bytes.Buffer
-	e := newEngine(t, s, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx := context.Background()
+	ranBefore(t, newEngine(t, s, nil))
+	e := newEngine(t, s, slog.New(slog.NewTextHandler(&logs, nil)))
 	res, err := e.Tick(ctx, at("2026-12-01", "22:00"))
 	if err != nil {
 		t.Fatal(err)
@@ -292,9 +293,42 @@ func TestDownPastGrace(t *testing.T) {
 	// Just inside the grace window still sends.
 	s2 := newMemStore()
 	fixture(s2)
+	ranBefore(t, newEngine(t, s2, nil))
 	res, _ = newEngine(t, s2, nil).Tick(ctx, at("2026-12-01", "20:59"))
 	if !slices.Equal(keys(res.Fired), []string{"monthly:2026-12-05:3d"}) {
 		t.Errorf("11h59m late: fired %v missed %v", keys(res.Fired), keys(res.Missed))
+	}
+}
+
+// ranBefore ticks an engine on 28 November, before the fixtures' first reminder: the bot ran
+// before the downtime a test stages, so what it misses is reported.
+func ranBefore(t testing.TB, e *reminders.Engine) {
+	t.Helper()
+	if _, err := e.Tick(context.Background(), at("2026-11-28", "10:00")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFirstStartReportsNothing: a bot started for the first time after a reminder's grace
+// window tells nobody that reminder was missed: no downtime missed it.
+func TestFirstStartReportsNothing(t *testing.T) {
+	s := newMemStore()
+	fixture(s)
+	var logs bytes.Buffer
+	res, err := newEngine(t, s, slog.New(slog.NewTextHandler(&logs, nil))).Tick(context.Background(), at("2026-12-01", "22:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fired)+len(res.Missed) != 0 || len(s.all()) != 0 {
+		t.Errorf("first start: fired %v missed %v, queued %d", keys(res.Fired), keys(res.Missed), len(s.all()))
+	}
+	if strings.Contains(logs.String(), "reminder missed") {
+		t.Errorf("first start logs a missed reminder:\n%s", logs.String())
+	}
+	// The next reminder, on the 3rd, goes out as usual.
+	res, _ = newEngine(t, s, nil).Tick(context.Background(), at("2026-12-03", "09:00"))
+	if !slices.Equal(keys(res.Fired), []string{"monthly:2026-12-05:1d"}) {
+		t.Errorf("3 Dec: fired %v", keys(res.Fired))
 	}
 }
 
@@ -502,6 +536,11 @@ func TestCronLoopYear(t *testing.T) {
 		}
 		want := defaultSchedule(t).Occurrences(base, base.AddDate(1, 0, 0))
 		claims := s.claimed()
+		// The first tick marks the store as having run; the rest are reminders.
+		if _, ok := claims["engine:first-start"]; !ok {
+			t.Error("the first tick left no mark")
+		}
+		delete(claims, "engine:first-start")
 		for _, o := range want {
 			got, ok := claimedAt[o.Key]
 			switch {
