@@ -260,7 +260,7 @@ func TestActiveByEachFact(t *testing.T) {
 		{"研发机构", inst, true}, {"研发活动", rd, true}, {"创新活动", inno, true},
 		{"all three", survey.Facts{HasInstitution: true, HasRD: true, HasInnovation: true}, true},
 		{"none", none, false},
-		{"figures without the flags", survey.Facts{RDStaff: 3, Activities: 0, Industry: "x"}, false},
+		{"figures without the flags", survey.Facts{Projects: 3, Activities: 0, Industry: "x"}, false},
 	} {
 		for _, baseline := range []*storage.Baseline{nil, {}, {HasInstitution: true}} {
 			t.Run(fmt.Sprintf("%s baseline %v", c.name, baseline), func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"innobot/survey"
@@ -15,10 +14,15 @@ import (
 // compact encoding, one for both backends. The value is, in order: SubmittedBy (uvarint
 // length, bytes); SubmittedAt (varint Unix seconds, uvarint nanoseconds; read back in UTC);
 // a flag byte (1 HasInstitution, 2 HasRD, 4 HasInnovation); varint Institutions, Projects;
-// RDStaff, RDCost as 8-byte IEEE 754; varint Activities; Plan, Industry, Ownership as
-// strings. EnterpriseID, Period and Version are the backend's to keep (in its keys). A field
+// 16 reserved bytes; varint Activities; Plan, Industry, Ownership as strings. The reserved
+// bytes once held sums of R&D staff and costs that counted projects twice (they are part of
+// their institutions'): they are written as zeros and skipped, so the indexes written before
+// read as they are, with no rebuild. EnterpriseID, Period and Version are the backend's to keep (in its keys). A field
 // added to Head or survey.Facts must be added here, and each backend must then change the
 // format tag it stores so that older indexes are rebuilt from their submissions.
+
+// reservedHead is the size of the reserved bytes.
+const reservedHead = 16
 
 const (
 	flagInstitution = 1 << iota
@@ -45,8 +49,7 @@ func AppendHeadValue(buf []byte, h Head) []byte {
 	buf = append(buf, flags)
 	buf = binary.AppendVarint(buf, int64(f.Institutions))
 	buf = binary.AppendVarint(buf, int64(f.Projects))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDStaff))
-	buf = binary.BigEndian.AppendUint64(buf, math.Float64bits(f.RDCost))
+	buf = append(buf, make([]byte, reservedHead)...)
 	buf = binary.AppendVarint(buf, int64(f.Activities))
 	buf = appendString(buf, f.Plan)
 	buf = appendString(buf, f.Industry)
@@ -81,13 +84,12 @@ func ReadHeadValue(b []byte, h *Head, intern func([]byte) string) error {
 		HasInnovation:  flags&flagInnovation != 0,
 		Institutions:   int(r.varint()),
 		Projects:       int(r.varint()),
-		RDStaff:        r.float(),
-		RDCost:         r.float(),
-		Activities:     int(r.varint()),
-		Plan:           string(r.bytes()),
-		Industry:       intern(r.bytes()),
-		Ownership:      intern(r.bytes()),
 	}
+	r.skip(reservedHead)
+	h.Facts.Activities = int(r.varint())
+	h.Facts.Plan = string(r.bytes())
+	h.Facts.Industry = intern(r.bytes())
+	h.Facts.Ownership = intern(r.bytes())
 	if r.err == nil && len(r.b) != 0 {
 		r.err = fmt.Errorf("%d bytes after the head", len(r.b))
 	}
@@ -149,12 +151,10 @@ func (r *headReader) byte() byte {
 	return c
 }
 
-func (r *headReader) float() float64 {
-	if len(r.b) < 8 {
+func (r *headReader) skip(n int) {
+	if len(r.b) < n {
 		r.fail()
-		return 0
+		return
 	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
-	r.b = r.b[8:]
-	return v
+	r.b = r.b[n:]
 }

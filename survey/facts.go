@@ -14,8 +14,11 @@ const (
 	IDPlan            = "plan"
 )
 
-// Facts are the key figures of a survey: the three 有无 columns of 附件2 and the sums the
-// monthly update shows to the liaison.
+// Facts are what the ledger reads of a survey without its answers: the three 有无 columns of
+// 附件2, the rows of each table, the plan and the heading. There is no total of R&D staff or
+// costs: an institution's figures include those of its projects, so adding the two tables
+// counts the same people and money twice; each table's figures are summed on their own where
+// they are shown (the 回执).
 //
 // The three columns follow the policy's three levels of innovation (有研发机构、有研发活动、其他
 // 创新活动) and the sections of 附件3 that record them, each read with Step.Nothing, the one
@@ -30,17 +33,15 @@ const (
 //     技术研发、技术合作 and the fourteen ticked activities): any direction with content, or
 //     any activity ticked.
 type Facts struct {
-	HasInstitution bool    `json:"has_institution"` // 有无研发机构
-	HasRD          bool    `json:"has_rd"`          // 有无研发活动
-	HasInnovation  bool    `json:"has_innovation"`  // 有无创新活动 (a direction of section 三 or another activity)
-	Institutions   int     `json:"institutions"`    // rows of section 一
-	Projects       int     `json:"projects"`        // rows of section 二
-	RDStaff        float64 `json:"rd_staff"`        // 研究开发人员, institutions and projects
-	RDCost         float64 `json:"rd_cost"`         // 研究开发费用（万元）, institutions and projects
-	Activities     int     `json:"activities"`      // 其他创新活动 ticked
-	Plan           string  `json:"plan,omitempty"`  // 计划开展创新活动内容
-	Industry       string  `json:"industry,omitempty"`
-	Ownership      string  `json:"ownership,omitempty"` // 企业属性, as the option's text
+	HasInstitution bool   `json:"has_institution"` // 有无研发机构
+	HasRD          bool   `json:"has_rd"`          // 有无研发活动
+	HasInnovation  bool   `json:"has_innovation"`  // 有无创新活动 (a direction of section 三 or another activity)
+	Institutions   int    `json:"institutions"`    // rows of section 一
+	Projects       int    `json:"projects"`        // rows of section 二
+	Activities     int    `json:"activities"`      // 其他创新活动 ticked
+	Plan           string `json:"plan,omitempty"`  // 计划开展创新活动内容
+	Industry       string `json:"industry,omitempty"`
+	Ownership      string `json:"ownership,omitempty"` // 企业属性, as the option's text
 }
 
 // Active reports whether the enterprise has started innovation activity (已开展创新活动).
@@ -75,11 +76,6 @@ func (f *Form) Facts(a Answers) Facts {
 			x.HasInnovation = x.HasInnovation || something
 		case s.Row < 0 && s.Q.Section == "activities" && strings.HasPrefix(s.Q.ID, "dir_"):
 			x.HasInnovation = x.HasInnovation || something
-		case v.Skipped:
-		case s.Row >= 0 && strings.HasSuffix(s.Q.ID, "_staff"):
-			x.RDStaff += v.Num
-		case s.Row >= 0 && strings.HasSuffix(s.Q.ID, "_cost"):
-			x.RDCost += v.Num
 		}
 	}
 	return x

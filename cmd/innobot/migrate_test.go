@@ -117,7 +117,7 @@ func fillStore(t *testing.T, s storage.Backend, at time.Time) {
 	// 张三: a submission, then a draft of the next period, three turns in all.
 	sub := storage.Submission{EnterpriseID: "E1", Period: "2026-10", Version: 1, Form: "fujian3",
 		Answers: survey.Answers{"industry": {Text: "钢铁"}}, SubmittedBy: "张三", SubmittedAt: at,
-		Facts: survey.Facts{HasRD: true, Projects: 2, RDCost: 1.5, Industry: "钢铁"}}
+		Facts: survey.Facts{HasRD: true, Projects: 2, Industry: "钢铁"}}
 	must(s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m1", At: at}, Session: storage.Session{ContactID: "张三", State: "idle"}, Submission: &sub}))
 	d := storage.Draft{EnterpriseID: "E1", Period: "2026-11", Answers: survey.Answers{"industry": {Text: "钢铁·特殊钢"}, "six": {Multi: []int{1, 3}}}, UpdatedBy: "张三", UpdatedAt: at}
 	must(s.CommitTurn(ctx, storage.Turn{Answer: storage.Answer{MessageID: "m2", At: at}, Session: storage.Session{ContactID: "张三", Version: 1, State: "survey", EnterpriseID: "E1", Period: "2026-11", Cursor: "ownership"}, Draft: &d}))
@@ -178,7 +178,7 @@ func checkStore(t *testing.T, name string, s storage.Backend, at time.Time) {
 		fail("submissions = %+v, %v", subs, err)
 	}
 	heads, err := s.LatestHeads(ctx, "2026-11")
-	if h := heads["E1"]; err != nil || h.Period != "2026-10" || h.Facts.Projects != 2 || h.Facts.RDCost != 1.5 {
+	if h := heads["E1"]; err != nil || h.Period != "2026-10" || h.Facts.Projects != 2 || h.Facts.Industry != "钢铁" {
 		fail("heads = %+v, %v", heads, err)
 	}
 	for _, id := range []string{"m1", "m2", "q1"} {

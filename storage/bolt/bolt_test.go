@@ -224,7 +224,7 @@ func TestOpenFormat1(t *testing.T) {
 		v    int
 	}{{"E1", "2026-10", 1}, {"E1", "2026-11", 1}, {"E1", "2026-11", 2}, {"E2", "2026-09", 1}} {
 		sub := storage.Submission{EnterpriseID: key.e, Period: key.p, Version: key.v, SubmittedBy: "c-1",
-			SubmittedAt: time.Date(2026, 11, 3, 9, i, 0, 0, time.UTC), Facts: survey.Facts{Projects: i, RDCost: 1.5, Plan: "计划"}}
+			SubmittedAt: time.Date(2026, 11, 3, 9, i, 0, 0, time.UTC), Facts: survey.Facts{Projects: i, Plan: "计划"}}
 		subs = append(subs, sub)
 		tr := storage.Turn{Answer: storage.Answer{MessageID: fmt.Sprint(i)}, Session: storage.Session{ContactID: fmt.Sprint("c", i)}, Submission: &sub}
 		if err := s.CommitTurn(ctx, tr); err != nil {
@@ -448,7 +448,7 @@ func BenchmarkLatestHeads(b *testing.B) {
 				for j, p := range periods {
 					sub := storage.Submission{EnterpriseID: id, Period: p, Version: 1, Form: "附件3-2026",
 						SubmittedBy: "c-" + id, SubmittedAt: time.Now(),
-						Facts: survey.Facts{HasRD: true, Projects: 2, RDStaff: 12, RDCost: 345.6, Plan: "建设企业技术中心",
+						Facts: survey.Facts{HasRD: true, Projects: 2, Plan: "建设企业技术中心",
 							Industry: "黑色金属冶炼和压延加工业", Ownership: "民营"}}
 					tr := storage.Turn{Answer: storage.Answer{MessageID: id + p}, Session: storage.Session{ContactID: "c-" + id, Version: int64(j)}, Submission: &sub}
 					if err := s.CommitTurn(b.Context(), tr); err != nil {

@@ -35,7 +35,7 @@ func BenchmarkProgress(b *testing.B) {
 		period := fmt.Sprintf("2026-%02d", m)
 		for i, e := range es {
 			sub := storage.Submission{EnterpriseID: e.ID, Period: period, Version: 1, SubmittedBy: "c", SubmittedAt: at,
-				Facts: survey.Facts{HasRD: i%2 == 0, Projects: m, RDCost: 1.5, Industry: "钢铁", Ownership: "民营"}}
+				Facts: survey.Facts{HasRD: i%2 == 0, Projects: m, Industry: "钢铁", Ownership: "民营"}}
 			if err := s.CommitTurn(ctx, storage.Turn{Session: storage.Session{ContactID: fmt.Sprintf("c%d-%d", i, m)}, Submission: &sub}); err != nil {
 				b.Fatal(err)
 			}

@@ -54,9 +54,6 @@ var latestHeadsTests = []check[LedgerStore]{
 		mustSubmit(t, s, bare)
 		got := mustLatestHeads(t, s, "2026-10")
 		same(t, "LatestHeads", got, map[string]storage.Head{"E1": full.Head(), "E2": bare.Head()}, normHeads)
-		if got["E1"].Facts.RDCost != full.Facts.RDCost {
-			t.Errorf("RDCost %v came back as %v", full.Facts.RDCost, got["E1"].Facts.RDCost)
-		}
 		if !got["E1"].SubmittedAt.Equal(full.SubmittedAt) {
 			t.Errorf("SubmittedAt %v came back as %v", full.SubmittedAt, got["E1"].SubmittedAt)
 		}

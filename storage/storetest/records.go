@@ -106,8 +106,6 @@ func sampleFacts(n int) survey.Facts {
 		HasInnovation:  true,
 		Institutions:   2,
 		Projects:       n,
-		RDStaff:        12.5,
-		RDCost:         1.2345 + float64(n),
 		Activities:     4,
 		Plan:           "建设\"省级\"企业技术中心\n第二行",
 		Industry:       "黑色金属冶炼和压延加工业",
