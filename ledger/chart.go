@@ -8,12 +8,14 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
 	"innobot/period"
@@ -131,28 +133,56 @@ func (d ChartData) String() string {
 	return b.String()
 }
 
-// faces are the chart's font at each size, made once: parsing 1.5 MB of outlines at every
-// chart would cost more than drawing it.
-var faces = sync.OnceValues(func() (map[float64]font.Face, error) {
+// chartFonts are the chart's fonts, parsed once (parsing 1.5 MB of outlines at every chart
+// would cost more than drawing it): the embedded subset, then the Chinese fonts installed on
+// the machine, which draw a character the subset lacks (a rare one in an enterprise name,
+// outside GB2312). Without them such a character shows as an empty box.
+var chartFonts = sync.OnceValues(func() ([]*sfnt.Font, error) {
 	f, err := opentype.Parse(chartFont)
 	if err != nil {
 		return nil, fmt.Errorf("chart font: %w", err)
 	}
-	out := map[float64]font.Face{}
-	for _, size := range []float64{textSmall, textLabel, textTitle} {
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			return nil, fmt.Errorf("chart font at %v px: %w", size, err)
+	fonts := []*sfnt.Font{f}
+	for _, sf := range systemFonts {
+		if f := openSystemFont(sf.path, sf.index); f != nil {
+			fonts = append(fonts, f)
 		}
-		out[size] = face
 	}
-	return out, nil
+	return fonts, nil
 })
+
+// systemFonts are where Debian's Chinese font packages put their files (fonts-noto-cjk,
+// fonts-wqy-zenhei, fonts-wqy-microhei), with the index of the Simplified Chinese face in
+// each collection.
+var systemFonts = []struct {
+	path  string
+	index int
+}{
+	{"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2},
+	{"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0},
+	{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0},
+}
+
+// openSystemFont opens one face of a font collection, read from the file as glyphs are
+// needed (the file stays open for the program's life); nil when it is missing or unreadable.
+func openSystemFont(path string, index int) *sfnt.Font {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	if c, err := opentype.ParseCollectionReaderAt(f); err == nil && index < c.NumFonts() {
+		if font, err := c.Font(index); err == nil {
+			return font
+		}
+	}
+	_ = f.Close() // read only
+	return nil
+}
 
 // WritePNG draws the chart as a PNG: title and time, a legend, then a labelled bar per
 // region (green 已填报, grey 未填报, lengths to scale) with its figures, and the total.
 func WritePNG(w io.Writer, d ChartData) error {
-	fs, err := faces()
+	fonts, err := chartFonts()
 	if err != nil {
 		return err
 	}
@@ -163,7 +193,10 @@ func WritePNG(w io.Writer, d ChartData) error {
 	height := chartMargin + textTitle + 20 + textSmall + 24 + textSmall + 36 + len(bars)*barRow + chartMargin
 	img := image.NewRGBA(image.Rect(0, 0, chartWidth, height))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
-	c := &canvas{img: img, faces: fs}
+	c, err := newCanvas(img, fonts)
+	if err != nil {
+		return err
+	}
 
 	y := chartMargin + textTitle
 	c.text(chartMargin, y, textTitle, colourText, d.Title, chartWidth-2*chartMargin)
@@ -214,10 +247,55 @@ func WritePNG(w io.Writer, d ChartData) error {
 	return nil
 }
 
-// canvas draws on the chart's image.
+// canvas draws on the chart's image with faces of its own: a face keeps glyph buffers, so two
+// pictures drawn at once must not share one, while the parsed fonts are shared.
 type canvas struct {
 	img   *image.RGBA
-	faces map[float64]font.Face
+	fonts []*sfnt.Font
+	faces map[float64][]font.Face // by size, one per font
+	buf   sfnt.Buffer
+}
+
+func newCanvas(img *image.RGBA, fonts []*sfnt.Font) (*canvas, error) {
+	c := &canvas{img: img, fonts: fonts, faces: map[float64][]font.Face{}}
+	for _, size := range []float64{textSmall, textLabel, textTitle} {
+		for _, f := range fonts {
+			face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+			if err != nil {
+				return nil, fmt.Errorf("chart font at %v px: %w", size, err)
+			}
+			c.faces[size] = append(c.faces[size], face)
+		}
+	}
+	return c, nil
+}
+
+// run is a piece of text drawn with one face.
+type run struct {
+	face font.Face
+	text string
+}
+
+// runs splits s into pieces, each drawn by the first font that has its characters; a
+// character no font has is drawn by the first, as its empty box.
+func (c *canvas) runs(size float64, s string) []run {
+	var out []run
+	last := -1
+	for _, r := range s {
+		i := 0
+		for j, f := range c.fonts {
+			if g, err := f.GlyphIndex(&c.buf, r); err == nil && g != 0 {
+				i = j
+				break
+			}
+		}
+		if i != last {
+			out = append(out, run{face: c.faces[size][i]})
+			last = i
+		}
+		out[len(out)-1].text += string(r)
+	}
+	return out
 }
 
 func (c *canvas) box(x, y, w, h int, col color.Color) {
@@ -225,7 +303,11 @@ func (c *canvas) box(x, y, w, h int, col color.Color) {
 }
 
 func (c *canvas) measure(size float64, s string) int {
-	return font.MeasureString(c.faces[size], s).Ceil()
+	var w fixed.Int26_6
+	for _, r := range c.runs(size, s) {
+		w += font.MeasureString(r.face, r.text)
+	}
+	return w.Ceil()
 }
 
 // text draws s with its baseline at y, cut with … to fit width, and returns its width.
@@ -237,8 +319,11 @@ func (c *canvas) text(x, y int, size float64, col color.Color, s string, width i
 		}
 		s = string(r) + "…"
 	}
-	dr := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Face: c.faces[size], Dot: fixed.P(x, y)}
-	dr.DrawString(s)
+	dr := font.Drawer{Dst: c.img, Src: image.NewUniform(col), Dot: fixed.P(x, y)}
+	for _, r := range c.runs(size, s) {
+		dr.Face = r.face
+		dr.DrawString(r.text)
+	}
 	return c.measure(size, s)
 }
 

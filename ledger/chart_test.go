@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"image"
 	"image/png"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +174,66 @@ func TestChartFontCovers(t *testing.T) {
 	}
 	if missing > 0 {
 		t.Errorf("%d characters missing", missing)
+	}
+}
+
+// TestChartsAtOnce draws two pictures at the same time, as two clerks asking 进度图 do, and
+// the Monday pictures while one is asked: under -race a shared face fails it.
+func TestChartsAtOnce(t *testing.T) {
+	r, err := Progress(context.Background(), chartScenario(), City(), "2026-11", regions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Chart(r, chartNow)
+	var want bytes.Buffer
+	if err := WritePNG(&want, d); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([]bytes.Buffer, 4)
+	for i := range got {
+		wg.Go(func() {
+			if err := WritePNG(&got[i], d); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if !bytes.Equal(got[i].Bytes(), want.Bytes()) {
+			t.Errorf("picture %d drawn at once differs from one drawn alone", i)
+		}
+	}
+}
+
+// TestChartRareCharacter: a character of an enterprise name outside GB2312 (犇) is drawn from
+// a Chinese font installed on the machine, not as the subset's empty box.
+func TestChartRareCharacter(t *testing.T) {
+	fonts, err := chartFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf sfnt.Buffer
+	if g, _ := fonts[0].GlyphIndex(&buf, '犇'); g != 0 {
+		t.Fatal("the subset has 犇: pick a rarer character for this test")
+	}
+	if len(fonts) == 1 {
+		t.Skip("no Chinese font installed (fonts-noto-cjk): such a character shows as a box")
+	}
+	draw := func(fonts []*sfnt.Font) (*canvas, []run) {
+		c, err := newCanvas(image.NewRGBA(image.Rect(0, 0, 400, 60)), fonts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.text(0, 40, textLabel, colourText, "山西犇腾钢铁", 400)
+		return c, c.runs(textLabel, "山西犇腾钢铁")
+	}
+	with, runs := draw(fonts)
+	if len(runs) != 3 || runs[1].text != "犇" || runs[1].face == with.faces[textLabel][0] {
+		t.Fatalf("runs %+v: want 犇 alone, from an installed font", runs)
+	}
+	without, _ := draw(fonts[:1])
+	if bytes.Equal(with.img.Pix, without.img.Pix) {
+		t.Error("犇 is drawn the same with the installed font as without it")
 	}
 }
