@@ -164,6 +164,21 @@ func (t *turn) explain(st survey.Step) bool {
 	return true
 }
 
+// explainForm answers a question about the form asked away from a question (idle, at the
+// review or a check) with the form's explanation, then what to send next. It reports false
+// when the message is no such question or the form has nothing to say.
+func (t *turn) explainForm(next string) bool {
+	if !survey.IsQuestion(t.raw) {
+		return false
+	}
+	exp := t.c.Form.Explain(t.raw, nil)
+	if exp == "" {
+		return false
+	}
+	t.say("%s\n\n%s", exp, next)
+	return true
+}
+
 // asked reports whether a text is put as a question: it ends with a question mark, or is too
 // short to be an answer that merely mentions 是什么.
 func asked(text string) bool {

@@ -40,11 +40,8 @@ func (t *turn) idle() {
 	case cmdContact:
 		t.askContact()
 	default:
-		if survey.IsQuestion(t.raw) {
-			if exp := t.c.Form.Explain(t.raw, nil); exp != "" {
-				t.say("%s\n\n填报时回复“填报”开始。", exp)
-				return
-			}
+		if t.explainForm("填报时回复“填报”开始。") {
+			return
 		}
 		if paused {
 			t.fail("%s", t.vary("填报已暂停，答案都保存着。回复“填报”继续，或“确认清空”清空本期草稿。",

@@ -93,11 +93,8 @@ func (t *turn) checking() {
 	case cmdBack:
 		t.back("")
 	default:
-		if survey.IsQuestion(t.raw) {
-			if exp := t.c.Form.Explain(t.raw, nil); exp != "" {
-				t.say("%s\n\n要改回复“修改”；确认没问题回复“保留”。", exp)
-				return
-			}
+		if t.explainForm("要改回复“修改”；确认没问题回复“保留”。") {
+			return
 		}
 		t.fail("%s", t.vary("请回复“修改”去改这一项，或回复“保留”按现在的答案继续。",
 			"这一处要改吗？改就回复“修改”，不改就回复“保留”。"))
@@ -198,11 +195,8 @@ func (t *turn) review() {
 	case cmdEditAll:
 		t.fail("%s", t.vary("请回复“修改”加题号，例如 修改 3。", "要改哪一项？回复题号，例如 修改 3 或 改3。"))
 	default:
-		if survey.IsQuestion(t.raw) {
-			if exp := t.c.Form.Explain(t.raw, nil); exp != "" {
-				t.say("%s\n\n无误请回复“确认”提交；要改某一项回复“修改 N”。", exp)
-				return
-			}
+		if t.explainForm("无误请回复“确认”提交；要改某一项回复“修改 N”。") {
+			return
 		}
 		t.fail("%s", t.vary("请回复“确认”提交；要改某一项回复“修改 N”，例如 修改 3。",
 			"都核对好了吗？没问题就回复“确认”；要改就回复“修改”加题号，例如 改3。",

@@ -138,7 +138,7 @@ func (s Step) AsYuan(v Value) Value {
 
 // unsureReason answers 不知道: it is no answer, and here is how to go on.
 func (s Step) unsureReason(text string) string {
-	said := "“" + fold(text) + "”"
+	said := "“" + Fold(text) + "”"
 	var b strings.Builder
 	switch k := s.Kind(); {
 	case k == Number:
@@ -168,7 +168,7 @@ func ParseYesNo(s string) (bool, error) {
 	case isNo(s):
 		return false, nil
 	}
-	if rest, ok := strings.CutPrefix(fold(s), "有"); ok {
+	if rest, ok := strings.CutPrefix(Fold(s), "有"); ok {
 		if r, err := ParseNumber(rest, "个"); err == nil && !r.Approx && r.Value >= 1 {
 			return true, nil
 		}

@@ -15,20 +15,18 @@ func choiceReason(n int) string {
 	return fmt.Sprintf("请回复 1 到 %d 之间的编号，例如 %d", n, min(n, 3))
 }
 
-// foldOption is how an option and an answer are compared: the lexicon's folding (full-width,
-// case, punctuation at the ends), so that an option written with full-width letters matches.
-func foldOption(s string) string { return fold(s) }
-
 // matcher finds options by what a liaison typed for them.
 type matcher struct {
 	options []string // folded
 	aliases map[string]int
 }
 
+// newMatcher folds the options as the lexicon folds replies (full-width, case, punctuation at
+// the ends), so that an option written with full-width letters matches.
 func newMatcher(options []string, aliases map[string]int) matcher {
 	m := matcher{options: make([]string, len(options)), aliases: aliases}
 	for i, o := range options {
-		m.options[i] = foldOption(o)
+		m.options[i] = Fold(o)
 	}
 	return m
 }
@@ -118,7 +116,7 @@ func (m matcher) ambiguous(in string, ks []int, raw []string) string {
 // option that happens to contain a digit cannot capture the answer "3".
 func ParseChoice(s string, options []string, aliases map[string]int) (int, error) {
 	n := len(options)
-	in := foldOption(s)
+	in := Fold(s)
 	if in == "" || n == 0 {
 		return 0, rejectInput(choiceReason(n))
 	}
@@ -247,7 +245,7 @@ var rangeSeps = []string{"-", "~", "至", "到", "—", "–"}
 // whether nothing ticked is allowed.
 func ParseMulti(s string, options []string, aliases map[string]int) ([]int, error) {
 	n := len(options)
-	in := foldOption(s)
+	in := Fold(s)
 	if in == "" || n == 0 {
 		return nil, rejectInput(multiReason(n))
 	}

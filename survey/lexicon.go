@@ -67,8 +67,6 @@ func Fold(s string) string {
 	})
 }
 
-func fold(s string) string { return Fold(s) }
-
 // Phrases is a set of short replies matched whole after folding: one of Core, with any of
 // Before in front and any of After behind, as often as they come ("目前还没有了" is 目前 + 还 +
 // 没有 + 了). A longer reply with content in it never matches.
