@@ -459,14 +459,14 @@ type column struct {
 }
 
 // tableColumns maps a head row to the group's questions by the words of each head.
-func (r *surveyReader) tableColumns(head int, match func(key string) string) []column {
+func (r *surveyReader) tableColumns(head int, words []headWord) []column {
 	spans := r.c.spans()
 	var out []column
 	for col, k := range r.c.keys[head] {
 		if k == "" {
 			continue
 		}
-		id := match(k)
+		id := headColumn(words, k)
 		if id == "" {
 			continue
 		}
@@ -485,43 +485,25 @@ func headLabel(s string) string {
 	return s
 }
 
-// institutionColumn names the question a head of section 一 answers.
-func institutionColumn(k string) string {
-	switch {
-	case strings.Contains(k, "名称"):
-		return "inst_name"
-	case strings.Contains(k, "批准部门"):
-		return "inst_approver"
-	case strings.Contains(k, "研究领域"):
-		return "inst_field"
-	case strings.Contains(k, "机构数"):
-		return "inst_count"
-	case strings.Contains(k, "人员"):
-		return "inst_staff"
-	case strings.Contains(k, "费用"):
-		return "inst_cost"
-	case strings.Contains(k, "仪器"), strings.Contains(k, "设备"):
-		return "inst_equipment"
-	}
-	return ""
-}
+// headWord names the question a table's head answers when the head holds word.
+type headWord struct{ word, id string }
 
-// projectColumn names the question a head of section 二 answers; 研发项目来源及立项文号 is the
-// source, with the document number read from the same cell.
-func projectColumn(k string) string {
-	switch {
-	case strings.Contains(k, "项目名称"):
-		return "proj_name"
-	case strings.Contains(k, "来源"):
-		return "proj_source"
-	case strings.Contains(k, "文号"):
-		return "proj_doc"
-	case strings.Contains(k, "人员"):
-		return "proj_staff"
-	case strings.Contains(k, "费用"):
-		return "proj_cost"
-	case strings.Contains(k, "资产"):
-		return "proj_assets"
+// institutionHeadWords and projectHeadWords read the heads of sections 一 and 二, the first word
+// found deciding. 研发项目来源及立项文号 is the source, with the document number read from the
+// same cell.
+var (
+	institutionHeadWords = []headWord{{"名称", "inst_name"}, {"批准部门", "inst_approver"}, {"研究领域", "inst_field"},
+		{"机构数", "inst_count"}, {"人员", "inst_staff"}, {"费用", "inst_cost"}, {"仪器", "inst_equipment"}, {"设备", "inst_equipment"}}
+	projectHeadWords = []headWord{{"项目名称", "proj_name"}, {"来源", "proj_source"}, {"文号", "proj_doc"},
+		{"人员", "proj_staff"}, {"费用", "proj_cost"}, {"资产", "proj_assets"}}
+)
+
+// headColumn is the question a head answers, "" for none.
+func headColumn(words []headWord, k string) string {
+	for _, w := range words {
+		if strings.Contains(k, w.word) {
+			return w.id
+		}
 	}
 	return ""
 }
@@ -584,11 +566,11 @@ func allUnits(vals []string) bool {
 
 // group writes a table's rows as the group's answers: the 有/无 question before it, each
 // row's cells, and between rows the 还有…吗 answer.
-func (r *surveyReader) group(hasID, groupID string, head int, match func(string) string) {
+func (r *surveyReader) group(hasID, groupID string, head int, words []headWord) {
 	if head < 0 || r.form.Question(groupID) == nil {
 		return
 	}
-	cols := r.tableColumns(head, match)
+	cols := r.tableColumns(head, words)
 	rows, none := r.table(head, cols)
 	hasStep, ok := r.step(hasID, -1)
 	if len(rows) == 0 {
@@ -674,11 +656,11 @@ func trimSeparators(s string) string {
 }
 
 func (r *surveyReader) institutions(head int) {
-	r.group(survey.IDHasInstitutions, survey.IDInstitution, head, institutionColumn)
+	r.group(survey.IDHasInstitutions, survey.IDInstitution, head, institutionHeadWords)
 }
 
 func (r *surveyReader) projects(head int) {
-	r.group(survey.IDHasProjects, survey.IDProject, head, projectColumn)
+	r.group(survey.IDHasProjects, survey.IDProject, head, projectHeadWords)
 }
 
 // directions reads the 主要内容 of the six directions of section 三, on the lines after from.
@@ -710,10 +692,13 @@ func (r *surveyReader) directions(from int) {
 	}
 }
 
-// Tick marks people put before or beside an option they choose, and those that say no.
+// The marks people put before or beside an option: a tick symbol chooses it wherever it is in
+// the cell, an empty box alone leaves it out; the words count only as a cell of their own.
 var (
-	tickMarks   = []string{"☑", "✓", "√", "✔", "☒", "■", "●", "是", "1", "Y", "y", "有", "选"}
-	untickMarks = []string{"□", "☐", "否", "0", "N", "n", "无"}
+	tickSymbols = []string{"☑", "✓", "√", "✔", "☒", "■", "●"}
+	boxSymbols  = []string{"□", "☐"}
+	tickWords   = []string{"是", "1", "Y", "y", "有", "选"}
+	untickWords = []string{"否", "0", "N", "n", "无"}
 )
 
 // options reads a multi question laid out as one line per option (其他创新活动, 六有), below
@@ -850,30 +835,32 @@ func (r *surveyReader) optionLine(row, col int, opt string) (int, string) {
 // for an empty box or a no, 0 for neither.
 func mark(s string) int {
 	s = strings.TrimSpace(s)
-	for _, m := range []string{"☑", "✓", "√", "✔", "☒", "■", "●"} {
-		if strings.Contains(s, m) {
-			return 1
-		}
-	}
-	if strings.Contains(s, "□") || strings.Contains(s, "☐") {
-		return -1
-	}
-	if !isMarkOnly(s) {
-		return 0
-	}
 	switch {
-	case slices.Contains(tickMarks, s):
+	case containsAny(s, tickSymbols):
 		return 1
-	case slices.Contains(untickMarks, s):
+	case containsAny(s, boxSymbols):
+		return -1
+	case slices.Contains(tickWords, s):
+		return 1
+	case slices.Contains(untickWords, s):
 		return -1
 	}
 	return 0
 }
 
+func containsAny(s string, subs []string) bool {
+	return slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s, sub) })
+}
+
 // isMarkOnly reports whether a cell holds nothing but a mark.
 func isMarkOnly(s string) bool {
 	s = strings.TrimSpace(s)
-	return slices.Contains(tickMarks, s) || slices.Contains(untickMarks, s)
+	for _, marks := range [][]string{tickSymbols, boxSymbols, tickWords, untickWords} {
+		if slices.Contains(marks, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // plan reads 计划开展创新活动内容.
