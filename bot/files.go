@@ -69,17 +69,25 @@ func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
 	}
 	defer r.Close()
 	data, err := ledger.ReadUpload(r)
+	if s.refused(w, err, "reading a received file", "path", f.Path) {
+		return nil, false
+	}
+	return data, true
+}
+
+// refused answers a file that could not be read, and reports whether it was: a file refused
+// whole gets the reason why (not a workbook, too big …), any other failure is logged with
+// what was being done and answered as a busy system.
+func (s *Service) refused(w Replier, err error, doing string, attrs ...any) bool {
 	var fe *ledger.FileError
 	switch {
 	case errors.As(err, &fe):
 		w.Reply(fe.Reason)
-		return nil, false
 	case err != nil:
-		s.Log.Error("reading a received file", "path", f.Path, "err", err)
+		s.Log.Error(doing, append(attrs, "err", err)...)
 		w.Reply(busyText)
-		return nil, false
 	}
-	return data, true
+	return err != nil
 }
 
 // surveyFile reads a liaison's filled 附件3 and hands it to the dialog, through the same turn
@@ -90,14 +98,7 @@ func (s *Service) surveyFile(ctx context.Context, w Replier, m *Message) {
 		return
 	}
 	sf, err := ledger.ReadSurvey(data, s.Form)
-	var fe *ledger.FileError
-	switch {
-	case errors.As(err, &fe):
-		w.Reply(fe.Reason)
-		return
-	case err != nil:
-		s.Log.Error("reading a survey file", "contact", m.From, "err", err)
-		w.Reply(busyText)
+	if s.refused(w, err, "reading a survey file", "contact", m.From) {
 		return
 	}
 	u := dialog.Upload{Name: m.File.Name, Enterprise: sf.Enterprise, Answers: sf.Answers, Notes: sf.Notes}
@@ -121,14 +122,7 @@ func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
 	case ".xlsx", ".xlsm":
 		// The same refusals as for a survey, before the list reader opens it.
 		wb, err := ledger.OpenWorkbook(data)
-		var fe *ledger.FileError
-		switch {
-		case errors.As(err, &fe):
-			w.Reply(fe.Reason)
-			return
-		case err != nil:
-			s.Log.Error("opening a list", "err", err)
-			w.Reply(busyText)
+		if s.refused(w, err, "opening a list", "contact", m.From) {
 			return
 		}
 		wb.Close()
