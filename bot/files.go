@@ -69,20 +69,21 @@ func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
 	}
 	defer r.Close()
 	data, err := ledger.ReadUpload(r)
-	if s.refused(w, err, "reading a received file", "path", f.Path) {
+	if s.refused(w, f.Name, err, "reading a received file", "path", f.Path) {
 		return nil, false
 	}
 	return data, true
 }
 
 // refused answers a file that could not be read, and reports whether it was: a file refused
-// whole gets the reason why (not a workbook, too big …), any other failure is logged with
-// what was being done and answered as a busy system.
-func (s *Service) refused(w Replier, err error, doing string, attrs ...any) bool {
+// whole gets the reason why (not a workbook, too big …) under its name, so that two files
+// refused in turn are told apart; any other failure is logged with what was being done and
+// answered as a busy system.
+func (s *Service) refused(w Replier, name string, err error, doing string, attrs ...any) bool {
 	var fe *ledger.FileError
 	switch {
 	case errors.As(err, &fe):
-		w.Reply(fe.Reason)
+		w.Reply(fmt.Sprintf("《%s》：%s", name, fe.Reason))
 	case err != nil:
 		s.Log.Error(doing, append(attrs, "err", err)...)
 		w.Reply(busyText)
@@ -98,7 +99,7 @@ func (s *Service) surveyFile(ctx context.Context, w Replier, m *Message) {
 		return
 	}
 	sf, err := ledger.ReadSurvey(data, s.Form)
-	if s.refused(w, err, "reading a survey file", "contact", m.From) {
+	if s.refused(w, m.File.Name, err, "reading a survey file", "contact", m.From) {
 		return
 	}
 	u := dialog.Upload{Name: m.File.Name, Enterprise: sf.Enterprise, Answers: sf.Answers, Notes: sf.Notes}
@@ -122,7 +123,7 @@ func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
 	case ".xlsx", ".xlsm":
 		// The same refusals as for a survey, before the list reader opens it.
 		wb, err := ledger.OpenWorkbook(data)
-		if s.refused(w, err, "opening a list", "contact", m.From) {
+		if s.refused(w, name, err, "opening a list", "contact", m.From) {
 			return
 		}
 		wb.Close()

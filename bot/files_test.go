@@ -99,7 +99,7 @@ func TestBadFilesChangeNothing(t *testing.T) {
 		m    bot.Message
 		want string
 	}{
-		{"pdf", e.file("张三", "说明.pdf", []byte("%PDF-1.4 …")), "不是 Excel 工作簿"},
+		{"pdf", e.file("张三", "说明.pdf", []byte("%PDF-1.4 …")), "《说明.pdf》：这个文件不是 Excel 工作簿"},
 		{"password", e.file("张三", "附件3.xlsx", locked.Bytes()), "设了打开密码"},
 		{"old xls", e.file("张三", "附件3.xls", xls), "另存为"},
 		{"over 5 MB", e.file("张三", "附件3.xlsx", append(good, make([]byte, 5<<20)...)), "超过 5 MB"},
