@@ -183,6 +183,11 @@ func (t *turn) run() {
 		return
 	case cmdView:
 		t.say("%s", t.listAnswers())
+		if t.s.State == stateReview {
+			// The review is the list again: say only what to send.
+			t.say("无误请回复“确认”提交；要改某一项回复“修改 N”，例如 修改 3。")
+			return
+		}
 		t.ask()
 		return
 	case cmdCancel:
