@@ -42,8 +42,15 @@ func HandleUpload(c Conversation, u Upload, now time.Time) Result {
 	}
 	answers := survey.Answers{}
 	var carried survey.Answers
-	if c.Draft != nil && c.Draft.Period == c.Period {
+	moved := ""
+	if c.Draft != nil {
 		answers, carried = c.Draft.Answers.Clone(), c.Draft.Carried
+		if c.Draft.Period != c.Period {
+			// A draft of a month whose report is closed moves here with the file, as a typed
+			// message would move it: nothing stays behind under the old month.
+			t.res.DropDraft = true
+			moved = c.Draft.Period
+		}
 		var sections []string
 		for _, sec := range c.Form.Sections {
 			if answersSection(c.Form, sec, u.Answers) {
@@ -62,6 +69,9 @@ func HandleUpload(c Conversation, u Upload, now time.Time) Result {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "已读取《%s》，作为本期（%s）的草稿，还没有提交。", u.Name, period.Label(c.Period))
+	if moved != "" {
+		fmt.Fprintf(&b, "\n%s的填报已经截止，那时没提交的草稿也转到了本期，文件里没有的部分沿用草稿。", period.Label(moved))
+	}
 	if u.Enterprise != "" && compact(u.Enterprise) != compact(c.Enterprise.Name) {
 		fmt.Fprintf(&b, "\n注意：文件里的企业全称是“%s”，您绑定的是“%s”，请核对。", u.Enterprise, c.Enterprise.Name)
 	}

@@ -85,6 +85,26 @@ func TestUploadAsksWhatIsOpen(t *testing.T) {
 	}
 }
 
+// TestUploadMovesClosedDraft: a file sent while a draft of a closed month waits takes that
+// draft to the current period with it, instead of leaving it behind under the old month.
+func TestUploadMovesClosedDraft(t *testing.T) {
+	c := chatAt(t, "inst_staff")
+	c.draft.Period, c.sess.Period = "2026-10", "2026-10"
+	a := fileAnswers()
+	delete(a, "industry")
+	delete(a, "ownership")
+	res := c.upload(Upload{Name: "附件3.xlsx", Answers: a})
+	if !res.DropDraft || c.draft == nil || c.draft.Period != "2026-11" || c.sess.Period != "2026-11" {
+		t.Fatalf("drop %v, draft %+v, session %+v", res.DropDraft, c.draft, c.sess)
+	}
+	if got := strings.Join(c.last, "\n"); !strings.Contains(got, "2026年10月的填报已经截止") {
+		t.Errorf("reply does not say the draft moved:\n%s", got)
+	}
+	if v := c.draft.Answers["industry"]; v.Text != "钢铁·特殊钢冶炼" {
+		t.Errorf("the draft's 所属行业, not in the file, is %+v", v)
+	}
+}
+
 // TestUploadEmpty: a file with no answers changes nothing.
 func TestUploadEmpty(t *testing.T) {
 	c := newChat(t)
