@@ -2,6 +2,7 @@ package survey
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,12 +49,9 @@ func (m matcher) byName(in string) (found []int) {
 		return []int{k}
 	}
 	add := func(k int) {
-		for _, f := range found {
-			if f == k {
-				return
-			}
+		if !slices.Contains(found, k) {
+			found = append(found, k)
 		}
-		found = append(found, k)
 	}
 	if utf8.RuneCountInString(in) < 2 {
 		return nil // one character (三, 五) is a number or nothing, never a part of a name
@@ -69,23 +67,16 @@ func (m matcher) byName(in string) (found []int) {
 		}
 	}
 	if len(found) > 0 {
-		return sortInts(found)
+		slices.Sort(found)
+		return found
 	}
 	for i, o := range m.options {
 		if subsequence(in, o) {
 			add(i + 1)
 		}
 	}
-	return sortInts(found)
-}
-
-func sortInts(xs []int) []int {
-	for i := 1; i < len(xs); i++ {
-		for j := i; j > 0 && xs[j] < xs[j-1]; j-- {
-			xs[j], xs[j-1] = xs[j-1], xs[j]
-		}
-	}
-	return xs
+	slices.Sort(found)
+	return found
 }
 
 // subsequence reports whether the characters of short appear in long in order.

@@ -3,6 +3,7 @@ package survey
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -135,9 +136,9 @@ func readNumber(s, unit string) (Reading, string) {
 	exp := 0
 	switch {
 	case rest == "":
-	case isMoney(unit) && containsWord(moneyWords, rest):
+	case isMoney(unit) && slices.Contains(moneyWords, rest):
 		money = true
-	case isCount(unit) && containsWord(countWords, rest):
+	case isCount(unit) && slices.Contains(countWords, rest):
 	case !isMoney(unit) && !isCount(unit) && unit != "" && strings.EqualFold(rest, unit):
 	default:
 		return r, suffixReason(rest, unit)
@@ -189,15 +190,6 @@ func cutSuffixWord(s string, words []string) (string, bool) {
 	return s, false
 }
 
-func containsWord(words []string, s string) bool {
-	for _, w := range words {
-		if s == w {
-			return true
-		}
-	}
-	return false
-}
-
 // vagueWords make a figure no figure at all: they need a number, not a confirmation.
 var vagueWords = []string{"几", "若干", "一些", "好多", "很多", "不少", "少量", "许多"}
 
@@ -215,9 +207,9 @@ func suffixReason(rest, unit string) string {
 	switch {
 	case strings.ContainsAny(rest, "0123456789") || strings.ContainsAny(rest, "一二两三四五六七八九十"):
 		return "一次只填一个数字。" + numberReason(unit)
-	case isMoney(unit) && containsWord(countWords, rest):
+	case isMoney(unit) && slices.Contains(countWords, rest):
 		return fmt.Sprintf("这一题问的是金额（单位：%s），“%s”是数量的单位。请只回复金额，例如 12.5 或 12万", unit, rest)
-	case isCount(unit) && (containsWord(moneyWords, rest) || rest == "w"):
+	case isCount(unit) && (slices.Contains(moneyWords, rest) || rest == "w"):
 		return fmt.Sprintf("这一题问的是数量（单位：%s），不是金额。请只回复数字，例如 12", unit)
 	case unit != "":
 		return fmt.Sprintf("这一题的单位是%s，“%s”对不上。%s", unit, rest, numberReason(unit))
