@@ -149,13 +149,6 @@ func (c *cells) at(r, col int) string {
 	return strings.TrimSpace(c.rows[r][col])
 }
 
-func (c *cells) key(r, col int) string {
-	if r < 0 || r >= len(c.keys) || col < 0 || col >= len(c.keys[r]) {
-		return ""
-	}
-	return c.keys[r][col]
-}
-
 // formula reports whether an empty cell holds a formula that was never calculated (a file
 // written by a program, not saved by Excel): its value is unknown, so it must be asked.
 func (c *cells) formula(r, col int) bool {
@@ -167,8 +160,8 @@ func (c *cells) formula(r, col int) bool {
 	return err == nil && f != ""
 }
 
-// span is how many columns the cell covers: more than one for the top-left cell of a
-// merged area.
+// spans maps the top-left cell (row, column) of each merged area to the columns it covers,
+// so that a head merged over two columns reads both.
 func (c *cells) spans() map[[2]int]int {
 	out := map[[2]int]int{}
 	merged, err := c.f.GetMergeCells(c.sheet)

@@ -81,16 +81,6 @@ func keys(os []reminders.Occurrence) []string {
 	return out
 }
 
-func bySource(msgs []storage.OutboxMessage, src string) []storage.OutboxMessage {
-	var out []storage.OutboxMessage
-	for _, m := range msgs {
-		if m.Source == src {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func byID(msgs []storage.OutboxMessage) map[string]storage.OutboxMessage {
 	out := map[string]storage.OutboxMessage{}
 	for _, m := range msgs {
