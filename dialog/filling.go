@@ -108,16 +108,32 @@ func (t *turn) current() (survey.Step, bool) {
 	return steps[i], true
 }
 
+// moveAbout does what the words that move about the survey ask at a question (上一题,
+// 修改 N, 添加 or 删除 a row), both while it is asked and while a figure waits for its
+// confirmation. It reports false when the words are left to be read as an answer.
+func (t *turn) moveAbout(st survey.Step) bool {
+	switch t.cmd.kind {
+	case cmdBack:
+		t.back(st.Key)
+		return true
+	case cmdEdit:
+		return t.jumpIfNamed()
+	case cmdAdd, cmdDelete:
+		return t.rowsIfNamed(st)
+	}
+	return false
+}
+
 func (t *turn) filling() {
 	st, ok := t.current()
 	if !ok {
 		t.goTo("")
 		return
 	}
-	switch t.cmd.kind {
-	case cmdBack:
-		t.back(st.Key)
+	if t.moveAbout(st) {
 		return
+	}
+	switch t.cmd.kind {
 	case cmdSkip:
 		if !st.Optional() {
 			t.fail("这一题必须填写，不能跳过。%s", st.Expect())
@@ -126,14 +142,6 @@ func (t *turn) filling() {
 		}
 		t.store(st, survey.Value{Skipped: true})
 		return
-	case cmdEdit:
-		if t.jumpIfNamed() {
-			return
-		}
-	case cmdAdd, cmdDelete:
-		if t.rowsIfNamed(st) {
-			return
-		}
 	case cmdUnchanged:
 		if v, ok := t.draft.Carried[st.Key]; ok {
 			t.store(st, v)
@@ -283,18 +291,8 @@ func (t *turn) confirming() {
 		return
 	}
 	pending := *t.s.Pending
-	switch t.cmd.kind {
-	case cmdBack:
-		t.back(st.Key)
+	if t.moveAbout(st) {
 		return
-	case cmdEdit:
-		if t.jumpIfNamed() {
-			return
-		}
-	case cmdAdd, cmdDelete:
-		if t.rowsIfNamed(st) {
-			return
-		}
 	}
 	if t.s.State == stateConfirmUnit {
 		switch w := survey.Fold(t.raw); w {
