@@ -109,8 +109,9 @@ func (t *turn) current() (survey.Step, bool) {
 }
 
 // moveAbout does what the words that move about the survey ask at a question (上一题,
-// 修改 N, 添加 or 删除 a row), both while it is asked and while a figure waits for its
-// confirmation. It reports false when the words are left to be read as an answer.
+// 修改 N, 添加 or 删除 a row, and 不变 in a monthly update, which keeps last period's answer),
+// both while it is asked and while a figure waits for its confirmation. It reports false
+// when the words are left to be read as an answer.
 func (t *turn) moveAbout(st survey.Step) bool {
 	switch t.cmd.kind {
 	case cmdBack:
@@ -120,6 +121,12 @@ func (t *turn) moveAbout(st survey.Step) bool {
 		return t.jumpIfNamed()
 	case cmdAdd, cmdDelete:
 		return t.rowsIfNamed(st)
+	case cmdUnchanged:
+		v, ok := t.draft.Carried[st.Key]
+		if ok {
+			t.store(st, v)
+		}
+		return ok
 	}
 	return false
 }
@@ -142,11 +149,6 @@ func (t *turn) filling() {
 		}
 		t.store(st, survey.Value{Skipped: true})
 		return
-	case cmdUnchanged:
-		if v, ok := t.draft.Carried[st.Key]; ok {
-			t.store(st, v)
-			return
-		}
 	}
 	if t.explain(st) {
 		return

@@ -319,6 +319,8 @@ var looseCases = []struct {
 	{"idle+now", "没有变化", nil, "无需重复提交"},
 	{"idle+now", "修改 研发费用", nil, "“研发费用”有 2 项，要改哪一项？请回复“修改”加题号，例如 修改 9"},
 	{"update", "没有变化", nil, "已按上期"},
+	{"update|修改 7|20万", "不变", val(survey.Value{Num: 1}), "已记：1 个"},
+	{"update|修改 7", "不变", val(survey.Value{Num: 1}), "已记：1 个"},
 	{"update", "修改 16", nil, "当前答案：8 人"},
 	{"update", "修改", nil, "哪些部分有变化"},
 	{"update", "添加 研发机构", nil, "添加第 2 个研发机构"},
