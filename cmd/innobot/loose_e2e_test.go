@@ -246,7 +246,7 @@ func TestSimUnchangedFromReminder(t *testing.T) {
 	}
 	p.quit()
 	subs, err := openData(t, dir).Submissions(context.Background(), "demo-01")
-	if err != nil || len(subs) != 2 || subs[1].Period == subs[0].Period || subs[1].Version != 1 {
+	if err != nil || len(subs) != 2 || subs[1].Period != "2026-12" || subs[1].Version != 1 {
 		t.Fatalf("submissions %+v, %v", subs, err)
 	}
 	surveytest.Check(t, subs[1].Answers, subs[0].Answers)
