@@ -269,7 +269,8 @@ func TestProgressChart(t *testing.T) {
 		if !ok || !strings.HasSuffix(path, ".png") {
 			t.Fatalf("%s %q: %q, want a caption and one picture", tc.who, tc.text, got)
 		}
-		if !strings.Contains(caption, "2026年11月 填报进度：已填报 ") || !strings.Contains(caption, "发送“未填报”查看") {
+		if !strings.Contains(caption, "2026年11月 填报进度：已填报 ") || !strings.Contains(caption, "发送“未填报”查看") ||
+			strings.Contains(caption, "@我") != (tc.group != "") {
 			t.Errorf("%s %q: caption %q, want the period, the totals and what to send next", tc.who, tc.text, caption)
 		}
 		f, err := os.Open(path)

@@ -94,7 +94,11 @@ func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) e
 	now := s.Clock.Now()
 	caption := ledger.Chart(rep, now).Caption
 	if rep.Total.Submitted < rep.Total.Enterprises {
-		caption += "还没填报的企业，发送“未填报”查看。"
+		send := "发送"
+		if r.Msg.Group != "" {
+			send = "在群里 @我 发送"
+		}
+		caption += "还没填报的企业，" + send + "“未填报”查看。"
 	}
 	return s.sendFile(w, "进度图", caption, func(dir string) (string, error) { return ledger.SaveChart(dir, rep, now) })
 }
