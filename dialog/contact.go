@@ -26,12 +26,23 @@ func Bound(c Conversation, now time.Time) Result {
 func (t *turn) contactQuestion() string {
 	var b strings.Builder
 	b.WriteString("请回复您的姓名和手机号（登记为本企业的联系人和联系电话，不会在群里显示），例如：张三 13912345678。")
-	if p, m := t.c.Contact.Person, t.c.Contact.Mobile; m != "" {
-		fmt.Fprintf(&b, "\n现在登记的是：%s %s。不改回复“不改”。", p, m)
+	p, m := t.c.Contact.Person, t.c.Contact.Mobile
+	if m != "" {
+		fmt.Fprintf(&b, "\n现在登记的是：%s %s。", p, m)
 	} else if e := t.c.Enterprise; e.ContactTel != "" || e.ContactName != "" {
 		fmt.Fprintf(&b, "\n名单上登记的是：%s %s，沿用请回复“沿用”。", e.ContactName, e.ContactTel)
 	}
-	b.WriteString("\n暂时不填可回复“填报”直接开始，以后回复“修改 联系方式”补上。")
+	// Asked in the middle of the survey (修改 联系方式), the way out goes back to it.
+	switch {
+	case m != "" && t.draft != nil:
+		b.WriteString("\n不改回复“不改”，接着填调查表。")
+	case m != "":
+		b.WriteString("\n不改回复“不改”。")
+	case t.draft != nil:
+		b.WriteString("\n暂时不填回复“填报”接着填调查表，以后回复“修改 联系方式”补上。")
+	default:
+		b.WriteString("\n暂时不填可回复“填报”直接开始，以后回复“修改 联系方式”补上。")
+	}
 	return b.String()
 }
 

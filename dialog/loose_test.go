@@ -343,7 +343,7 @@ var looseCases = []struct {
 	{"contact", "好的谢谢", nil, "请回复您的姓名和手机号"},
 	{"contact", "稍等一下", nil, "请回复您的姓名和手机号"},
 	{"contact", "欧阳娜娜", nil, "姓名 欧阳娜娜 记下了"},
-	{"contact|填报|钢铁", "修改 联系方式", nil, "请回复您的姓名和手机号"},
+	{"contact|填报|钢铁", "修改 联系方式", nil, "暂时不填回复“填报”接着填调查表"},
 	{"contact|填报|钢铁|修改 联系方式", "修改 1", nil, "当前答案：钢铁"},
 }
 
@@ -403,7 +403,7 @@ func TestContactDetails(t *testing.T) {
 	// 修改 联系方式 mid-survey, then back to the question.
 	c = chatAt(t, "inst_staff")
 	c.contact = storage.Contact{ID: "张三", Person: "张三", Mobile: "13912345678"}
-	c.expect("修改 联系方式", "现在登记的是：张三 13912345678")
+	c.expect("修改 联系方式", "现在登记的是：张三 13912345678。\n不改回复“不改”，接着填调查表。")
 	c.expect("张三 13800001111", "机构研究开发人员有多少人")
 	// Binding asks, offering the imported list.
 	c = newChat(t)
