@@ -513,22 +513,7 @@ type tableRow struct {
 func (r *surveyReader) table(head int, cols []column) (rows []tableRow, none bool) {
 	end := r.stopAfter(head)
 	for line := head + 1; line < end; line++ {
-		row := tableRow{line: line, values: map[string]string{}, empty: map[string]bool{}}
-		var filled []string
-		for _, col := range cols {
-			var parts []string
-			for c := col.from; c <= col.to; c++ {
-				if v := r.c.at(line, c); v != "" {
-					parts = append(parts, v)
-				} else if r.c.formula(line, c) {
-					row.empty[col.id] = true
-				}
-			}
-			if len(parts) > 0 {
-				row.values[col.id] = strings.Join(parts, " ")
-				filled = append(filled, row.values[col.id])
-			}
-		}
+		row, filled := r.tableLine(line, cols)
 		switch {
 		case len(filled) == 0 && len(row.empty) == 0:
 			continue
@@ -545,6 +530,27 @@ func (r *surveyReader) table(head int, cols []column) (rows []tableRow, none boo
 		rows = append(rows, row)
 	}
 	return rows, none
+}
+
+// tableLine reads one line of a table: each column's cells joined (a column may span merged
+// cells), and the filled values in column order.
+func (r *surveyReader) tableLine(line int, cols []column) (row tableRow, filled []string) {
+	row = tableRow{line: line, values: map[string]string{}, empty: map[string]bool{}}
+	for _, col := range cols {
+		var parts []string
+		for c := col.from; c <= col.to; c++ {
+			if v := r.c.at(line, c); v != "" {
+				parts = append(parts, v)
+			} else if r.c.formula(line, c) {
+				row.empty[col.id] = true
+			}
+		}
+		if len(parts) > 0 {
+			row.values[col.id] = strings.Join(parts, " ")
+			filled = append(filled, row.values[col.id])
+		}
+	}
+	return row, filled
 }
 
 func allUnits(vals []string) bool {
@@ -584,28 +590,32 @@ func (r *surveyReader) group(hasID, groupID string, head int, words []headWord) 
 	for i, row := range rows {
 		r.out.Answers[survey.RowKey(groupID, i, "#more")] = survey.Value{Bool: i < len(rows)-1}
 		for _, q := range r.form.Question(groupID).Questions {
-			st, _ := r.step(q.ID, i)
-			text, filled := row.values[q.ID]
-			if q.ID == "proj_source" && filled {
-				var doc string
-				text, doc = r.splitSource(st, text)
-				if !sepDoc {
-					if dst, ok := r.step("proj_doc", i); ok {
-						r.putOptional(dst, doc, row.line, "立项文号")
-					}
-				}
-			}
-			switch {
-			case q.ID == "proj_doc" && !sepDoc:
-				// read with the source
-			case row.empty[q.ID] && !filled:
-				r.problem(row.line, labels[q.ID], "", "是没有计算结果的公式，请直接填写")
-			case q.Optional:
-				r.putOptional(st, text, row.line, labels[q.ID])
-			default:
-				r.put(st, text, row.line, labels[q.ID])
-			}
+			r.rowCell(q, i, row, labels[q.ID], sepDoc)
 		}
+	}
+}
+
+// rowCell reads the cell of row i that answers q. 研发项目来源及立项文号 gives the document
+// number as well, unless the table has a column of its own for it (sepDoc).
+func (r *surveyReader) rowCell(q *survey.Question, i int, row tableRow, label string, sepDoc bool) {
+	st, _ := r.step(q.ID, i)
+	text, filled := row.values[q.ID]
+	if q.ID == "proj_source" && filled {
+		var doc string
+		text, doc = r.splitSource(st, text)
+		if dst, ok := r.step("proj_doc", i); ok && !sepDoc {
+			r.putOptional(dst, doc, row.line, "立项文号")
+		}
+	}
+	switch {
+	case q.ID == "proj_doc" && !sepDoc:
+		// read with the source
+	case row.empty[q.ID] && !filled:
+		r.problem(row.line, label, "", "是没有计算结果的公式，请直接填写")
+	case q.Optional:
+		r.putOptional(st, text, row.line, label)
+	default:
+		r.put(st, text, row.line, label)
 	}
 }
 
