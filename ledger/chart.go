@@ -151,16 +151,14 @@ var chartFonts = sync.OnceValues(func() ([]*sfnt.Font, error) {
 	return fonts, nil
 })
 
-// systemFonts are where Debian's Chinese font packages put their files (fonts-noto-cjk,
-// fonts-wqy-zenhei, fonts-wqy-microhei), with the index of the Simplified Chinese face in
-// each collection.
+// systemFonts are where Debian's fonts-noto-cjk puts its file, with the index of the
+// Simplified Chinese face in the collection. (The WenQuanYi collections are no use here: the
+// font reader refuses their table offsets.)
 var systemFonts = []struct {
 	path  string
 	index int
 }{
 	{"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2},
-	{"/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0},
-	{"/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0},
 }
 
 // openSystemFont opens one face of a font collection, read from the file as glyphs are
