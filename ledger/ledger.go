@@ -467,7 +467,7 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 
 	r.Rows = make([]Row, 0, len(names))
 	r.Total.Region = "合计"
-	ticked, lagging := 0, 0
+	ticked, lagging, first := 0, 0, 0
 	for k, name := range names {
 		// A helper sees only the regions of its enterprises.
 		if scope.Kind == ScopeHelper && start[k] == start[k+1] {
@@ -480,6 +480,9 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 			if en.TickedOff {
 				ticked++
 			}
+			if en.FirstReport {
+				first++
+			}
 			if !en.Submitted {
 				lagging++
 			}
@@ -488,6 +491,7 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 		r.Total.sum(row)
 	}
 	r.TickedOff = make([]Entry, 0, ticked)
+	r.FirstReports = make([]Entry, 0, first)
 	r.Lagging = make([]Entry, 0, lagging)
 	for i := range r.Entries {
 		en := &r.Entries[i]

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -95,4 +96,29 @@ func CheckMessages(msgs []OutboxMessage) error {
 		}
 	}
 	return nil
+}
+
+// Copy returns e sharing nothing with it: a store that keeps enterprises in memory hands out
+// copies, so that a caller's change stays the caller's.
+func (e Enterprise) Copy() Enterprise {
+	if e.Baseline != nil {
+		b := *e.Baseline
+		e.Baseline = &b
+	}
+	return e
+}
+
+// Copy returns c sharing nothing with it, as Enterprise.Copy.
+func (c Contact) Copy() Contact {
+	c.EnterpriseIDs = slices.Clone(c.EnterpriseIDs)
+	return c
+}
+
+// Copies copies a list of records and each record in it (Enterprise.Copy, Contact.Copy).
+func Copies[T interface{ Copy() T }](list []T) []T {
+	out := make([]T, len(list))
+	for i, r := range list {
+		out[i] = r.Copy()
+	}
+	return out
 }

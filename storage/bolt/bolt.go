@@ -102,9 +102,8 @@ const DefaultLockTimeout = time.Second
 // Store is a storage.Store on one bbolt file. It is safe for concurrent use.
 type Store struct {
 	db *bbolt.DB
-	// lists holds the enterprise and contact lists between writes to the registry
-	// (registry.go): progress over 10,000 enterprises reads both at every query.
-	lists lists
+	// memo holds what progress reads at every query (registry.go).
+	memo memo
 }
 
 // Option tunes Open; the defaults suit the bot.
@@ -824,7 +823,13 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	if err := s.db.Batch(w.apply); err != nil && !errors.Is(err, errAnswered) {
+	batch := func() error { return s.db.Batch(w.apply) }
+	if t.Submission != nil {
+		err = s.change(false, true, batch)
+	} else {
+		err = batch()
+	}
+	if err != nil && !errors.Is(err, errAnswered) {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}
 	return nil

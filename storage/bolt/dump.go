@@ -116,13 +116,15 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 	if err := storage.CheckMessages(d.Outbox); err != nil {
 		return fmt.Errorf("import outbox: %w", err)
 	}
-	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
-		for _, name := range dumpBuckets {
-			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
-				return fmt.Errorf("bucket %s has records: %w", name, storage.ErrNotEmpty)
+	err := s.change(true, true, func() error {
+		return s.db.Update(func(tx *bbolt.Tx) error {
+			for _, name := range dumpBuckets {
+				if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
+					return fmt.Errorf("bucket %s has records: %w", name, storage.ErrNotEmpty)
+				}
 			}
-		}
-		return importTx(tx, d)
+			return importTx(tx, d)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -135,6 +137,7 @@ func importTx(tx *bbolt.Tx, d storage.Dump) error {
 	var errs []error
 	putAll := func(what string, bucket []byte, n int, rec func(i int) ([]byte, any, error)) {
 		b := tx.Bucket(bucket)
+		b.FillPercent = 0.9 // a Dump lists records in key order: pages can be split full
 		for i := range n {
 			k, v, err := rec(i)
 			if err == nil && len(k) == 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -84,6 +85,7 @@ func rebuildHeads(tx *bbolt.Tx) error {
 	if err != nil {
 		return err
 	}
+	heads.FillPercent = 0.9 // written in key order, from the submissions
 	var buf []byte
 	return tx.Bucket(bucketSubmissions).ForEach(func(k, v []byte) error {
 		// Head's JSON fields are the submission's, so the answers are skipped, not decoded.
@@ -111,57 +113,79 @@ const walkLimit = 8
 // version, which are digits). For each enterprise the cursor steps forward through its first
 // walkLimit heads; an enterprise with more seeks to target and steps back once (Seek + Prev),
 // then seeks to the next enterprise. Either way the cost per enterprise is bounded whatever its
-// history.
+// history. The answer is kept in the memo until the next submission (registry.go).
 func (s *Store) LatestHeads(ctx context.Context, upTo string) (map[string]storage.Head, error) {
 	if err := storage.CheckNUL("period", upTo); err != nil {
 		return nil, fmt.Errorf("latest heads: %w", err)
 	}
-	out := map[string]storage.Head{}
-	err := s.view(ctx, func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketHeads).Cursor()
-		d := headDecoder{strings: map[string]string{}}
-		var target []byte
-		for k, v := c.First(); k != nil; {
-			i := bytes.IndexByte(k, sep[0])
-			if i <= 0 {
-				return fmt.Errorf("head key %q: no enterprise", k)
-			}
-			target = append(target[:0], k[:i+1]...)
-			target = append(target, upTo...)
-			target = append(target, sep[0], 0xff)
-			prefix := target[:i+1]
-			var hk, hv []byte // the head wanted, nil while none
-			for n := 0; k != nil && bytes.HasPrefix(k, prefix); n++ {
-				if n == walkLimit {
-					if bytes.Compare(k, target) < 0 {
-						if sk, _ := c.Seek(target); sk == nil {
-							hk, hv = c.Last()
-						} else {
-							hk, hv = c.Prev()
-						}
-					}
-					// enterprise 0x01 sorts after every key of the enterprise and before
-					// the next enterprise's.
-					k, v = c.Seek(append(target[:i], 1))
-					break
-				}
-				if bytes.Compare(k, target) < 0 {
-					hk, hv = k, v
-				}
-				k, v = c.Next()
-			}
-			if hk != nil {
-				h, err := d.decode(hk, hv)
-				if err != nil {
-					return err
-				}
-				out[h.EnterpriseID] = h
-			}
+	s.memo.mu.Lock()
+	defer s.memo.mu.Unlock()
+	out, ok := s.memo.heads[upTo]
+	err := s.view(ctx, func(tx *bbolt.Tx) error { // a closed store refuses even a kept answer
+		if ok {
+			return nil
 		}
-		return nil
+		var err error
+		out, err = latestHeads(tx, upTo)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("latest heads up to %s: %w", upTo, err)
+	}
+	if !ok {
+		if len(s.memo.heads) >= memoMonths {
+			s.memo.heads = nil
+		}
+		if s.memo.heads == nil {
+			s.memo.heads = map[string]map[string]storage.Head{}
+		}
+		s.memo.heads[upTo] = out
+	}
+	return maps.Clone(out), nil
+}
+
+// latestHeads reads LatestHeads' answer from the heads bucket.
+func latestHeads(tx *bbolt.Tx, upTo string) (map[string]storage.Head, error) {
+	out := map[string]storage.Head{}
+	c := tx.Bucket(bucketHeads).Cursor()
+	d := headDecoder{strings: map[string]string{}}
+	var target []byte
+	for k, v := c.First(); k != nil; {
+		i := bytes.IndexByte(k, sep[0])
+		if i <= 0 {
+			return nil, fmt.Errorf("head key %q: no enterprise", k)
+		}
+		target = append(target[:0], k[:i+1]...)
+		target = append(target, upTo...)
+		target = append(target, sep[0], 0xff)
+		prefix := target[:i+1]
+		var hk, hv []byte // the head wanted, nil while none
+		for n := 0; k != nil && bytes.HasPrefix(k, prefix); n++ {
+			if n == walkLimit {
+				if bytes.Compare(k, target) < 0 {
+					if sk, _ := c.Seek(target); sk == nil {
+						hk, hv = c.Last()
+					} else {
+						hk, hv = c.Prev()
+					}
+				}
+				// enterprise 0x01 sorts after every key of the enterprise and before
+				// the next enterprise's.
+				k, v = c.Seek(append(target[:i], 1))
+				break
+			}
+			if bytes.Compare(k, target) < 0 {
+				hk, hv = k, v
+			}
+			k, v = c.Next()
+		}
+		if hk != nil {
+			h, err := d.decode(hk, hv)
+			if err != nil {
+				return nil, err
+			}
+			out[h.EnterpriseID] = h
+		}
 	}
 	return out, nil
 }

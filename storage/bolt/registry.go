@@ -37,6 +37,9 @@ func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) err
 	slices.SortStableFunc(sorted, func(a, b storage.Enterprise) int { return cmp.Compare(a.ID, b.ID) })
 	err := s.updateRegistry(storage.Answer{}, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEnterprises)
+		// Keys in order fill each page before the next: split them full, not half full,
+		// and the list takes half the pages (and of a process's memory, when read).
+		b.FillPercent = 0.9
 		for i, e := range sorted {
 			if i+1 < len(sorted) && sorted[i+1].ID == e.ID {
 				continue // a later one of the same ID follows
@@ -53,29 +56,51 @@ func (s *Store) PutEnterprises(ctx context.Context, es []storage.Enterprise) err
 	return nil
 }
 
-// lists holds the enterprise list and the contact list as last read from the file, until the
-// next write to the registry: progress over 10,000 enterprises reads both at every query, and
-// decoding them was most of its time. Each list is handed out as a copy. Its mutex is held
-// while a list is read from the file and while the registry is written (updateRegistry, the
-// one place that drops them), so a list read before a write is never kept after it.
-type lists struct {
+// memo holds what progress reads at every query, as last read from the file: the enterprise
+// and contact lists until the next write to the registry, the latest heads of the last months
+// asked until the next submission. Over 10,000 enterprises, decoding them was most of what
+// progress cost. Everything is handed out as a copy. A read fills it under its mutex, and a
+// write that changes what it holds drops that once it is done (change, the one place that
+// drops anything): whatever was read before the write ended is gone then, and what is read
+// after sees the write.
+type memo struct {
 	mu          sync.Mutex
-	enterprises []storage.Enterprise // nil until read
-	contacts    []storage.Contact    // nil until read
+	enterprises []storage.Enterprise               // nil until read
+	contacts    []storage.Contact                  // nil until read
+	heads       map[string]map[string]storage.Head // LatestHeads' answers by upTo
 }
 
-// updateRegistry is update for a write that may change enterprises or contacts: it drops the
-// lists. Every write to either bucket goes through here.
+// memoMonths bounds how many months of latest heads the memo keeps: progress asks for a month
+// and the one before.
+const memoMonths = 4
+
+// change runs fn, a write that may change the registry (enterprises, contacts) or add
+// submissions, and drops what of the memo it may change. Every write to those buckets goes
+// through here. The memo is not held while fn runs, so that turns with submissions still
+// share their commits; it is dropped even when fn fails, since a write that reports a failed
+// sync may have been written.
+func (s *Store) change(registry, submissions bool, fn func() error) error {
+	defer func() {
+		s.memo.mu.Lock()
+		defer s.memo.mu.Unlock()
+		if registry {
+			s.memo.enterprises, s.memo.contacts = nil, nil
+		}
+		if submissions {
+			s.memo.heads = nil
+		}
+	}()
+	return fn()
+}
+
+// updateRegistry is update for a write that may change enterprises or contacts.
 func (s *Store) updateRegistry(a storage.Answer, fn func(*bbolt.Tx) error) error {
-	s.lists.mu.Lock()
-	defer s.lists.mu.Unlock()
-	s.lists.enterprises, s.lists.contacts = nil, nil
-	return s.update(a, fn)
+	return s.change(true, false, func() error { return s.update(a, fn) })
 }
 
 // Enterprises returns all enterprises ordered by ID, which is bbolt's key order.
 func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
-	all, err := cachedList(ctx, s, &s.lists.enterprises, bucketEnterprises)
+	all, err := cachedList(ctx, s, &s.memo.enterprises, bucketEnterprises)
 	if err != nil {
 		return nil, fmt.Errorf("list enterprises: %w", err)
 	}
@@ -84,20 +109,17 @@ func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
 
 // Contacts returns every contact ever bound, ordered by ID.
 func (s *Store) Contacts(ctx context.Context) ([]storage.Contact, error) {
-	all, err := cachedList(ctx, s, &s.lists.contacts, bucketContacts)
+	all, err := cachedList(ctx, s, &s.memo.contacts, bucketContacts)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
-	}
-	for i := range all {
-		all[i].EnterpriseIDs = slices.Clone(all[i].EnterpriseIDs)
 	}
 	return all, nil
 }
 
 // cachedList returns a copy of *list, reading it from the bucket first when it is nil.
-func cachedList[T any](ctx context.Context, s *Store, list *[]T, bucket []byte) ([]T, error) {
-	s.lists.mu.Lock()
-	defer s.lists.mu.Unlock()
+func cachedList[T interface{ Copy() T }](ctx context.Context, s *Store, list *[]T, bucket []byte) ([]T, error) {
+	s.memo.mu.Lock()
+	defer s.memo.mu.Unlock()
 	err := s.view(ctx, func(tx *bbolt.Tx) error { // a closed store refuses even a cached list
 		if *list != nil {
 			return nil
@@ -106,7 +128,10 @@ func cachedList[T any](ctx context.Context, s *Store, list *[]T, bucket []byte) 
 		*list = all
 		return err
 	})
-	return slices.Clone(*list), err
+	if err != nil {
+		return nil, err
+	}
+	return storage.Copies(*list), nil
 }
 
 // decodeList decodes every record of a bucket, in key order, into a list that is not nil even

@@ -107,7 +107,7 @@ func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
 	}
 	s.rmu.Lock()
 	if s.rosterGen == gen && s.roster != nil {
-		out := slices.Clone(s.roster)
+		out := storage.Copies(s.roster)
 		s.rmu.Unlock()
 		return out, nil
 	}
@@ -137,7 +137,7 @@ func (s *Store) Enterprises(ctx context.Context) ([]storage.Enterprise, error) {
 	}
 	slices.SortFunc(out, func(a, b storage.Enterprise) int { return strings.Compare(a.ID, b.ID) })
 	s.rmu.Lock()
-	s.rosterGen, s.roster = gen, slices.Clone(out)
+	s.rosterGen, s.roster = gen, storage.Copies(out)
 	s.rmu.Unlock()
 	return out, nil
 }

@@ -13,7 +13,9 @@ import (
 var callersTests = []check[RegistryStore]{
 	{"ChangingWhatWasReadChangesNothing", func(t *testing.T, s RegistryStore) {
 		ctx := t.Context()
-		mustPutEnterprise(t, s, sampleEnterprise("E1"))
+		e1 := sampleEnterprise("E1")
+		e1.Baseline = &storage.Baseline{HasRD: true}
+		mustPutEnterprise(t, s, e1)
 		mustPutEnterprise(t, s, sampleEnterprise("E2"))
 		helper := sampleInvite("h-helper", storage.RoleHelper, at(0))
 		helper.EnterpriseIDs = []string{"E1", "E2"}
@@ -31,8 +33,8 @@ var callersTests = []check[RegistryStore]{
 			if err != nil || len(all) != 2 {
 				t.Fatalf("Enterprises: %d, %v", len(all), err)
 			}
-			same(t, "Enterprises()[0] after a caller changed the last read", all[0], sampleEnterprise("E1"), normEnterprise)
-			all[0].Name = "changed"
+			same(t, "Enterprises()[0] after a caller changed the last read", all[0], e1, normEnterprise)
+			all[0].Name, all[0].Baseline.HasRD = "changed", false
 			all = append(all[:1], storage.Enterprise{ID: "E0"})
 			_ = all
 
