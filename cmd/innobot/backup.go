@@ -7,29 +7,21 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"innobot/storage"
+	"innobot/storage/bolt"
 )
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("backup", stderr)
 	load := settingsFlags(fs)
-	// The file may come before the flags or after them.
-	dest := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		dest, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
-	}
-	if dest == "" && fs.NArg() == 1 {
-		dest = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		dest = ""
+	usage := "用法: innobot backup 备份文件.db [--data DIR] [--config FILE]"
+	dest, err := parseFileFlags(fs, args, usage)
+	if err != nil {
+		return err
 	}
 	if dest == "" {
-		fmt.Fprintln(stderr, "用法: innobot backup 备份文件.db [--data DIR] [--config FILE]")
+		fmt.Fprintln(stderr, usage)
 		return errUsage
 	}
 	st, err := load()
@@ -58,8 +50,9 @@ type backuper interface {
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 }
 
-// backup writes the copy next to dest, syncs it, then renames it into place, so dest is
-// either the old backup or a whole new one, never half of one.
+// backup writes the copy next to dest, syncs it, checks it as a start would (bolt.CheckFile),
+// then renames it into place, so dest is either the old backup or a whole new one that opens,
+// never half of one or a damaged one. Every copy the bot writes goes through here.
 func backup(ctx context.Context, s backuper, dest string) (int64, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dest), ".backup-*")
 	if err != nil {
@@ -72,6 +65,11 @@ func backup(ctx context.Context, s backuper, dest string) (int64, error) {
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		if _, cerr := bolt.CheckFile(ctx, tmp.Name(), nil); cerr != nil {
+			err = fmt.Errorf("the copy does not pass the check, so it was not kept: %w", cerr)
+		}
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), dest)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ type settings struct {
 	// flood is the most messages a contact may send a minute; 0, as in the simulator, lets
 	// programs that drive it send as fast as they like.
 	flood int
+	// progress hears what opening the store does that takes a while (checking a large bolt
+	// file): the command's standard error; nil says nothing.
+	progress io.Writer
 }
 
 // settingsFlags adds --data and --config to a command's flags and returns what reads the
@@ -38,7 +42,11 @@ type settings struct {
 func settingsFlags(fs *flag.FlagSet) func() (settings, error) {
 	dataDir := fs.String("data", "", "数据目录（默认取配置的 data_dir）")
 	configPath := fs.String("config", "", "配置文件（YAML）")
-	return func() (settings, error) { return loadSettings(*configPath, *dataDir) }
+	return func() (settings, error) {
+		st, err := loadSettings(*configPath, *dataDir)
+		st.progress = fs.Output()
+		return st, err
+	}
 }
 
 // loadSettings reads --config (when given) and applies --data over the config's data_dir.
@@ -84,7 +92,7 @@ func (st settings) openStore() (storage.Backend, error) {
 		if err := os.MkdirAll(st.dir, 0o750); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		return bolt.Open(st.boltPath())
+		return bolt.Open(st.boltPath(), bolt.WithProgress(st.progress))
 	case config.DriverRedis:
 		return storeredis.Open(context.Background(), st.cfg.Storage.URL, st.cfg.Storage.Prefix)
 	default:

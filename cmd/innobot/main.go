@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai on hosts without a zone database
 )
@@ -26,6 +27,7 @@ var commands = []command{
 	{"sim", "本地模拟聊天（无需微信账号）: sim [--demo] [--json] [--now T] [--pace] [--data DIR] [--config FILE]", runSim},
 	{"invite", "生成一次性邀请码: invite [--role liaison|helper|county_office|city_office] [--enterprise 企业]… [--region 地区]；查看或收回: invite --list | --revoke 编号|all [--data DIR] [--config FILE]", runInvite},
 	{"backup", "热备份数据文件: backup 备份文件.db [--data DIR] [--config FILE]", runBackup},
+	{"check", "检查数据文件是否损坏（每次启动也会检查）: check [备份文件.db] [--data DIR] [--config FILE]", runCheck},
 	{"audit", "查看审计日志: audit [--since 2026-11-01] [--person 人] [--role 角色] [--outcome 结果] [--csv] [--data DIR] [--config FILE]", runAudit},
 	{"export", "导出表格或进度图: export 台账|调查表|月报|进度图 [--period 2026-11] [--region 县] [--enterprise 企业] [--out DIR] [--data DIR] [--config FILE]", runExport},
 	{"import", "导入企业名单（.xlsx/.csv）: import 名单.xlsx [--dry-run] [--data DIR] [--config FILE]", runImport},
@@ -69,6 +71,27 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("innobot "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// parseFileFlags parses a command line that names at most one file, before the flags or after
+// them, and returns the file ("" when none); more than one argument is errUsage, after usage
+// is printed.
+func parseFileFlags(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	file := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", errUsage
+	}
+	switch {
+	case file == "" && fs.NArg() == 1:
+		file = fs.Arg(0)
+	case fs.NArg() > 0:
+		fmt.Fprintln(fs.Output(), usage)
+		return "", errUsage
+	}
+	return file, nil
 }
 
 // parseFlags parses args and turns a bad command line into errUsage.

@@ -160,6 +160,22 @@ type health struct {
 	// OutboxFailed counts messages given up since the start (unreachable recipients, or too
 	// old to matter).
 	OutboxFailed uint64 `json:"outbox_failed"`
+	// Storage is what the store says of itself: a damaged file (the store then refuses every
+	// write, and /healthz answers 503), or what a crash of Redis may undo.
+	Storage storage.Health `json:"storage"`
+}
+
+// storeHealth is a store that reports on itself (storage/bolt, storage/redis).
+type storeHealth interface {
+	Health(ctx context.Context) storage.Health
+}
+
+// storageHealth is what the engine's store says of itself; a store that says nothing is fine.
+func storageHealth(ctx context.Context, store storage.Backend) storage.Health {
+	if h, ok := store.(storeHealth); ok {
+		return h.Health(ctx)
+	}
+	return storage.Health{}
 }
 
 // healthMux serves /healthz (503 when someone must act or the bot has been offline for long,
@@ -175,12 +191,13 @@ func healthMux(tr *wechat.Transport, eng *engine, account string, showQR bool) *
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		h := health{Status: tr.Status(), OutboxPending: pending(r.Context()), OutboxFailed: eng.remind.failed()}
+		h := health{Status: tr.Status(), OutboxPending: pending(r.Context()), OutboxFailed: eng.remind.failed(),
+			Storage: storageHealth(r.Context(), eng.store)}
 		if !showQR {
 			h.QRURL = ""
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		if h.Health == wechat.HealthNeedsPerson || h.Health == wechat.HealthOffline {
+		if h.Health == wechat.HealthNeedsPerson || h.Health == wechat.HealthOffline || h.Storage.Failed != "" {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 		_ = json.NewEncoder(w).Encode(h)
@@ -236,6 +253,12 @@ func newMetrics(tr *wechat.Transport, eng *engine, pending func() int) *promethe
 			func() float64 { return bit(tr.Status().Health == wechat.HealthNeedsPerson) }),
 		gauge("queue_depth", "Received messages not yet handed to the router.",
 			func() float64 { return float64(tr.Status().Queue) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "innobot", Subsystem: "storage", Name: "failed",
+			Help: "1 once the store met a damaged file and refuses every write: restore a backup."},
+			func() float64 { return bit(storageHealth(context.Background(), eng.store).Failed != "") }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "innobot", Subsystem: "storage", Name: "durability_at_risk",
+			Help: "1 when a crash of the store's server may undo writes it acknowledged (Redis without appendfsync always)."},
+			func() float64 { return bit(storageHealth(context.Background(), eng.store).Durability != "") }),
 		gauge("outbox_pending", "Queued messages not yet sent (-1 without an outbox).",
 			func() float64 { return float64(pending()) }),
 		gauge("last_message_timestamp_seconds", "When the last message was received (Unix time, 0 if none).",

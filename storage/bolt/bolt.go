@@ -21,12 +21,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"innobot/storage"
 )
@@ -104,6 +105,9 @@ type Store struct {
 	db *bbolt.DB
 	// memo holds what progress reads at every query (registry.go).
 	memo memo
+	// failed holds the damage a read met while the store ran: from then on every read and
+	// write is refused (see view).
+	failed failure
 }
 
 // Option tunes Open; the defaults suit the bot.
@@ -113,6 +117,13 @@ type options struct {
 	lockTimeout   time.Duration
 	maxBatchSize  int
 	maxBatchDelay time.Duration
+	progress      io.Writer
+}
+
+// WithProgress has Open say on w what it does while it checks a large file (a line before
+// and one after), so that a bot that takes seconds to start is not taken for a hung one.
+func WithProgress(w io.Writer) Option {
+	return func(o *options) { o.progress = w }
 }
 
 // WithLockTimeout sets how long Open waits for another process to release the file before it
@@ -133,18 +144,23 @@ func WithBatch(maxSize int, maxDelay time.Duration) Option {
 
 // Open opens or creates the store file at path. The directory must exist: creating it here
 // would hide a mistyped data dir behind a fresh, empty database.
+//
+// An existing file is checked before anything writes to it (see CheckFile): a damaged one is
+// refused with a *DamagedError, which says what is wrong and to restore a backup, and is left
+// as it was.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{lockTimeout: DefaultLockTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.lockTimeout})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("open store %s: file is in use by another process (waited %s): %w",
-				path, o.lockTimeout, err)
+	if _, err := os.Stat(path); err == nil {
+		if _, err := checkFile(context.Background(), path, o.progress, o.lockTimeout); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := openGuarded(path, &bbolt.Options{Timeout: o.lockTimeout})
+	if err != nil {
+		return nil, err
 	}
 	if o.maxBatchSize > 0 {
 		db.MaxBatchSize = o.maxBatchSize
@@ -152,11 +168,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if o.maxBatchDelay > 0 {
 		db.MaxBatchDelay = o.maxBatchDelay
 	}
-	if err := db.Update(initBuckets); err != nil {
+	s := &Store{db: db}
+	if err := s.rw(initBuckets); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return s, nil
 }
 
 func initBuckets(tx *bbolt.Tx) error {
@@ -273,9 +290,11 @@ func upgradeHandled(tx *bbolt.Tx) error {
 	})
 }
 
-// Close releases the file and its lock.
+// Close releases the file and its lock. A store that failed may not close: bbolt's locks may
+// have been left held by the panic that failed it, so Close waits a second and then leaves
+// the file to the process's end, saying so.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	if err := closeDB(s.db, s.failed.get() != nil); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
@@ -679,7 +698,7 @@ func checkWrite(ctx context.Context, a storage.Answer) error {
 // update runs fn and stores a in one Update. Nothing runs when a's message was handled
 // already (update then reports success: see storage.Answer).
 func (s *Store) update(a storage.Answer, fn func(*bbolt.Tx) error) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		if handledIn(tx, a.MessageID) {
 			return errAnswered
 		}
@@ -713,7 +732,7 @@ func (s *Store) PruneHandled(ctx context.Context, before time.Time) (int, error)
 		return 0, fmt.Errorf("prune handled: %w", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		byTime, handled := tx.Bucket(bucketHandledAt), tx.Bucket(bucketHandled)
 		limit := storage.AppendTimeKey(nil, before)
 		// Keys are collected first: deleting under a cursor makes its Next skip an item.
@@ -823,7 +842,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	batch := func() error { return s.db.Batch(w.apply) }
+	batch := func() error { return s.batch(w.apply) }
 	if t.Submission != nil {
 		err = s.change(false, true, batch)
 	} else {
@@ -836,8 +855,11 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 }
 
 // apply is the function Batch runs. It only reads w, so running it again after a rolled-back
-// batch does the same thing.
+// batch does the same thing. It may run in another turn's goroutine, outside that one's
+// guard: a fault on a damaged page is made a panic here, which bbolt's Batch recovers and
+// answers by running this turn alone, in its own goroutine, under its guard.
 func (w *turnWrite) apply(tx *bbolt.Tx) error {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	if handledIn(tx, w.answer.MessageID) {
 		return errAnswered
 	}
@@ -908,12 +930,42 @@ func submissionKey(enterpriseID, period string, version int) []byte {
 }
 
 // view runs fn in a read transaction unless ctx is already done: bbolt transactions cannot be
-// interrupted, so the context is only honoured at the start.
+// interrupted, so the context is only honoured at the start. A damaged page met on the way
+// fails the store: from then on it refuses every read and write, since a panic inside bbolt
+// may have left its locks held (a read would wait for ever) and a damaged file is never
+// written to.
 func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(fn)
+	if err := s.failed.get(); err != nil {
+		return err
+	}
+	return s.failed.set(guard(s.db.Path(), func() error { return s.db.View(fn) }))
+}
+
+// rw runs fn in a write transaction, unless the store has failed (see view).
+func (s *Store) rw(fn func(*bbolt.Tx) error) error {
+	if err := s.failed.get(); err != nil {
+		return err
+	}
+	return s.failed.set(guard(s.db.Path(), func() error { return s.db.Update(fn) }))
+}
+
+// batch is rw through bbolt's Batch: concurrent turns share one commit.
+func (s *Store) batch(fn func(*bbolt.Tx) error) error {
+	if err := s.failed.get(); err != nil {
+		return err
+	}
+	return s.failed.set(guard(s.db.Path(), func() error { return s.db.Batch(fn) }))
+}
+
+// Health reports a store that met a damaged page while it ran and refuses every write since.
+func (s *Store) Health(context.Context) storage.Health {
+	if err := s.failed.get(); err != nil {
+		return storage.Health{Failed: err.Error()}
+	}
+	return storage.Health{}
 }
 
 // get decodes the record at key, or returns storage.ErrNotFound.

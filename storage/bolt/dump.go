@@ -117,7 +117,7 @@ func (s *Store) Import(ctx context.Context, d storage.Dump) error {
 		return fmt.Errorf("import outbox: %w", err)
 	}
 	err := s.change(true, true, func() error {
-		return s.db.Update(func(tx *bbolt.Tx) error {
+		return s.rw(func(tx *bbolt.Tx) error {
 			for _, name := range dumpBuckets {
 				if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
 					return fmt.Errorf("bucket %s has records: %w", name, storage.ErrNotEmpty)

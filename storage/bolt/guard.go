@@ -46,7 +46,7 @@ func (s *Store) RevokeInvites(ctx context.Context, hashes []string, at time.Time
 		return 0, fmt.Errorf("revoke invites: %w", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		n = 0
 		b := tx.Bucket(bucketInvites)
 		for _, h := range hashes {
@@ -80,7 +80,7 @@ func (s *Store) DeleteInvites(ctx context.Context, hashes []string) (int, error)
 		return 0, fmt.Errorf("delete invites: %w", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		n = 0
 		b := tx.Bucket(bucketInvites)
 		for _, h := range hashes {
@@ -109,7 +109,7 @@ func (s *Store) AddWrongCode(ctx context.Context, contactID string, at time.Time
 	if err := storage.CheckID("contact id", contactID); err != nil {
 		return fmt.Errorf("add wrong code: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error { return addWrongCode(tx, contactID, at) })
+	err := s.rw(func(tx *bbolt.Tx) error { return addWrongCode(tx, contactID, at) })
 	if err != nil {
 		return fmt.Errorf("add wrong code of %s: %w", contactID, err)
 	}
@@ -149,7 +149,7 @@ func (s *Store) LockBinding(ctx context.Context, contactID string, until time.Ti
 	if err := storage.CheckID("contact id", contactID); err != nil {
 		return fmt.Errorf("lock binding: %w", err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		_, err := lockBinding(tx.Bucket(bucketBindLocks), contactID, until)
 		return err
 	})
@@ -188,7 +188,7 @@ func (s *Store) LockWrongCoders(ctx context.Context, since, until time.Time) ([]
 		return nil, fmt.Errorf("lock wrong coders: %w", err)
 	}
 	var locked []string
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		locked = nil
 		locks := tx.Bucket(bucketBindLocks)
 		c := tx.Bucket(bucketWrongCodes).Cursor()
@@ -234,7 +234,7 @@ func (s *Store) PruneBindFailures(ctx context.Context, before time.Time) (int, e
 		return 0, fmt.Errorf("prune bind failures: %w", err)
 	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		n = 0
 		// Keys are collected first: deleting under a cursor makes its Next skip an item.
 		var gone [][]byte

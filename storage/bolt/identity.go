@@ -40,7 +40,7 @@ func (s *Store) PutIdentities(ctx context.Context, ids []storage.Identity) error
 	if len(ids) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.rw(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketIdentities)
 		for _, i := range ids {
 			if err := put(b, identityKey(i.Account, i.ID), i); err != nil {

@@ -55,7 +55,7 @@ func (s *Store) Enqueue(ctx context.Context, msgs []storage.OutboxMessage) error
 	if err := storage.CheckMessages(msgs); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	if err := s.db.Update(func(tx *bbolt.Tx) error { return enqueue(tx, msgs) }); err != nil {
+	if err := s.rw(func(tx *bbolt.Tx) error { return enqueue(tx, msgs) }); err != nil {
 		return fmt.Errorf("enqueue %d messages: %w", len(msgs), err)
 	}
 	return nil
@@ -176,7 +176,7 @@ func (s *Store) settle(ctx context.Context, id string, change func(*bbolt.Tx, *o
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.rw(func(tx *bbolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		var r outboxRecord
 		if err := get(outbox, []byte(id), &r); err != nil {
@@ -261,7 +261,7 @@ func (s *Store) ClaimReminder(ctx context.Context, key string, at time.Time, msg
 		return false, fmt.Errorf("claim reminder %s: %w", key, err)
 	}
 	var claimed bool
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.rw(func(tx *bbolt.Tx) error {
 		claimed = false
 		claims := tx.Bucket(bucketClaims)
 		if claims.Get([]byte(key)) != nil {
