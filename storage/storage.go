@@ -364,6 +364,7 @@ type Backend interface {
 	Identities
 	InviteAdmin
 	BindGuard
+	FactsRefresher
 }
 
 // Registry is the people side of the store: the enterprise list, contacts, groups, the audit

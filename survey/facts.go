@@ -1,6 +1,11 @@
 package survey
 
-import "strings"
+import (
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"strings"
+)
 
 // The question ids the ledger reads. A custom form that renames them loses the 附件2 columns.
 const (
@@ -79,4 +84,43 @@ func (f *Form) Facts(a Answers) Facts {
 		}
 	}
 	return x
+}
+
+// factsVersion is the part of FactsRule that the form and the lexicon do not show: bump it
+// when Facts or Step.Nothing change how they read stored answers.
+const factsVersion = 1
+
+// FactsRule names the rule by which this form's Facts read stored answers: factsVersion, the
+// questions Facts and Steps look at (ids, kinds, options, conditions) and the lexicon of
+// "nothing". Each submission keeps the Facts computed when it was made, which the ledger
+// counts; when the rule changes (a word such as 没开展 joins the lexicon, a question moves),
+// stored facts may no longer be what Facts says of their answers, and the figures a county
+// signs would count one enterprise by the old rule and the next by the new. A store told of a
+// new rule works its submissions' facts out again (storage.FactsRefresher).
+func (f *Form) FactsRule() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "facts %d form %q\n", factsVersion, f.ID)
+	for _, words := range [][]string{noneCore, nonePrefixes, noneSuffixes} {
+		fmt.Fprintf(h, "%q\n", words)
+	}
+	for _, s := range f.Sections {
+		fmt.Fprintf(h, "section %q\n", s.ID)
+		hashQuestions(h, s.Questions)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)[:16])
+}
+
+// hashQuestions writes what Facts and Steps read of each question, rows of groups included.
+func hashQuestions(h hash.Hash, qs []*Question) {
+	for _, q := range qs {
+		fmt.Fprintf(h, "%q %q %t %t %q %q", q.ID, q.Kind, q.Optional, q.NoneOK, q.Options, q.More)
+		if c := q.ShownIf; c != nil {
+			fmt.Fprintf(h, " if yes %q all_no %q", c.Yes, c.AllNo)
+			if c.Includes != nil {
+				fmt.Fprintf(h, " includes %q %d", c.Includes.Q, c.Includes.Option)
+			}
+		}
+		fmt.Fprintln(h)
+		hashQuestions(h, q.Questions)
+	}
 }

@@ -1,6 +1,9 @@
 package survey
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestFactsColumns derives 附件2's three 有无 columns from every kind of answer the form takes:
 // yes/no, text (with content, stored empty, stored as a word for none, skipped), multi
@@ -131,4 +134,34 @@ func yn(bs ...bool) string {
 		}
 	}
 	return s
+}
+
+// TestFactsRule: the rule's name is the same for the same form and changes with what Facts
+// reads (a question's kind, an option, the lexicon of "nothing").
+func TestFactsRule(t *testing.T) {
+	f := Default()
+	rule := f.FactsRule()
+	if again := Default().FactsRule(); again != rule {
+		t.Errorf("FactsRule of one form: %q, then %q", rule, again)
+	}
+	other, err := Parse("other.yaml", []byte(`id: 附件3-test
+title: t
+sections:
+  - id: activities
+    title: 三
+    questions:
+      - {id: dir_rnd, kind: text, label: 技术研发, prompt: 做了什么？, none_ok: true}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.FactsRule() == rule {
+		t.Errorf("another form has the same FactsRule %q", rule)
+	}
+	saved := noneCore
+	t.Cleanup(func() { noneCore = saved })
+	noneCore = append(slices.Clone(saved), "没弄")
+	if f.FactsRule() == rule {
+		t.Errorf("a word added to the lexicon of nothing left FactsRule at %q", rule)
+	}
 }

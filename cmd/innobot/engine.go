@@ -85,19 +85,51 @@ func (st settings) withStore(fn func(storage.Backend) error) error {
 	return errors.Join(fn(store), store.Close())
 }
 
-// openStore opens the configured store.
+// openStore opens the configured store, its submissions' facts worked out under this build's
+// rule (refreshFacts).
 func (st settings) openStore() (storage.Backend, error) {
+	ctx := context.Background()
+	var store storage.Backend
+	var err error
 	switch st.cfg.Storage.Driver {
 	case "", "bolt":
 		if err := os.MkdirAll(st.dir, 0o750); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		return bolt.Open(st.boltPath(), bolt.WithProgress(st.progress))
+		store, err = bolt.Open(st.boltPath(), bolt.WithProgress(st.progress))
 	case config.DriverRedis:
-		return storeredis.Open(context.Background(), st.cfg.Storage.URL, st.cfg.Storage.Prefix)
+		store, err = storeredis.Open(ctx, st.cfg.Storage.URL, st.cfg.Storage.Prefix)
 	default:
 		return nil, fmt.Errorf("storage driver %q is not available in this build", st.cfg.Storage.Driver)
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := refreshFacts(ctx, store, st.form); err != nil {
+		return nil, errors.Join(err, store.Close())
+	}
+	return store, nil
+}
+
+// refreshFacts brings the facts of every stored submission of the form to the form's rule
+// (survey.Form.FactsRule): the ledger counts stored facts, and without this a submission made
+// before the rule changed (a 没开展 stored as text before it meant 无) would count by the old
+// rule in every figure and export. Submissions of another form are left as they are. Nothing
+// is read when the rule has not changed since the last start.
+func refreshFacts(ctx context.Context, store storage.FactsRefresher, form *survey.Form) error {
+	n, err := store.RefreshFacts(ctx, form.FactsRule(), func(sub storage.Submission) (survey.Facts, bool) {
+		if sub.Form != form.ID {
+			return survey.Facts{}, false
+		}
+		return form.Facts(sub.Answers), true
+	})
+	if err != nil {
+		return fmt.Errorf("work out the submissions' facts again: %w", err)
+	}
+	if n > 0 {
+		slog.Info("worked out the facts of submissions made under an earlier rule again", "changed", n)
+	}
+	return nil
 }
 
 // engine is one running bot over one store: what !restart closes and opens again.

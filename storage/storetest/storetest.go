@@ -3,9 +3,9 @@
 // stores keep one contract and a dialog written against one works on the other. It tests
 // behaviour through the interfaces only.
 //
-// Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox, RunNotes and
-// RunIdentities (the Store with storage.Registry, storage.Ledger, storage.Outbox,
-// storage.Notes or storage.Identities), RunAnswers (the answers writes carry, on a store with
+// Entry points: Run (storage.Store), RunRegistry, RunLedger, RunOutbox, RunNotes,
+// RunIdentities and RunFacts (the Store with storage.Registry, storage.Ledger,
+// storage.Outbox, storage.Notes, storage.Identities or storage.FactsRefresher), RunAnswers (the answers writes carry, on a store with
 // everything), RunAll (all of them on one store), and RunPersistent (everything survives
 // Close). A backend that has everything calls
 //
@@ -79,6 +79,7 @@ type FullStore interface {
 	storage.Identities
 	storage.InviteAdmin
 	storage.BindGuard
+	storage.FactsRefresher
 }
 
 // RunRegistry checks the storage.Registry of a store in subtests, as Run does the Store:
@@ -119,9 +120,9 @@ func RunOutbox(t *testing.T, newStore func(t *testing.T) OutboxStore) {
 	})
 }
 
-// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes, RunIdentities, RunGuard and
-// RunAnswers on a store that has everything, each as a subtest of its name (Store, Registry,
-// Ledger, Outbox, Notes, Identities, Guard, Answers).
+// RunAll runs Run, RunRegistry, RunLedger, RunOutbox, RunNotes, RunIdentities, RunGuard,
+// RunFacts and RunAnswers on a store that has everything, each as a subtest of its name
+// (Store, Registry, Ledger, Outbox, Notes, Identities, Guard, Facts, Answers).
 func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) {
@@ -145,6 +146,9 @@ func RunAll(t *testing.T, newStore func(t *testing.T) FullStore) {
 	})
 	t.Run("Guard", func(t *testing.T) {
 		RunGuard(t, func(t *testing.T) GuardStore { return newStore(t) })
+	})
+	t.Run("Facts", func(t *testing.T) {
+		RunFacts(t, func(t *testing.T) FactsStore { return newStore(t) })
 	})
 }
 
@@ -189,4 +193,5 @@ func RunPersistent(t *testing.T, open func(t *testing.T, dir string) storage.Sto
 	t.Run("ReopenLedger", func(t *testing.T) { testReopenLedger(t, reopener[LedgerStore](t, open)) })
 	t.Run("ReopenOutbox", func(t *testing.T) { testReopenOutbox(t, reopener[OutboxStore](t, open)) })
 	t.Run("ReopenIdentities", func(t *testing.T) { testReopenIdentities(t, reopener[IdentitiesStore](t, open)) })
+	t.Run("ReopenFacts", func(t *testing.T) { testReopenFacts(t, reopener[FactsStore](t, open)) })
 }
