@@ -166,6 +166,9 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 		WrongCodeBudget: st.cfg.Invite.WrongCodesPerHour,
 		ExportDir:       filepath.Join(st.dir, "exports"), ExportKeep: time.Duration(st.cfg.Exports.Keep),
 	}
+	if risk := storageHealth(ctx, store).Durability; risk != "" {
+		log.Warn("a crash of the store may undo writes it acknowledged", "risk", risk)
+	}
 	if err := svc.Maintain(ctx); err != nil {
 		log.Error("maintenance", "err", err)
 	}

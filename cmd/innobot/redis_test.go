@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/bot"
 	"innobot/bot/sim"
 	"innobot/invite"
 	storeredis "innobot/storage/redis"
@@ -317,4 +319,42 @@ func TestRedisPaused(t *testing.T) {
 		}
 	}
 	p.quit()
+}
+
+// A bot on a Redis whose appendfsync is everysec says at start what a crash may undo, and
+// /healthz carries it; under appendfsync always it says nothing.
+func TestRedisDurabilityWarning(t *testing.T) {
+	for _, fsync := range []string{"everysec", "always"} {
+		t.Run(fsync, func(t *testing.T) {
+			srv := redistest.Start(t, "--appendfsync", fsync)
+			if !srv.Private {
+				t.Skip("needs a private redis-server: unset REDIS_URL")
+			}
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "innobot.yaml")
+			text := fmt.Sprintf("storage: {driver: redis, url: %q, prefix: %q}\ninvite: {secret_key: %s}\n", srv.URL, srv.Prefix(t), redisTestKey)
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := loadSettings(cfg, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			eng, err := st.openEngine(t.Context(), bot.ClockFunc(time.Now), &sim.Transport{Out: &bytes.Buffer{}}, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer eng.close()
+			risk := storageHealth(t.Context(), eng.store).Durability
+			warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "appendfsync everysec")
+			if fsync == "everysec" && (!warned || !strings.Contains(risk, "the last second or two")) {
+				t.Errorf("everysec: warned %v, health %q; log:\n%s", warned, risk, logs.String())
+			}
+			if fsync == "always" && (risk != "" || strings.Contains(logs.String(), "level=WARN")) {
+				t.Errorf("always: health %q; log:\n%s", risk, logs.String())
+			}
+		})
+	}
 }

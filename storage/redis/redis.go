@@ -111,6 +111,9 @@ type Store struct {
 	roster    []storage.Enterprise
 
 	seq seqGen
+
+	dmu        sync.Mutex
+	durability Durability // what Ping found (durability.go)
 }
 
 // keys names every key of a prefix. All share the hash tag, see the package comment.
@@ -236,7 +239,8 @@ func Open(ctx context.Context, url, prefix string) (*Store, error) {
 }
 
 // Ping checks that Redis answers and that the data under the prefix is in a format this
-// program reads, marks a new prefix with that format and upgrades an older one.
+// program reads, marks a new prefix with that format and upgrades an older one. It also reads
+// the settings that decide what an acknowledged write survives (Durability).
 func (s *Store) Ping(ctx context.Context) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
@@ -255,6 +259,7 @@ func (s *Store) Ping(ctx context.Context) error {
 			return fmt.Errorf("redis %s: upgrade from format %d: %w", s.k.tag, v, err)
 		}
 	}
+	s.checkDurability(ctx)
 	return nil
 }
 

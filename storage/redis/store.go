@@ -423,7 +423,7 @@ func (s *Store) CommitTurn(ctx context.Context, t storage.Turn) error {
 		periodKey = k.period(t.Submission.Period)
 	}
 	keys := append([]string{k.handled, k.sess, k.draft, k.subs, k.heads, k.latest, k.periods, periodKey}, k.queues()...)
-	res, err := commitScript.Run(ctx, s.rdb, append(keys, k.drafts), args...).Text()
+	res, err := s.runWrite(ctx, commitScript, append(keys, k.drafts), args...).Text()
 	if err != nil {
 		return fmt.Errorf("commit turn of %s: %w", t.Session.ContactID, err)
 	}

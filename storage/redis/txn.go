@@ -176,7 +176,7 @@ func (s *Store) run(ctx context.Context, t *txn, tok, messageID string, score in
 	args = append(args, t.checks...)
 	args = append(args, t.writes...)
 	args = append(args, msgs...)
-	res, err := txnScript.Run(ctx, s.rdb, t.keys, args...).Text()
+	res, err := s.runWrite(ctx, txnScript, t.keys, args...).Text()
 	if err != nil {
 		return conflict, err
 	}
