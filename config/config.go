@@ -69,7 +69,10 @@ type Bot struct {
 // machine, or redis when several processes share state.
 type Storage struct {
 	Driver string `yaml:"driver"` // DriverBolt or DriverRedis
-	URL    string `yaml:"url"`    // redis:// or rediss://; needed only for redis
+	// URL names the Redis (needed only for redis): redis://HOST:PORT/DB for one server
+	// (rediss:// with TLS), redis+sentinel://SENTINEL:26379/DB?master_name=NAME&addr=… to ask
+	// Sentinels for the master, redis+cluster://NODE:PORT?addr=… for a Cluster.
+	URL string `yaml:"url"`
 	// Prefix separates deployments (or tests) sharing one Redis: the keys are
 	// {innobot:PREFIX}:…; every bot of one deployment uses the same prefix.
 	Prefix string `yaml:"prefix"`

@@ -101,6 +101,12 @@ func TestParseMerges(t *testing.T) {
 		{"rediss", "storage: {driver: redis, url: \"rediss://h:6380\"}", func(c *Config) {
 			c.Storage.Driver, c.Storage.URL = "redis", "rediss://h:6380"
 		}},
+		{"sentinel", "storage: {driver: redis, url: \"redis+sentinel://s1:26379/0?master_name=m&addr=s2:26379\"}", func(c *Config) {
+			c.Storage.Driver, c.Storage.URL = "redis", "redis+sentinel://s1:26379/0?master_name=m&addr=s2:26379"
+		}},
+		{"cluster", "storage: {driver: redis, url: \"rediss+cluster://n1:7000?addr=n2:7000\"}", func(c *Config) {
+			c.Storage.Driver, c.Storage.URL = "redis", "rediss+cluster://n1:7000?addr=n2:7000"
+		}},
 		{"reply deadline", "storage: {reply_deadline: 1500ms}", func(c *Config) { c.Storage.ReplyDeadline = Duration(1500 * time.Millisecond) }},
 		{"regions replace whole", "regions: [太原市, 大同市]", func(c *Config) { c.Regions = []string{"太原市", "大同市"} }},
 		{"form", "form: forms/2021.yaml", func(c *Config) { c.Form = "forms/2021.yaml" }},
@@ -258,6 +264,10 @@ func TestParseErrors(t *testing.T) {
 			"config.yaml:1: storage.url: required when driver is redis"},
 		{"redis with http url", "storage: {driver: redis, url: \"http://x\"}",
 			`config.yaml:1: storage.url: bad url "http://x"`},
+		{"sentinel without master", "storage: {driver: redis, url: \"redis+sentinel://s1:26379/0\"}",
+			`config.yaml:1: storage.url: bad url "redis+sentinel://s1:26379/0": a sentinel url needs master_name=NAME`},
+		{"unknown redis kind", "storage: {driver: redis, url: \"redis+sentinal://s1:26379/0?master_name=m\"}",
+			`config.yaml:1: storage.url: bad url "redis+sentinal://s1:26379/0?master_name=m": want redis://`},
 		{"reply deadline too short", "storage: {reply_deadline: 10ms}\n",
 			`config.yaml:1: storage.reply_deadline: must be between 200ms and 1m, got 10ms`},
 		{"unknown driver", "storage:\n  driver: sqlite\n",

@@ -49,8 +49,8 @@ func (c *Config) validate() []problem {
 	case DriverRedis:
 		if c.Storage.URL == "" {
 			add("storage.url", "required when driver is redis")
-		} else if u, err := url.Parse(c.Storage.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-			add("storage.url", "bad url %q: want redis://host:port/db or rediss://...", c.Storage.URL)
+		} else if msg := checkRedisURL(c.Storage.URL); msg != "" {
+			add("storage.url", "bad url %q: %s", c.Storage.URL, msg)
 		}
 		if strings.ContainsAny(c.Storage.Prefix, "{}") {
 			add("storage.prefix", "must not contain braces, got %q", c.Storage.Prefix)
@@ -229,4 +229,24 @@ func parseClock(s string) (hour, minute int, ok bool) {
 		return 0, 0, false
 	}
 	return hour, minute, true
+}
+
+// checkRedisURL says what is wrong with a Redis URL's shape, "" if nothing: the scheme names
+// the kind of deployment, and a Sentinel URL must name the master the Sentinels watch. The
+// store reads the rest when it connects.
+func checkRedisURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "want redis://host:port/db, rediss://..., redis+sentinel://... or redis+cluster://..."
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "redis", "rediss", "redis+cluster", "rediss+cluster":
+	case "redis+sentinel", "rediss+sentinel":
+		if u.Query().Get("master_name") == "" {
+			return "a sentinel url needs master_name=NAME (the master the Sentinels watch)"
+		}
+	default:
+		return "want redis://host:port/db, rediss://..., redis+sentinel://... or redis+cluster://..."
+	}
+	return ""
 }

@@ -104,13 +104,14 @@ func parseEndpoint(s, prefix string) (endpoint, error) {
 			return endpoint{}, errors.New("bolt: needs a file path, e.g. bolt:data/innobot.db")
 		}
 		return endpoint{kind: "bolt", path: p}, nil
-	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"):
+	case strings.HasPrefix(s, "redis://"), strings.HasPrefix(s, "rediss://"), strings.HasPrefix(s, "redis+"), strings.HasPrefix(s, "rediss+"):
+		// One server, Sentinel or Cluster: the store reads the rest of the URL.
 		if err := storeredis.CheckPrefix(prefix); err != nil {
 			return endpoint{}, err
 		}
 		return endpoint{kind: "redis", path: s, prefix: prefix}, nil
 	}
-	return endpoint{}, fmt.Errorf("%q: want bolt:PATH or redis://HOST:PORT/DB", s)
+	return endpoint{}, fmt.Errorf("%q: want bolt:PATH, redis://HOST:PORT/DB, redis+sentinel://… or redis+cluster://…", s)
 }
 
 // open opens one side of a migration as a storage.Dumper; the caller closes it. A bolt source

@@ -202,34 +202,29 @@ func New(client goredis.UniversalClient, prefix string) *Store {
 	return &Store{rdb: client, k: newKeys(prefix), timeout: DefaultTimeout, rosterGen: -1}
 }
 
-// Open connects to the Redis of a redis:// or rediss:// URL (as go-redis ParseURL reads it,
-// query options such as dial_timeout included), checks it with Ping and returns a Store that
-// owns its client: Close closes it. Timeouts the URL does not set are short (2 s to dial, 3 s
+// Open connects to the Redis a URL names, checks it with Ping and returns a Store that owns
+// its client: Close closes it. The URL is one of
+//
+//	redis://[:PASSWORD@]HOST:PORT/DB             one server (rediss:// with TLS)
+//	redis+sentinel://[:SENTINEL_PASSWORD@]SENTINEL:26379/DB?master_name=NAME&addr=SENTINEL2:26379&password=PASSWORD
+//	redis+cluster://[:PASSWORD@]NODE:7000?addr=NODE2:7000
+//
+// read as go-redis reads them (ParseURL, ParseFailoverURL, ParseClusterURL), query options
+// such as dial_timeout included. Timeouts the URL does not set are short (2 s to dial, 3 s
 // to read or write) and a refused connection is dialled twice, not five times, so that a
 // Redis that is down shows as 系统繁忙 within a fraction of a second. The client honours the
 // caller's deadline on the socket too (go-redis ContextTimeoutEnabled), and so does every
 // retry, so that a hung Redis holds a message no longer than the router's deadline; a client
-// built for New (Sentinel, Cluster) needs ContextTimeoutEnabled set for the same.
+// built for New needs ContextTimeoutEnabled set for the same.
 func Open(ctx context.Context, url, prefix string) (*Store, error) {
 	if err := CheckPrefix(prefix); err != nil {
 		return nil, err
 	}
-	opt, err := goredis.ParseURL(url)
+	client, err := dial(url)
 	if err != nil {
-		return nil, fmt.Errorf("redis url: %w", err)
+		return nil, err
 	}
-	if !strings.Contains(url, "dial_timeout=") {
-		opt.DialTimeout = 2 * time.Second
-	}
-	if !strings.Contains(url, "read_timeout=") {
-		opt.ReadTimeout = 3 * time.Second
-	}
-	if !strings.Contains(url, "write_timeout=") {
-		opt.WriteTimeout = 3 * time.Second
-	}
-	opt.DialerRetries, opt.DialerRetryTimeout = 2, 50*time.Millisecond
-	opt.ContextTimeoutEnabled = true
-	s := New(goredis.NewClient(opt), prefix)
+	s := New(client, prefix)
 	s.owned = true
 	if err := s.Ping(ctx); err != nil {
 		s.rdb.Close()

@@ -30,6 +30,31 @@ func TestStoretest(t *testing.T) {
 	})
 }
 
+// TestSentinelAndCluster runs the conformance suite through the clients the other URL kinds
+// make: a Sentinel's answer for the master (a redis-server started with --sentinel, watching
+// a private server), and a Cluster of one node holding every slot.
+func TestSentinelAndCluster(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sentinel", func(t *testing.T) string { return redistest.StartSentinel(t, redistest.Start(t)) }},
+		{"cluster", func(t *testing.T) string { return redistest.StartCluster(t).URL }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			url := tt.url(t)
+			storetest.RunAll(t, func(t *testing.T) storetest.FullStore {
+				s, err := storeredis.Open(t.Context(), url, redistest.Prefix(t))
+				if err != nil {
+					t.Fatalf("open %s: %v", url, err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			})
+		})
+	}
+}
+
 // TestDump runs the suite's export and import checks, each store under a prefix of its own.
 func TestDump(t *testing.T) {
 	srv := redistest.Start(t)

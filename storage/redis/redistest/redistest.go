@@ -39,7 +39,7 @@ type Server struct {
 
 	dir  string
 	port int
-	args []string
+	args []string // redis-server's whole command line, port included
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -62,6 +62,61 @@ func Start(t testing.TB, args ...string) *Server {
 		}
 		return &Server{URL: url, Addr: opt.Addr}
 	}
+	s := startPrivate(t, func(s *Server) []string { return s.serverArgs(args) })
+	s.URL = "redis://" + s.Addr + "/0"
+	return s
+}
+
+// StartCluster returns a private redis-server in cluster mode holding every slot: a Cluster
+// of one node, which is all a test needs to drive innobot through a Cluster client (its keys
+// share one slot). URL is its redis+cluster:// URL. It ignores REDIS_URL.
+func StartCluster(t testing.TB) *Server {
+	t.Helper()
+	s := startPrivate(t, func(s *Server) []string {
+		return s.serverArgs([]string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"})
+	})
+	s.URL = "redis+cluster://" + s.Addr
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr})
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.ClusterAddSlotsRange(ctx, 0, 16383).Err(); err != nil {
+		t.Fatalf("cluster addslots: %v", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		info, err := c.ClusterInfo(ctx).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster did not become ok: %v %s", err, info)
+		}
+	}
+}
+
+// StartSentinel returns a private Redis Sentinel monitoring master under the name "innobot",
+// and the redis+sentinel:// URL of master through it. It ignores REDIS_URL.
+func StartSentinel(t testing.TB, master *Server) string {
+	t.Helper()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	host, port, err := net.SplitHostPort(master.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("sentinel monitor innobot "+host+" "+port+" 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startPrivate(t, func(s *Server) []string {
+		return []string{conf, "--sentinel", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+			"--dir", s.dir, "--daemonize", "no", "--logfile", filepath.Join(s.dir, "redis.log")}
+	})
+	return "redis+sentinel://" + s.Addr + "/0?master_name=innobot"
+}
+
+// startPrivate starts a redis-server with args on a free loopback port, killed when the test
+// ends; it skips or fails the test without redis-server (see the package comment).
+func startPrivate(t testing.TB, args func(*Server) []string) *Server {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		msg := "redis-server is not installed and REDIS_URL is not set: install it (apt-get install redis-server) or set REDIS_URL=redis://127.0.0.1:6379/0 to run the Redis tests"
 		if os.Getenv("CI") == "true" {
@@ -69,7 +124,7 @@ func Start(t testing.TB, args ...string) *Server {
 		}
 		t.Skip(msg)
 	}
-	s := &Server{Private: true, dir: t.TempDir(), args: args}
+	s := &Server{Private: true, dir: t.TempDir()}
 	var lastErr error
 	for range 5 { // a port found free may be taken before redis-server binds it
 		port, err := freePort()
@@ -78,7 +133,7 @@ func Start(t testing.TB, args ...string) *Server {
 		}
 		s.port = port
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		s.URL = "redis://" + s.Addr + "/0"
+		s.args = args(s)
 		if lastErr = s.start(); lastErr == nil {
 			t.Cleanup(s.stop)
 			return s
@@ -97,17 +152,20 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// start runs redis-server with the settings the README asks for (appendonly yes, appendfsync
-// everysec, noeviction), no RDB snapshots, its files in the test's directory, and waits for
-// PING.
-func (s *Server) start() error {
-	args := append([]string{
+// serverArgs are the settings the README asks for (appendonly yes, appendfsync everysec,
+// noeviction), no RDB snapshots, the files in the test's directory, then extra (which wins).
+func (s *Server) serverArgs(extra []string) []string {
+	return append([]string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--protected-mode", "yes",
 		"--dir", s.dir, "--appendonly", "yes", "--appendfsync", "everysec",
 		"--maxmemory-policy", "noeviction", "--save", "", "--daemonize", "no",
 		"--logfile", filepath.Join(s.dir, "redis.log"),
-	}, s.args...)
-	cmd := exec.Command("redis-server", args...)
+	}, extra...)
+}
+
+// start runs redis-server with the server's arguments and waits for PING.
+func (s *Server) start() error {
+	cmd := exec.Command("redis-server", s.args...)
 	setDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
