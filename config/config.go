@@ -51,6 +51,8 @@ type Config struct {
 	WeChat    WeChat     `yaml:"wechat"`
 	// WeeklyChart sends the helper groups their progress picture once a week.
 	WeeklyChart WeeklyChart `yaml:"weekly_chart"`
+	// Backup is the copies a running bot makes of its bolt file.
+	Backup Backup `yaml:"backup"`
 
 	loc *time.Location // Timezone, loaded once validation has checked it
 }
@@ -122,6 +124,19 @@ type Invite struct {
 	WrongCodesPerHour int `yaml:"wrong_codes_per_hour"`
 }
 
+// Backup is the copies `innobot run` makes of a bolt store while it serves (a Redis keeps its
+// own: AOF and RDB files).
+type Backup struct {
+	// Every is the time from one copy to the next, counted from the newest copy in Dir, so
+	// that restarts do not put one off; 0 turns the copies off.
+	Every Duration `yaml:"every"`
+	// Keep is how many of the newest copies stay; older ones are deleted.
+	Keep int `yaml:"keep"`
+	// Dir is where the copies go; empty means DATA_DIR/backups. A directory on another disk
+	// keeps them through the loss of the data's.
+	Dir string `yaml:"dir"`
+}
+
 // WeeklyChart is the progress picture (进度图) every bound helper group gets once a week,
 // of its region (the whole city for a group bound to none).
 type WeeklyChart struct {
@@ -187,6 +202,7 @@ func Default() Config {
 		Invite:      Invite{TTL: 7 * Day, WrongCodesPerHour: 100},
 		Exports:     Exports{Keep: 30 * Day},
 		WeeklyChart: WeeklyChart{Cron: "0 0 * * 1", At: "09:00"},
+		Backup:      Backup{Every: Day, Keep: 14},
 	}
 	c.loc, _ = loadLocation(c.Timezone) // cannot fail: loadLocation always knows Asia/Shanghai
 	return c

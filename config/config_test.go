@@ -48,6 +48,7 @@ func TestDefault(t *testing.T) {
 		{"WeChat", c.WeChat, WeChat{}},
 		{"Invite", c.Invite, Invite{TTL: 7 * Day, WrongCodesPerHour: 100}},
 		{"Exports", c.Exports, Exports{Keep: 30 * Day}},
+		{"Backup", c.Backup, Backup{Every: Day, Keep: 14}},
 		{"Location", c.Location().String(), "Asia/Shanghai"},
 	} {
 		if !reflect.DeepEqual(tc.got, tc.want) {
@@ -142,6 +143,10 @@ deadlines:
 		{"secret key", "invite: {secret_key: " + strings.Repeat("ab", 32) + "}", func(c *Config) { c.Invite.SecretKey = strings.Repeat("ab", 32) }},
 		{"wrong codes per hour", "invite: {wrong_codes_per_hour: 20}", func(c *Config) { c.Invite.WrongCodesPerHour = 20 }},
 		{"exports keep", "exports: {keep: 7d}", func(c *Config) { c.Exports.Keep = 7 * Day }},
+		{"backup", "backup: {every: 12h, keep: 3, dir: /mnt/backup/innobot}", func(c *Config) {
+			c.Backup = Backup{Every: Duration(12 * time.Hour), Keep: 3, Dir: "/mnt/backup/innobot"}
+		}},
+		{"backup off", "backup: {every: 0s}", func(c *Config) { c.Backup.Every = 0 }},
 		{"byte-order mark", "\ufeffbot: {name: x}", func(c *Config) { c.Bot.Name = "x" }},
 	}
 	for _, tt := range tests {
@@ -288,6 +293,10 @@ func TestParseErrors(t *testing.T) {
 			"config.yaml:1: invite.wrong_codes_per_hour: must be more than 0, got 0"},
 		{"zero keep", "exports: {keep: 0d}",
 			"config.yaml:1: exports.keep: must be more than 0, got 0d"},
+		{"backup every second", "backup: {every: 1s}",
+			"config.yaml:1: backup.every: must be 0 (no copies) or at least 1m, got 1s"},
+		{"backup keeps none", "backup: {keep: 0}",
+			"config.yaml:1: backup.keep: must be more than 0, got 0"},
 		{"bad ttl", "invite:\n  ttl: week\n",
 			`config.yaml:2: invite.ttl: bad duration "week"`},
 		{"braces in redis prefix", "storage:\n  driver: redis\n  url: redis://h:6379/0\n  prefix: \"a{b}\"\n",

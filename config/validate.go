@@ -110,6 +110,12 @@ func (c *Config) validate() []problem {
 	if c.Invite.WrongCodesPerHour <= 0 {
 		add("invite.wrong_codes_per_hour", "must be more than 0, got %d", c.Invite.WrongCodesPerHour)
 	}
+	if c.Backup.Every != 0 && c.Backup.Every < Duration(time.Minute) {
+		add("backup.every", "must be 0 (no copies) or at least 1m, got %s", c.Backup.Every)
+	}
+	if c.Backup.Keep <= 0 {
+		add("backup.keep", "must be more than 0, got %d", c.Backup.Keep)
+	}
 	if c.Exports.Keep <= 0 {
 		add("exports.keep", "must be more than 0, got %s", c.Exports.Keep)
 	}

@@ -75,6 +75,14 @@ func loadSettings(configPath, dataDir string) (settings, error) {
 // boltPath is the bolt store's file in the data dir.
 func (st settings) boltPath() string { return filepath.Join(st.dir, "innobot.db") }
 
+// backupDir is where `innobot run` writes its scheduled copies (config backup.dir).
+func (st settings) backupDir() string {
+	if st.cfg.Backup.Dir != "" {
+		return st.cfg.Backup.Dir
+	}
+	return filepath.Join(st.dir, "backups")
+}
+
 // withStore opens the configured store, runs fn on it and closes it, returning both errors:
 // what a one-shot command does.
 func (st settings) withStore(fn func(storage.Backend) error) error {

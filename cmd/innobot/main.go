@@ -26,7 +26,7 @@ var commands = []command{
 	{"run", "连接微信运行机器人（扫码登录）: run [--data DIR] [--config FILE] [--listen 127.0.0.1:9090] [--new-account]", runRun},
 	{"sim", "本地模拟聊天（无需微信账号）: sim [--demo] [--json] [--now T] [--pace] [--data DIR] [--config FILE]", runSim},
 	{"invite", "生成一次性邀请码: invite [--role liaison|helper|county_office|city_office] [--enterprise 企业]… [--region 地区]；查看或收回: invite --list | --revoke 编号|all [--data DIR] [--config FILE]", runInvite},
-	{"backup", "热备份数据文件: backup 备份文件.db [--data DIR] [--config FILE]", runBackup},
+	{"backup", "热备份数据文件: backup 备份文件.db [--data DIR] [--config FILE] [--listen 运行中机器人的地址]", runBackup},
 	{"check", "检查数据文件是否损坏（每次启动也会检查）: check [备份文件.db] [--data DIR] [--config FILE]", runCheck},
 	{"audit", "查看审计日志: audit [--since 2026-11-01] [--person 人] [--role 角色] [--outcome 结果] [--csv] [--data DIR] [--config FILE]", runAudit},
 	{"export", "导出表格或进度图: export 台账|调查表|月报|进度图 [--period 2026-11] [--region 县] [--enterprise 企业] [--out DIR] [--data DIR] [--config FILE]", runExport},

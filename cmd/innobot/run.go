@@ -27,11 +27,15 @@ import (
 // again).
 const drainWait = 20 * time.Second
 
+// defaultListen is where `innobot run` serves /healthz, /metrics and (on loopback) the copies
+// `innobot backup` asks for.
+const defaultListen = "127.0.0.1:9090"
+
 // runRun is `innobot run`: the bot on WeChat, with /healthz and /metrics on --listen.
 func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
 	load := settingsFlags(fs)
-	listen := fs.String("listen", "127.0.0.1:9090", "健康检查 /healthz 与监控指标 /metrics 的地址；空字符串则不开")
+	listen := fs.String("listen", defaultListen, "健康检查 /healthz、监控指标 /metrics 与 innobot backup 的地址；空字符串则不开")
 	newAccount := fs.Bool("new-account", false, "允许另一个微信号扫码登录，并把机器人改绑到这个微信号（所有联系人和群须重新绑定）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -73,9 +77,11 @@ func (st settings) wechatConfig(store storage.Backend, clock bot.Clock, log *slo
 }
 
 // serve runs the bot over an open store and transport until ctx ends, serving /healthz and
-// /metrics on ln (nil for none), then stops in order: receiving first, then the router
-// finishes what it holds (with drainWait, and a context the stop does not cancel, so that a
-// turn under way commits), then the outbox and reminders, the transport and the store.
+// /metrics on ln (nil for none) and, on a loopback ln, the copies `innobot backup` asks for;
+// a bolt store is also copied on the config's backup schedule. Then it stops in order:
+// receiving first, then the router finishes what it holds (with drainWait, and a context the
+// stop does not cancel, so that a turn under way commits), then the outbox, reminders and
+// backups, the transport and the store.
 func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.Transport, ln net.Listener, clock bot.Clock, log *slog.Logger) error {
 	eng, err := st.newEngine(ctx, store, clock, tr, log)
 	if err != nil {
@@ -97,9 +103,23 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 		}
 	})
 	wg.Go(func() { eng.maintainEvery(background, time.Hour, log) })
+	copier, copies := store.(backuper)
+	switch {
+	case copies && st.cfg.Backup.Every > 0:
+		sched := backupSchedule{store: copier, dir: st.backupDir(), every: st.cfg.Backup.Every.Std(), keep: st.cfg.Backup.Keep,
+			loc: st.cfg.Location(), clock: clock, log: log}
+		wg.Go(func() { sched.run(background) })
+	case !copies && st.cfg.Backup.Every > 0:
+		log.Info("no scheduled backups: Redis keeps its own (AOF, RDB); innobot migrate copies it to a bolt file")
+	}
 	var srv *http.Server
 	if ln != nil {
-		srv = &http.Server{Handler: healthMux(tr, eng, st.cfg.Bot.Account, isLoopback(ln.Addr())), ReadHeaderTimeout: 5 * time.Second}
+		loopback := isLoopback(ln.Addr())
+		mux := healthMux(tr, eng, st.cfg.Bot.Account, loopback)
+		if copies && loopback {
+			mux.Handle("GET /backup", backupHandler(copier, eng.key, st.boltPath(), log))
+		}
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("health server", "err", err)
