@@ -62,8 +62,7 @@ type Audience interface {
 // Nudge is what `提醒 未填报` would send.
 type Nudge struct {
 	// Messages are one per lagging liaison in scope. Their IDs name the liaison and the day
-	// (nudge:2026-12-03/liaison/c1), so that a liaison is nudged at most once a day however
-	// often the offices ask.
+	// (NudgeID), so that a liaison is nudged at most once a day however often the offices ask.
 	Messages []storage.OutboxMessage
 	// Unbound are the lagging enterprises in scope with no liaison bound.
 	Unbound []storage.Enterprise
@@ -80,6 +79,18 @@ const (
 	KindMissed  = "missed"  // report of a reminder not sent in time
 	KindChart   = "chart"   // helper-group chat, its weekly progress picture
 )
+
+// ReminderID is the ID of the one reminder message a recipient gets on a day
+// (reminder:2027-01-04/group/g1): the outbox keeps one message per ID.
+func ReminderID(day Date, kind, target string) string {
+	return fmt.Sprintf("reminder:%s/%s/%s", day, kind, target)
+}
+
+// NudgeID is the ID of the one nudge (提醒 未填报) a liaison gets on a day
+// (nudge:2026-12-03/liaison/c1).
+func NudgeID(day Date, contactID string) string {
+	return fmt.Sprintf("nudge:%s/%s/%s", day, KindLiaison, contactID)
+}
 
 // KindOf says which audience a queued reminder message is for, so the command line can count
 // recipients without a second copy of the audience rules. "" for messages not made here.
@@ -370,7 +381,7 @@ func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time
 		return Nudge{}, err
 	}
 	src := "nudge:" + period
-	day := DateOf(now.In(a.loc())).String()
+	day := DateOf(now.In(a.loc()))
 	var n Nudge
 	for _, e := range s.tally(scope).lag {
 		c, ok := s.liaison(e)
@@ -383,7 +394,7 @@ func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time
 			return Nudge{}, err
 		}
 		n.Messages = append(n.Messages, storage.OutboxMessage{
-			ID: "nudge:" + day + "/" + KindLiaison + "/" + c.ID, Account: c.Account, To: c.ID,
+			ID: NudgeID(day, c.ID), Account: c.Account, To: c.ID,
 			Text: text, Source: src, QueuedAt: now,
 		})
 	}

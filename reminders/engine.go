@@ -119,7 +119,8 @@ func (e *Engine) now() time.Time {
 //
 // Nobody gets two reminders a day: the reminders of one day (31 December or 4 January carry
 // the monthly and the annual deadline) go out together at the first one's time, each person
-// and group reading one message that names every deadline (see send).
+// and group reading one message that names every deadline, and a liaison an office nudged
+// earlier that day (Nudge) is not reminded again (see send).
 func (e *Engine) Tick(ctx context.Context, now time.Time) (Result, error) {
 	var res Result
 	var errs []error
@@ -209,9 +210,10 @@ func (e *Engine) missed(ctx context.Context, o Occurrence, now time.Time) (Resul
 
 // send claims the reminders of one day and queues one message per recipient: the texts of
 // every deadline for that person or group merged (merge), under an ID of the recipient and
-// the day (reminder:2027-01-04/group/g1). Each claim carries all the day's messages; the
-// outbox keeps one message per ID, so whichever claim lands first queues them, and a claim
-// left behind by a crash queues nothing a second time.
+// the day (ReminderID), leaving out the liaisons nudged that day already (NudgeID). Each
+// claim carries all the day's messages; the outbox keeps one message per ID, so whichever
+// claim lands first queues them, and a claim left behind by a crash queues nothing a second
+// time.
 func (e *Engine) send(ctx context.Context, day Date, occs []Occurrence, now time.Time) (Result, error) {
 	var res Result
 	var errs []error
@@ -220,6 +222,7 @@ func (e *Engine) send(ctx context.Context, day Date, occs []Occurrence, now time
 	merged := map[recipient]*storage.OutboxMessage{}
 	texts := map[recipient][]string{}
 	var recipients []recipient
+	accounts := map[string]bool{} // of the liaisons, whose nudges of the day are looked up
 	for _, o := range occs {
 		msgs, err := e.Audience.Reminder(ctx, o, now)
 		if err != nil {
@@ -237,12 +240,26 @@ func (e *Engine) send(ctx context.Context, day Date, occs []Occurrence, now time
 				merged[r].Source += "+" + o.Key
 			}
 			texts[r] = append(texts[r], m.Text)
+			if r.kind == KindLiaison {
+				accounts[m.Account] = true
+			}
+		}
+	}
+	// A liaison an office nudged earlier today (提醒 未填报) has had the day's message.
+	var heard map[string]bool
+	if len(accounts) > 0 {
+		var err error
+		if heard, err = e.heardToday(ctx, day, accounts); err != nil {
+			return res, errors.Join(append(errs, err)...)
 		}
 	}
 	msgs := make([]storage.OutboxMessage, 0, len(recipients))
 	for _, r := range recipients {
+		if r.kind == KindLiaison && heard[NudgeID(day, r.target)] {
+			continue
+		}
 		m := *merged[r]
-		m.ID = fmt.Sprintf("reminder:%s/%s/%s", day, r.kind, r.target)
+		m.ID = ReminderID(day, r.kind, r.target)
 		m.Text = merge(texts[r])
 		msgs = append(msgs, m)
 	}
@@ -324,7 +341,8 @@ type NudgeResult struct {
 const maxPendingScan = 100_000
 
 // Nudge builds the private nudges of Audience.NudgeLagging now, for `提醒 未填报`, leaving
-// out the liaisons nudged earlier the same day: each lagging liaison at most once a day.
+// out the liaisons nudged or reminded earlier the same day: each lagging liaison hears from
+// the bot at most once a day, however often the offices ask and whatever the schedule sent.
 func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeResult, error) {
 	n, err := e.Audience.NudgeLagging(ctx, scope, now)
 	if err != nil {
@@ -334,37 +352,18 @@ func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeRe
 	if len(n.Messages) == 0 {
 		return res, nil
 	}
-	// What went out today, or waits, or was given up: the day's nudges have those IDs.
-	y, m, d := now.In(e.Schedule.Location()).Date()
-	since := time.Date(y, m, d, 0, 0, 0, 0, e.Schedule.Location())
-	seen := map[string]bool{}
-	sent, err := e.Outbox.Sent(ctx, since)
-	if err != nil {
-		return NudgeResult{}, fmt.Errorf("nudge: sent messages: %w", err)
-	}
-	failed, err := e.Outbox.Failed(ctx, since)
-	if err != nil {
-		return NudgeResult{}, fmt.Errorf("nudge: failed messages: %w", err)
-	}
-	for _, x := range append(sent, failed...) {
-		seen[x.ID] = true
-	}
+	day := DateOf(now.In(e.Schedule.Location()))
 	accounts := map[string]bool{}
 	for _, x := range n.Messages {
-		if !accounts[x.Account] {
-			accounts[x.Account] = true
-			pending, err := e.Outbox.Pending(ctx, x.Account, maxPendingScan)
-			if err != nil {
-				return NudgeResult{}, fmt.Errorf("nudge: pending messages: %w", err)
-			}
-			for _, p := range pending {
-				seen[p.ID] = true
-			}
-		}
+		accounts[x.Account] = true
+	}
+	seen, err := e.heardToday(ctx, day, accounts)
+	if err != nil {
+		return NudgeResult{}, fmt.Errorf("nudge: %w", err)
 	}
 	var fresh []storage.OutboxMessage
 	for _, x := range n.Messages {
-		if seen[x.ID] {
+		if seen[x.ID] || seen[ReminderID(day, KindLiaison, x.To)] {
 			res.Already++
 		} else {
 			fresh = append(fresh, x)
@@ -372,6 +371,35 @@ func (e *Engine) Nudge(ctx context.Context, scope Scope, now time.Time) (NudgeRe
 	}
 	res.Sent, res.Messages = len(fresh), fresh
 	return res, nil
+}
+
+// heardToday returns the IDs of the messages of day that went out, wait in the queues of the
+// accounts, or were given up: a liaison whose nudge or reminder of the day is among them has
+// had the day's message, whether or not it reached them.
+func (e *Engine) heardToday(ctx context.Context, day Date, accounts map[string]bool) (map[string]bool, error) {
+	since := day.At(0, 0, e.Schedule.Location())
+	seen := map[string]bool{}
+	sent, err := e.Outbox.Sent(ctx, since)
+	if err != nil {
+		return nil, fmt.Errorf("sent messages: %w", err)
+	}
+	failed, err := e.Outbox.Failed(ctx, since)
+	if err != nil {
+		return nil, fmt.Errorf("failed messages: %w", err)
+	}
+	for _, x := range append(sent, failed...) {
+		seen[x.ID] = true
+	}
+	for account := range accounts {
+		pending, err := e.Outbox.Pending(ctx, account, maxPendingScan)
+		if err != nil {
+			return nil, fmt.Errorf("pending messages: %w", err)
+		}
+		for _, p := range pending {
+			seen[p.ID] = true
+		}
+	}
+	return seen, nil
 }
 
 // Run warns about missing holiday data, catches up with one tick, then ticks on a cron entry

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -212,6 +213,67 @@ func TestCityReminderAndNudge(t *testing.T) {
 	}
 	if sc, ok := reminders.ScopeOf(storage.Contact{Role: storage.RoleLiaison}); ok {
 		t.Errorf("a liaison may nudge: %v", sc)
+	}
+}
+
+// TestNudgeAndReminderOneADay: a liaison hears from the bot once a day, whether the day's
+// message is the schedule's reminder or an office's 提醒 未填报, whichever comes first; the
+// groups and offices get their reminders all the same.
+func TestNudgeAndReminderOneADay(t *testing.T) {
+	s := newMemStore()
+	fixture(s)
+	e := newEngine(t, s, nil)
+	ctx := context.Background()
+	nudge := func(now time.Time) reminders.NudgeResult {
+		t.Helper()
+		n, err := e.Nudge(ctx, reminders.Scope{}, now)
+		if err == nil {
+			err = s.Enqueue(ctx, n.Messages)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	toLiaisons := func() map[string]int {
+		out := map[string]int{}
+		for _, m := range s.all() {
+			if reminders.KindOf(m) == reminders.KindLiaison {
+				out[m.To+" "+m.QueuedAt.Format("01-02")]++
+			}
+		}
+		return out
+	}
+
+	// 1 December: the 09:00 reminder reaches 甲 (c1) and 丁 (c4); a nudge at 10:00 adds nothing.
+	if _, err := e.Tick(ctx, at("2026-12-01", "09:00")); err != nil {
+		t.Fatal(err)
+	}
+	if n := nudge(at("2026-12-01", "10:00")); n.Sent != 0 || n.Already != 2 {
+		t.Errorf("nudge after the day's reminder = sent %d, already %d; want 0 and 2", n.Sent, n.Already)
+	}
+	// 3 December: an office nudges at 08:30, before the 09:00 reminder, which then leaves the
+	// liaisons out and still goes to the groups and the county office.
+	if n := nudge(at("2026-12-03", "08:30")); n.Sent != 2 {
+		t.Errorf("nudge of 3 December = sent %d; want 2", n.Sent)
+	}
+	res, err := e.Tick(ctx, at("2026-12-03", "09:00"))
+	if err != nil || !slices.Equal(keys(res.Fired), []string{"monthly:2026-12-05:1d"}) {
+		t.Fatalf("3 December tick fired %v, %v", keys(res.Fired), err)
+	}
+	want := map[string]int{"c1 12-01": 1, "c4 12-01": 1, "c1 12-03": 1, "c4 12-03": 1}
+	if got := toLiaisons(); !maps.Equal(got, want) {
+		t.Errorf("messages to liaisons by day %v, want one each a day: %v", got, want)
+	}
+	var others []string
+	for _, m := range s.all() {
+		if m.QueuedAt.Equal(at("2026-12-03", "09:00")) {
+			others = append(others, reminders.KindOf(m)+"/"+m.To+m.Group)
+		}
+	}
+	slices.Sort(others)
+	if wantOthers := []string{"county/k1", "group/g1", "group/g2"}; !slices.Equal(others, wantOthers) {
+		t.Errorf("the 3 December reminder went to %v, want %v", others, wantOthers)
 	}
 }
 
