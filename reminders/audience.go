@@ -402,6 +402,8 @@ func (a *Audiences) NudgeLagging(ctx context.Context, scope Scope, now time.Time
 }
 
 // headline is the first line every audience reads: what is due, when, and how long is left.
+// The monthly report names the month it reports (2026年11月); the yearly deadlines report on
+// a year, or a plan, so a month beside them would mislead.
 func (a *Audiences) headline(occ Occurrence) string {
 	due := a.day(occ.Shifted)
 	if occ.Shifted != occ.Due {
@@ -411,7 +413,11 @@ func (a *Audiences) headline(occ Occurrence) string {
 	if n := occ.DaysLeft(); n > 0 {
 		left = fmt.Sprintf("还有 %d 天", n)
 	}
-	return fmt.Sprintf("【提醒】%s（%s）截止 %s，%s。", occ.Deadline.Name, period.Label(occ.Period), due, left)
+	name := occ.Deadline.Name
+	if occ.Deadline.ID == MonthlyID {
+		name += "（" + period.Label(occ.Period) + "）"
+	}
+	return fmt.Sprintf("【提醒】%s截止 %s，%s。", name, due, left)
 }
 
 func (a *Audiences) day(d Date) string {

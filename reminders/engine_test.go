@@ -163,7 +163,7 @@ func TestCityReminderAndNudge(t *testing.T) {
 		t.Fatalf("messages %+v, want one to the city office", msgs)
 	}
 	// Period 2026-12: nobody has submitted it.
-	for _, w := range []string{"全市汇总上报（2026年12月）截止 1月20日（周三），还有 5 天。请按时报送。", "企业 4 家，已提交 0 家，未提交 4 家", "未提交：盐湖区 2、永济市 2"} {
+	for _, w := range []string{"【提醒】全市汇总上报截止 1月20日（周三），还有 5 天。请按时报送。", "企业 4 家，已提交 0 家，未提交 4 家", "未提交：盐湖区 2、永济市 2"} {
 		if !strings.Contains(msgs[0].Text, w) {
 			t.Errorf("city text lacks %q:\n%s", w, msgs[0].Text)
 		}
