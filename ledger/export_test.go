@@ -30,7 +30,7 @@ func exports(t *testing.T, r Report) map[string][]byte {
 }
 
 var countsLine = regexp.MustCompile(`^规上工业企业数量：(\d+)(?:（含新进规上 (\d+) 家）)?  已开展创新活动企业数量：(\d+)  ` +
-	`未开展创新活动企业数量：(\d+)(?:（含未填报 (\d+) 家）)?  日期：\d{4}年\d{1,2}月$`)
+	`未开展创新活动企业数量：(\d+)(?:（含从未填报 (\d+) 家）)?  日期：\d{4}年\d{1,2}月$`)
 
 // TestRowsAddUpToCountsLine reads every export's 附件2 back as a clerk would check it: the
 // rows with an 有 are the 已开展 of the counts line, the others the 未开展, those saying 未填报

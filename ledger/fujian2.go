@@ -32,8 +32,10 @@ var ledgerNotes = []string{
 }
 
 // Unreported is what a 有无 cell of 附件2 says for an enterprise known by nothing: no report
-// and no baseline. The counts line counts such rows among the 未开展 and says how many.
-const Unreported = "未填报"
+// and no baseline. The counts line counts such rows among the 未开展 and says how many. It
+// is not 未填报, which the 月报 beside it counts for every enterprise without a report of this
+// period, most of them known by an earlier one.
+const Unreported = "从未填报"
 
 // Notes of the 计划开展创新活动内容 cell for a row whose 有无 are not this period's report.
 const (

@@ -93,7 +93,7 @@ func TestWriteLedger(t *testing.T) {
 	if got := at(rs, 1, 1); got != "运城市开展创新活动企业汇总统计表" {
 		t.Errorf("title %q", got)
 	}
-	if got, want := at(rs, 2, 1), "规上工业企业数量：20（含新进规上 1 家）  已开展创新活动企业数量：12  未开展创新活动企业数量：8（含未填报 5 家）  日期：2026年11月"; got != want {
+	if got, want := at(rs, 2, 1), "规上工业企业数量：20（含新进规上 1 家）  已开展创新活动企业数量：12  未开展创新活动企业数量：8（含从未填报 5 家）  日期：2026年11月"; got != want {
 		t.Errorf("header line\n got %q\nwant %q", got, want)
 	}
 	// A city-wide 附件2 names each row's county after 企业名称.
@@ -131,8 +131,8 @@ func TestWriteLedger(t *testing.T) {
 		// Reported in October only: October's 有无, said so.
 		"永济四号公司": {"登记行业E04", "民营企业", "有", "无", "无", "（本期未填报，按2026年10月填报）", "", "", "帮扶E04", "1390000E04"},
 		// Never surveyed: 未填报 ×3, the bound liaison names the contact.
-		"永济六号公司": {"登记行业E06", "民营企业", "未填报", "未填报", "未填报", "（尚未填报调查表）", "赵六", "", "帮扶E06", "1390000E06"},
-		"河津七号公司": {"登记行业E07", "民营企业", "未填报", "未填报", "未填报", "（尚未填报调查表）", "钱七", "13800000007", "帮扶E07", "1390000E07"},
+		"永济六号公司": {"登记行业E06", "民营企业", "从未填报", "从未填报", "从未填报", "（尚未填报调查表）", "赵六", "", "帮扶E06", "1390000E06"},
+		"河津七号公司": {"登记行业E07", "民营企业", "从未填报", "从未填报", "从未填报", "（尚未填报调查表）", "钱七", "13800000007", "帮扶E07", "1390000E07"},
 		// Never surveyed, known from the baseline.
 		"永济十六号公司": {"登记行业E16", "民营企业", "无", "有", "无", "（尚未填报调查表，有无按原台账）", "", "", "帮扶E16", "1390000E16"},
 		// The liaison's own name and mobile, given in chat, over the office's listing.
@@ -179,7 +179,7 @@ func TestWriteLedgerRegion(t *testing.T) {
 	f := open(t, buf.Bytes())
 	rs := rows(t, f, SheetLedger)
 	if at(rs, 1, 1) != "盐湖区开展创新活动企业汇总统计表" ||
-		at(rs, 2, 1) != "规上工业企业数量：7  已开展创新活动企业数量：6  未开展创新活动企业数量：1（含未填报 1 家）  日期：2026年11月" {
+		at(rs, 2, 1) != "规上工业企业数量：7  已开展创新活动企业数量：6  未开展创新活动企业数量：1（含从未填报 1 家）  日期：2026年11月" {
 		t.Errorf("heading %q / %q", at(rs, 1, 1), at(rs, 2, 1))
 	}
 	// A county's own 附件2 has the policy's twelve columns.

@@ -262,14 +262,15 @@ func (p *planner) check(row Row) candidate {
 var baselineNames = [3]string{"有无研发机构", "有无研发活动", "有无创新活动"}
 
 // parseBaseline reads the three 有无 of an earlier ledger: nil when all three are empty (or
-// say 未填报, as innobot's own 附件2 does), an error unless each is 有 or 无.
+// say 从未填报, as innobot's own 附件2 does, or 未填报, as it did before), an error unless
+// each is 有 or 无.
 func parseBaseline(cells [3]string) (*storage.Baseline, error) {
 	var flags [3]bool
 	empty := 0
 	var bad []string
 	for i, c := range cells {
 		c = strings.Join(strings.FieldsFunc(foldWidth(c), isSpace), "")
-		if c == "" || c == "未填报" {
+		if c == "" || c == "从未填报" || c == "未填报" {
 			empty++
 			continue
 		}

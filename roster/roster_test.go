@@ -482,6 +482,7 @@ func TestBaselineAndNewlyAbove(t *testing.T) {
 		{"戊公司", "盐湖区", "√", "×", "１", "0"},
 		{"己公司", "盐湖区", "有", "", "无", ""},
 		{"庚公司", "盐湖区", "有的", "无", "大概", "也许"},
+		{"辛公司", "盐湖区", "从未填报", "从未填报", "从未填报", ""},
 	}}, "名单")
 	rows, err := roster.Read("名单.xlsx", bytes.NewReader(data))
 	if err != nil {
@@ -505,6 +506,7 @@ func TestBaselineAndNewlyAbove(t *testing.T) {
 		"丙公司": "无基线 新进规上=false",
 		"丁公司": "无基线 新进规上=true",
 		"戊公司": "truefalsetrue 新进规上=false",
+		"辛公司": "无基线 新进规上=false",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("added\n got %v\nwant %v", got, want)
