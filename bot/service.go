@@ -351,7 +351,9 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 		s.bindInGroup(ctx, w, m, c, code, shape, now)
 		return
 	}
-	// A barred contact's code is not even looked at: that is no attempt, and is not audited.
+	// A barred contact's code is not even looked at, so it counts as no wrong code. The
+	// audit records the first such try of the day, so that an inspector sees who kept on,
+	// and not the rest: a barred sender typing codes all day must not grow the log for ever.
 	wait, err := s.barred(ctx, c.ID, now)
 	if err != nil {
 		s.bindFailed(ctx, w, m, c, err)
@@ -359,6 +361,9 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	}
 	if wait != "" {
 		w.Reply(wait)
+		if s.firstToday("barred:" + c.ID) {
+			s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "绑定暂停期间发来邀请码，未核对（当天只记第一次）")
+		}
 		return
 	}
 	var r storage.Redeemed
