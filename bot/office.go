@@ -295,7 +295,11 @@ func (s *Service) detailsCmd(ctx context.Context, w Replier, r *Request) error {
 
 // noteCmd keeps the text of the 工作进展 (or, with problems, 存在问题) part of the sender's
 // 月报 for the period being reported: a county's for its region, the city office's for the
-// city.
+// city. It takes no month: the period being reported is the month whose report is due next,
+// so until November's deadline (4 or 5 December) a note is November's, which is when a clerk
+// writes and amends it; once the deadline has passed that 月报 has been sent, and exporting it
+// again shows the notes it was sent with. A month typed in the text (11月走访企业 5 家) is
+// part of the note.
 func (s *Service) noteCmd(problems bool) func(ctx context.Context, w Replier, r *Request) error {
 	part, word, example := "工作进展", "进展", "月报 进展 本月走访企业 15 家，组织培训 2 次"
 	if problems {
