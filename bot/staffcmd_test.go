@@ -165,8 +165,17 @@ func TestMonthlyNotes(t *testing.T) {
 		t.Errorf("the county's 月报 shows the city's note")
 	}
 	city := cellText(t, fileOf(t, e.say(city, "", "导出 月报")), ledger.SheetSummary)
-	if !strings.Contains(city, "全市组织推进会 1 次\n盐湖区：本月走访企业 15 家") && !strings.Contains(city, "全市组织推进会 1 次") {
-		t.Errorf("the city's 月报:\n%s", city)
+	for _, want := range []string{"全市组织推进会 1 次", "盐湖区：本月走访企业 15 家"} {
+		if !strings.Contains(city, want) {
+			t.Errorf("the city's 月报 lacks %q:\n%s", want, city)
+		}
+	}
+	// A month in the text is part of the note, which is the period's being reported.
+	if got := e.say(county, "", "月报 进展 10月走访企业 5 家"); !strings.Contains(got, "已记下盐湖区2026年11月月报的“工作进展”") {
+		t.Errorf("a note starting with a month: %s", got)
+	}
+	if got := e.say(county, "", "月报 进展"); !strings.Contains(got, "10月走访企业 5 家") {
+		t.Errorf("the note kept: %s", got)
 	}
 	// The next period starts empty.
 	e.now = time.Date(2026, 12, 7, 10, 0, 0, 0, shanghaiTZ)
