@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"innobot/period"
@@ -263,7 +265,7 @@ func FuzzParseStaffLine(f *testing.F) {
 		if line.cmd == nil {
 			t.Fatalf("%q: ok without a command", in)
 		}
-		if line.region != "" && !contains(testRegions, line.region) {
+		if line.region != "" && !slices.Contains(testRegions, line.region) {
 			t.Fatalf("%q: region %q is not configured", in, line.region)
 		}
 		if line.month != "" {
@@ -281,11 +283,27 @@ func FuzzParseStaffLine(f *testing.F) {
 	})
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
+// FuzzParseDetails: any reply reads without panic as a name and a phone number or a problem
+// to tell the clerk, never both or neither; a name read is short and has no digit, a phone is
+// a mobile or a landline with its area code.
+func FuzzParseDetails(f *testing.F) {
+	for _, s := range []string{"王芳 13912345678", "姓名：王芳 电话：0359-2688888", "13912345678", "王芳",
+		"王芳 139 1234 5678", "\xff\xfe 13912345678", "王芳 1391234567 0359-2688888", "填表人 王 芳 03592688888"} {
+		f.Add(s)
 	}
-	return false
+	f.Fuzz(func(t *testing.T, in string) {
+		name, phone, problem := parseDetails(in)
+		switch {
+		case (problem == "") == (name == "" || phone == ""):
+			t.Fatalf("%q: name %q, phone %q, problem %q", in, name, phone, problem)
+		case problem != "":
+			if !utf8.ValidString(problem) {
+				t.Fatalf("%q: problem not UTF-8", in)
+			}
+		case utf8.RuneCountInString(name) > 12 || strings.ContainsFunc(name, unicode.IsDigit):
+			t.Fatalf("%q: name %q", in, name)
+		case !mobilePattern.MatchString(phone) && !landlinePattern.MatchString(phone):
+			t.Fatalf("%q: phone %q", in, phone)
+		}
+	})
 }
