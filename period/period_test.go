@@ -103,3 +103,25 @@ func TestRuleDeadlineInTheMonthBefore(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: whatever is typed, Parse returns an error or a period of the store's form that
+// reads back as itself, from its own form and from its label.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"2026-11", "2026年11月", "202611", "２０２６．１１", "2026/1", "2026-13", "11月", "", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if len(p) != 7 || p[4] != '-' {
+			t.Fatalf("Parse(%q) = %q", s, p)
+		}
+		for _, again := range []string{p, Label(p)} {
+			if q, err := Parse(again); err != nil || q != p {
+				t.Fatalf("Parse(%q) = %q; Parse(%q) = %q, %v", s, p, again, q, err)
+			}
+		}
+	})
+}
