@@ -14,9 +14,8 @@ import (
 
 // inviteStore is what issuing a code needs.
 type inviteStore interface {
-	PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error
+	PutInvite(ctx context.Context, inv storage.Invite, replaces []string, a storage.Answer) error
 	Invites(ctx context.Context) ([]storage.Invite, error)
-	RevokeInvites(ctx context.Context, hashes []string, at time.Time) (int, error)
 	Enterprise(ctx context.Context, id string) (storage.Enterprise, error)
 }
 
@@ -31,6 +30,8 @@ var ErrTooManyCodes = errors.New("too many live codes of this role and region")
 // returns the code to hand to the person. Only the code's keyed hash is stored. A liaison code
 // revokes the enterprise's older unused ones, so only the newest works; a staff code is
 // refused (ErrTooManyCodes) when its role already has MaxLiveStaffCodes live in its region.
+// The code, the revocations and the answer are one write: a crash can leave the older codes
+// live only with no new code issued and the message not handled, so that it is handled again.
 // answer, when set, gives the answer of the message that asked for the code, stored with the
 // code: it is called with each code drawn (a code already taken is drawn again).
 func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration, answer func(code string) storage.Answer) (string, error) {
@@ -61,20 +62,12 @@ func IssueInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage
 	if n >= MaxLiveStaffCodes {
 		return "", fmt.Errorf("%s codes of %q: %w", inv.Role, region, ErrTooManyCodes)
 	}
-	code, err := putNewInvite(ctx, s, key, inv, now, ttl, answer)
-	if err != nil {
-		return "", err
-	}
-	if len(older) > 0 {
-		if _, err := s.RevokeInvites(ctx, older, now); err != nil {
-			return "", fmt.Errorf("revoke older codes of %s: %w", inv.EnterpriseID, err)
-		}
-	}
-	return code, nil
+	return putNewInvite(ctx, s, key, inv, older, now, ttl, answer)
 }
 
-// putNewInvite stores the invite under a freshly drawn code and returns the code.
-func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, now time.Time, ttl time.Duration, answer func(code string) storage.Answer) (string, error) {
+// putNewInvite stores the invite under a freshly drawn code, revoking the codes it replaces in
+// the same write, and returns the code.
+func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storage.Invite, replaces []string, now time.Time, ttl time.Duration, answer func(code string) storage.Answer) (string, error) {
 	inv.CreatedAt, inv.ExpiresAt = now, now.Add(ttl)
 	for range 10 {
 		code, err := invite.New()
@@ -86,7 +79,7 @@ func putNewInvite(ctx context.Context, s inviteStore, key invite.Key, inv storag
 		if answer != nil {
 			a = answer(code)
 		}
-		err = s.PutInvite(ctx, inv, a)
+		err = s.PutInvite(ctx, inv, replaces, a)
 		if errors.Is(err, storage.ErrConflict) {
 			continue // that code is taken: draw again
 		}

@@ -70,7 +70,7 @@ func TestMaintain(t *testing.T) {
 	// Codes: a liaison code valid 7 days, an unkeyed 6-digit code issued before.
 	live := e.svc.Key.Hash(e.invite("E1"))
 	retired := strings.Repeat("ab", 32)
-	if err := e.store.PutInvite(ctx, storage.Invite{Hash: retired, Role: storage.RoleCityOffice, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, storage.Answer{}); err != nil {
+	if err := e.store.PutInvite(ctx, storage.Invite{Hash: retired, Role: storage.RoleCityOffice, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	// Wrong codes: one of two days ago, one now.

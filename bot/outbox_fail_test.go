@@ -196,7 +196,7 @@ func TestFailureReport(t *testing.T) {
 	bind := func(hash string, inv storage.Invite, c storage.Contact) {
 		t.Helper()
 		inv.Hash, inv.CreatedAt, inv.ExpiresAt = hash, day.Add(-48*time.Hour), day.Add(240*time.Hour)
-		if err := st.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+		if err := st.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Redeem(ctx, hash, c, day.Add(-24*time.Hour), nil); err != nil {

@@ -387,15 +387,12 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 	}
 	s.resetTries(c.ID)
 	s.auditBound(ctx, m, r)
-	if r.Contact.Role == storage.RoleLiaison && r.Enterprise != nil {
-		s.startDetails(ctx, r)
-	}
 }
 
-// redeem binds c with the code, storing the replies to the binding with it: they depend on
-// what the binding did, and the notices to whom a change of liaison concerns are among them.
-// What the replies need of the store is read first, since the store makes them inside its
-// write.
+// redeem binds c with the code, storing with it the replies to the binding and the session it
+// leaves a new liaison in (asked for their name and mobile): they depend on what the binding
+// did, and the notices to whom a change of liaison concerns are among the replies. What they
+// need of the store is read first, since the store makes them inside its write.
 func (s *Service) redeem(ctx context.Context, w Replier, c storage.Contact, code string, now time.Time) (storage.Redeemed, error) {
 	contacts, err := s.Store.Contacts(ctx)
 	if err != nil {
@@ -403,10 +400,10 @@ func (s *Service) redeem(ctx context.Context, w Replier, c storage.Contact, code
 	}
 	sess := TurnFrom(ctx).Session
 	return s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now,
-		func(r storage.Redeemed) storage.Answer {
+		func(r storage.Redeemed) (storage.Answer, *storage.Session) {
 			w.Reset()
-			s.bound(w, r, sess, contacts, now)
-			return w.Answer()
+			next := s.bound(w, r, sess, contacts, now)
+			return w.Answer(), next
 		})
 }
 
@@ -443,36 +440,24 @@ func (s *Service) auditBind(ctx context.Context, m *Message, c storage.Contact, 
 
 // bound answers a binding that succeeded and tells whom it concerns (contacts are every
 // contact, read before the binding). A new liaison is asked their name and mobile
-// (dialog.Bound, from their session sess).
-func (s *Service) bound(w Replier, r storage.Redeemed, sess storage.Session, contacts []storage.Contact, now time.Time) {
+// (dialog.Bound, from their session sess): bound returns the session that leaves them in, nil
+// for other roles.
+func (s *Service) bound(w Replier, r storage.Redeemed, sess storage.Session, contacts []storage.Contact, now time.Time) *storage.Session {
 	c := r.Contact
 	if c.Role != storage.RoleLiaison || r.Enterprise == nil {
 		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(c)))
-		return
+		return nil
 	}
 	e := *r.Enterprise
-	res := dialog.Bound(s.boundConversation(r, sess), now)
+	conv := dialog.Conversation{Form: s.Form, Enterprise: e, Contact: r.Contact, Session: sess, Location: s.Location}
+	res := dialog.Bound(conv, now)
 	w.Reply(fmt.Sprintf("绑定成功：您是【%s】（%s）的科技创新联络人。\n%s", e.Name, e.Region, strings.Join(res.Replies, "\n")))
 	if r.Replaced != nil && r.Replaced.ID != c.ID {
 		for _, out := range s.handoverNotices(e, *r.Replaced, c, contacts, now) {
 			w.Send(out)
 		}
 	}
-}
-
-func (s *Service) boundConversation(r storage.Redeemed, sess storage.Session) dialog.Conversation {
-	return dialog.Conversation{Form: s.Form, Enterprise: *r.Enterprise, Contact: r.Contact, Session: sess, Location: s.Location}
-}
-
-// startDetails stores the session of a new liaison that asks for their name and mobile, as
-// bound told them. It is a write of its own after the binding: should it fail, the liaison's
-// answer is read from an idle session, and 填报 starts the survey all the same.
-func (s *Service) startDetails(ctx context.Context, r storage.Redeemed) {
-	sess := TurnFrom(ctx).Session
-	res := dialog.Bound(s.boundConversation(r, sess), s.Clock.Now())
-	if err := s.Store.CommitTurn(ctx, storage.Turn{Session: res.Session}); err != nil {
-		s.Log.Error("asking a new liaison's details", "contact", r.Contact.ID, "err", err)
-	}
+	return &res.Session
 }
 
 // auditBound audits a binding that succeeded.

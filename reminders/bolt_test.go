@@ -41,7 +41,7 @@ func bind(t testing.TB, s *bolt.Store, c storage.Contact, inv storage.Invite) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai)
 	inv.Hash, inv.CreatedAt, inv.ExpiresAt, inv.CreatedBy = "h-"+c.ID, now, now.AddDate(0, 1, 0), "test"
-	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Redeem(ctx, inv.Hash, c, now, nil); err != nil {
@@ -272,7 +272,7 @@ var bigBolt = sync.OnceValues(func() (string, error) {
 	for _, e := range ents {
 		c := "c" + e.ID[1:]
 		inv := storage.Invite{Hash: "h-" + c, Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench", CreatedAt: now, ExpiresAt: now.AddDate(0, 1, 0)}
-		if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+		if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 			return "", err
 		}
 		if _, err := s.Redeem(ctx, inv.Hash, storage.Contact{ID: c, Name: c}, now, nil); err != nil {

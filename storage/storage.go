@@ -315,16 +315,20 @@ type Store interface {
 	// Contact returns a contact, or ErrNotFound for one never bound. A contact unbound later
 	// (a replaced liaison) is returned with RoleNone: callers check Role.
 	Contact(ctx context.Context, id string) (Contact, error)
-	// PutInvite stores a new code, with the answer of the message that asked for it; a hash
-	// already stored is ErrConflict and writes nothing.
-	PutInvite(ctx context.Context, inv Invite, a Answer) error
+	// PutInvite stores a new code and revokes, at its CreatedAt, those of the codes whose
+	// hashes replaces names that are still live (an enterprise's older unused codes, which a
+	// new liaison code voids), with the answer of the message that asked for it, in one write;
+	// a hash already stored is ErrConflict and writes nothing.
+	PutInvite(ctx context.Context, inv Invite, replaces []string, a Answer) error
 	// Redeem binds contact c with the code whose hash is given, atomically: the code is used
 	// once, the contact gets the code's role and scope, and a liaison code replaces the
 	// enterprise's previous liaison. answer is called with what the binding does, before it
-	// is written (maybe more than once: each time the binding is computed again), and the
-	// Answer it returns is stored with the binding; nil for a binding made for no message. A
-	// refused code writes nothing.
-	Redeem(ctx context.Context, hash string, c Contact, now time.Time, answer func(Redeemed) Answer) (Redeemed, error)
+	// is written (maybe more than once: each time the binding is computed again); the Answer
+	// it returns is stored with the binding, and so is the session, when not nil, that the
+	// binding leaves the contact in (a new liaison asked for their details), at the stored
+	// session's version + 1 whatever its Version, so that a turn read before is refused.
+	// answer is nil for a binding made for no message. A refused code writes nothing.
+	Redeem(ctx context.Context, hash string, c Contact, now time.Time, answer func(Redeemed) (Answer, *Session)) (Redeemed, error)
 
 	// LoadTurn reads, in one read, whether a message was handled and what handling it needs
 	// of its sender (see TurnState). An empty message id is never handled.

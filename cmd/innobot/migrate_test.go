@@ -98,10 +98,10 @@ func fillStore(t *testing.T, s storage.Backend, at time.Time) {
 	inv := func(hash string, role storage.Role, ent string) storage.Invite {
 		return storage.Invite{Hash: hash, Role: role, EnterpriseID: ent, CreatedBy: "admin", CreatedAt: at, ExpiresAt: at.Add(48 * time.Hour)}
 	}
-	must(s.PutInvite(ctx, inv("h1", storage.RoleLiaison, "E1"), storage.Answer{}))
-	must(s.PutInvite(ctx, inv("h2", storage.RoleLiaison, "E2"), storage.Answer{}))
-	must(s.PutInvite(ctx, inv("h3", storage.RoleCounty, ""), storage.Answer{}))
-	must(s.PutInvite(ctx, inv("h-free", storage.RoleLiaison, "E3"), storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h1", storage.RoleLiaison, "E1"), nil, storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h2", storage.RoleLiaison, "E2"), nil, storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h3", storage.RoleCounty, ""), nil, storage.Answer{}))
+	must(s.PutInvite(ctx, inv("h-free", storage.RoleLiaison, "E3"), nil, storage.Answer{}))
 	for _, r := range []struct{ hash, id string }{{"h1", "张三"}, {"h2", "李四"}, {"h3", "王五"}} {
 		_, err := s.Redeem(ctx, r.hash, storage.Contact{ID: r.id, Name: r.id, Account: "bot-1"}, at, nil)
 		must(err)

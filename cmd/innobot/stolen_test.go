@@ -111,7 +111,7 @@ func TestStolenDatabaseYieldsNoCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := s.PutInvite(ctx, storage.Invite{Hash: key.Hash(planted), Role: storage.RoleCityOffice, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, storage.Invite{Hash: key.Hash(planted), Role: storage.RoleCityOffice, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

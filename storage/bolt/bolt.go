@@ -358,10 +358,10 @@ func (s *Store) Contact(ctx context.Context, id string) (storage.Contact, error)
 	return c, nil
 }
 
-// PutInvite stores a new code, with the answer of the message that asked for it; a hash
-// already stored is storage.ErrConflict, so that a code can never be reset to unused by
-// issuing it again.
-func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error {
+// PutInvite stores a new code and revokes the live ones of replaces, with the answer of the
+// message that asked for it, in one transaction; a hash already stored is
+// storage.ErrConflict, so that a code can never be reset to unused by issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, replaces []string, a storage.Answer) error {
 	if err := checkWrite(ctx, a); err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
@@ -372,6 +372,9 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Ans
 		b := tx.Bucket(bucketInvites)
 		if b.Get([]byte(inv.Hash)) != nil {
 			return storage.ErrConflict
+		}
+		if _, err := revoke(b, replaces, inv.CreatedAt); err != nil {
+			return err
 		}
 		return put(b, []byte(inv.Hash), inv)
 	})
@@ -385,7 +388,7 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Ans
 // one transaction, so two contacts racing for one code cannot both win. It keeps c's ID, Name
 // and Account (the bot account the person talks to) and takes everything else from the code.
 // answer is called once, inside the transaction; what it returns is stored there too.
-func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) storage.Answer) (storage.Redeemed, error) {
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) (storage.Answer, *storage.Session)) (storage.Redeemed, error) {
 	if err := ctx.Err(); err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
 	}
@@ -399,8 +402,9 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 			return err
 		}
 		var a storage.Answer
+		var sess *storage.Session
 		if answer != nil {
-			a = answer(out)
+			a, sess = answer(out)
 		}
 		if err := storage.CheckMessages(a.Messages); err != nil {
 			return err
@@ -409,7 +413,10 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 			out = storage.Redeemed{} // rolled back; errAnswered is reported as success
 			return err
 		}
-		return nil
+		if sess == nil {
+			return nil
+		}
+		return putNextSession(tx.Bucket(bucketSessions), c.ID, *sess)
 	})
 	if err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
@@ -498,6 +505,16 @@ func redeem(tx *bbolt.Tx, hash string, c storage.Contact, now time.Time, out *st
 	out.Contact = bound
 	out.Invite = inv
 	return nil
+}
+
+// putNextSession stores sess as the contact's session at the stored version + 1.
+func putNextSession(b *bbolt.Bucket, contactID string, sess storage.Session) error {
+	var stored storage.Session
+	if err := getIfAny(b, []byte(contactID), &stored); err != nil {
+		return err
+	}
+	sess.ContactID, sess.Version = contactID, stored.Version+1
+	return put(b, []byte(contactID), sess)
 }
 
 // LoadTurn reads, in one read transaction, whether a message was handled and what handling it

@@ -192,7 +192,7 @@ func TestRedeemLiaisonOfMissingEnterprise(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E9", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now, nil)
@@ -398,7 +398,7 @@ func TestUnbindLeavesAnotherLiaison(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E1", ExpiresAt: now.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c-1"}, now, nil); err != nil {

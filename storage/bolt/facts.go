@@ -40,7 +40,7 @@ func (s *Store) RefreshFacts(ctx context.Context, rule string, facts func(storag
 		if err := ctx.Err(); err != nil {
 			return changed, fmt.Errorf("refresh facts: %w", err)
 		}
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		err := s.rw(func(tx *bbolt.Tx) error {
 			n, last, err := refreshBatch(tx, after, facts)
 			changed += n
 			after, done = last, last == nil
@@ -50,7 +50,7 @@ func (s *Store) RefreshFacts(ctx context.Context, rule string, facts func(storag
 			return changed, fmt.Errorf("refresh facts: %w", err)
 		}
 	}
-	if err := s.db.Update(func(tx *bbolt.Tx) error {
+	if err := s.rw(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keyFactsRule, []byte(rule))
 	}); err != nil {
 		return changed, fmt.Errorf("refresh facts: %w", err)

@@ -47,29 +47,36 @@ func (s *Store) RevokeInvites(ctx context.Context, hashes []string, at time.Time
 	}
 	n := 0
 	err := s.rw(func(tx *bbolt.Tx) error {
-		n = 0
-		b := tx.Bucket(bucketInvites)
-		for _, h := range hashes {
-			var inv storage.Invite
-			switch err := get(b, []byte(h), &inv); {
-			case errors.Is(err, storage.ErrNotFound):
-				continue
-			case err != nil:
-				return err
-			}
-			if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
-				continue
-			}
-			inv.RevokedAt = at
-			if err := put(b, []byte(h), inv); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		var err error
+		n, err = revoke(tx.Bucket(bucketInvites), hashes, at)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("revoke invites: %w", err)
+	}
+	return n, nil
+}
+
+// revoke marks the codes of hashes revoked at a time, leaving used, revoked and unknown ones,
+// and returns how many it revoked.
+func revoke(b *bbolt.Bucket, hashes []string, at time.Time) (int, error) {
+	n := 0
+	for _, h := range hashes {
+		var inv storage.Invite
+		switch err := get(b, []byte(h), &inv); {
+		case errors.Is(err, storage.ErrNotFound):
+			continue
+		case err != nil:
+			return 0, err
+		}
+		if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
+			continue
+		}
+		inv.RevokedAt = at
+		if err := put(b, []byte(h), inv); err != nil {
+			return 0, err
+		}
+		n++
 	}
 	return n, nil
 }

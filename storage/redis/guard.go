@@ -36,38 +36,46 @@ func (s *Store) RevokeInvites(ctx context.Context, hashes []string, at time.Time
 	n := 0
 	_, err := s.cas(ctx, func() (*txn, storage.Answer, error) {
 		t := s.newTxn()
-		n = 0
-		for _, h := range hashes {
-			raw, err := s.hget(ctx, s.k.invite, h)
-			if err != nil {
-				return nil, storage.Answer{}, err
-			}
-			if raw == nil {
-				continue
-			}
-			var inv storage.Invite
-			if err := json.Unmarshal([]byte(*raw), &inv); err != nil {
-				return nil, storage.Answer{}, fmt.Errorf("decode: %w", err)
-			}
-			if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
-				continue
-			}
-			inv.RevokedAt = at
-			v, err := json.Marshal(inv)
-			if err != nil {
-				return nil, storage.Answer{}, err
-			}
-			t.expect(s.k.invite, h, raw)
-			t.hset(s.k.invite, h, string(v))
-			n++
-		}
-		if n == 0 {
-			return nil, storage.Answer{}, nil
+		var err error
+		if n, err = s.planRevoke(ctx, t, hashes, at); err != nil || n == 0 {
+			return nil, storage.Answer{}, err
 		}
 		return t, storage.Answer{}, nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("revoke invites: %w", err)
+	}
+	return n, nil
+}
+
+// planRevoke adds to t the revocation of the codes of hashes at a time, each written only if
+// the code is unchanged since read; used, revoked and unknown codes are left. It returns how
+// many it revokes.
+func (s *Store) planRevoke(ctx context.Context, t *txn, hashes []string, at time.Time) (int, error) {
+	n := 0
+	for _, h := range hashes {
+		raw, err := s.hget(ctx, s.k.invite, h)
+		if err != nil {
+			return 0, err
+		}
+		if raw == nil {
+			continue
+		}
+		var inv storage.Invite
+		if err := json.Unmarshal([]byte(*raw), &inv); err != nil {
+			return 0, fmt.Errorf("decode: %w", err)
+		}
+		if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
+			continue
+		}
+		inv.RevokedAt = at
+		v, err := json.Marshal(inv)
+		if err != nil {
+			return 0, err
+		}
+		t.expect(s.k.invite, h, raw)
+		t.hset(s.k.invite, h, string(v))
+		n++
 	}
 	return n, nil
 }

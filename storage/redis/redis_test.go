@@ -165,7 +165,7 @@ func TestReplayedWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := storage.Invite{Hash: "h1", Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 		t.Fatalf("PutInvite replayed: %v", err)
 	}
 	r, err := s.Redeem(ctx, "h1", storage.Contact{ID: "c1", Name: "张三"}, at, nil)
@@ -346,7 +346,7 @@ func TestUpgradeFormat1(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv := storage.Invite{Hash: "h", Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.PutInvite(ctx, inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(ctx, inv, nil, storage.Answer{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Redeem(ctx, "h", storage.Contact{ID: "c"}, now, nil); err != nil {

@@ -17,10 +17,10 @@ import (
 // back 15 minutes (DESIGN.md §3), a day keeps the record small.
 const bindFailureWindow = 24 * time.Hour
 
-// PutInvite stores a new code, with the answer of the message that asked for it; a hash
-// already stored is storage.ErrConflict, so that a code can never be reset to unused by
-// issuing it again.
-func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Answer) error {
+// PutInvite stores a new code and revokes the live ones of replaces, with the answer of the
+// message that asked for it, in one compare-and-set; a hash already stored is
+// storage.ErrConflict, so that a code can never be reset to unused by issuing it again.
+func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, replaces []string, a storage.Answer) error {
 	if inv.Hash == "" {
 		return errors.New("put invite: empty hash")
 	}
@@ -28,19 +28,24 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Ans
 	if err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
-	msgs, err := s.encodeMessages(a.Messages)
-	if err != nil {
-		return fmt.Errorf("put invite: %w", err)
-	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	t := s.newTxn()
-	t.expect(s.k.invite, inv.Hash, nil)
-	t.hset(s.k.invite, inv.Hash, string(v))
-	o, err := s.run(ctx, t, token(), a.MessageID, micros(a.At), msgs)
-	if err == nil && o == conflict {
-		err = storage.ErrConflict // the hash is taken: the caller draws another code
-	}
+	_, err = s.cas(ctx, func() (*txn, storage.Answer, error) {
+		taken, err := s.hget(ctx, s.k.invite, inv.Hash)
+		if err != nil {
+			return nil, storage.Answer{}, err
+		}
+		if taken != nil {
+			return nil, storage.Answer{}, storage.ErrConflict // the caller draws another code
+		}
+		t := s.newTxn()
+		t.expect(s.k.invite, inv.Hash, nil)
+		t.hset(s.k.invite, inv.Hash, string(v))
+		if _, err := s.planRevoke(ctx, t, replaces, inv.CreatedAt); err != nil {
+			return nil, storage.Answer{}, err
+		}
+		return t, a, nil
+	})
 	if err != nil {
 		return fmt.Errorf("put invite: %w", err)
 	}
@@ -53,7 +58,7 @@ func (s *Store) PutInvite(ctx context.Context, inv storage.Invite, a storage.Ans
 // in one compare-and-set that holds only if none of those records changed meanwhile; if one
 // did (another binding raced it), it reads again. Two contacts racing for one code cannot
 // both win: the second finds the code used.
-func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) storage.Answer) (storage.Redeemed, error) {
+func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now time.Time, answer func(storage.Redeemed) (storage.Answer, *storage.Session)) (storage.Redeemed, error) {
 	if c.ID == "" {
 		return storage.Redeemed{}, errors.New("redeem: empty contact id")
 	}
@@ -70,7 +75,13 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 		if answer == nil {
 			return t, storage.Answer{}, nil
 		}
-		return t, answer(out), nil
+		a, sess := answer(out)
+		if sess != nil {
+			if err := s.planNextSession(ctx, t, c.ID, *sess); err != nil {
+				return nil, storage.Answer{}, err
+			}
+		}
+		return t, a, nil
 	})
 	if err != nil {
 		return storage.Redeemed{}, fmt.Errorf("redeem: %w", err)
@@ -79,6 +90,29 @@ func (s *Store) Redeem(ctx context.Context, hash string, c storage.Contact, now 
 		return storage.Redeemed{}, nil
 	}
 	return out, nil
+}
+
+// planNextSession adds to t the contact's session sess at the stored version + 1, written only
+// if the stored session is unchanged since read.
+func (s *Store) planNextSession(ctx context.Context, t *txn, contactID string, sess storage.Session) error {
+	raw, err := s.hget(ctx, s.k.sess, contactID)
+	if err != nil {
+		return err
+	}
+	var stored storage.Session
+	if raw != nil {
+		if err := json.Unmarshal([]byte(*raw), &stored); err != nil {
+			return fmt.Errorf("decode session %s: %w", contactID, err)
+		}
+	}
+	sess.ContactID, sess.Version = contactID, stored.Version+1
+	v, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	t.expect(s.k.sess, contactID, raw)
+	t.hset(s.k.sess, contactID, string(v))
+	return nil
 }
 
 // planRedeem reads what a binding depends on and returns its compare-and-set.

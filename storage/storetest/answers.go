@@ -54,7 +54,7 @@ var answeredWrites = []struct {
 		return s.Answer(t.Context(), a)
 	}, nil},
 	{"Redeem", func(t *testing.T, s FullStore, a storage.Answer) error {
-		_, err := s.Redeem(t.Context(), "h-E2", storage.Contact{ID: "c-1"}, at(4), func(storage.Redeemed) storage.Answer { return a })
+		_, err := s.Redeem(t.Context(), "h-E2", storage.Contact{ID: "c-1"}, at(4), func(storage.Redeemed) (storage.Answer, *storage.Session) { return a, nil })
 		return err
 	}, func(t *testing.T, s FullStore) bool { return mustEnterprise(t, s, "E2").LiaisonID == "c-1" }},
 	{"Unbind", func(t *testing.T, s FullStore, a storage.Answer) error {
@@ -68,7 +68,7 @@ var answeredWrites = []struct {
 		return err == nil
 	}},
 	{"PutInvite", func(t *testing.T, s FullStore, a storage.Answer) error {
-		return s.PutInvite(t.Context(), liaisonInvite("h-new", "E1", at(4)), a)
+		return s.PutInvite(t.Context(), liaisonInvite("h-new", "E1", at(4)), nil, a)
 	}, func(t *testing.T, s FullStore) bool {
 		_, err := s.Redeem(t.Context(), "h-new", storage.Contact{ID: "c-probe"}, at(4), nil)
 		return !errors.Is(err, storage.ErrInviteUnknown)
@@ -91,6 +91,22 @@ var answeredWrites = []struct {
 	}},
 }
 
+// inviteOf returns the stored code of a hash.
+func inviteOf(t *testing.T, s FullStore, hash string) storage.Invite {
+	t.Helper()
+	all, err := s.Invites(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, inv := range all {
+		if inv.Hash == hash {
+			return inv
+		}
+	}
+	t.Fatalf("no code %s", hash)
+	return storage.Invite{}
+}
+
 // setupAnswers binds c-1 as E1's liaison and leaves a code for E2.
 func setupAnswers(t *testing.T, s FullStore) {
 	mustPutEnterprise(t, s, sampleEnterprise("E1"))
@@ -106,10 +122,10 @@ var answerTests = append(writeAnswerTests(), []check[FullStore]{
 		stale := turn("m-stale", "c-1", 3)
 		stale.Answer = answerOf("m-stale")
 		wantErr(t, "a stale turn", s.CommitTurn(t.Context(), stale), storage.ErrConflict)
-		_, err := s.Redeem(t.Context(), "h-unknown", storage.Contact{ID: "c-1"}, at(4), func(storage.Redeemed) storage.Answer { return answerOf("m-code") })
+		_, err := s.Redeem(t.Context(), "h-unknown", storage.Contact{ID: "c-1"}, at(4), func(storage.Redeemed) (storage.Answer, *storage.Session) { return answerOf("m-code"), nil })
 		wantErr(t, "an unknown code", err, storage.ErrInviteUnknown)
 		dup := liaisonInvite("h-E2", "E1", at(4))
-		wantErr(t, "a code drawn twice", s.PutInvite(t.Context(), dup, answerOf("m-dup")), storage.ErrConflict)
+		wantErr(t, "a code drawn twice", s.PutInvite(t.Context(), dup, nil, answerOf("m-dup")), storage.ErrConflict)
 		_, err = s.Unbind(t.Context(), "c-nobody", answerOf("m-unbind"))
 		wantErr(t, "unbinding nobody", err, storage.ErrNotFound)
 		for _, id := range []string{"m-stale", "m-code", "m-dup", "m-unbind"} {
@@ -121,23 +137,69 @@ var answerTests = append(writeAnswerTests(), []check[FullStore]{
 			t.Errorf("refused writes queued %q", got)
 		}
 	}},
+	{"PutInviteRevokesTheCodesItReplaces", func(t *testing.T, s FullStore) {
+		setupAnswers(t, s) // h-E1 used by c-1, h-E2 live
+		mustPutInvite(t, s, liaisonInvite("h-E2b", "E2", at(2)))
+		// A code drawn twice revokes nothing.
+		dup := liaisonInvite("h-E2b", "E2", at(3))
+		wantErr(t, "a code drawn twice", s.PutInvite(t.Context(), dup, []string{"h-E2"}, answerOf("m-dup")), storage.ErrConflict)
+		if inv := inviteOf(t, s, "h-E2"); !inv.RevokedAt.IsZero() {
+			t.Errorf("a refused PutInvite revoked h-E2: %+v", inv)
+		}
+		// The new code, the live older ones revoked at its time, and the answer: one write.
+		newest := liaisonInvite("h-E2c", "E2", at(4))
+		if err := s.PutInvite(t.Context(), newest, []string{"h-E2", "h-E2b", "h-E1", "h-unknown"}, answerOf("m-invite")); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"h-E2", "h-E2b"} {
+			if inv := inviteOf(t, s, h); !inv.RevokedAt.Equal(at(4)) {
+				t.Errorf("%s after a newer code: revoked at %v, want %v", h, inv.RevokedAt, at(4))
+			}
+		}
+		if inv := inviteOf(t, s, "h-E1"); !inv.RevokedAt.IsZero() || inv.UsedBy != "c-1" {
+			t.Errorf("a used code was revoked: %+v", inv)
+		}
+		if inv := inviteOf(t, s, "h-E2c"); inv.UsedBy != "" || !inv.RevokedAt.IsZero() {
+			t.Errorf("the new code: %+v", inv)
+		}
+		if !mustHandled(t, s, "m-invite") || mustHandled(t, s, "m-dup") {
+			t.Error("the answer was not stored with the new code alone")
+		}
+		// The message delivered again writes nothing: its code stands, no other is revoked.
+		again := liaisonInvite("h-E2d", "E2", at(5))
+		if err := s.PutInvite(t.Context(), again, []string{"h-E2c"}, answerOf("m-invite")); err != nil {
+			t.Fatal(err)
+		}
+		if inv := inviteOf(t, s, "h-E2c"); !inv.RevokedAt.IsZero() {
+			t.Errorf("the message delivered again revoked its own code: %+v", inv)
+		}
+	}},
 	{"RedeemAnswersWhatTheBindingDid", func(t *testing.T, s FullStore) {
 		setupAnswers(t, s)
 		// c-2 takes E1 over from c-1: the answer is made from the binding as written, with
 		// the enterprise and the liaison replaced.
 		mustPutInvite(t, s, liaisonInvite("h-E1b", "E1", at(2)))
+		// c-2 talked to the bot before: their session is at version 1.
+		if err := s.CommitTurn(t.Context(), turn("m-hello", "c-2", 0)); err != nil {
+			t.Fatal(err)
+		}
 		var seen storage.Redeemed
-		r, err := s.Redeem(t.Context(), "h-E1b", storage.Contact{ID: "c-2"}, at(3), func(r storage.Redeemed) storage.Answer {
+		r, err := s.Redeem(t.Context(), "h-E1b", storage.Contact{ID: "c-2"}, at(3), func(r storage.Redeemed) (storage.Answer, *storage.Session) {
 			seen = r
 			a := storage.Answer{MessageID: "m-bind", At: at(3), Messages: []storage.OutboxMessage{reply("reply:m-bind", "c-2", "绑定成功")}}
 			if r.Replaced != nil {
 				a.Messages = append(a.Messages, reply("reply:m-bind:notice", r.Replaced.ID, "您不再负责"))
 			}
-			return a
+			// The session the binding leaves c-2 in, written with it whatever its version.
+			return a, &storage.Session{ContactID: "c-2", Version: 99, State: "contact", EnterpriseID: "E1", UpdatedAt: at(3)}
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if sess, err := s.Session(t.Context(), "c-2"); err != nil || sess.Version != 2 || sess.State != "contact" || sess.EnterpriseID != "E1" {
+			t.Errorf("session after the binding: %+v (%v), want version 2 in state contact for E1", sess, err)
+		}
+		wantErr(t, "a turn read before the binding", s.CommitTurn(t.Context(), turn("m-late", "c-2", 1)), storage.ErrConflict)
 		same(t, "what answer saw", normRedeemed(seen), normRedeemed(r), ident)
 		if r.Enterprise == nil || r.Enterprise.ID != "E1" || r.Enterprise.LiaisonID != "c-2" || r.Replaced == nil || r.Replaced.ID != "c-1" {
 			t.Fatalf("Redeemed = %s, want E1 bound to c-2, replacing c-1", show(r))

@@ -93,7 +93,7 @@ func testReopen(t *testing.T, open func(t *testing.T, dir string) storage.Store)
 	mustCommit(t, s, tr2)
 	_, err = s.Redeem(ctx, "h-used", storage.Contact{ID: "c-2"}, at(3), nil)
 	wantErr(t, "used code after reopening", err, storage.ErrInviteUsed)
-	err = s.PutInvite(ctx, liaisonInvite("h-free", "E1", at(3)), storage.Answer{})
+	err = s.PutInvite(ctx, liaisonInvite("h-free", "E1", at(3)), nil, storage.Answer{})
 	wantErr(t, "PutInvite of a stored hash after reopening", err, storage.ErrConflict)
 	closeS()
 

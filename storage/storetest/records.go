@@ -325,7 +325,7 @@ func mustPutEnterprise(t *testing.T, s storage.Store, e storage.Enterprise) {
 
 func mustPutInvite(t *testing.T, s storage.Store, inv storage.Invite) {
 	t.Helper()
-	if err := s.PutInvite(t.Context(), inv, storage.Answer{}); err != nil {
+	if err := s.PutInvite(t.Context(), inv, nil, storage.Answer{}); err != nil {
 		t.Fatalf("PutInvite(%s): %v", inv.Hash, err)
 	}
 }

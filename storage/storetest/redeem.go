@@ -142,13 +142,13 @@ var redeemTests = []subtest{
 		mustPutEnterprise(t, s, sampleEnterprise("E1"))
 		mustPutEnterprise(t, s, sampleEnterprise("E2"))
 		mustPutInvite(t, s, liaisonInvite("h1", "E1", at(0)))
-		err := s.PutInvite(t.Context(), liaisonInvite("h1", "E2", at(5)), storage.Answer{})
+		err := s.PutInvite(t.Context(), liaisonInvite("h1", "E2", at(5)), nil, storage.Answer{})
 		wantErr(t, "PutInvite of a stored hash", err, storage.ErrConflict)
 		if got := mustRedeem(t, s, "h1", "c-1", at(6)); got.Contact.EnterpriseID != "E1" {
 			t.Errorf("the first code was overwritten: bound to %q", got.Contact.EnterpriseID)
 		}
 		// Issuing a used code again must not make it usable.
-		err = s.PutInvite(t.Context(), liaisonInvite("h1", "E1", at(7)), storage.Answer{})
+		err = s.PutInvite(t.Context(), liaisonInvite("h1", "E1", at(7)), nil, storage.Answer{})
 		wantErr(t, "PutInvite of a used hash", err, storage.ErrConflict)
 		_, err = s.Redeem(t.Context(), "h1", storage.Contact{ID: "c-2"}, at(8), nil)
 		wantErr(t, "Redeem after issuing a used code again", err, storage.ErrInviteUsed)
