@@ -1,8 +1,14 @@
 package redis
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"innobot/storage"
+	"innobot/storage/redis/redistest"
 )
 
 // What each setting promises, as the store reports it (and /healthz shows it).
@@ -52,6 +58,40 @@ func TestAssess(t *testing.T) {
 	for v, want := range map[string]bool{"7.2.0": true, "7.10.1": true, "8.0.0": true, "7.0.15": false, "6.2.14": false, "": false, "x.y": false} {
 		if got := atLeast(v, 7, 2); got != want {
 			t.Errorf("atLeast(%q, 7, 2) = %v", v, got)
+		}
+	}
+}
+
+// Where writes wait for the fsync, the write script and WAITAOF go in one pipeline. The
+// installed redis-server (7.0) has no WAITAOF, so here the wait fails: the write is made, and
+// reported as not synced (an outcome the router settles, see bot.Router), never as done; a
+// server that lost its scripts gets the script whole.
+func TestRunWriteWaitsInThePipeline(t *testing.T) {
+	srv := redistest.Start(t, "--appendfsync", "everysec")
+	s := New(srv.Client(t), srv.Prefix(t))
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if atLeast(s.Durability().Settings.Version, 7, 2) {
+		t.Skip("this server has WAITAOF: the store waits on it by itself")
+	}
+	s.dmu.Lock()
+	s.durability.WaitAOF = true
+	s.dmu.Unlock()
+	for i, flush := range []bool{false, true} {
+		if flush { // the server restarted: EVALSHA finds no script
+			if err := s.rdb.ScriptFlush(t.Context()).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		id := fmt.Sprint("m-", i)
+		err := s.CommitTurn(t.Context(), storage.Turn{Answer: storage.Answer{MessageID: id, At: time.Now()},
+			Session: storage.Session{ContactID: "c-1", Version: int64(i)}})
+		if !errors.Is(err, errNotSynced) {
+			t.Errorf("scripts flushed %v: %v, want the write reported as not synced", flush, err)
+		}
+		if ok, err := s.Handled(t.Context(), id); err != nil || !ok {
+			t.Errorf("scripts flushed %v: the write was not made (%v)", flush, err)
 		}
 	}
 }
