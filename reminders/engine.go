@@ -300,12 +300,22 @@ func merge(texts []string) string {
 }
 
 // Advance ticks as a running process would have while the clock moved from `from` to `to`:
-// at each reminder time in between, then at `to`. The simulator uses it for !clock, which
-// stands for time passing with the bot up, not for downtime; moving backwards just ticks at
-// `to`.
-func (e *Engine) Advance(ctx context.Context, from, to time.Time) (Result, error) {
+// at each reminder time in between, then at `to`. ticked, when set, is called after each tick
+// with its time, so that the caller sends what the tick queued then, as a running process
+// would have: a message left queued until `to`, days later, would be given up as stale. The
+// simulator uses it for !clock, which stands for time passing with the bot up, not for
+// downtime; moving backwards just ticks at `to`.
+func (e *Engine) Advance(ctx context.Context, from, to time.Time, ticked func(at time.Time) error) (Result, error) {
 	var res Result
 	var errs []error
+	tick := func(at time.Time) {
+		r, err := e.Tick(ctx, at)
+		res.add(r)
+		errs = append(errs, err)
+		if ticked != nil {
+			errs = append(errs, ticked(at))
+		}
+	}
 	if to.After(from) {
 		var last time.Time
 		for _, o := range e.Schedule.Occurrences(from.Add(time.Nanosecond), to.Add(time.Nanosecond)) {
@@ -313,14 +323,11 @@ func (e *Engine) Advance(ctx context.Context, from, to time.Time) (Result, error
 				continue
 			}
 			last = o.At
-			r, err := e.Tick(ctx, o.At)
-			res.add(r)
-			errs = append(errs, err)
+			tick(o.At)
 		}
 	}
-	r, err := e.Tick(ctx, to)
-	res.add(r)
-	return res, errors.Join(append(errs, err)...)
+	tick(to)
+	return res, errors.Join(errs...)
 }
 
 // NudgeResult is what a nudge did.

@@ -536,11 +536,11 @@ func TestAdvance(t *testing.T) {
 	s := newMemStore()
 	fixture(s)
 	e := newEngine(t, s, nil)
-	res, err := e.Advance(context.Background(), at("2026-11-25", "10:00"), at("2026-12-02", "09:00"))
+	res, err := e.Advance(context.Background(), at("2026-11-25", "10:00"), at("2026-12-02", "09:00"), nil)
 	if err != nil || !slices.Equal(keys(res.Fired), []string{"monthly:2026-12-05:3d"}) || len(res.Missed) != 0 {
 		t.Fatalf("Advance: fired %v missed %v, %v", keys(res.Fired), keys(res.Missed), err)
 	}
-	res, _ = e.Advance(context.Background(), at("2026-12-02", "09:00"), at("2026-12-02", "09:00"))
+	res, _ = e.Advance(context.Background(), at("2026-12-02", "09:00"), at("2026-12-02", "09:00"), nil)
 	if len(res.Fired)+len(res.Missed) != 0 {
 		t.Errorf("same clock again fired %v %v", keys(res.Fired), keys(res.Missed))
 	}
@@ -702,7 +702,7 @@ func TestOneMessagePerRecipientPerDay(t *testing.T) {
 		ctx := context.Background()
 		for _, day := range []string{"2026-12-31", "2027-01-04", "2027-01-05"} {
 			before := len(s.all())
-			res, err := e.Advance(ctx, at(day, "08:00"), at(day, "18:00"))
+			res, err := e.Advance(ctx, at(day, "08:00"), at(day, "18:00"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

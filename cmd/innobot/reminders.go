@@ -117,14 +117,19 @@ func (r *reminding) catchUp(ctx context.Context) error {
 	return errors.Join(err, r.flush(ctx))
 }
 
-// advance fires what fell due while the simulator's clock moved from `from` to `to`, as a
-// running bot would have, and sends it before returning.
-func (r *reminding) advance(ctx context.Context, from, to time.Time) error {
-	var err error
-	if r.engine != nil {
-		_, err = r.engine.Advance(ctx, from, to)
+// advance moves the simulator's clock from `from` to `to` and fires what fell due in between
+// as a running bot would have: each reminder time in turn, sending what it queued at that
+// time, before the clock moves on.
+func (r *reminding) advance(ctx context.Context, clock *sim.Clock, from, to time.Time) error {
+	if r.engine == nil {
+		clock.Set(to)
+		return r.flush(ctx)
 	}
-	return errors.Join(err, r.flush(ctx))
+	_, err := r.engine.Advance(ctx, from, to, func(at time.Time) error {
+		clock.Set(at)
+		return r.flush(ctx)
+	})
+	return err
 }
 
 // flush sends everything pending now (paced when a pace is set).

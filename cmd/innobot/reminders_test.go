@@ -65,6 +65,27 @@ func TestSimReminderFiresOnce(t *testing.T) {
 	p.quit()
 }
 
+// TestSimClockJumpSendsEachWeek: one !clock over three weeks sends every Monday's progress
+// picture to the demo group, each at its time, as a bot up all along would have; none is
+// given up as queued too long ago.
+func TestSimClockJumpSendsEachWeek(t *testing.T) {
+	p := startSim(t, t.TempDir(), "--demo", "--now=2026-12-06T10:00:00+08:00")
+	var pictures []string
+	for _, o := range p.send(sim.Incoming{Clock: "2026-12-22T10:00:00+08:00"}) {
+		if o.Group == "盐湖区帮扶群" && o.File != "" {
+			pictures = append(pictures, o.File)
+		}
+	}
+	if len(pictures) != 3 {
+		t.Fatalf("pictures sent to the group over three Mondays: %q, want 3", pictures)
+	}
+	for i, day := range []string{"20261207", "20261214", "20261221"} {
+		if !strings.Contains(pictures[i], day) {
+			t.Errorf("picture %d is %s, want the one of %s", i+1, pictures[i], day)
+		}
+	}
+}
+
 // TestRemindersCommand lists December and January of the default calendar from an empty
 // data dir.
 func TestRemindersCommand(t *testing.T) {

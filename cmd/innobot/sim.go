@@ -94,9 +94,8 @@ func (c *simControl) SetClock(ctx context.Context, t time.Time) error {
 		return fmt.Errorf("%s is more than %d years ahead of the clock (%s); move it at most to %s",
 			t.Format(time.DateTime), maxClockYears, from.Format(time.DateTime), limit.Format(time.DateTime))
 	}
-	c.clock.Set(t)
 	// What a bot running all along would have removed by then goes, as it would have.
-	return errors.Join(c.eng.remind.advance(ctx, from, t), c.eng.svc.Maintain(ctx))
+	return errors.Join(c.eng.remind.advance(ctx, c.clock, from, t), c.eng.svc.Maintain(ctx))
 }
 
 // Restart closes the store and opens everything again from disk.
