@@ -208,7 +208,18 @@ func (o *Outbox) Run(ctx context.Context) error {
 // Flush sends every message pending now, at the pace, and returns how many went out. It
 // stops early when only messages in backoff are left. The simulator calls it so that due
 // reminders print before the line's ack.
-func (o *Outbox) Flush(ctx context.Context) (int, error) {
+func (o *Outbox) Flush(ctx context.Context) (int, error) { return o.drainQueue(ctx, false) }
+
+// FlushAnswers sends the urgent messages pending now (answers to people waiting for them, which
+// Pending lists first), at the pace, and returns how many went out: what a bot that stops
+// sends before it stops, leaving queued reminders for the next start. It sends nothing while
+// the platform asks for a pause or the transport is not logged in (*Paused): a stopping bot
+// does not wait that out.
+func (o *Outbox) FlushAnswers(ctx context.Context) (int, error) { return o.drainQueue(ctx, true) }
+
+// drainQueue sends pending messages (only the urgent ones when answers) until none is left
+// that is not in backoff.
+func (o *Outbox) drainQueue(ctx context.Context, answers bool) (int, error) {
 	o.drain.Lock()
 	defer o.drain.Unlock()
 	n := 0
@@ -216,7 +227,10 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		sent, more, err := o.sendNext(ctx)
+		if answers && o.paused() {
+			return n, nil
+		}
+		sent, more, err := o.sendNext(ctx, answers)
 		if sent {
 			n++
 		}
@@ -226,31 +240,17 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	}
 }
 
-// FlushAnswers sends the urgent messages pending now (answers to people waiting for them, which
-// Pending lists first), at the pace, and returns how many went out: what a bot that stops
-// sends before it stops, leaving queued reminders for the next start.
-func (o *Outbox) FlushAnswers(ctx context.Context) (int, error) {
-	o.drain.Lock()
-	defer o.drain.Unlock()
-	n := 0
-	for {
-		next, err := o.Store.Pending(ctx, o.Account, 1)
-		if err != nil || len(next) == 0 || !next[0].Urgent {
-			return n, err
-		}
-		sent, more, err := o.sendNext(ctx)
-		if sent {
-			n++
-		}
-		if err != nil || !more {
-			return n, err
-		}
-	}
+// paused reports whether the platform's pause is under way.
+func (o *Outbox) paused() bool {
+	now := o.now()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.pausedUntil.After(now)
 }
 
-// sendNext sends the oldest pending message not in backoff. more is false when there was
-// none.
-func (o *Outbox) sendNext(ctx context.Context) (sent, more bool, err error) {
+// sendNext sends the oldest pending message not in backoff (the oldest urgent one when
+// urgent). more is false when there was none.
+func (o *Outbox) sendNext(ctx context.Context, urgent bool) (sent, more bool, err error) {
 	o.recordUnrecorded(ctx)
 	o.mu.Lock()
 	limit := batch + len(o.backoff) + len(o.unrecorded)
@@ -264,6 +264,9 @@ func (o *Outbox) sendNext(ctx context.Context) (sent, more bool, err error) {
 	o.mu.Lock()
 	for i := range pending {
 		id := pending[i].ID
+		if urgent && !pending[i].Urgent {
+			break // Pending lists the urgent ones first
+		}
 		if _, ok := o.unrecorded[id]; ok {
 			continue
 		}

@@ -472,24 +472,46 @@ func BenchmarkOutboxDrainRealPace(b *testing.B) {
 }
 
 // FlushAnswers, what a stopping bot runs, sends the answers waiting (urgent) and leaves the
-// queued reminders for the next start.
+// queued reminders for the next start, also when an answer fails; while the platform wants a
+// pause (or the transport has no login) it sends nothing more and returns at once.
 func TestOutboxFlushAnswersLeavesReminders(t *testing.T) {
-	st := openStore(t)
-	queue(t, st, "a", 2)
-	answers := []storage.OutboxMessage{
-		{ID: "r1", Account: "a", To: "张三", Text: "已记", Source: bot.ReplySource, Urgent: true, Forget: true},
-		{ID: "r2", Account: "a", To: "李四", Text: "绑定成功", Source: bot.ReplySource, Urgent: true, Forget: true},
-	}
-	if err := st.Enqueue(t.Context(), answers); err != nil {
-		t.Fatal(err)
-	}
-	tr := &obTransport{}
-	o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}, Log: quiet}
-	n, err := o.FlushAnswers(t.Context())
-	if err != nil || n != 2 || !slices.Equal(tr.texts(), []string{"已记", "绑定成功"}) {
-		t.Fatalf("FlushAnswers = %d, %v; sent %q, want the two answers", n, err, tr.texts())
-	}
-	if left, err := st.Pending(t.Context(), "a", 10); err != nil || len(left) != 2 || left[0].ID != "m00000" {
-		t.Errorf("left pending %+v, %v; want the two reminders", left, err)
+	for _, tc := range []struct {
+		name string
+		fail error // what the send to 王五 answers
+		want []string
+	}{
+		{"all sent", nil, []string{"已记", "请发送邀请码", "绑定成功"}},
+		{"one failing", errors.New("network down"), []string{"已记", "绑定成功"}},
+		{"paused", &bot.Paused{Until: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), Err: errors.New("ret 1205")}, []string{"已记"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := openStore(t)
+			queue(t, st, "a", 2)
+			answers := []storage.OutboxMessage{
+				{ID: "r1", Account: "a", To: "张三", Text: "已记", Source: bot.ReplySource, Urgent: true, Forget: true},
+				{ID: "r2", Account: "a", To: "王五", Text: "请发送邀请码", Source: bot.ReplySource, Urgent: true, Forget: true},
+				{ID: "r3", Account: "a", To: "李四", Text: "绑定成功", Source: bot.ReplySource, Urgent: true, Forget: true},
+			}
+			if err := st.Enqueue(t.Context(), answers); err != nil {
+				t.Fatal(err)
+			}
+			failed := false
+			tr := &obTransport{fail: func(out bot.Outgoing) error {
+				if out.To == "王五" && !failed {
+					failed = true
+					return tc.fail
+				}
+				return nil
+			}}
+			o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}, Log: quiet}
+			n, err := o.FlushAnswers(t.Context())
+			if got := tr.texts(); err != nil || n != len(tc.want) || !slices.Equal(got, tc.want) {
+				t.Fatalf("FlushAnswers = %d, %v; sent %q, want %q", n, err, got, tc.want)
+			}
+			left, err := st.Pending(t.Context(), "a", 10)
+			if err != nil || len(left) < 2 || left[len(left)-2].ID != "m00000" || left[len(left)-1].ID != "m00001" {
+				t.Errorf("left pending %+v, %v; want the two reminders among them", left, err)
+			}
+		})
 	}
 }
