@@ -594,7 +594,8 @@ func (t *Transport) offline(s *session) {
 	}
 }
 
-// current returns the live session, waiting up to SendWait for one.
+// current returns the live session, waiting up to SendWait for one; none comes once Run has
+// returned.
 func (t *Transport) current(ctx context.Context) (*session, error) {
 	timer := time.NewTimer(t.cfg.SendWait)
 	defer timer.Stop()
@@ -602,14 +603,20 @@ func (t *Transport) current(ctx context.Context) (*session, error) {
 		t.mu.Lock()
 		s, ready := t.sess, t.ready
 		t.mu.Unlock()
-		if s != nil && s.ctx.Err() == nil {
+		if s != nil && s.ctx.Err() == nil && s.bot.Context().Err() == nil {
 			return s, nil
+		}
+		select {
+		case <-t.ended:
+			return nil, ErrNotLoggedIn
+		default:
 		}
 		if s != nil {
 			ready = nil // a dead session not yet removed: wait for offline and the next login
 		}
 		select {
 		case <-ready:
+		case <-t.ended:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-t.life.Done():

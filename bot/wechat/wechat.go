@@ -229,6 +229,7 @@ type Transport struct {
 	hotPath string
 	in      inbox
 	running atomic.Bool
+	ended   chan struct{} // closed when Run returns: no login comes after it
 
 	// life bounds every session: Close ends it. Run's context only stops receiving, so that
 	// replies to what was received still go out.
@@ -286,6 +287,7 @@ func New(ctx context.Context, cfg Config) (*Transport, error) {
 		hotPath: filepath.Join(cfg.Dir, HotLoginName),
 		life:    life, endLife: end,
 		ready:   make(chan struct{}),
+		ended:   make(chan struct{}),
 		sendSem: make(chan struct{}, 1),
 		status:  Status{State: StateStarting},
 	}
@@ -350,6 +352,7 @@ func (t *Transport) Run(ctx context.Context, deliver bot.Deliver) error {
 	defer func() {
 		t.in.close()
 		wg.Wait()
+		close(t.ended)
 	}()
 
 	fails := 0

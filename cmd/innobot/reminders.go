@@ -102,19 +102,26 @@ func (st settings) reminding(store storage.Backend, clock bot.Clock, transport b
 	return r
 }
 
-// catchUp warns about missing holiday data, sends what fell due while the bot was down
-// (within the grace window) and reports what is older, and sends whatever is pending, before
-// the first message is read.
+// catchUp queues what fell due while the bot was down and sends whatever is pending before
+// the first message is read, as the simulator needs: its transport is always there.
 func (r *reminding) catchUp(ctx context.Context) error {
-	var err error
-	if r.engine != nil {
-		now := r.engine.Now()
-		for _, w := range r.engine.Schedule.Calendar().Warnings(now) {
-			r.log.Warn(w)
-		}
-		_, err = r.engine.Tick(ctx, now)
+	return errors.Join(r.queueMissed(ctx), r.flush(ctx))
+}
+
+// queueMissed warns about missing holiday data and queues what fell due while the bot was
+// down (within the grace window), reporting what is older. It sends nothing: a bot on WeChat
+// leaves that to the outbox's loop, since a send must wait for the login, which must not wait
+// for the queue.
+func (r *reminding) queueMissed(ctx context.Context) error {
+	if r.engine == nil {
+		return nil
 	}
-	return errors.Join(err, r.flush(ctx))
+	now := r.engine.Now()
+	for _, w := range r.engine.Schedule.Calendar().Warnings(now) {
+		r.log.Warn(w)
+	}
+	_, err := r.engine.Tick(ctx, now)
+	return err
 }
 
 // advance moves the simulator's clock from `from` to `to` and fires what fell due in between

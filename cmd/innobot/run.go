@@ -81,7 +81,7 @@ func (st settings) wechatConfig(store storage.Backend, clock bot.Clock, log *slo
 // a bolt store is also copied on the config's backup schedule. Then it stops in order:
 // receiving first, then the router finishes what it holds (with drainWait, and a context the
 // stop does not cancel, so that a turn under way commits), then the outbox, reminders and
-// backups, the transport and the store.
+// backups, the last answers, the transport and the store.
 func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.Transport, ln net.Listener, clock bot.Clock, log *slog.Logger) error {
 	eng, err := st.newEngine(ctx, store, clock, tr, log)
 	if err != nil {
@@ -92,9 +92,9 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 	handling, stopHandling := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHandling()
 	var wg sync.WaitGroup
-	// The reminder loop and the paced outbox: what fell due while the bot was down goes out
-	// first (within the grace window).
-	if err := eng.remind.catchUp(background); err != nil {
+	// The reminder loop and the paced outbox: what fell due while the bot was down is queued
+	// first (within the grace window), and the outbox sends it once WeChat is logged in.
+	if err := eng.remind.queueMissed(background); err != nil {
 		log.Error("reminder catch-up", "err", err)
 	}
 	wg.Go(func() {
@@ -143,15 +143,17 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 		stopHandling()
 		<-finished
 	}
-	// Their answers are queued with them: send those before the outbox stops, within
-	// another drainWait; queued reminders wait for the next start.
-	answering, stopAnswering := context.WithTimeout(background, drainWait)
+	// The outbox's loop and the reminders stop first: the loop may be waiting out a pause,
+	// the hourly cap or a login for as long as they last. Then the answers of what was
+	// handled go out on their own, within another drainWait, unless WeChat is paused or not
+	// logged in; they and the queued reminders otherwise wait for the next start.
+	stopBackground()
+	wg.Wait()
+	answering, stopAnswering := context.WithTimeout(context.WithoutCancel(ctx), drainWait)
 	if _, err := eng.remind.outbox.FlushAnswers(answering); err != nil && answering.Err() == nil {
 		log.Error("sending the last answers", "err", err)
 	}
 	stopAnswering()
-	stopBackground()
-	wg.Wait()
 	errs := []error{runErr, tr.Close()}
 	if srv != nil {
 		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -51,9 +51,7 @@ func newRunEnv(t *testing.T) *runEnv {
 		wechattest.Person{Key: "li", NickName: "李四"}, wechattest.Person{Key: "wang", NickName: "王五"},
 		wechattest.Person{Key: "zhao", NickName: "赵六"}, wechattest.Person{Key: "qian", NickName: "钱七"},
 	)
-	if e.store, err = st.openStore(); err != nil {
-		t.Fatal(err)
-	}
+	e.reopen()
 	ctx := t.Context()
 	if err := e.store.PutEnterprise(ctx, storage.Enterprise{ID: "E1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
 		t.Fatal(err)
@@ -65,18 +63,37 @@ func newRunEnv(t *testing.T) *runEnv {
 	if e.code, err = bot.IssueInvite(ctx, e.store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour, nil); err != nil {
 		t.Fatal(err)
 	}
-	cfg := st.wechatConfig(e.store, bot.ClockFunc(time.Now), e.log, io.Discard, false)
-	cfg.HTTP, cfg.PollGap, cfg.RetryMin, cfg.RetryMax = e.fake.Transport(), 2*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
-	if e.tr, err = wechat.New(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
 	return e
+}
+
+// reopen opens the store and makes a transport over it, as a start of `innobot run` does.
+func (e *runEnv) reopen() {
+	e.t.Helper()
+	var err error
+	if e.store, err = e.st.openStore(); err != nil {
+		e.t.Fatal(err)
+	}
+	cfg := e.st.wechatConfig(e.store, bot.ClockFunc(time.Now), e.log, io.Discard, false)
+	cfg.HTTP, cfg.PollGap, cfg.RetryMin, cfg.RetryMax = e.fake.Transport(), 2*time.Millisecond, 20*time.Millisecond, 200*time.Millisecond
+	if e.tr, err = wechat.New(e.t.Context(), cfg); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// serve runs the bot on ln until stop is called; served gets what serve returned.
+func (e *runEnv) serve(ln net.Listener) (stop func(), served <-chan error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- e.st.serve(ctx, e.store, e.tr, ln, bot.ClockFunc(time.Now), e.log) }()
+	return cancel, done
 }
 
 // get fetches a path of the health listener.
 func get(t *testing.T, addr, path string) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + addr + path)
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + addr + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +115,7 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- e.st.serve(ctx, e.store, e.tr, ln, bot.ClockFunc(time.Now), e.log) }()
+	stop, served := e.serve(ln)
 
 	var h health
 	if !wechattest.WaitFor(t.Context(), 10*time.Second, func() bool {
@@ -181,6 +195,67 @@ func TestServe(t *testing.T) {
 	if seen, err := reopened.Handled(context.Background(), "late"); err != nil || seen {
 		t.Errorf("the message WeChat held at the stop was handled: %v %v", seen, err)
 	}
+}
+
+// TestServeWithAQueue: messages left in the outbox by the last run hold back neither the login
+// nor a stop. The bot asks for a scan at once; stopped before anyone scans, it stops at once
+// and keeps them; started again and scanned, it sends them.
+func TestServeWithAQueue(t *testing.T) {
+	e := newRunEnv(t)
+	ctx := t.Context()
+	// 张三 was known before (by the remark), and two messages for them were left unsent.
+	if err := e.store.PutIdentities(ctx, []storage.Identity{{ID: "wxc-zhang", Account: e.st.cfg.Bot.Account, Kind: storage.IdentityContact,
+		RemarkName: "盐湖钢铁-张三", NickName: "张三", Listed: true, FirstSeen: time.Now(), LastSeen: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Enqueue(ctx, []storage.OutboxMessage{
+		{ID: "reply:1:1", Account: e.st.cfg.Bot.Account, To: "wxc-zhang", Text: "已记", Source: bot.ReplySource, QueuedAt: time.Now(), Urgent: true, Forget: true},
+		{ID: "rem-1", Account: e.st.cfg.Bot.Account, To: "wxc-zhang", Text: "【提醒】请填报", Source: "reminder", QueuedAt: time.Now()},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(scan bool) {
+		t.Helper()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop, served := e.serve(ln)
+		if !wechattest.WaitFor(t.Context(), 10*time.Second, func() bool {
+			code, body := get(t, ln.Addr().String(), "/healthz")
+			var h health
+			return json.Unmarshal([]byte(body), &h) == nil && code == http.StatusServiceUnavailable && h.NeedScan
+		}) {
+			t.Fatal("/healthz never asked for a scan while messages were queued")
+		}
+		if scan {
+			e.fake.Scan()
+			for _, want := range []string{"已记", "【提醒】请填报"} {
+				if s, ok := e.fake.Next(10 * time.Second); !ok || s.Who != "zhang" || s.Text != want {
+					t.Fatalf("sent %+v (%v), want %q to zhang", s, ok, want)
+				}
+			}
+		}
+		start := time.Now()
+		stop()
+		select {
+		case err := <-served:
+			if err != nil {
+				t.Fatalf("serve: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("the stop took %v", d)
+		}
+	}
+	run(false)
+	e.reopen()
+	if p, err := e.store.Pending(ctx, e.st.cfg.Bot.Account, 10); err != nil || len(p) != 2 {
+		t.Fatalf("pending after a stop before the scan: %+v %v, want both kept", p, err)
+	}
+	run(true)
 }
 
 // TestHealthHidesQROffLoopback: on a listener other machines can reach, /healthz says a scan
