@@ -65,6 +65,14 @@ func (s *Service) officeCommands() []*command {
 // period is the reporting month of now.
 func (s *Service) period() string { return s.Periods.Of(s.Clock.Now()) }
 
+// Warm reads once what 进度 reads, for the whole city this month, so that the first person to
+// ask after a start does not wait while the store builds its lists: at 50,000 enterprises that
+// takes about a second, half of the reply deadline.
+func (s *Service) Warm(ctx context.Context) error {
+	_, err := ledger.Progress(ctx, s.Store, ledger.City(), s.period(), s.Regions)
+	return err
+}
+
 // report computes the ledger of a scope for a period.
 func (s *Service) report(ctx context.Context, scope Scope, period string) (ledger.Report, error) {
 	rep, err := ledger.Progress(ctx, s.Store, scope.Scope, period, s.Regions)

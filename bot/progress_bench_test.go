@@ -21,8 +21,10 @@ import (
 // the audit entry, the answer stored with its reply), over a database as the campaign leaves
 // it: every enterprise's liaison bound, half reported this month, a quarter last month, a
 // third with a draft under way. It reports the 99th percentile of the time from delivery to
-// the stored answer (p99-ms). Floors: under 50 ms at 10,000 enterprises, under 250 ms at
-// 50,000.
+// the stored answer (p99-ms), after the warm-up innobot run does at start (Service.Warm).
+// Floors: under 50 ms at 10,000 enterprises, under 250 ms at 50,000. after-write-ms is one
+// 进度 right after a write to the enterprise list (a binding, an import), which makes the
+// store decode its lists again.
 //
 //	go test -run '^$' -bench Progress -benchtime 200x ./bot
 func BenchmarkProgress(b *testing.B) {
@@ -47,7 +49,9 @@ func BenchmarkProgress(b *testing.B) {
 				<-router.Deliver(context.Background(), bot.Message{ID: fmt.Sprint("progress-", i), From: "city", FromName: "市办", Kind: bot.KindText, Text: "进度"})
 				return time.Since(t0)
 			}
-			ask(-1) // the first reads the lists the store then keeps
+			if err := svc.Warm(context.Background()); err != nil { // as innobot run does at start
+				b.Fatal(err)
+			}
 			var took []time.Duration
 			for i := 0; b.Loop(); i++ {
 				took = append(took, ask(i))
@@ -59,6 +63,16 @@ func BenchmarkProgress(b *testing.B) {
 			}
 			slices.Sort(took)
 			b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+			// A binding, an import or a change of details makes the store read its lists again.
+			e, err := store.Enterprise(context.Background(), "E00000")
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.Helper = "新帮扶人"
+			if err := store.PutEnterprise(context.Background(), e); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(ask(-1).Microseconds())/1000, "after-write-ms")
 		})
 	}
 }

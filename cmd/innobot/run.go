@@ -103,6 +103,11 @@ func (st settings) serve(ctx context.Context, store storage.Backend, tr *wechat.
 		}
 	})
 	wg.Go(func() { eng.maintainEvery(background, time.Hour, log) })
+	wg.Go(func() {
+		if err := eng.svc.Warm(background); err != nil && background.Err() == nil {
+			log.Error("reading the lists 进度 needs", "err", err)
+		}
+	})
 	copier, copies := store.(backuper)
 	switch {
 	case copies && st.cfg.Backup.Every > 0:
