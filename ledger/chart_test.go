@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 )
@@ -22,7 +23,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files of the chart's data")
 
 // chartNow is when the test charts are drawn.
-var chartNow = time.Date(2026, 11, 25, 10, 0, 0, 0, chinaTime)
+var chartNow = time.Date(2026, 11, 25, 10, 0, 0, 0, period.ChinaTime)
 
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name, got string) {

@@ -289,7 +289,7 @@ func writeSurvey(f *excelize.File, st styles, form *survey.Form, e storage.Enter
 	}
 	g.row++
 	g.span(1, last, fmt.Sprintf("填报期：%s（第 %d 版，%s 提交）", period.Label(s.Period), s.Version,
-		s.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04")), st.note)
+		s.SubmittedAt.In(period.ChinaTime).Format("2006-01-02 15:04")), st.note)
 	return g.err
 }
 

@@ -301,15 +301,11 @@ type Report struct {
 	Location *time.Location
 }
 
-// chinaTime is the zone of every office the policy addresses; it has had no daylight saving
-// since 1991, so a fixed zone is exact.
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 func (r Report) zone() *time.Location {
 	if r.Location != nil {
 		return r.Location
 	}
-	return chinaTime
+	return period.ChinaTime
 }
 
 // Progress computes the report of a scope for a period. regions is the configured list of

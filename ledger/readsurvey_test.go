@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
 	"innobot/survey/surveytest"
@@ -25,7 +26,7 @@ func exported(t testing.TB, a survey.Answers) []byte {
 	t.Helper()
 	e := storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区", Industry: "钢铁"}
 	sub := storage.Submission{EnterpriseID: "e1", Period: "2026-11", Version: 1, Form: "fujian3", Answers: a,
-		SubmittedAt: time.Date(2026, 11, 25, 10, 0, 0, 0, chinaTime)}
+		SubmittedAt: time.Date(2026, 11, 25, 10, 0, 0, 0, period.ChinaTime)}
 	var b bytes.Buffer
 	if err := WriteSurvey(&b, nil, e, sub); err != nil {
 		t.Fatal(err)

@@ -25,15 +25,16 @@ type Rule struct {
 	Deadline func(year int, month time.Month) (y int, m time.Month, d int)
 }
 
-// chinaTime is the zone of every office the policy addresses; it has had no daylight saving
-// since 1991, so a fixed zone is exact.
-var chinaTime = time.FixedZone("CST", 8*60*60)
+// ChinaTime is the zone of every office the policy addresses, the wall clock of periods and
+// of every time shown when nothing else is configured; it has had no daylight saving since
+// 1991, so a fixed zone is exact.
+var ChinaTime = time.FixedZone("CST", 8*60*60)
 
 func (r Rule) location() *time.Location {
 	if r.Location != nil {
 		return r.Location
 	}
-	return chinaTime
+	return ChinaTime
 }
 
 // Due is the day the report of period p is due, on the offices' wall clock (midnight starting
