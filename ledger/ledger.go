@@ -325,20 +325,6 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 	}
 	r := Report{Scope: scope, Period: month, Previous: prev}
 
-	var inScope func(e *storage.Enterprise) bool
-	switch scope.Kind {
-	case ScopeCity:
-		inScope = func(*storage.Enterprise) bool { return true }
-	case ScopeRegion:
-		inScope = func(e *storage.Enterprise) bool { return e.Region == scope.Region }
-	default:
-		ids := make(map[string]bool, len(scope.Enterprises))
-		for _, id := range scope.Enterprises {
-			ids[id] = true
-		}
-		inScope = func(e *storage.Enterprise) bool { return ids[e.ID] }
-	}
-
 	// Rows: the configured regions in their order (all of them for the city, the one for a
 	// region scope), then regions found only in the registry, by name. Each enterprise gets
 	// its row's index, and entries are bucketed by it: the registry comes ordered by ID, so
@@ -365,7 +351,7 @@ func Progress(ctx context.Context, src Source, scope Scope, month string, region
 	var extra []string
 	for i := range all {
 		e := &all[i]
-		if !inScope(e) {
+		if !scope.Contains(*e) {
 			rows[i] = -1
 			continue
 		}
