@@ -28,20 +28,8 @@ type Store interface {
 }
 
 // Scope is the part of the city a nudge covers: one region for a county office, the whole
-// city when Region is empty.
+// city when Region is empty. Who may nudge which is the chat command table's to decide.
 type Scope struct{ Region string }
-
-// ScopeOf is the scope a staff contact may nudge, and false for roles that may not, so the
-// chat command cannot reach beyond the sender's region.
-func ScopeOf(c storage.Contact) (Scope, bool) {
-	switch c.Role {
-	case storage.RoleCounty:
-		return Scope{Region: c.Region}, c.Region != ""
-	case storage.RoleCityOffice:
-		return Scope{}, true
-	}
-	return Scope{}, false
-}
 
 func (s Scope) has(region string) bool { return s.Region == "" || s.Region == region }
 

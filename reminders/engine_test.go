@@ -211,9 +211,6 @@ func TestCityReminderAndNudge(t *testing.T) {
 	if slices.Sort(nudges); !slices.Equal(nudges, want) {
 		t.Errorf("nudges queued %v, want %v", nudges, want)
 	}
-	if sc, ok := reminders.ScopeOf(storage.Contact{Role: storage.RoleLiaison}); ok {
-		t.Errorf("a liaison may nudge: %v", sc)
-	}
 }
 
 // TestNudgeAndReminderOneADay: a liaison hears from the bot once a day, whether the day's
