@@ -14,7 +14,8 @@ import (
 )
 
 // TestQRLoginAndHotRestart: the first start shows a QR code (terminal and PNG) and waits for
-// a person; a restart logs in from the saved session without one.
+// a person; restarts log in from the saved session without one, and files still go out after
+// the second (openwechat forgets the cookies it loaded, so its next save would hold none).
 func TestQRLoginAndHotRestart(t *testing.T) {
 	h := newHarness(t)
 	h.start()
@@ -38,10 +39,23 @@ func TestQRLoginAndHotRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(h.dir, wechat.QRCodeName)); !os.IsNotExist(err) {
 		t.Errorf("used QR code left behind: %v", err)
 	}
-	h.restart()
-	h.waitFor("logged in after the restart", func() bool { return h.status().LoggedIn })
-	if s := h.fake.Stats(); s.QRCodes != 1 || len(s.InitSessions) != 2 || s.InitSessions[0] != s.InitSessions[1] {
-		t.Errorf("QR codes %d, inits of sessions %v: want one scan and a hot login of the same session", s.QRCodes, s.InitSessions)
+	id := h.say("1", "zhang", "你好").From
+	for range 2 {
+		h.restart()
+		h.waitFor("logged in after the restart", func() bool { return h.status().LoggedIn })
+	}
+	if s := h.fake.Stats(); s.QRCodes != 1 || len(s.InitSessions) != 3 || s.InitSessions[0] != s.InitSessions[2] {
+		t.Errorf("QR codes %d, inits of sessions %v: want one scan and hot logins of the same session", s.QRCodes, s.InitSessions)
+	}
+	file := filepath.Join(t.TempDir(), "台账.xlsx")
+	if err := os.WriteFile(file, []byte("PK\x03\x04"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.tr.Send(context.Background(), bot.Outgoing{To: id, File: file}); err != nil {
+		t.Fatalf("a file after two restarts: %v", err)
+	}
+	if ups := h.fake.Stats().Uploads; len(ups) != 1 || ups[0].Ticket != wechattest.DataTicket {
+		t.Errorf("uploads %+v, want one with the ticket", ups)
 	}
 }
 
