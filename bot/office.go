@@ -32,7 +32,7 @@ type NudgeFunc func(ctx context.Context, region string, now time.Time) (NudgeRes
 // listLimit bounds lists in a chat reply; longer ones point to the exported file.
 const listLimit = 30
 
-// officeCommands are the staff's ledger commands (DESIGN.md §2, office staff).
+// officeCommands are the staff's ledger commands (progress, lists, lookups, exports, notes, nudges).
 func (s *Service) officeCommands() []*command {
 	return []*command{
 		{name: "进度", keys: [][]string{{"进度"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",

@@ -1,6 +1,6 @@
-// Package config reads innobot's settings file (DESIGN.md §7). Every key is
+// Package config reads innobot's settings file. Every key is
 // optional and falls back to the defaults taken from the 运城 policy notice
-// (DOMAIN.md), so a fresh install runs with an empty file; every mistake is
+// (docs/domain.md), so a fresh install runs with an empty file; every mistake is
 // reported as "FILE:LINE: KEY: what is wrong" so it can be fixed without
 // reading code.
 package config
@@ -24,7 +24,7 @@ const (
 	DriverRedis = "redis"
 )
 
-// Deadline audiences: who receives a reminder (DOMAIN.md, "Who does what").
+// Deadline audiences: who receives a reminder (docs/domain.md, roles).
 const (
 	AudienceLiaisons     = "liaisons"      // enterprise liaisons, in private chat
 	AudienceGroups       = "groups"        // helper-group chats
@@ -173,7 +173,7 @@ func defaultRegions() []string {
 	}
 }
 
-// defaultDeadlines is the calendar of DOMAIN.md (工作步骤 and 督促考核).
+// defaultDeadlines is the policy's calendar (工作步骤 and 督促考核; docs/domain.md).
 func defaultDeadlines() []Deadline {
 	lead := func() []Duration { return []Duration{3 * Day, 1 * Day, 0} }
 	return []Deadline{

@@ -142,7 +142,7 @@ func peakHeap(fn func()) (base, peak uint64) {
 	return base, max.Load()
 }
 
-// BenchmarkLedger10k measures DESIGN.md §8's bars on 10,000 enterprises with a submission
+// BenchmarkLedger10k measures the README's bars on 10,000 enterprises with a submission
 // each: `进度` under 50 ms, the city-wide 附件2 export under 3 s and 300 MB. It runs on a
 // bolt store, as in production, and on the in-memory fake to show the ledger's own share.
 func BenchmarkLedger10k(b *testing.B) {

@@ -43,7 +43,7 @@ type contactLister interface {
 // region, a helper (对口帮扶人) the enterprises named to them.
 type ScopeKind uint8
 
-// The scopes of DESIGN.md §2–3.
+// The scopes, from the widest: the city office's, a county office's, a helper's.
 const (
 	ScopeCity ScopeKind = iota
 	ScopeRegion

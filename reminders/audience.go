@@ -90,7 +90,7 @@ func KindOf(m storage.OutboxMessage) string {
 	return parts[len(parts)-2]
 }
 
-// Audiences is the Audience of DESIGN.md §4 over a Store: liaisons with nothing submitted for
+// Audiences is the production Audience over a Store: liaisons with nothing submitted for
 // the period, the helper groups of each region with its lagging list (no phone numbers: a
 // group is not a private place), and the county and city offices with counts.
 type Audiences struct {

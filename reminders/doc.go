@@ -1,5 +1,5 @@
 // Package reminders makes sure nobody misses a deadline of the campaign's calendar
-// (DOMAIN.md): every deadline of the config, each of its lead times, once, on a working day,
+// (docs/domain.md): every deadline of the config, each of its lead times, once, on a working day,
 // to the people who still have something to do.
 //
 // The pieces, from the inside out:

@@ -15,7 +15,7 @@ import (
 	"innobot/storage"
 )
 
-// Defaults of the engine, from DESIGN.md §4.
+// Defaults of the engine: how late a reminder may still go out and how often the clock is read.
 const (
 	// DefaultGrace is how late a reminder may still go out after downtime: a morning
 	// reminder sent that evening still helps; one a day late reads as noise.

@@ -44,7 +44,7 @@ func (o Occurrence) DaysLeft() int {
 }
 
 // PeriodFor is the reporting period a deadline due on d is about: the month before d's month.
-// 每月5日前 the counties report 上月进展 (DOMAIN.md), so the deadline of 5 December concerns
+// 每月5日前 the counties report 上月进展 (工作步骤, docs/domain.md), so the deadline of 5 December concerns
 // period 2026-11; the yearly deadlines (1月5日, 6月20日, 1月20日) likewise come after the
 // last month they can count, so their lagging lists are those of the month before.
 func PeriodFor(d Date) string {

@@ -27,7 +27,7 @@ var (
 // Role is what a bound contact may do.
 type Role string
 
-// The roles of DESIGN.md §3. Admin is the server's command line and has no contact.
+// The roles a contact may hold (docs/domain.md). Admin is the server's command line and has no contact.
 const (
 	RoleNone       Role = ""
 	RoleLiaison    Role = "liaison"       // 企业科技创新联络人: one enterprise

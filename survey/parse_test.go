@@ -131,7 +131,7 @@ func TestParseYesNoRejects(t *testing.T) {
 	}
 }
 
-// TestParseNumber covers every accepted spelling and unit conversion of DESIGN.md §2.
+// TestParseNumber covers every accepted spelling and unit conversion a liaison may type.
 func TestParseNumber(t *testing.T) {
 	tests := []struct {
 		name string

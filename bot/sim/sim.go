@@ -1,6 +1,6 @@
 // Package sim is the local chat transport used by `innobot sim`, by tests and by anyone
 // without a WeChat account. It is a real transport, like go-joe/joe's CLI adapter: lines in,
-// messages out, with the protocol of DESIGN.md §6 (human mode and --json).
+// messages out, in human mode (张三: 填报) or as one JSON object per line (--json), for tests.
 package sim
 
 import (

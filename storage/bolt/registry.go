@@ -17,7 +17,7 @@ import (
 )
 
 // bindFailureWindow is how long wrong invite codes are remembered. The limit on them (5 per
-// 15 minutes, DESIGN.md §3) looks back much less; a day keeps the record small.
+// 15 minutes) looks back much less; a day keeps the record small.
 const bindFailureWindow = 24 * time.Hour
 
 // PutEnterprises adds or replaces many enterprises in one transaction, keeping each stored

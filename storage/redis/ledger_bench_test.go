@@ -15,7 +15,7 @@ import (
 // BenchmarkProgress reads what `进度` reads over 10,000 enterprises that each submitted
 // twelve months: the enterprise list (cached, so one GET when unchanged) and LatestHeads, for
 // the latest month and for a month back (where every enterprise costs one ZREVRANGEBYLEX).
-// DESIGN.md §8 asks for 进度 in under 50 ms.
+// The README's bar for 进度 is under 50 ms.
 //
 //	go test -run '^$' -bench Progress ./storage/redis
 func BenchmarkProgress(b *testing.B) {

@@ -14,7 +14,7 @@ import (
 )
 
 // bindFailureWindow is how long wrong invite codes are remembered; the limit on them looks
-// back 15 minutes (DESIGN.md §3), a day keeps the record small.
+// back 15 minutes, a day keeps the record small.
 const bindFailureWindow = 24 * time.Hour
 
 // PutInvite stores a new code and revokes the live ones of replaces, with the answer of the
