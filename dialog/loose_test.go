@@ -579,3 +579,36 @@ func TestReceiptInZone(t *testing.T) {
 	c.draft.Answers["has_projects"] = survey.Value{}
 	c.expect("确认", "研发项目：无")
 }
+
+// TestCommandsAsked: a command typed as a question (进度？) or with 一下 does what it says in
+// every state that takes free text, and is never kept as the answer or as a name.
+func TestCommandsAsked(t *testing.T) {
+	for _, tc := range []struct{ at, in, reply string }{
+		{"industry", "进度？", "已答 0/"},
+		{"industry", "进度?", "已答 0/"},
+		{"industry", "看一下进度", "已答 0/"},
+		{"ownership", "查看一下", "已填答案："},
+		{"ownership", "查看？", "已填答案："},
+		{"industry", "？", "填报时可以这样回复"},
+		{"contact", "进度？", "联系方式以后可以"},
+		{"contact", "查看？", "联系方式以后可以"},
+	} {
+		t.Run(tc.at+"/"+tc.in, func(t *testing.T) {
+			c := chatAt(t, tc.at)
+			key := c.sess.Cursor
+			res := c.say(tc.in)
+			got := strings.Join(res.Replies, "\n")
+			if !strings.Contains(got, tc.reply) {
+				t.Errorf("reply\n%s\nwant it to contain %q", got, tc.reply)
+			}
+			if res.Details != nil {
+				t.Errorf("kept as contact details: %+v", res.Details)
+			}
+			if c.draft != nil {
+				if v, ok := c.draft.Answers[key]; ok {
+					t.Errorf("kept as the answer to %s: %+v", key, v)
+				}
+			}
+		})
+	}
+}

@@ -93,12 +93,13 @@ var (
 		{cmdClear, survey.Phrases{Core: []string{"确认清空", "清空"}, After: particles}},
 		{cmdView, survey.Phrases{
 			Core:   []string{"查看", "看看", "查看答案", "看一下", "看下", "查看已填", "我填了什么", "看答案", "看全部", "查看全部"},
-			Before: []string{"我要", "请", "让我"},
-			After:  particles,
+			Before: []string{"我要", "请", "让我", "我想"},
+			After:  append([]string{"一下", "下"}, particles...),
 		}},
 		{cmdProgress, survey.Phrases{
-			Core:  []string{"进度", "填到哪了", "还有几题", "还剩几题", "还有多少题", "填到哪里了", "进度如何"},
-			After: particles,
+			Core:   []string{"进度", "填到哪了", "还有几题", "还剩几题", "还有多少题", "填到哪里了", "进度如何"},
+			Before: []string{"查看", "看看", "看下", "看一下", "查下", "查一下", "我的", "现在的", "填报"},
+			After:  particles,
 		}},
 		{cmdHelp, survey.Phrases{
 			Core:  []string{"帮助", "?", "？", "??", "？？", "help", "怎么用", "菜单", "指令", "有哪些指令", "不会用"},
@@ -121,6 +122,10 @@ func parseCmd(text string) cmd {
 	s := survey.Fold(text)
 	if s == "" {
 		return cmd{}
+	}
+	// A question mark after a command asks for it (进度？, 查看?); alone it asks for help.
+	if q := strings.TrimRight(s, "?？ "); q != "" {
+		s = q
 	}
 	for _, p := range phrases {
 		if p.p.Match(s) {
