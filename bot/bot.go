@@ -1,6 +1,7 @@
 // Package bot is innobot's transport-neutral core: the Message a transport delivers, the
-// Transport that carries messages for one account, and the Router that takes each message to
-// its handler, in the manner of net/http's Handler and ServeMux.
+// Transport that carries messages for one account, the Router that takes each message to its
+// handler, in the manner of net/http's Handler and ServeMux, and the Outbox that sends what
+// handlers queued at the account's pace. What the bot says lives in package assistant.
 package bot
 
 import (

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 )
@@ -48,7 +49,7 @@ func TestOutboxUnreachableIsFinal(t *testing.T) {
 		}
 		return nil
 	}}
-	o := &bot.Outbox{Store: st, Transport: tr, Clock: &fakeClock{now: now}, Log: quiet}
+	o := &bot.Outbox{Store: st, Transport: tr, Clock: bottest.NewClock(now), Log: quiet}
 	if n, err := o.Flush(ctx); err != nil || n != 1 {
 		t.Fatalf("Flush = %d, %v; want the live reminder sent", n, err)
 	}
@@ -82,7 +83,7 @@ func TestOutboxMaxAge(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: now}
+	clock := bottest.NewClock(now)
 	tr := &obTransport{}
 	o := &bot.Outbox{Store: st, Transport: tr, Clock: clock, Log: quiet}
 	if _, err := o.Flush(ctx); err != nil {

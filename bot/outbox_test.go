@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/storage"
 )
 
@@ -191,7 +192,7 @@ func TestOutboxPaceZeroSendsAtOnceInOrder(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "a", 3)
 	st.Enqueue(context.Background(), []storage.OutboxMessage{{ID: "o1", Account: "other", To: "y", Text: "not ours"}})
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := bottest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	tr := &obTransport{}
 	o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: clock, Log: quiet}
 	n, err := o.Flush(context.Background())
@@ -215,7 +216,7 @@ func TestOutboxPaceZeroSendsAtOnceInOrder(t *testing.T) {
 func TestOutboxSendErrorBacksOff(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "", 3)
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := bottest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	down := true
 	tr := &obTransport{fail: func(out bot.Outgoing) error {
 		if down && out.Text == "text m00000" {
@@ -247,7 +248,7 @@ func TestOutboxSendErrorBacksOff(t *testing.T) {
 func TestOutboxRestart(t *testing.T) {
 	st := &obStore{}
 	ids := queue(t, st, "", 5)
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := bottest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	ctx, cancel := context.WithCancel(context.Background())
 	tr := &obTransport{}
 	tr.fail = func(out bot.Outgoing) error {
@@ -279,7 +280,7 @@ func TestOutboxRestart(t *testing.T) {
 func TestOutboxCrashBetweenSendAndRecord(t *testing.T) {
 	st := &obStore{}
 	queue(t, st, "", 4)
-	clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	clock := bottest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	tr := &obTransport{}
 
 	// The store refuses the record of m00001 once; the process goes on.
@@ -503,7 +504,7 @@ func TestOutboxFlushAnswersLeavesReminders(t *testing.T) {
 				}
 				return nil
 			}}
-			o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}, Log: quiet}
+			o := &bot.Outbox{Store: st, Transport: tr, Account: "a", Clock: bottest.NewClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)), Log: quiet}
 			n, err := o.FlushAnswers(t.Context())
 			if got := tr.texts(); err != nil || n != len(tc.want) || !slices.Equal(got, tc.want) {
 				t.Fatalf("FlushAnswers = %d, %v; sent %q, want %q", n, err, got, tc.want)

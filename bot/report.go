@@ -128,7 +128,7 @@ func failureText(failed []storage.OutboxMessage, contacts []storage.Contact, gro
 			c, ok := byContact[m.To]
 			switch {
 			case ok && c.Role != storage.RoleNone:
-				line = fmt.Sprintf("%s（%s）", c.Name, roleName(c))
+				line = fmt.Sprintf("%s（%s）", c.Name, c.RoleName())
 			case ok && c.Name != "":
 				line = c.Name + "（未绑定）"
 			default:

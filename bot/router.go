@@ -121,13 +121,13 @@ func (r *Router) log() *slog.Logger {
 // hear within about a second or two whether it was taken.
 const DefaultDeadline = 2 * time.Second
 
-// busyText is the reply of every handler whose handling failed on our side. It says the
+// BusyText is the reply of every handler whose handling failed on our side. It says the
 // message was not handled, which the router makes true: the reply is stored with the message
 // marked handled only if no write of the handler stored the message first, and once it is
 // stored no such write can (see settle). The router recognises it by its text.
-const busyText = "系统繁忙，刚才这条消息没有处理，请稍后再发一次。"
+const BusyText = "系统繁忙，刚才这条消息没有处理，请稍后再发一次。"
 
-// unsureText replaces busyText when the store cannot settle a failed message before the
+// unsureText replaces BusyText when the store cannot settle a failed message before the
 // deadline: a write of the handler may have landed or may still land, so the person is told
 // how to find out instead. A write that landed queued its own replies, which the outbox sends
 // once the store answers again.
@@ -156,7 +156,7 @@ func (r *Router) serve(j job) {
 	switch {
 	case err != nil:
 		r.log().Error("loading the sender of a message", "id", m.ID, "err", err)
-		b.Reply(busyText)
+		b.Reply(BusyText)
 	case st.Handled:
 		r.log().Info("dropped message handled before", "id", m.ID)
 		return
@@ -211,7 +211,7 @@ func (r *Router) handle(ctx context.Context, b *buffer, m *Message) {
 			r.log().Error("handler panic", "chat", m.Chat(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if !b.answered {
 				b.Reset()
-				b.Reply(busyText)
+				b.Reply(BusyText)
 			}
 		}
 	}()
@@ -238,7 +238,7 @@ type buffer struct {
 	prefix   string // of the outbox ids of the replies
 	out      []Outgoing
 	answered bool
-	failed   bool // busyText is among the replies: the handling failed on our side
+	failed   bool // BusyText is among the replies: the handling failed on our side
 }
 
 func (r *Router) newBuffer(m *Message) *buffer {
@@ -257,7 +257,7 @@ func (r *Router) newBuffer(m *Message) *buffer {
 
 // Reply adds a text reply to the message's chat.
 func (b *buffer) Reply(text string) {
-	b.failed = b.failed || text == busyText
+	b.failed = b.failed || text == BusyText
 	b.out = append(b.out, Outgoing{To: b.to(), Group: b.m.Group, Text: text})
 }
 

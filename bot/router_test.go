@@ -1,11 +1,9 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,71 +13,10 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 )
-
-// deadlockGuard only turns a hang into a failure; no test waits on it for correctness.
-const deadlockGuard = 10 * time.Second
-
-// syncBuffer is a bytes.Buffer safe for the router's goroutines to log into.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newLog() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
-// recSender records every message it is asked to send; fail, when set, decides which sends
-// fail, and onSend runs before a message is recorded.
-type recSender struct {
-	mu     sync.Mutex
-	sent   []bot.Outgoing
-	fail   func(bot.Outgoing) error
-	onSend func(bot.Outgoing)
-}
-
-func (s *recSender) Send(_ context.Context, out bot.Outgoing) error {
-	if s.onSend != nil {
-		s.onSend(out)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sent = append(s.sent, out)
-	if s.fail != nil {
-		return s.fail(out)
-	}
-	return nil
-}
-
-func (s *recSender) all() []bot.Outgoing {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]bot.Outgoing(nil), s.sent...)
-}
-
-func (s *recSender) texts() []string {
-	var out []string
-	for _, o := range s.all() {
-		out = append(out, o.Text)
-	}
-	return out
-}
 
 // openStore opens a bolt store in a temporary directory, closed when the test ends.
 func openStore(t testing.TB) *bolt.Store {
@@ -90,45 +27,6 @@ func openStore(t testing.TB) *bolt.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// chatStore is the store a chat rig runs over.
-type chatStore interface {
-	bot.AnswerStore
-	storage.Outbox
-}
-
-// chat runs messages through a Router over a store and sends what they queued through an
-// Outbox, as `innobot run` and the simulator do: deliver returns what went out.
-type chat struct {
-	t      testing.TB
-	router *bot.Router
-	outbox *bot.Outbox
-	sender *recSender
-	log    *syncBuffer
-}
-
-func newChat(t testing.TB, store chatStore, h bot.Handler, clock bot.Clock) *chat {
-	log, buf := newLog()
-	s := &recSender{}
-	c := &chat{t: t, sender: s, log: buf,
-		outbox: &bot.Outbox{Store: store, Transport: s, Clock: clock, Log: log},
-	}
-	c.router = &bot.Router{Handler: h, Store: store, Clock: clock, Fallback: s, Log: log}
-	t.Cleanup(c.router.Wait)
-	return c
-}
-
-// deliver hands m to the router, waits until it is handled, sends what is queued and returns
-// what was sent meanwhile.
-func (c *chat) deliver(m bot.Message) []bot.Outgoing {
-	c.t.Helper()
-	before := len(c.sender.all())
-	wait(c.t, c.router.Deliver(c.t.Context(), m))
-	if _, err := c.outbox.Flush(c.t.Context()); err != nil {
-		c.t.Fatalf("outbox: %v", err)
-	}
-	return c.sender.all()[before:]
 }
 
 // calls counts handler calls by message id.
@@ -157,33 +55,8 @@ func echo(c *calls) bot.Handler {
 	})
 }
 
-func wait(t testing.TB, done <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(deadlockGuard):
-		t.Fatal("message not handled: Deliver's channel never closed")
-	}
-}
-
 func msg(id, from, text string) bot.Message {
 	return bot.Message{ID: id, From: from, Kind: bot.KindText, Text: text}
-}
-
-// inChat reports whether o goes to the chat m came from.
-func inChat(m bot.Message, o bot.Outgoing) bool {
-	if m.Group != "" {
-		return o.Group == m.Group && o.To == ""
-	}
-	return o.To == m.From && o.Group == ""
-}
-
-func texts(outs []bot.Outgoing) []string {
-	var out []string
-	for _, o := range outs {
-		out = append(out, o.Text)
-	}
-	return out
 }
 
 func TestRouterDropsRepeatedID(t *testing.T) {
@@ -199,10 +72,10 @@ func TestRouterDropsRepeatedID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &calls{}
-			ch := newChat(t, openStore(t), echo(c), nil)
+			ch := bottest.NewChat(t, openStore(t), echo(c), nil)
 			sent := 0
 			for _, id := range tt.ids {
-				sent += len(ch.deliver(msg(id, "张三", "text-"+id)))
+				sent += len(ch.Deliver(msg(id, "张三", "text-"+id)))
 			}
 			if got := c.list(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("handled %q, want %q", got, tt.want)
@@ -225,13 +98,13 @@ func TestRouterDropsRepeatWhileFirstRuns(t *testing.T) {
 		<-release
 		w.Reply("ok")
 	})
-	ch := newChat(t, openStore(t), h, nil)
-	first := ch.router.Deliver(t.Context(), msg("m1", "张三", "a"))
+	ch := bottest.NewChat(t, openStore(t), h, nil)
+	first := ch.Router.Deliver(t.Context(), msg("m1", "张三", "a"))
 	<-entered
-	repeat := ch.router.Deliver(t.Context(), msg("m1", "张三", "a"))
+	repeat := ch.Router.Deliver(t.Context(), msg("m1", "张三", "a"))
 	close(release)
-	wait(t, first)
-	wait(t, repeat)
+	bottest.Wait(t, first)
+	bottest.Wait(t, repeat)
 	if got, want := c.list(), []string{"m1"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("handled %q, want %q", got, want)
 	}
@@ -284,29 +157,29 @@ func TestRouterDropsIDHandledBeforeRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &calls{}
-	ch := newChat(t, store, echo(c), nil)
+	ch := bottest.NewChat(t, store, echo(c), nil)
 	var sent []bot.Outgoing
 	for _, id := range []string{"m-committed", "m-new", "m-answered"} {
 		m := msg(id, "张三", "text-"+id)
 		m.Time = time.Now().Add(time.Hour) // delivered again with another time
-		sent = append(sent, ch.deliver(m)...)
+		sent = append(sent, ch.Deliver(m)...)
 	}
 	if got, want := c.list(), []string{"m-new"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("handled %q, want %q", got, want)
 	}
-	if got, want := texts(sent), []string{"text-m-new"}; !reflect.DeepEqual(got, want) {
+	if got, want := bottest.Texts(sent), []string{"text-m-new"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sent %q, want %q: a dropped message gets no reply", got, want)
 	}
 
 	down := &failingStore{Store: openStore(t), loadErr: errors.New("disk on fire")}
 	c = &calls{}
-	ch = newChat(t, down, echo(c), nil)
-	got := ch.deliver(msg("x", "张三", "text"))
+	ch = bottest.NewChat(t, down, echo(c), nil)
+	got := ch.Deliver(msg("x", "张三", "text"))
 	if len(c.list()) != 0 || len(got) != 1 || !strings.Contains(got[0].Text, "系统繁忙") {
 		t.Errorf("with the store unreadable: handled %q, sent %+v; want 系统繁忙 only", c.list(), got)
 	}
-	if !strings.Contains(ch.log.String(), "disk on fire") {
-		t.Errorf("the failed read is not logged; log:\n%s", ch.log)
+	if !strings.Contains(ch.Log.String(), "disk on fire") {
+		t.Errorf("the failed read is not logged; log:\n%s", ch.Log)
 	}
 }
 
@@ -342,17 +215,17 @@ func TestRouterOrdersOneChat(t *testing.T) {
 		ev.add("end " + m.Chat() + " " + m.Text)
 		w.Reply(m.Text)
 	})
-	ch := newChat(t, openStore(t), h, nil)
+	ch := bottest.NewChat(t, openStore(t), h, nil)
 	ctx := t.Context()
 
 	var done []<-chan struct{}
-	done = append(done, ch.router.Deliver(ctx, msg("a1", "张三", "slow")))
+	done = append(done, ch.Router.Deliver(ctx, msg("a1", "张三", "slow")))
 	<-slowEntered
 	for i, text := range []string{"2", "3", "4"} {
-		done = append(done, ch.router.Deliver(ctx, msg(fmt.Sprintf("a%d", i+2), "张三", text)))
+		done = append(done, ch.Router.Deliver(ctx, msg(fmt.Sprintf("a%d", i+2), "张三", text)))
 	}
 	// Another chat goes through while 张三's first message is still being handled.
-	wait(t, ch.router.Deliver(ctx, msg("b1", "李四", "other")))
+	bottest.Wait(t, ch.Router.Deliver(ctx, msg("b1", "李四", "other")))
 	if got, want := ev.list(), []string{"start /张三 slow", "start /李四 other", "end /李四 other"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("while 张三's first message is handled, events are %q, want %q", got, want)
 	}
@@ -365,10 +238,10 @@ func TestRouterOrdersOneChat(t *testing.T) {
 	}
 	close(release)
 	for _, d := range done {
-		wait(t, d)
+		bottest.Wait(t, d)
 	}
-	ch.router.Wait()
-	if _, err := ch.outbox.Flush(ctx); err != nil {
+	ch.Router.Wait()
+	if _, err := ch.Outbox.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -386,13 +259,13 @@ func TestRouterOrdersOneChat(t *testing.T) {
 		t.Errorf("张三's messages ran as %q, want %q", zhang, want)
 	}
 	var toZhang []string
-	for _, o := range ch.sender.all() {
+	for _, o := range ch.Sender.All() {
 		if o.To == "张三" {
 			toZhang = append(toZhang, o.Text)
 		}
 	}
-	if got, want := toZhang, []string{"slow", "2", "3", "4"}; !reflect.DeepEqual(got, want) || len(ch.sender.all()) != 5 {
-		t.Errorf("replies to 张三 sent %q of %q, want %q and one to 李四", got, ch.sender.texts(), want)
+	if got, want := toZhang, []string{"slow", "2", "3", "4"}; !reflect.DeepEqual(got, want) || len(ch.Sender.All()) != 5 {
+		t.Errorf("replies to 张三 sent %q of %q, want %q and one to 李四", got, ch.Sender.Texts(), want)
 	}
 }
 
@@ -421,14 +294,14 @@ func TestRouterRunsChatsInParallel(t *testing.T) {
 				select {
 				case <-started[other[m.ID]]:
 					overlapped <- m.ID
-				case <-time.After(deadlockGuard):
+				case <-time.After(bottest.DeadlockGuard):
 				}
 			})
-			ch := newChat(t, openStore(t), h, nil)
-			da := ch.router.Deliver(t.Context(), tt.a)
-			db := ch.router.Deliver(t.Context(), tt.b)
-			wait(t, da)
-			wait(t, db)
+			ch := bottest.NewChat(t, openStore(t), h, nil)
+			da := ch.Router.Deliver(t.Context(), tt.a)
+			db := ch.Router.Deliver(t.Context(), tt.b)
+			bottest.Wait(t, da)
+			bottest.Wait(t, db)
 			if len(overlapped) != 2 {
 				t.Fatalf("%d of 2 handlers saw the other running: chats %q and %q were not handled in parallel",
 					len(overlapped), tt.a.Chat(), tt.b.Chat())
@@ -470,12 +343,12 @@ func TestRouterStoresRepliesWithTheAnswer(t *testing.T) {
 				w.Reply("二")
 				early, _ = store.Pending(ctx, "bot-1", 10)
 			})
-			ch := newChat(t, store, h, nil)
-			ch.router.Account, ch.outbox.Account = "bot-1", "bot-1"
+			ch := bottest.NewChat(t, store, h, nil)
+			ch.Router.Account, ch.Outbox.Account = "bot-1", "bot-1"
 			queued := 0
-			ch.router.Queued = func() { queued++ }
-			wait(t, ch.router.Deliver(t.Context(), tt.m))
-			if len(early) != 0 || len(ch.sender.all()) != 0 {
+			ch.Router.Queued = func() { queued++ }
+			bottest.Wait(t, ch.Router.Deliver(t.Context(), tt.m))
+			if len(early) != 0 || len(ch.Sender.All()) != 0 {
 				t.Errorf("queued or sent while the handler was running: %+v", early)
 			}
 			if ok, err := store.Handled(t.Context(), tt.m.ID); err != nil || !ok || queued != 1 {
@@ -490,10 +363,10 @@ func TestRouterStoresRepliesWithTheAnswer(t *testing.T) {
 					t.Errorf("queued message %d: id %q source %q", i, p.ID, p.Source)
 				}
 			}
-			if _, err := ch.outbox.Flush(t.Context()); err != nil {
+			if _, err := ch.Outbox.Flush(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			if got := ch.sender.all(); !reflect.DeepEqual(got, tt.want) {
+			if got := ch.Sender.All(); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("sent\n%+v\nwant\n%+v", got, tt.want)
 			}
 		})
@@ -513,8 +386,8 @@ func TestRouterLeavesAnAnswerStoredByItsHandler(t *testing.T) {
 		}
 		w.Answered()
 	})
-	ch := newChat(t, store, h, nil)
-	if got := texts(ch.deliver(msg("m1", "张三", "5"))); !reflect.DeepEqual(got, []string{"已记"}) {
+	ch := bottest.NewChat(t, store, h, nil)
+	if got := bottest.Texts(ch.Deliver(msg("m1", "张三", "5"))); !reflect.DeepEqual(got, []string{"已记"}) {
 		t.Errorf("sent %q, want the reply stored with the turn", got)
 	}
 	if store.answers != 0 {
@@ -529,7 +402,7 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			panic("handler bug")
 		}
 	})
-	ch := newChat(t, openStore(t), h, nil)
+	ch := bottest.NewChat(t, openStore(t), h, nil)
 	var got []bot.Outgoing
 	for _, m := range []bot.Message{
 		msg("1", "张三", "boom"),
@@ -537,7 +410,7 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 		{ID: "3", From: "李四", Group: "g1", Kind: bot.KindText, Text: "boom in a group"},
 		msg("4", "李四", "still here"),
 	} {
-		got = append(got, ch.deliver(m)...)
+		got = append(got, ch.Deliver(m)...)
 	}
 	if len(got) != 4 {
 		t.Fatalf("sent %d messages, want 4: %+v", len(got), got)
@@ -555,8 +428,8 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 			t.Errorf("message %d: a panicking handler's partial replies were sent: %q", i, got[i].Text)
 		}
 	}
-	if !strings.Contains(ch.log.String(), "handler bug") {
-		t.Errorf("the panic is not logged; log:\n%s", ch.log)
+	if !strings.Contains(ch.Log.String(), "handler bug") {
+		t.Errorf("the panic is not logged; log:\n%s", ch.Log)
 	}
 }
 
@@ -569,12 +442,12 @@ func TestRouterSendsNowWhenTheStoreIsDown(t *testing.T) {
 			w.Reply(r)
 		}
 	})
-	ch := newChat(t, store, h, nil)
-	if got := texts(ch.deliver(msg("1", "张三", "a b"))); !slices.Equal(got, []string{"a", "b"}) {
+	ch := bottest.NewChat(t, store, h, nil)
+	if got := bottest.Texts(ch.Deliver(msg("1", "张三", "a b"))); !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("sent %q, want the replies straight away", got)
 	}
-	if !strings.Contains(ch.log.String(), "redis went away") || !strings.Contains(ch.log.String(), "level=ERROR") {
-		t.Errorf("the failed write is not logged as an error; log:\n%s", ch.log)
+	if !strings.Contains(ch.Log.String(), "redis went away") || !strings.Contains(ch.Log.String(), "level=ERROR") {
+		t.Errorf("the failed write is not logged as an error; log:\n%s", ch.Log)
 	}
 	if ok, _ := store.Handled(t.Context(), "1"); ok {
 		t.Error("a message whose answer was not stored is marked handled")
@@ -584,16 +457,16 @@ func TestRouterSendsNowWhenTheStoreIsDown(t *testing.T) {
 // Deliver's channel closes only once the answer is stored.
 func TestRouterDeliverClosesAfterTheAnswerIsStored(t *testing.T) {
 	store := &failingStore{Store: openStore(t), entered: make(chan struct{}), block: make(chan struct{})}
-	ch := newChat(t, store, echo(&calls{}), nil)
-	done := ch.router.Deliver(t.Context(), msg("1", "张三", "hi"))
-	wait(t, store.entered)
+	ch := bottest.NewChat(t, store, echo(&calls{}), nil)
+	done := ch.Router.Deliver(t.Context(), msg("1", "张三", "hi"))
+	bottest.Wait(t, store.entered)
 	select {
 	case <-done:
 		t.Fatal("Deliver's channel closed while the answer was being stored")
 	default:
 	}
 	close(store.block)
-	wait(t, done)
+	bottest.Wait(t, done)
 	if ok, _ := store.Handled(t.Context(), "1"); !ok {
 		t.Error("the answer is not stored once Deliver's channel closed")
 	}

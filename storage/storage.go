@@ -91,6 +91,21 @@ type Contact struct {
 	Mobile string `json:"mobile,omitempty"`
 }
 
+// RoleName says the contact's role in the campaign's words, as replies and notices name it.
+func (c Contact) RoleName() string {
+	switch c.Role {
+	case RoleLiaison:
+		return "企业科技创新联络人"
+	case RoleHelper:
+		return "对口帮扶人"
+	case RoleCounty:
+		return c.Region + "工作人员"
+	case RoleCityOffice:
+		return "市领导小组办公室工作人员"
+	}
+	return "未绑定"
+}
+
 // Invite is a one-time binding code (邀请码). Only its hash is kept, keyed with a secret that is
 // not in the store (package invite): a leaked database must not hand out roles, nor let
 // codes be tested offline.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"innobot/bot"
+	"innobot/assistant"
 	"innobot/invite"
 	"innobot/storage"
 )
@@ -61,7 +61,7 @@ func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, accoun
 	)
 	// The codes of an earlier demo stop working: each run prints fresh ones, and staff codes
 	// are capped.
-	live, err := bot.LiveInvites(ctx, store, now)
+	live, err := assistant.LiveInvites(ctx, store, now)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func loadDemo(ctx context.Context, store storage.Backend, key invite.Key, accoun
 	}
 	for _, c := range codes {
 		c.inv.CreatedBy = demoCreator
-		code, err := bot.IssueInvite(ctx, store, key, c.inv, now, ttl, nil)
+		code, err := assistant.IssueInvite(ctx, store, key, c.inv, now, ttl, nil)
 		if err != nil {
 			return err
 		}

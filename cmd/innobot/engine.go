@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/config"
 	"innobot/invite"
@@ -144,7 +145,7 @@ func refreshFacts(ctx context.Context, store storage.FactsRefresher, form *surve
 type engine struct {
 	store  storage.Backend
 	key    invite.Key // hashes invite codes
-	svc    *bot.Service
+	svc    *assistant.Service
 	router *bot.Router
 	remind *reminding // the paced outbox and the reminders (reminders.go)
 }
@@ -167,7 +168,7 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	if err != nil {
 		return nil, err
 	}
-	svc := &bot.Service{
+	svc := &assistant.Service{
 		Store: store, Form: st.form, Clock: clock, Location: st.cfg.Location(), Periods: st.periods(),
 		BotName: st.cfg.Bot.Name, Prefix: st.cfg.Bot.Prefix, Account: st.cfg.Bot.Account, Log: log,
 		Regions: st.cfg.Regions, InviteTTL: time.Duration(st.cfg.Invite.TTL), FloodLimit: st.flood, Key: key,
@@ -182,9 +183,9 @@ func (st settings) newEngine(ctx context.Context, store storage.Backend, clock b
 	}
 	remind := st.reminding(store, clock, sender, log)
 	if remind.engine != nil {
-		svc.Nudge = func(ctx context.Context, region string, now time.Time) (bot.NudgeResult, error) {
+		svc.Nudge = func(ctx context.Context, region string, now time.Time) (assistant.NudgeResult, error) {
 			res, err := remind.engine.Nudge(ctx, reminders.Scope{Region: region}, now)
-			out := bot.NudgeResult{Sent: res.Sent, Already: res.Already, Messages: res.Messages}
+			out := assistant.NudgeResult{Sent: res.Sent, Already: res.Already, Messages: res.Messages}
 			for _, e := range res.Unbound {
 				out.Unbound = append(out.Unbound, e.Name)
 			}

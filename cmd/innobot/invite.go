@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"innobot/bot"
+	"innobot/assistant"
 	"innobot/invite"
 	"innobot/storage"
 )
@@ -89,8 +89,8 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		code, who, err = issue(ctx, store, key, inv, enterprises, now, ttl)
-		if errors.Is(err, bot.ErrTooManyCodes) {
-			return fmt.Errorf("%s已有 %d 个未使用的邀请码（上限 %d）：请等它们用掉，或用 innobot invite --list 查看、--revoke 收回后再生成", who, bot.MaxLiveStaffCodes, bot.MaxLiveStaffCodes)
+		if errors.Is(err, assistant.ErrTooManyCodes) {
+			return fmt.Errorf("%s已有 %d 个未使用的邀请码（上限 %d）：请等它们用掉，或用 innobot invite --list 查看、--revoke 收回后再生成", who, assistant.MaxLiveStaffCodes, assistant.MaxLiveStaffCodes)
 		}
 		if err != nil {
 			return err
@@ -136,7 +136,7 @@ func (f inviteFilter) match(inv storage.Invite, byID map[string]storage.Enterpri
 
 // pickInvites returns the live codes the filter picks, with the enterprises by id.
 func pickInvites(ctx context.Context, store storage.Backend, f inviteFilter, now time.Time) ([]storage.Invite, map[string]storage.Enterprise, error) {
-	live, err := bot.LiveInvites(ctx, store, now)
+	live, err := assistant.LiveInvites(ctx, store, now)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -255,6 +255,6 @@ func issue(ctx context.Context, store storage.Backend, key invite.Key, inv stora
 	default:
 		who = "市领导小组办公室工作人员"
 	}
-	code, err = bot.IssueInvite(ctx, store, key, inv, now, ttl, nil)
+	code, err = assistant.IssueInvite(ctx, store, key, inv, now, ttl, nil)
 	return code, who, err
 }

@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/storage"
 	"innobot/storage/bolt"
@@ -23,11 +24,11 @@ func TestMaintainEveryHour(t *testing.T) {
 		}
 		defer store.Close()
 		log := slog.New(slog.DiscardHandler)
-		e := &engine{svc: &bot.Service{Store: store, Clock: bot.ClockFunc(time.Now), Location: time.UTC, Log: log, ExportDir: t.TempDir()}}
+		e := &engine{svc: &assistant.Service{Store: store, Clock: bot.ClockFunc(time.Now), Location: time.UTC, Log: log, ExportDir: t.TempDir()}}
 		if err := store.AddWrongCode(t.Context(), "路人", time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		for id, at := range map[string]time.Time{"old": time.Now().Add(-bot.HandledKeep + 30*time.Minute), "new": time.Now()} {
+		for id, at := range map[string]time.Time{"old": time.Now().Add(-assistant.HandledKeep + 30*time.Minute), "new": time.Now()} {
 			if err := store.Answer(t.Context(), storage.Answer{MessageID: id, At: at}); err != nil {
 				t.Fatal(err)
 			}

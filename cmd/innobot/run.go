@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/bot/wechat"
 	"innobot/storage"
@@ -47,7 +48,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	clock := bot.ClockFunc(time.Now)
 	st.pace, st.perHour = st.outboxPace(), st.cfg.Outbox.PerHour
-	st.flood = bot.FloodLimit
+	st.flood = assistant.FloodLimit
 	store, err := st.openStore()
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/bot/wechat"
 	"innobot/bot/wechat/wechattest"
@@ -38,7 +39,7 @@ func newRunEnv(t *testing.T) *runEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.pace, st.perHour, st.flood = bot.Pace{PerMinute: 600}, 600, bot.FloodLimit
+	st.pace, st.perHour, st.flood = bot.Pace{PerMinute: 600}, 600, assistant.FloodLimit
 	e := &runEnv{t: t, st: st, fake: wechattest.New(), logs: &wechattest.Log{}}
 	e.log = slog.New(slog.NewTextHandler(e.logs, nil))
 	t.Cleanup(func() {
@@ -60,7 +61,7 @@ func newRunEnv(t *testing.T) *runEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.code, err = bot.IssueInvite(ctx, e.store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour, nil); err != nil {
+	if e.code, err = assistant.IssueInvite(ctx, e.store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"}, time.Now(), time.Hour, nil); err != nil {
 		t.Fatal(err)
 	}
 	return e

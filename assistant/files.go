@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"innobot/bot"
 	"innobot/dialog"
 	"innobot/ledger"
 	"innobot/roster"
@@ -31,9 +32,9 @@ type pendingImport struct {
 // files takes a file sent in private chat to what reads it, by the sender's role: a liaison's
 // filled 附件3 becomes a survey draft, the city office's enterprise list an import to
 // confirm. Other messages go on.
-func (s *Service) files(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
-		if m.Kind != KindFile {
+func (s *Service) files(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+		if m.Kind != bot.KindFile {
 			next.ServeMessage(ctx, w, m)
 			return
 		}
@@ -56,7 +57,7 @@ func (s *Service) files(next Handler) Handler {
 
 // fileData reads a received file, at most ledger.MaxUpload of it, answering the sender when
 // it cannot.
-func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
+func (s *Service) fileData(w bot.Replier, f *bot.File) ([]byte, bool) {
 	if f == nil || f.Path == "" {
 		w.Reply(fmt.Sprintf("文件没有收到（可能超过 %d MB 或下载失败），请重新发送。", ledger.MaxUpload>>20))
 		return nil, false
@@ -64,7 +65,7 @@ func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
 	r, err := os.Open(f.Path)
 	if err != nil {
 		s.Log.Error("opening a received file", "path", f.Path, "err", err)
-		w.Reply(busyText)
+		w.Reply(bot.BusyText)
 		return nil, false
 	}
 	defer r.Close()
@@ -79,21 +80,21 @@ func (s *Service) fileData(w Replier, f *File) ([]byte, bool) {
 // whole gets the reason why (not a workbook, too big …) under its name, so that two files
 // refused in turn are told apart; any other failure is logged with what was being done and
 // answered as a busy system.
-func (s *Service) refused(w Replier, name string, err error, doing string, attrs ...any) bool {
+func (s *Service) refused(w bot.Replier, name string, err error, doing string, attrs ...any) bool {
 	var fe *ledger.FileError
 	switch {
 	case errors.As(err, &fe):
 		w.Reply(fmt.Sprintf("《%s》：%s", name, fe.Reason))
 	case err != nil:
 		s.Log.Error(doing, append(attrs, "err", err)...)
-		w.Reply(busyText)
+		w.Reply(bot.BusyText)
 	}
 	return err != nil
 }
 
 // surveyFile reads a liaison's filled 附件3 and hands it to the dialog, through the same turn
 // as a typed answer. A file that is refused changes nothing.
-func (s *Service) surveyFile(ctx context.Context, w Replier, m *Message) {
+func (s *Service) surveyFile(ctx context.Context, w bot.Replier, m *bot.Message) {
 	data, ok := s.fileData(w, m.File)
 	if !ok {
 		return
@@ -113,7 +114,7 @@ func (s *Service) surveyFile(ctx context.Context, w Replier, m *Message) {
 
 // listFile reads the city office's enterprise list and reports what importing it would do,
 // with the same checks as `innobot import --dry-run`; 确认导入 writes it.
-func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
+func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) {
 	data, ok := s.fileData(w, m.File)
 	if !ok {
 		return
@@ -136,7 +137,7 @@ func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
 	existing, err := s.Store.Enterprises(ctx)
 	if err != nil {
 		s.Log.Error("listing enterprises", "err", err)
-		w.Reply(busyText)
+		w.Reply(bot.BusyText)
 		return
 	}
 	cs := roster.Plan(rows, existing, s.Regions)
@@ -160,7 +161,7 @@ func (s *Service) listFile(ctx context.Context, w Replier, m *Message) {
 
 // confirmImport writes the list the contact sent last, planned again against the store as it
 // is now.
-func (s *Service) confirmImport(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) confirmImport(ctx context.Context, w bot.Replier, r *Request) error {
 	s.mu.Lock()
 	p, ok := s.imports[r.Contact.ID]
 	delete(s.imports, r.Contact.ID)

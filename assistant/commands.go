@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"innobot/bot"
 	"innobot/ledger"
 	"innobot/storage"
 	"innobot/survey"
@@ -40,7 +41,7 @@ const (
 // Request is a command that passed the scope check: handlers act within Scope and never
 // check rights themselves.
 type Request struct {
-	Msg     *Message
+	Msg     *bot.Message
 	Contact storage.Contact
 	Group   *storage.Group // the bound group, for group messages
 	Scope   Scope          // the caller's scope narrowed to the target
@@ -81,7 +82,7 @@ type command struct {
 	// run carries the command out and replies. It returns nil when done, a refusal when it
 	// told the person why it did nothing, and any other error when something failed on our
 	// side (the person is then told to try again, and the error is logged).
-	run func(ctx context.Context, w Replier, r *Request) error
+	run func(ctx context.Context, w bot.Replier, r *Request) error
 }
 
 // refusal is what a command returns when it answered the person that it will not do what was
@@ -121,19 +122,19 @@ type commandMux struct {
 	svc      *Service
 	commands []*command
 	parser   *staffParser
-	fallback Handler // messages that are not commands (the survey, the welcome)
+	fallback bot.Handler // messages that are not commands (the survey, the welcome)
 
 	mu      sync.Mutex
 	picks   map[string]pick    // by chat
 	pending map[string]pending // by contact id
 }
 
-func newCommandMux(svc *Service, commands []*command, fallback Handler) *commandMux {
+func newCommandMux(svc *Service, commands []*command, fallback bot.Handler) *commandMux {
 	return &commandMux{svc: svc, commands: commands, parser: newStaffParser(commands, svc.Regions), fallback: fallback}
 }
 
 // ServeMessage runs the command the message names, or hands it to the fallback.
-func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
+func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) {
 	c := ContactFrom(ctx)
 	g := GroupFrom(ctx)
 	text := survey.Normalize(m.Text)
@@ -166,7 +167,7 @@ func (x *commandMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
 }
 
 // serve checks the role and the target's scope, then runs the command.
-func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) {
+func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) {
 	cmd, args := line.cmd, line.args
 	// 绑定本群 is about the person, not the group: it is their role that must allow it.
 	if cmd.where == groupOnly {
@@ -226,7 +227,7 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, line staf
 			updated, err := x.svc.Store.Contact(ctx, c.ID)
 			if err != nil {
 				x.svc.Log.Error("loading contact", "contact", c.ID, "err", err)
-				w.Reply(busyText)
+				w.Reply(bot.BusyText)
 				return
 			}
 			x.serve(ctx, w, m, next, updated, g, role)
@@ -236,7 +237,7 @@ func (x *commandMux) serve(ctx context.Context, w Replier, m *Message, line staf
 
 // outcome is what a command's error means for the audit. A failure on our side is logged and
 // the person told to try again: commands leave that to this one place.
-func (s *Service) outcome(w Replier, cmd *command, r *Request, err error) storage.Outcome {
+func (s *Service) outcome(w bot.Replier, cmd *command, r *Request, err error) storage.Outcome {
 	var ref refusal
 	switch {
 	case err == nil:
@@ -246,13 +247,13 @@ func (s *Service) outcome(w Replier, cmd *command, r *Request, err error) storag
 	}
 	s.Log.Error("command failed", "command", cmd.name, "contact", r.Contact.ID, "err", err)
 	w.Reset()
-	w.Reply(busyText)
+	w.Reply(bot.BusyText)
 	return storage.OutcomeFailed
 }
 
 // denyRole answers a command the sender's role does not allow. Liaisons and unbound people
 // are not told about staff commands: their text goes on to the survey or the welcome.
-func (x *commandMux) denyRole(ctx context.Context, w Replier, m *Message, cmd *command, c storage.Contact, g *storage.Group) {
+func (x *commandMux) denyRole(ctx context.Context, w bot.Replier, m *bot.Message, cmd *command, c storage.Contact, g *storage.Group) {
 	switch {
 	case m.Group != "" && g == nil && cmd.where != groupOnly:
 		w.Reply(fmt.Sprintf("本群还没有绑定地区。请县（市、区）工作人员在群里发送：@%s 绑定本群 地区名", x.svc.BotName))
@@ -267,7 +268,7 @@ func (x *commandMux) denyRole(ctx context.Context, w Replier, m *Message, cmd *c
 
 // resolve reads what the command names. It answers the person itself when the argument is
 // missing, unknown or ambiguous, and returns ok false then.
-func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, line staffLine, scope Scope) (Target, bool) {
+func (x *commandMux) resolve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, scope Scope) (Target, bool) {
 	cmd, args := line.cmd, line.args
 	switch cmd.target {
 	case optionalRegion:
@@ -290,7 +291,7 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, line st
 		all, err := x.svc.Store.Enterprises(ctx)
 		if err != nil {
 			x.svc.Log.Error("listing enterprises", "err", err)
-			w.Reply(busyText)
+			w.Reply(bot.BusyText)
 			return Target{}, false
 		}
 		found := ledger.Find(all, args)
@@ -313,7 +314,7 @@ func (x *commandMux) resolve(ctx context.Context, w Replier, m *Message, line st
 
 // staffUnknown answers staff text that is no command: the command it most likely meant, else
 // where to find them all.
-func (x *commandMux) staffUnknown(ctx context.Context, w Replier, m *Message) {
+func (x *commandMux) staffUnknown(ctx context.Context, w bot.Replier, m *bot.Message) {
 	if m.Group != "" {
 		x.svc.groupHint(ctx, w)
 		return
@@ -364,7 +365,7 @@ func (x *commandMux) waiting(contact string) (staffLine, bool) {
 
 // takePending reads a bare "姓名 电话" sent while a command waits for it as the 填表人
 // command. Any other text leaves the wait as it is.
-func (x *commandMux) takePending(m *Message, c storage.Contact, text string) (staffLine, bool) {
+func (x *commandMux) takePending(m *bot.Message, c storage.Contact, text string) (staffLine, bool) {
 	x.mu.Lock()
 	p, ok := x.pending[c.ID]
 	x.mu.Unlock()
@@ -390,8 +391,8 @@ func notFoundText(scope Scope, args string) string {
 // maxPick bounds the numbered list: more matches than that need a longer keyword.
 const maxPick = 10
 
-// offerPick lists the choices for the chat (Message.Chat), or asks for a longer keyword.
-func (x *commandMux) offerPick(w Replier, chat string, cmd *command, args string, choices []storage.Enterprise) {
+// offerPick lists the choices for the chat (bot.Message.Chat), or asks for a longer keyword.
+func (x *commandMux) offerPick(w bot.Replier, chat string, cmd *command, args string, choices []storage.Enterprise) {
 	if len(choices) > maxPick {
 		w.Reply(fmt.Sprintf("名称含“%s”的企业有 %d 家，请多写几个字再试。", args, len(choices)))
 		return
@@ -435,7 +436,7 @@ func (x *commandMux) takePick(chat, text string) (*command, string, bool) {
 
 // audit appends an entry about the message's sender, at the clock's time; a failure to record
 // is logged, never hidden.
-func (s *Service) audit(ctx context.Context, m *Message, c storage.Contact, e storage.AuditEntry) {
+func (s *Service) audit(ctx context.Context, m *bot.Message, c storage.Contact, e storage.AuditEntry) {
 	e.At = s.Clock.Now()
 	e.Contact, e.Name, e.Role = c.ID, c.Name, c.Role
 	e.Group = groupLabel(m)
@@ -464,7 +465,7 @@ func (s *Service) auditCommand(ctx context.Context, r *Request, cmd *command, ta
 
 // groupLabel names the group chat a message came from for the audit: its name, and its id
 // when that differs; "" for a private chat.
-func groupLabel(m *Message) string {
+func groupLabel(m *bot.Message) string {
 	switch {
 	case m.Group == "":
 		return ""
@@ -498,8 +499,8 @@ func (s *Service) commandTable() []*command {
 	}...)
 }
 
-func (s *Service) unbind(ctx context.Context, w Replier, r *Request) error {
-	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", roleName(r.Contact)))
+func (s *Service) unbind(ctx context.Context, w bot.Replier, r *Request) error {
+	w.Reply(fmt.Sprintf("已解除绑定（原身份：%s）。如需重新绑定，请发送“绑定 邀请码”。", r.Contact.RoleName()))
 	return store(w, func(a storage.Answer) error {
 		if _, err := s.Store.Unbind(ctx, r.Contact.ID, a); err != nil {
 			return fmt.Errorf("unbind %s: %w", r.Contact.ID, err)
@@ -508,7 +509,7 @@ func (s *Service) unbind(ctx context.Context, w Replier, r *Request) error {
 	})
 }
 
-func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) inviteCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	e := r.Target.Enterprise
 	now := s.Clock.Now()
 	// The reply carries the code, which the store keeps only as a keyed hash: the outbox
@@ -530,7 +531,7 @@ func (s *Service) inviteCmd(ctx context.Context, w Replier, r *Request) error {
 // bindGroup binds the group to the region named. A group bound to another region is taken
 // from it by the city office only: a county binding it to itself would take over another
 // county's reminders and progress.
-func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) bindGroup(ctx context.Context, w bot.Replier, r *Request) error {
 	g := storage.Group{ID: r.Msg.Group, Name: r.Msg.GroupName, Region: r.Target.Region, BoundBy: r.Contact.ID, BoundAt: s.Clock.Now(), Account: s.Account}
 	r.detail = "本群 → " + g.Region
 	if old := r.Group; old != nil && old.Region != g.Region {
@@ -551,7 +552,7 @@ func (s *Service) bindGroup(ctx context.Context, w Replier, r *Request) error {
 
 // store makes a write that answers the message, with the replies so far: write gets the
 // answer to store in the same transaction.
-func store(w Replier, write func(storage.Answer) error) error {
+func store(w bot.Replier, write func(storage.Answer) error) error {
 	if err := write(w.Answer()); err != nil {
 		return err
 	}
@@ -559,7 +560,7 @@ func store(w Replier, write func(storage.Answer) error) error {
 	return nil
 }
 
-func (s *Service) staffHelp(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) staffHelp(ctx context.Context, w bot.Replier, r *Request) error {
 	role := r.Contact.Role
 	if r.Group != nil {
 		role = roleGroup

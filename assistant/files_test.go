@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/ledger"
 	"innobot/storage"
@@ -123,7 +124,7 @@ func TestBadFilesChangeNothing(t *testing.T) {
 func TestListFileImports(t *testing.T) {
 	e := newEnv(t)
 	e.svc.Regions = []string{"盐湖区", "永济市", "新绛县"}
-	code, err := bot.IssueInvite(t.Context(), e.store, e.svc.Key, storage.Invite{Role: storage.RoleCityOffice, CreatedBy: "test"}, e.clock.Now(), time.Hour, nil)
+	code, err := assistant.IssueInvite(t.Context(), e.store, e.svc.Key, storage.Invite{Role: storage.RoleCityOffice, CreatedBy: "test"}, e.clock.Now(), time.Hour, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
@@ -81,16 +83,16 @@ func TestUnknownCommitOutcomeIsSettled(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend storage.Backend) {
 		ctx := t.Context()
 		store := &unsureStore{Backend: backend}
-		clock := &fakeClock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)}
-		log, logBuf := newLog()
-		svc := &bot.Service{Key: invitetest.Key(t), Store: store, Form: survey.Default(), Clock: bot.ClockFunc(clock.Now),
+		clock := bottest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
+		log, logBuf := bottest.NewLog()
+		svc := &assistant.Service{Key: invitetest.Key(t), Store: store, Form: survey.Default(), Clock: bot.ClockFunc(clock.Now),
 			Location: shanghai, BotName: "创新助手", Log: log}
-		ch := newChat(t, store, svc.Handler(), svc.Clock)
-		ch.router.Deadline = 400 * time.Millisecond // the unsettled case waits it out
+		ch := bottest.NewChat(t, store, svc.Handler(), svc.Clock)
+		ch.Router.Deadline = 400 * time.Millisecond // the unsettled case waits it out
 		if err := backend.PutEnterprise(ctx, storage.Enterprise{ID: "E1", Name: "山西某某钢铁有限公司", Region: "盐湖区"}); err != nil {
 			t.Fatal(err)
 		}
-		code, err := bot.IssueInvite(ctx, backend, svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"},
+		code, err := assistant.IssueInvite(ctx, backend, svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1", CreatedBy: "test"},
 			clock.Now(), 24*time.Hour, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -100,7 +102,7 @@ func TestUnknownCommitOutcomeIsSettled(t *testing.T) {
 			t.Helper()
 			n++
 			var got []string
-			for _, o := range ch.deliver(bot.Message{ID: fmt.Sprint("m", n), From: "张三", FromName: "张三", Kind: bot.KindText, Text: text, Time: clock.Now()}) {
+			for _, o := range ch.Deliver(bot.Message{ID: fmt.Sprint("m", n), From: "张三", FromName: "张三", Kind: bot.KindText, Text: text, Time: clock.Now()}) {
 				got = append(got, o.Text)
 			}
 			return strings.Join(got, "\n")
@@ -152,17 +154,17 @@ func TestUnknownCommitOutcomeIsSettled(t *testing.T) {
 		// reply follows when the store is back.
 		store.armed.Store(true)
 		store.answerDown.Store(true)
-		before := len(ch.sender.all())
-		wait(t, ch.router.Deliver(ctx, bot.Message{ID: "m-unsettled", From: "张三", Kind: bot.KindText, Text: "山西省工业和信息化厅", Time: clock.Now()}))
-		got := texts(ch.sender.all()[before:])
+		before := len(ch.Sender.All())
+		bottest.Wait(t, ch.Router.Deliver(ctx, bot.Message{ID: "m-unsettled", From: "张三", Kind: bot.KindText, Text: "山西省工业和信息化厅", Time: clock.Now()}))
+		got := bottest.Texts(ch.Sender.All()[before:])
 		if len(got) != 1 || !strings.Contains(got[0], "还不能确定") {
 			t.Fatalf("an unsettled commit: sent %q, want only that it is not known yet", got)
 		}
 		store.answerDown.Store(false)
-		if _, err := ch.outbox.Flush(ctx); err != nil {
+		if _, err := ch.Outbox.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if later := texts(ch.sender.all()[before+1:]); len(later) != 1 || !strings.Contains(later[0], "研究领域") {
+		if later := bottest.Texts(ch.Sender.All()[before+1:]); len(later) != 1 || !strings.Contains(later[0], "研究领域") {
 			t.Errorf("once the store is back, sent %q; want the committed turn's next question (研究领域)", later)
 		}
 		if v, _ := answer("institution.0.inst_approver"); v.Text != "山西省工业和信息化厅" {

@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"innobot/bot"
 	"innobot/invite"
 	"innobot/storage"
 )
@@ -60,7 +61,7 @@ const barredText = "错误次数过多，绑定已暂停 24 小时。如需帮�
 // message delivered again is neither answered nor counted twice; then it applies the limits. A
 // sender barred by this code, by its own count or by the city's budget, is told so in the
 // same reply. A guess (a code that matched nothing) also counts in the city-wide budget.
-func (s *Service) refuse(ctx context.Context, w Replier, m *Message, c storage.Contact, reply string, guess bool, now time.Time) {
+func (s *Service) refuse(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, reply string, guess bool, now time.Time) {
 	own, city, err := s.bars(ctx, c.ID, guess, now)
 	if err != nil {
 		s.Log.Error("counting refused codes", "contact", c.ID, "err", err)
@@ -98,7 +99,7 @@ func (s *Service) bars(ctx context.Context, contactID string, guess bool, now ti
 
 // limit applies the limits after a refused code was recorded: it counts a guess city-wide,
 // bars the contact when its own count says so (audited), and checks the city's budget.
-func (s *Service) limit(ctx context.Context, m *Message, c storage.Contact, own, guess bool, now time.Time) error {
+func (s *Service) limit(ctx context.Context, m *bot.Message, c storage.Contact, own, guess bool, now time.Time) error {
 	if guess {
 		if err := s.Store.AddWrongCode(ctx, c.ID, now); err != nil {
 			return fmt.Errorf("record a wrong code: %w", err)
@@ -128,7 +129,7 @@ func (s *Service) wrongCodeBudget() int {
 // overBudget checks the city-wide budget after a wrong code. Beyond it, every contact that
 // sent a wrong code within lockFor is barred for lockFor, the audit says whom, and the city
 // office is told once an hour.
-func (s *Service) overBudget(ctx context.Context, m *Message, now time.Time) error {
+func (s *Service) overBudget(ctx context.Context, m *bot.Message, now time.Time) error {
 	n, err := s.Store.WrongCodes(ctx, now.Add(-budgetWindow))
 	if err != nil {
 		return fmt.Errorf("count wrong codes: %w", err)
@@ -182,7 +183,7 @@ func listSome(items []string, n int) string {
 
 // bindInGroup refuses a code sent in a group chat, where everyone in the group has now seen
 // it: a live code is revoked, so that nobody else can take the role it gives.
-func (s *Service) bindInGroup(ctx context.Context, w Replier, m *Message, c storage.Contact, code string, shape invite.Shape, now time.Time) {
+func (s *Service) bindInGroup(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, code string, shape invite.Shape, now time.Time) {
 	n := 0
 	if shape == invite.Current {
 		var err error
@@ -202,13 +203,13 @@ func (s *Service) bindInGroup(ctx context.Context, w Replier, m *Message, c stor
 // handoverNotices are the messages a change of liaison sends: to the liaison replaced, and to
 // the county office of the enterprise's region (found among contacts), who must know should
 // the change not be theirs.
-func (s *Service) handoverNotices(e storage.Enterprise, old, next storage.Contact, contacts []storage.Contact, now time.Time) []Outgoing {
-	out := []Outgoing{{To: old.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)}}
+func (s *Service) handoverNotices(e storage.Enterprise, old, next storage.Contact, contacts []storage.Contact, now time.Time) []bot.Outgoing {
+	out := []bot.Outgoing{{To: old.ID, Text: fmt.Sprintf("【%s】已绑定新的科技创新联络人，您不再负责该企业的填报。如有疑问请联系县（市、区）工作人员。", e.Name)}}
 	text := fmt.Sprintf("【%s】的科技创新联络人已更换：原 %s，新 %s（%s）。如果不是本单位安排的，请立即联系市领导小组办公室。",
 		e.Name, personName(old), personName(next), now.In(s.Location).Format("01-02 15:04"))
 	for _, c := range contacts {
 		if c.Role == storage.RoleCounty && c.Region == e.Region {
-			out = append(out, Outgoing{To: c.ID, Text: text})
+			out = append(out, bot.Outgoing{To: c.ID, Text: text})
 		}
 	}
 	return out

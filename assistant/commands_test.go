@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
@@ -64,8 +66,8 @@ func classify(reply string) string {
 // matrixEnv is a service over a real store with one contact of each role, two enterprises in
 // two regions (甲 in 盐湖区, the helper's; 乙 in 夏县) and a group bound to 盐湖区.
 type matrixEnv struct {
-	chat   *chat
-	svc    *bot.Service
+	chat   *bottest.Chat
+	svc    *assistant.Service
 	store  *bolt.Store
 	h      bot.Handler
 	nudged []string
@@ -98,7 +100,7 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	}
 	key := invitetest.Key(t)
 	for who, inv := range invites {
-		code, err := bot.IssueInvite(ctx, store, key, inv, now, time.Hour, nil)
+		code, err := assistant.IssueInvite(ctx, store, key, inv, now, time.Hour, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,17 +118,17 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 		t.Fatal(err)
 	}
 	e := &matrixEnv{store: store, now: now}
-	e.svc = &bot.Service{
+	e.svc = &assistant.Service{
 		Key: key, Store: store, Form: survey.Default(), Clock: bot.ClockFunc(func() time.Time { return e.now }), Location: shanghaiTZ,
 		Regions: []string{"盐湖区", "夏县"}, InviteTTL: time.Hour, BotName: "创新助手", Prefix: "#",
 		ExportDir: filepath.Join(dir, "exports"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Nudge: func(_ context.Context, region string, _ time.Time) (bot.NudgeResult, error) {
+		Nudge: func(_ context.Context, region string, _ time.Time) (assistant.NudgeResult, error) {
 			e.nudged = append(e.nudged, region)
-			return bot.NudgeResult{Sent: 1}, nil
+			return assistant.NudgeResult{Sent: 1}, nil
 		},
 	}
 	e.h = e.svc.Handler()
-	e.chat = newChat(t, store, e.h, e.svc.Clock)
+	e.chat = bottest.NewChat(t, store, e.h, e.svc.Clock)
 	return e
 }
 
@@ -139,9 +141,9 @@ func (e *matrixEnv) say(from, group, text string) string {
 		m.Text = "@创新助手 " + text
 	}
 	var texts []string
-	for _, o := range e.chat.deliver(m) {
+	for _, o := range e.chat.Deliver(m) {
 		switch {
-		case !inChat(m, o):
+		case !bottest.InChat(m, o):
 			texts = append(texts, "→"+o.To+" "+o.Text)
 		case o.File != "":
 			texts = append(texts, "[文件] "+o.File)
@@ -358,7 +360,7 @@ func TestCommandEffects(t *testing.T) {
 		if got := e.say("路人", "", "绑定 22222222"); !strings.Contains(got, "错误次数过多") {
 			t.Errorf("sixth wrong code: %q", got)
 		}
-		code, err := bot.IssueInvite(ctx, e.store, e.svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour, nil)
+		code, err := assistant.IssueInvite(ctx, e.store, e.svc.Key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "e2"}, e.now, time.Hour, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

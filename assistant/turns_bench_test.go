@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/invite/invitetest"
 	"innobot/storage"
@@ -32,7 +33,7 @@ const benchConversations = 500
 // update; each goes on through its script, over and over. b.N is the number of turns; use a
 // fixed count so that runs compare:
 //
-//	go test -run '^$' -bench Turns -benchtime 20000x ./bot
+//	go test -run '^$' -bench Turns -benchtime 20000x ./assistant
 //
 // The first half of the turns measures the most the bot takes: every liaison sends again as
 // soon as answered (turns/s). The second half measures what a person waits for at the floor's
@@ -158,7 +159,7 @@ func (c *conversation) next() scriptStep { return c.script[c.step%len(c.script)]
 // replyCatcher is the store of the benchmark: it keeps the reply stored with each message's
 // answer, so that every turn's reply can be checked without sending it.
 type replyCatcher struct {
-	bot.Store
+	assistant.Store
 	replies sync.Map // message id → reply text
 }
 
@@ -189,7 +190,7 @@ func (s *replyCatcher) Answer(ctx context.Context, a storage.Answer) error {
 // benchStart is where the virtual clock starts: in the 2026-11 reporting period.
 var benchStart = time.Date(2026, 11, 20, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-func benchTurns(b *testing.B, store bot.Store) {
+func benchTurns(b *testing.B, store assistant.Store) {
 	ctx := context.Background()
 	key := invitetest.Key(b)
 	var ticks atomic.Int64 // the virtual clock moves a millisecond a turn
@@ -202,7 +203,7 @@ func benchTurns(b *testing.B, store bot.Store) {
 		if err := store.PutEnterprise(ctx, e); err != nil {
 			b.Fatal(err)
 		}
-		code, err := bot.IssueInvite(ctx, store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, benchStart, 7*24*time.Hour, nil)
+		code, err := assistant.IssueInvite(ctx, store, key, storage.Invite{Role: storage.RoleLiaison, EnterpriseID: e.ID, CreatedBy: "bench"}, benchStart, 7*24*time.Hour, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -223,7 +224,7 @@ func benchTurns(b *testing.B, store bot.Store) {
 		}
 		convs[i] = c
 	}
-	svc := &bot.Service{
+	svc := &assistant.Service{
 		Store: st, Form: survey.Default(), Clock: clock, Location: benchStart.Location(), Key: key,
 		BotName: "创新助手", Log: slog.New(slog.DiscardHandler),
 	}

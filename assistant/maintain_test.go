@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/invite/invitetest"
 	"innobot/storage"
@@ -26,7 +27,7 @@ import (
 // 进度 right after a write to the enterprise list (a binding, an import), which makes the
 // store decode its lists again.
 //
-//	go test -run '^$' -bench Progress -benchtime 200x ./bot
+//	go test -run '^$' -bench Progress -benchtime 200x ./assistant
 func BenchmarkProgress(b *testing.B) {
 	for _, n := range []int{10_000, 50_000} {
 		b.Run(fmt.Sprintf("enterprises=%d", n), func(b *testing.B) {
@@ -39,7 +40,7 @@ func BenchmarkProgress(b *testing.B) {
 				b.Fatal(err)
 			}
 			clock := bot.ClockFunc(func() time.Time { return benchStart })
-			svc := &bot.Service{
+			svc := &assistant.Service{
 				Store: store, Form: survey.Default(), Clock: clock, Location: benchStart.Location(), Key: invitetest.Key(b),
 				Regions: benchRegions, BotName: "创新助手", ExportDir: b.TempDir(), Log: slog.New(slog.DiscardHandler),
 			}

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -13,37 +13,15 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
+	"innobot/assistant"
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/invite"
 	"innobot/invite/invitetest"
 	"innobot/storage"
 	"innobot/storage/bolt"
 	"innobot/survey"
 )
-
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // recReplier is what went out for one message: replies and files to its chat, and messages
 // to others.
@@ -61,18 +39,18 @@ func (r *recReplier) String() string {
 func (r *recReplier) has(want string) bool   { return strings.Contains(r.text(), want) }
 func (r *recReplier) lacks(want string) bool { return !r.has(want) }
 
-// env is a bot.Service over a real bolt store in a temporary directory.
+// env is a assistant.Service over a real bolt store in a temporary directory.
 type env struct {
 	t     *testing.T
 	path  string
 	store *bolt.Store
 	key   invite.Key
-	clock *fakeClock
+	clock *bottest.Clock
 	loc   *time.Location
-	log   *syncBuffer
-	svc   *bot.Service
+	log   *bottest.Log
+	svc   *assistant.Service
 	h     bot.Handler
-	chat  *chat // the router and outbox messages go through
+	chat  *bottest.Chat // the router and outbox messages go through
 	n     int
 }
 
@@ -95,7 +73,7 @@ func newEnvIn(t *testing.T, dir string) *env {
 	e := &env{
 		t:     t,
 		path:  filepath.Join(dir, "innobot.db"),
-		clock: &fakeClock{now: time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)},
+		clock: bottest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai)),
 		loc:   shanghai,
 		key:   invitetest.Key(t),
 	}
@@ -113,14 +91,14 @@ func newEnvIn(t *testing.T, dir string) *env {
 
 // newService replaces the service (its in-memory try counts go) over the same store.
 func (e *env) newService() {
-	log, buf := newLog()
+	log, buf := bottest.NewLog()
 	e.log = buf
-	e.svc = &bot.Service{
+	e.svc = &assistant.Service{
 		Key: e.key, Store: e.store, Form: survey.Default(), Clock: bot.ClockFunc(e.clock.Now), Location: e.loc,
 		BotName: "创新助手", Prefix: "#", Log: log,
 	}
 	e.h = e.svc.Handler()
-	e.chat = newChat(e.t, e.store, e.h, e.svc.Clock)
+	e.chat = bottest.NewChat(e.t, e.store, e.h, e.svc.Clock)
 }
 
 func (e *env) enterprise(id, name, region string) {
@@ -133,7 +111,7 @@ func (e *env) enterprise(id, name, region string) {
 // invite issues a liaison code for the enterprise, valid 7 days from the clock.
 func (e *env) invite(enterpriseID string) string {
 	e.t.Helper()
-	code, err := bot.IssueInvite(e.t.Context(), e.store, e.svc.Key,
+	code, err := assistant.IssueInvite(e.t.Context(), e.store, e.svc.Key,
 		storage.Invite{Role: storage.RoleLiaison, EnterpriseID: enterpriseID, CreatedBy: "test"},
 		e.clock.Now(), 7*24*time.Hour, nil)
 	if err != nil {
@@ -157,9 +135,9 @@ func (e *env) send(m bot.Message) *recReplier {
 	}
 	m.Time = e.clock.Now()
 	w := &recReplier{}
-	for _, o := range e.chat.deliver(m) {
+	for _, o := range e.chat.Deliver(m) {
 		switch {
-		case !inChat(m, o):
+		case !bottest.InChat(m, o):
 			w.sends = append(w.sends, o)
 		case o.File != "":
 			w.files = append(w.files, o.File)
@@ -807,7 +785,7 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 		step     int // index in path of the message being answered
 		problems []string
 	)
-	sender := &recSender{onSend: func(out bot.Outgoing) {
+	e.chat.Sender.OnSend = func(out bot.Outgoing) {
 		mu.Lock()
 		defer mu.Unlock()
 		p := path[step]
@@ -833,30 +811,28 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 					p.text, sess.Cursor, err, path[step+1].key))
 			}
 		}
-	}}
-	e.chat.sender.onSend = sender.onSend
+	}
+	var sent []bot.Outgoing
 	for i, p := range path {
 		mu.Lock()
 		step = i
 		mu.Unlock()
 		id := fmt.Sprintf("turn-%d", i)
-		for _, o := range e.chat.deliver(bot.Message{ID: id, From: "张三", Kind: bot.KindText, Text: p.text}) {
-			sender.sent = append(sender.sent, o)
-		}
+		sent = append(sent, e.chat.Deliver(bot.Message{ID: id, From: "张三", Kind: bot.KindText, Text: p.text})...)
 		if !e.handled("张三", id) {
 			t.Errorf("%q: message id not recorded with the turn", p.text)
 		}
 	}
-	if got, want := len(sender.all()), len(path); got != want {
+	if got, want := len(sent), len(path); got != want {
 		t.Errorf("%d replies, want one per turn (%d)", got, want)
 	}
-	for _, text := range sender.texts() {
+	for _, text := range bottest.Texts(sent) {
 		if strings.Contains(text, "系统繁忙") {
 			t.Errorf("a turn failed: %q", text)
 		}
 	}
 	for _, i := range []int{2, 7, 9} { // choice, count and money echo what they kept
-		if got := sender.texts()[i]; !strings.Contains(got, "已记") {
+		if got := sent[i].Text; !strings.Contains(got, "已记") {
 			t.Errorf("%q: reply %q does not acknowledge the answer", path[i].text, got)
 		}
 	}
@@ -869,7 +845,7 @@ func TestAcknowledgedAnswerIsStored(t *testing.T) {
 	before := e.state("张三", "E1")
 	e.newService()
 	last := len(path) - 1
-	if got := e.chat.deliver(bot.Message{ID: fmt.Sprintf("turn-%d", last), From: "张三", Kind: bot.KindText, Text: path[last].text}); len(got) != 0 {
+	if got := e.chat.Deliver(bot.Message{ID: fmt.Sprintf("turn-%d", last), From: "张三", Kind: bot.KindText, Text: path[last].text}); len(got) != 0 {
 		t.Errorf("the last message delivered again got %+v", got)
 	}
 	e.unchanged(before, "张三", "E1")
@@ -892,8 +868,8 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 		if err := e.store.Close(); err != nil {
 			t.Fatal(err)
 		}
-		sender := &recSender{}
-		log, buf := newLog()
+		sender := &bottest.Sender{}
+		log, buf := bottest.NewLog()
 		e.svc.Log = log
 		r := &bot.Router{Handler: e.svc.Handler(), Store: e.store, Fallback: sender, Log: log}
 		msgs := []bot.Message{
@@ -903,9 +879,9 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 			{ID: "c4", From: "张三", Kind: bot.KindText, Text: "填报"},
 		}
 		for _, m := range msgs {
-			wait(t, r.Deliver(t.Context(), m))
+			bottest.Wait(t, r.Deliver(t.Context(), m))
 		}
-		got := sender.all()
+		got := sender.All()
 		if len(got) != len(msgs) {
 			t.Fatalf("sent %+v, want one reply per message", got)
 		}
@@ -927,7 +903,7 @@ func TestStoreFailureGetsBusyReply(t *testing.T) {
 			before := e.state("张三", "E1")
 			e.svc.Store = failingCommit{Backend: e.store, err: err}
 			e.h = e.svc.Handler()
-			e.chat = newChat(t, e.store, e.h, e.svc.Clock)
+			e.chat = bottest.NewChat(t, e.store, e.h, e.svc.Clock)
 			w := e.say("张三", "5")
 			if w.lacks("系统繁忙") || w.has("已记") || len(w.replies) != 1 {
 				t.Errorf("reply %s, want only the busy reply", w)
@@ -946,13 +922,13 @@ func TestRedeliveredBindAnswersAsTheOriginal(t *testing.T) {
 	e.bind("张三", "E1")
 	code := e.invite("E1")
 	bind := bot.Message{ID: "bind-李四", From: "李四", FromName: "李四", Kind: bot.KindText, Text: "绑定 " + code}
-	wait(t, e.chat.router.Deliver(t.Context(), bind)) // stored; the outbox never ran
+	bottest.Wait(t, e.chat.Router.Deliver(t.Context(), bind)) // stored; the outbox never ran
 
 	e.newService() // a restart: new router and outbox over the same file
-	if got := e.chat.deliver(bind); len(got) != 2 {
+	if got := e.chat.Deliver(bind); len(got) != 2 {
 		t.Fatalf("after the restart, sent %+v; want the two messages the binding owed", got)
 	}
-	got := e.chat.sender.all()
+	got := e.chat.Sender.All()
 	if !strings.Contains(got[0].Text, "绑定成功") || got[0].To != "李四" {
 		t.Errorf("first message %+v, want 绑定成功 to 李四", got[0])
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"innobot/bot"
+	"innobot/assistant"
 	"innobot/ledger"
 	"innobot/storage"
 )
@@ -188,8 +188,8 @@ func TestMonthlyNotes(t *testing.T) {
 // already today, and which enterprises have no liaison to nudge.
 func TestNudgeSaysWhoCannotBeReached(t *testing.T) {
 	e := newMatrixEnv(t)
-	e.svc.Nudge = func(context.Context, string, time.Time) (bot.NudgeResult, error) {
-		return bot.NudgeResult{Sent: 2, Already: 1, Unbound: []string{"乙电机有限公司", "丙铝业有限公司"}}, nil
+	e.svc.Nudge = func(context.Context, string, time.Time) (assistant.NudgeResult, error) {
+		return assistant.NudgeResult{Sent: 2, Already: 1, Unbound: []string{"乙电机有限公司", "丙铝业有限公司"}}, nil
 	}
 	e.h = e.svc.Handler()
 	got := e.say(city, "", "提醒未填报")
@@ -198,7 +198,9 @@ func TestNudgeSaysWhoCannotBeReached(t *testing.T) {
 			t.Errorf("reply lacks %q:\n%s", want, got)
 		}
 	}
-	e.svc.Nudge = func(context.Context, string, time.Time) (bot.NudgeResult, error) { return bot.NudgeResult{}, nil }
+	e.svc.Nudge = func(context.Context, string, time.Time) (assistant.NudgeResult, error) {
+		return assistant.NudgeResult{}, nil
+	}
 	e.h = e.svc.Handler()
 	if got := e.say(county, "", "催报"); !strings.Contains(got, "盐湖区本期（2026年11月）的企业都已填报") {
 		t.Errorf("nobody to nudge: %s", got)

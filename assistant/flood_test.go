@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/bot"
 	"innobot/storage"
 )
 
@@ -13,7 +14,7 @@ type recorder struct{ texts []string }
 
 func (r *recorder) Reply(text string)      { r.texts = append(r.texts, text) }
 func (r *recorder) ReplyFile(path string)  { r.texts = append(r.texts, path) }
-func (r *recorder) Send(out Outgoing)      { r.texts = append(r.texts, out.Text) }
+func (r *recorder) Send(out bot.Outgoing)  { r.texts = append(r.texts, out.Text) }
 func (r *recorder) Answer() storage.Answer { return storage.Answer{} }
 func (r *recorder) Answered()              {}
 func (r *recorder) Reset()                 { r.texts = nil }
@@ -21,10 +22,10 @@ func (r *recorder) Reset()                 { r.texts = nil }
 func TestFloodLimit(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	handled := 0
-	h := limitFlood(ClockFunc(func() time.Time { return now }), FloodLimit)(HandlerFunc(func(context.Context, Replier, *Message) { handled++ }))
+	h := limitFlood(bot.ClockFunc(func() time.Time { return now }), FloodLimit)(bot.HandlerFunc(func(context.Context, bot.Replier, *bot.Message) { handled++ }))
 	w := &recorder{}
 	send := func(from string) {
-		h.ServeMessage(context.Background(), w, &Message{From: from, Text: "1"})
+		h.ServeMessage(context.Background(), w, &bot.Message{From: from, Text: "1"})
 		now = now.Add(time.Second)
 	}
 	for range 30 {
@@ -52,7 +53,7 @@ func TestFloodLimit(t *testing.T) {
 // Thousands of senders of one message each are forgotten once they are quiet.
 func TestFloodGuardForgetsQuietSenders(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	g := &floodGuard{clock: ClockFunc(func() time.Time { return now }), limit: FloodLimit, seen: map[string][]time.Time{}, told: map[string]time.Time{}}
+	g := &floodGuard{clock: bot.ClockFunc(func() time.Time { return now }), limit: FloodLimit, seen: map[string][]time.Time{}, told: map[string]time.Time{}}
 	for i := range 30_000 {
 		g.note(fmt.Sprintf("junk%05d", i))
 		now = now.Add(10 * time.Millisecond) // 100 a second: 6,000 a window

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -8,15 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/invite"
 	"innobot/storage"
+	"innobot/storage/bolt"
 )
 
 // issue makes a code of any role with the env's key.
 func (e *env) issue(inv storage.Invite) string {
 	e.t.Helper()
-	code, err := bot.IssueInvite(e.t.Context(), e.store, e.svc.Key, inv, e.clock.Now(), 7*24*time.Hour, nil)
+	code, err := assistant.IssueInvite(e.t.Context(), e.store, e.svc.Key, inv, e.clock.Now(), 7*24*time.Hour, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -236,11 +239,11 @@ func TestStaffCodesAreCapped(t *testing.T) {
 	e := newEnv(t)
 	e.enterprise("E3", "盐湖某某化工有限公司", "盐湖区")
 	issue := func(inv storage.Invite) (string, error) {
-		return bot.IssueInvite(ctx, e.store, e.svc.Key, inv, e.clock.Now(), 7*24*time.Hour, nil)
+		return assistant.IssueInvite(ctx, e.store, e.svc.Key, inv, e.clock.Now(), 7*24*time.Hour, nil)
 	}
 	yanhu := storage.Invite{Role: storage.RoleCounty, Region: "盐湖区"}
 	var codes []string
-	for i := range bot.MaxLiveStaffCodes {
+	for i := range assistant.MaxLiveStaffCodes {
 		code, err := issue(yanhu)
 		if err != nil {
 			t.Fatalf("county code %d: %v", i+1, err)
@@ -252,7 +255,7 @@ func TestStaffCodesAreCapped(t *testing.T) {
 		inv  storage.Invite
 		want error
 	}{
-		{"a sixth for 盐湖区", yanhu, bot.ErrTooManyCodes},
+		{"a sixth for 盐湖区", yanhu, assistant.ErrTooManyCodes},
 		{"the first for 永济市", storage.Invite{Role: storage.RoleCounty, Region: "永济市"}, nil},
 		{"a helper of 盐湖区", storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E1"}}, nil},
 		{"a liaison", storage.Invite{Role: storage.RoleLiaison, EnterpriseID: "E1"}, nil},
@@ -269,18 +272,18 @@ func TestStaffCodesAreCapped(t *testing.T) {
 		t.Errorf("after one was used: %v", err)
 	}
 	e.clock.Add(8 * 24 * time.Hour)
-	for i := range bot.MaxLiveStaffCodes {
+	for i := range assistant.MaxLiveStaffCodes {
 		if _, err := issue(yanhu); err != nil {
 			t.Errorf("code %d once the others expired: %v", i+1, err)
 		}
 	}
 	// Helpers count by their enterprises' region (the first helper code has expired).
-	for i := range bot.MaxLiveStaffCodes {
+	for i := range assistant.MaxLiveStaffCodes {
 		if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E3"}}); err != nil {
 			t.Fatalf("helper code %d: %v", i+1, err)
 		}
 	}
-	if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E1", "E3"}}); !errors.Is(err, bot.ErrTooManyCodes) {
+	if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E1", "E3"}}); !errors.Is(err, assistant.ErrTooManyCodes) {
 		t.Errorf("a sixth helper code of 盐湖区: %v", err)
 	}
 	if _, err := issue(storage.Invite{Role: storage.RoleHelper, EnterpriseIDs: []string{"E2"}}); err != nil {
@@ -313,20 +316,34 @@ func TestHandoverTellsTheOldLiaisonAndTheCounty(t *testing.T) {
 	}
 }
 
+// answerFails is a bolt store whose writes of answers fail with err, as a store that went
+// down does.
+type answerFails struct {
+	*bolt.Store
+	err error
+}
+
+func (s *answerFails) Answer(ctx context.Context, a storage.Answer) error {
+	if s.err != nil {
+		return s.err
+	}
+	return s.Store.Answer(ctx, a)
+}
+
 // A refused code is counted with its answer, in one write: should the router's own write of
 // an answer fail, the refusal is stored all the same, and the message delivered again
 // (WeChat after a restart) is neither answered nor counted again.
 func TestRefusedCodeCountsOnce(t *testing.T) {
 	e := newEnv(t)
-	store := &failingStore{Store: e.store, answerErr: errors.New("disk full")}
+	store := &answerFails{Store: e.store, err: errors.New("disk full")}
 	e.svc.Store = store
 	e.h = e.svc.Handler()
-	e.chat = newChat(t, store, e.h, e.svc.Clock)
+	e.chat = bottest.NewChat(t, store, e.h, e.svc.Clock)
 	m := bot.Message{ID: "wx-msg-1", From: "路人", Text: "绑定 " + guess(t)}
 	if w := e.send(m); w.lacks("邀请码不正确") {
 		t.Fatalf("first delivery: %s", w)
 	}
-	store.answerErr = nil
+	store.err = nil
 	if w := e.send(m); !w.silent() {
 		t.Errorf("the same message again was answered: %s", w)
 	}

@@ -1,4 +1,8 @@
-package bot
+// Package assistant is the assistant that serves liaisons' surveys and the offices' commands
+// over any bot.Transport: it binds people with invite codes, walks liaisons through the survey
+// one question at a time, and answers staff from one command table of roles and scopes. Serve
+// its Handler with a bot.Router.
+package assistant
 
 import (
 	"context"
@@ -10,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"innobot/bot"
 	"innobot/dialog"
 	"innobot/internal/sanitize"
 	"innobot/invite"
@@ -23,8 +28,8 @@ import (
 const MaxMessageRunes = 2000
 
 // Store is what the service reads and writes: all but the transport's and the outbox's
-// sending side. Each write made for a message stores the message's answer (Replier.Answer) in
-// the same transaction.
+// sending side. Each write made for a message stores the message's answer
+// (bot.Replier.Answer) in the same transaction.
 type Store interface {
 	storage.Store
 	storage.Registry
@@ -36,12 +41,12 @@ type Store interface {
 }
 
 // Service answers the people innobot talks to: it binds contacts with invite codes and walks
-// liaisons through the survey. Build its handler with Handler and serve it with a Router,
-// which reads what the service needs of each message's sender (TurnFrom).
+// liaisons through the survey. Build its handler with Handler and serve it with a bot.Router,
+// which reads what the service needs of each message's sender (bot.TurnFrom).
 type Service struct {
 	Store    Store
 	Form     *survey.Form
-	Clock    Clock
+	Clock    bot.Clock
 	Location *time.Location
 	// Periods says which month a moment reports for; the zero Rule is the policy's 5th on
 	// China's wall clock, without days off.
@@ -92,20 +97,20 @@ type tries struct {
 
 // Handler returns the service's handler with its middleware: limits, group filtering and
 // identity come first, so no role handler sees a message it should not.
-func (s *Service) Handler() Handler {
+func (s *Service) Handler() bot.Handler {
 	mux := newCommandMux(s, s.commandTable(), nil)
-	staff := HandlerFunc(mux.staffUnknown)
+	staff := bot.HandlerFunc(mux.staffUnknown)
 	mux.fallback = &roleMux{
-		unbound: HandlerFunc(s.welcome),
-		roles: map[storage.Role]Handler{
-			storage.RoleLiaison:    HandlerFunc(s.liaison),
+		unbound: bot.HandlerFunc(s.welcome),
+		roles: map[storage.Role]bot.Handler{
+			storage.RoleLiaison:    bot.HandlerFunc(s.liaison),
 			storage.RoleHelper:     staff,
 			storage.RoleCounty:     staff,
 			storage.RoleCityOffice: staff,
 		},
 	}
-	var h Handler = mux
-	for _, mw := range []Middleware{s.files, s.limits, s.quietUnbound, s.identify, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
+	var h bot.Handler = mux
+	for _, mw := range []bot.Middleware{s.files, s.limits, s.quietUnbound, s.identify, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
 		h = mw(h)
 	}
 	return h
@@ -115,8 +120,8 @@ func (s *Service) Handler() Handler {
 // reply says how to bind, the rest would only spend the account's sends (and its standing with
 // WeChat) on people who cannot use the bot yet. Binding, and a message that tries to, is
 // always answered.
-func (s *Service) quietUnbound(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+func (s *Service) quietUnbound(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 		var key string
 		switch {
 		case strings.HasPrefix(survey.Normalize(m.Text), "绑定"):
@@ -135,7 +140,7 @@ func (s *Service) quietUnbound(next Handler) Handler {
 
 // onceADay lets a handler's replies through only when allow says so, asked once per message.
 type onceADay struct {
-	Replier
+	bot.Replier
 	allow   func() bool
 	decided bool
 	ok      bool
@@ -183,12 +188,12 @@ func (s *Service) firstToday(key string) bool {
 
 // limits refuses what is not an answer: other kinds of message (each with a short reply that
 // says what to do instead) and overlong text.
-func (s *Service) limits(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+func (s *Service) limits(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 		switch {
-		case m.Kind == KindFile && m.Group == "":
+		case m.Kind == bot.KindFile && m.Group == "":
 			next.ServeMessage(ctx, w, m) // read by files, once the sender is known
-		case m.Kind != "" && m.Kind != KindText:
+		case m.Kind != "" && m.Kind != bot.KindText:
 			if m.Group == "" {
 				s.notText(ctx, w, m)
 			}
@@ -207,13 +212,13 @@ func (s *Service) limits(next Handler) Handler {
 const RecallText = "已撤回的消息不会撤销已记录的答案，需要修改请回复 修改 N（N 为题号，例如 修改 3）。"
 
 // notText answers a private message that is not text.
-func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
+func (s *Service) notText(ctx context.Context, w bot.Replier, m *bot.Message) {
 	switch m.Kind {
-	case KindImage:
+	case bot.KindImage:
 		w.Reply("收到图片，谢谢。我只能看懂文字，请直接打字回复。")
-	case KindVoice:
+	case bot.KindVoice:
 		w.Reply("收到语音，谢谢。我暂时听不了语音，请打字回复。")
-	case KindRecall:
+	case bot.KindRecall:
 		if s.surveying(ctx) {
 			w.Reply(RecallText)
 		}
@@ -224,14 +229,14 @@ func (s *Service) notText(ctx context.Context, w Replier, m *Message) {
 
 // surveying reports whether the sender is a liaison in the middle of the survey.
 func (s *Service) surveying(ctx context.Context) bool {
-	st := TurnFrom(ctx)
+	st := bot.TurnFrom(ctx)
 	return st.Contact.Role == storage.RoleLiaison && dialog.Surveying(st.Session)
 }
 
 // groupFilter lets through only group messages addressed to the bot, with the address
 // removed, so handlers read the same text in a group as in a private chat.
-func (s *Service) groupFilter(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+func (s *Service) groupFilter(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 		if m.Group == "" {
 			next.ServeMessage(ctx, w, m)
 			return
@@ -271,12 +276,12 @@ func GroupFrom(ctx context.Context) *storage.Group {
 
 // identify finds who sent the message, as the router read it; roles come from stored
 // bindings only, never from a display name.
-func (s *Service) identify(next Handler) Handler {
-	return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+func (s *Service) identify(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 		// Names are chosen by the people themselves and end up in replies, the audit and
 		// exported files: no control character or terminal escape gets that far.
 		m.FromName, m.GroupName = sanitize.Line(m.FromName), sanitize.Line(m.GroupName)
-		c := TurnFrom(ctx).Contact
+		c := bot.TurnFrom(ctx).Contact
 		if c.ID == "" {
 			c = storage.Contact{ID: m.From}
 		}
@@ -295,7 +300,7 @@ func (s *Service) identify(next Handler) Handler {
 				ctx = context.WithValue(ctx, groupKey{}, &g)
 			case !errors.Is(err, storage.ErrNotFound):
 				s.Log.Error("loading group", "group", m.Group, "err", err)
-				w.Reply(busyText)
+				w.Reply(bot.BusyText)
 				return
 			}
 		}
@@ -305,12 +310,12 @@ func (s *Service) identify(next Handler) Handler {
 
 // roleMux picks the handler for the contact's role, like http.ServeMux picks one for a path.
 type roleMux struct {
-	unbound Handler
-	roles   map[storage.Role]Handler
+	unbound bot.Handler
+	roles   map[storage.Role]bot.Handler
 }
 
 // ServeMessage hands the message to the handler of the sender's role.
-func (x *roleMux) ServeMessage(ctx context.Context, w Replier, m *Message) {
+func (x *roleMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) {
 	if h, ok := x.roles[ContactFrom(ctx).Role]; ok {
 		h.ServeMessage(ctx, w, m)
 		return
@@ -322,7 +327,7 @@ const welcomeText = "您好，我是运城市企业技术创新全覆盖工作�
 	"企业科技创新联络人请先绑定：发送“绑定 邀请码”，例如 绑定 " + invite.Example + "。\n" +
 	"邀请码由所在县（市、区）工作人员提供。"
 
-func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
+func (s *Service) welcome(ctx context.Context, w bot.Replier, m *bot.Message) {
 	if m.Group != "" {
 		s.groupHint(ctx, w)
 		return
@@ -336,7 +341,7 @@ func (s *Service) welcome(ctx context.Context, w Replier, m *Message) {
 }
 
 // groupHint answers a group message that is no command: what the group can ask.
-func (s *Service) groupHint(ctx context.Context, w Replier) {
+func (s *Service) groupHint(ctx context.Context, w bot.Replier) {
 	if GroupFrom(ctx) == nil {
 		w.Reply(fmt.Sprintf("填报调查表请私聊我。本群还没有绑定地区，请县（市、区）工作人员发送：@%s 绑定本群 地区名", s.BotName))
 		return
@@ -344,7 +349,7 @@ func (s *Service) groupHint(ctx context.Context, w Replier) {
 	w.Reply(fmt.Sprintf("填报调查表请私聊我。在群里可以 @%s 进度、@%s 未填报、@%s 帮助。", s.BotName, s.BotName, s.BotName))
 }
 
-func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Contact, code string) {
+func (s *Service) bind(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, code string) {
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
 	if m.Group != "" {
@@ -393,12 +398,12 @@ func (s *Service) bind(ctx context.Context, w Replier, m *Message, c storage.Con
 // leaves a new liaison in (asked for their name and mobile): they depend on what the binding
 // did, and the notices to whom a change of liaison concerns are among the replies. What they
 // need of the store is read first, since the store makes them inside its write.
-func (s *Service) redeem(ctx context.Context, w Replier, c storage.Contact, code string, now time.Time) (storage.Redeemed, error) {
+func (s *Service) redeem(ctx context.Context, w bot.Replier, c storage.Contact, code string, now time.Time) (storage.Redeemed, error) {
 	contacts, err := s.Store.Contacts(ctx)
 	if err != nil {
 		return storage.Redeemed{}, fmt.Errorf("list contacts: %w", err)
 	}
-	sess := TurnFrom(ctx).Session
+	sess := bot.TurnFrom(ctx).Session
 	return s.Store.Redeem(ctx, s.Key.Hash(code), storage.Contact{ID: c.ID, Name: c.Name, Account: s.Account}, now,
 		func(r storage.Redeemed) (storage.Answer, *storage.Session) {
 			w.Reset()
@@ -426,15 +431,15 @@ func bindRefusal(err error) (reply, why string) {
 }
 
 // bindFailed answers a binding that failed on our side, and audits it.
-func (s *Service) bindFailed(ctx context.Context, w Replier, m *Message, c storage.Contact, err error) {
+func (s *Service) bindFailed(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, err error) {
 	s.Log.Error("binding", "contact", c.ID, "err", err)
-	w.Reply(busyText)
+	w.Reply(bot.BusyText)
 	s.auditBind(ctx, m, c, storage.OutcomeFailed, "", "")
 }
 
 // auditBind records an attempt to bind. The code itself is never recorded: a near miss in the
 // log would give most of a live code to whoever reads it.
-func (s *Service) auditBind(ctx context.Context, m *Message, c storage.Contact, outcome storage.Outcome, target, detail string) {
+func (s *Service) auditBind(ctx context.Context, m *bot.Message, c storage.Contact, outcome storage.Outcome, target, detail string) {
 	s.audit(ctx, m, c, storage.AuditEntry{Action: "bind", Target: target, Outcome: outcome, Detail: detail})
 }
 
@@ -442,10 +447,10 @@ func (s *Service) auditBind(ctx context.Context, m *Message, c storage.Contact, 
 // contact, read before the binding). A new liaison is asked their name and mobile
 // (dialog.Bound, from their session sess): bound returns the session that leaves them in, nil
 // for other roles.
-func (s *Service) bound(w Replier, r storage.Redeemed, sess storage.Session, contacts []storage.Contact, now time.Time) *storage.Session {
+func (s *Service) bound(w bot.Replier, r storage.Redeemed, sess storage.Session, contacts []storage.Contact, now time.Time) *storage.Session {
 	c := r.Contact
 	if c.Role != storage.RoleLiaison || r.Enterprise == nil {
-		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", roleName(c)))
+		w.Reply(fmt.Sprintf("绑定成功：您是%s。回复“帮助”查看可用指令。", c.RoleName()))
 		return nil
 	}
 	e := *r.Enterprise
@@ -461,13 +466,13 @@ func (s *Service) bound(w Replier, r storage.Redeemed, sess storage.Session, con
 }
 
 // auditBound audits a binding that succeeded.
-func (s *Service) auditBound(ctx context.Context, m *Message, r storage.Redeemed) {
+func (s *Service) auditBound(ctx context.Context, m *bot.Message, r storage.Redeemed) {
 	c := r.Contact
 	if c.Role != storage.RoleLiaison || r.Enterprise == nil {
-		s.auditBind(ctx, m, c, storage.OutcomeOK, inviteScope(r.Invite), "绑定为"+roleName(c))
+		s.auditBind(ctx, m, c, storage.OutcomeOK, inviteScope(r.Invite), "绑定为"+c.RoleName())
 		return
 	}
-	detail := "绑定为" + roleName(c)
+	detail := "绑定为" + c.RoleName()
 	if r.Replaced != nil && r.Replaced.ID != c.ID {
 		detail = fmt.Sprintf("更换联络人：原 %s → 新 %s", personLabel(*r.Replaced), personLabel(c))
 	}
@@ -498,21 +503,6 @@ func inviteScope(inv storage.Invite) string {
 
 // errRetiredCode is a 6-digit code: refused without a look-up (invite.Retired).
 var errRetiredCode = errors.New("retired 6-digit invite code")
-
-// roleName says a contact's role in the words of the campaign.
-func roleName(c storage.Contact) string {
-	switch c.Role {
-	case storage.RoleLiaison:
-		return "企业科技创新联络人"
-	case storage.RoleHelper:
-		return "对口帮扶人"
-	case storage.RoleCounty:
-		return c.Region + "工作人员"
-	case storage.RoleCityOffice:
-		return "市领导小组办公室工作人员"
-	}
-	return "未绑定"
-}
 
 func (s *Service) resetTries(contact string) {
 	s.mu.Lock()
@@ -548,7 +538,7 @@ func (s *Service) countFailure(contact, cursor string) {
 const conflictRetries = 3
 
 // liaison runs one survey turn: load, think (dialog), one atomic write, then reply.
-func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
+func (s *Service) liaison(ctx context.Context, w bot.Replier, m *bot.Message) {
 	if m.Group != "" {
 		w.Reply("填报请私聊我，发送“填报”。")
 		return
@@ -561,8 +551,8 @@ func (s *Service) liaison(ctx context.Context, w Replier, m *Message) {
 // converse runs one survey turn of the message's sender, computed by handle on what the router
 // read, and stores what it changes with its reply in one write: the one path by which a
 // liaison's text and a liaison's file change what is stored.
-func (s *Service) converse(ctx context.Context, w Replier, m *Message, handle func(dialog.Conversation, time.Time) dialog.Result) {
-	c, st := ContactFrom(ctx), TurnFrom(ctx)
+func (s *Service) converse(ctx context.Context, w bot.Replier, m *bot.Message, handle func(dialog.Conversation, time.Time) dialog.Result) {
+	c, st := ContactFrom(ctx), bot.TurnFrom(ctx)
 	for range conflictRetries {
 		err := s.turn(ctx, w, c, st, handle)
 		if errors.Is(err, storage.ErrConflict) {
@@ -579,19 +569,19 @@ func (s *Service) converse(ctx context.Context, w Replier, m *Message, handle fu
 		if err != nil {
 			s.Log.Error("survey turn", "contact", c.ID, "err", err)
 			w.Reset()
-			w.Reply(busyText)
+			w.Reply(bot.BusyText)
 		}
 		return
 	}
 	s.Log.Error("survey turn kept conflicting", "contact", c.ID)
 	w.Reset()
-	w.Reply(busyText)
+	w.Reply(bot.BusyText)
 }
 
 // turn runs handle on st and stores what it changes with its reply. It returns
 // storage.ErrConflict, the reply dropped, when another write changed the session or took the
 // submission's version since st was read.
-func (s *Service) turn(ctx context.Context, w Replier, c storage.Contact, st storage.TurnState, handle func(dialog.Conversation, time.Time) dialog.Result) error {
+func (s *Service) turn(ctx context.Context, w bot.Replier, c storage.Contact, st storage.TurnState, handle func(dialog.Conversation, time.Time) dialog.Result) error {
 	e := st.Enterprise
 	if e.ID == "" {
 		return fmt.Errorf("enterprise %s of liaison %s: %w", c.EnterpriseID, c.ID, storage.ErrNotFound)

@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"innobot/bot"
 	"innobot/ledger"
 	"innobot/period"
 	"innobot/storage"
@@ -83,7 +84,7 @@ func (s *Service) report(ctx context.Context, scope Scope, period string) (ledge
 	return rep, nil
 }
 
-func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) progressCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func (s *Service) progressCmd(ctx context.Context, w Replier, r *Request) error 
 
 // progressChartCmd sends the progress as a picture: a bar per region, or per enterprise for
 // a helper, after a line with the period, the totals and what to send next.
-func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) progressChartCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
@@ -111,7 +112,7 @@ func (s *Service) progressChartCmd(ctx context.Context, w Replier, r *Request) e
 	return s.sendFile(w, "进度图", caption, func(dir string) (string, error) { return ledger.SaveChart(dir, rep, now) })
 }
 
-func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) laggingCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
@@ -120,7 +121,7 @@ func (s *Service) laggingCmd(ctx context.Context, w Replier, r *Request) error {
 	return nil
 }
 
-func (s *Service) tickedOffCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) tickedOffCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	rep, err := s.report(ctx, r.Scope, r.Month)
 	if err != nil {
 		return err
@@ -130,7 +131,7 @@ func (s *Service) tickedOffCmd(ctx context.Context, w Replier, r *Request) error
 }
 
 // lookupCmd shows one enterprise: where its survey stands and who to call.
-func (s *Service) lookupCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) lookupCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	e := *r.Target.Enterprise
 	rep, err := s.report(ctx, Scope{Scope: ledger.Helper(e.ID), Phones: r.Scope.Phones}, s.period())
 	if err != nil {
@@ -195,13 +196,13 @@ func (s *Service) exportDir() (string, error) {
 }
 
 // sendExport writes a file with save and replies with it.
-func (s *Service) sendExport(w Replier, what string, save func(dir string) (string, error)) error {
+func (s *Service) sendExport(w bot.Replier, what string, save func(dir string) (string, error)) error {
 	return s.sendFile(w, what, fmt.Sprintf("%s已生成，请查收文件。", what), save)
 }
 
 // sendFile writes a file with save into a fresh export folder and replies with the caption,
 // then the file: a chat shows a file by its name alone, so the text says what it is.
-func (s *Service) sendFile(w Replier, what, caption string, save func(dir string) (string, error)) error {
+func (s *Service) sendFile(w bot.Replier, what, caption string, save func(dir string) (string, error)) error {
 	dir, err := s.exportDir()
 	var path string
 	if err == nil {
@@ -215,7 +216,7 @@ func (s *Service) sendFile(w Replier, what, caption string, save func(dir string
 	return nil
 }
 
-func (s *Service) exportLedger(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) exportLedger(ctx context.Context, w bot.Replier, r *Request) error {
 	if err := s.askPreparer(w, r); err != nil {
 		return err
 	}
@@ -229,7 +230,7 @@ func (s *Service) exportLedger(ctx context.Context, w Replier, r *Request) error
 	})
 }
 
-func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) exportSurvey(ctx context.Context, w bot.Replier, r *Request) error {
 	e := *r.Target.Enterprise
 	subs, err := s.Store.Submissions(ctx, e.ID)
 	if err != nil {
@@ -249,7 +250,7 @@ func (s *Service) exportSurvey(ctx context.Context, w Replier, r *Request) error
 	})
 }
 
-func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) exportMonthly(ctx context.Context, w bot.Replier, r *Request) error {
 	if err := s.askPreparer(w, r); err != nil {
 		return err
 	}
@@ -269,7 +270,7 @@ func (s *Service) exportMonthly(ctx context.Context, w Replier, r *Request) erro
 
 // askPreparer asks the staff member for the 填表人 and 联系方式 an export is signed with, once:
 // they are kept with their role. It returns needDetails while they are missing.
-func (s *Service) askPreparer(w Replier, r *Request) error {
+func (s *Service) askPreparer(w bot.Replier, r *Request) error {
 	if r.Contact.Person != "" && r.Contact.Mobile != "" {
 		return nil
 	}
@@ -278,7 +279,7 @@ func (s *Service) askPreparer(w Replier, r *Request) error {
 }
 
 // detailsCmd keeps the 填表人 and 联系方式 the staff member gave.
-func (s *Service) detailsCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) detailsCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	name, phone, problem := parseDetails(r.Args)
 	if r.Args == "" {
 		problem = "请写上姓名和电话，例如：填表人 王芳 13912345678"
@@ -308,12 +309,12 @@ func (s *Service) detailsCmd(ctx context.Context, w Replier, r *Request) error {
 // writes and amends it; once the deadline has passed that 月报 has been sent, and exporting it
 // again shows the notes it was sent with. A month typed in the text (11月走访企业 5 家) is
 // part of the note.
-func (s *Service) noteCmd(problems bool) func(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) noteCmd(problems bool) func(ctx context.Context, w bot.Replier, r *Request) error {
 	part, word, example := "工作进展", "进展", "月报 进展 本月走访企业 15 家，组织培训 2 次"
 	if problems {
 		part, word, example = "存在问题", "问题", "月报 问题 部分企业没有专职科技人员"
 	}
-	return func(ctx context.Context, w Replier, r *Request) error {
+	return func(ctx context.Context, w bot.Replier, r *Request) error {
 		region, area := "", ledger.CityName
 		if r.Contact.Role == storage.RoleCounty {
 			region, area = r.Contact.Region, r.Contact.Region
@@ -361,7 +362,7 @@ func (s *Service) noteCmd(problems bool) func(ctx context.Context, w Replier, r 
 // maxNoteRunes bounds a note: a paragraph or two of a printed report.
 const maxNoteRunes = 1000
 
-func (s *Service) nudgeCmd(ctx context.Context, w Replier, r *Request) error {
+func (s *Service) nudgeCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	if s.Nudge == nil {
 		w.Reply("提醒功能没有开启（配置里没有截止日期）。请联系系统管理员在配置中填写截止日期；现在可发送“未填报”查看名单后逐一联系。")
 		return refuse(storage.OutcomeRefused, "no deadlines configured")

@@ -1,4 +1,4 @@
-package bot
+package assistant
 
 // CommandNames lists the command table's words, for tests that try every command.
 func CommandNames(s *Service) []string {

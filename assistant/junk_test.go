@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 )
 
 // guesses are codes of the right shape that are not live (one in 8.5×10¹¹ would be).
@@ -71,12 +72,12 @@ func TestJunkSendersGrowTheFileBoundedly(t *testing.T) {
 	}
 	ctx := context.Background()
 	e := newEnvIn(t, ramDir(t))
-	log, _ := newLog()
+	log, _ := bottest.NewLog()
 	// Thousands of chats at once on two cores wait for the CPU far longer than a person's
 	// reply deadline; what is measured here is what junk leaves in the file.
 	router := &bot.Router{Handler: e.h, Store: e.store, Clock: e.svc.Clock, Log: log, Deadline: time.Hour}
 	// The outbox sends the replies as it does in a running bot, and forgets them.
-	outbox := &bot.Outbox{Store: e.store, Transport: &recSender{}, Clock: e.svc.Clock, Log: log}
+	outbox := &bot.Outbox{Store: e.store, Transport: &bottest.Sender{}, Clock: e.svc.Clock, Log: log}
 	flush := func() {
 		t.Helper()
 		if _, err := outbox.Flush(ctx); err != nil {

@@ -1,6 +1,6 @@
 //go:build !race
 
-package bot_test
+package assistant_test
 
 // raceEnabled is true when the tests run under the race detector (race_test.go).
 const raceEnabled = false

@@ -1,9 +1,11 @@
-package bot
+package assistant
 
 import (
 	"context"
 	"sync"
 	"time"
+
+	"innobot/bot"
 )
 
 // FloodLimit is how many messages a contact may send within floodWindow; more are refused,
@@ -18,7 +20,7 @@ const (
 // the counts, which only forgives a flood. Contacts quiet for a window are dropped as it goes,
 // so that thousands of senders of one message each leave nothing behind.
 type floodGuard struct {
-	clock Clock
+	clock bot.Clock
 	limit int
 	mu    sync.Mutex
 	seen  map[string][]time.Time // by contact: times within the window
@@ -28,13 +30,13 @@ type floodGuard struct {
 
 // limitFlood refuses messages past limit a minute with one short reply per window, then
 // silence, and changes nothing. A limit of 0 lets everything through.
-func limitFlood(clock Clock, limit int) Middleware {
+func limitFlood(clock bot.Clock, limit int) bot.Middleware {
 	g := &floodGuard{clock: clock, limit: limit, seen: map[string][]time.Time{}, told: map[string]time.Time{}}
-	return func(next Handler) Handler {
+	return func(next bot.Handler) bot.Handler {
 		if limit <= 0 {
 			return next
 		}
-		return HandlerFunc(func(ctx context.Context, w Replier, m *Message) {
+		return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
 			over, tell := g.note(m.From)
 			if !over {
 				next.ServeMessage(ctx, w, m)

@@ -1,4 +1,4 @@
-package bot_test
+package assistant_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"innobot/assistant"
 	"innobot/bot"
 	"innobot/storage"
 )
@@ -167,7 +168,7 @@ func TestGroupRebinding(t *testing.T) {
 func TestAuditIsAppendOnly(t *testing.T) {
 	e := newMatrixEnv(t)
 	var texts []string
-	for _, c := range bot.CommandNames(e.svc) {
+	for _, c := range assistant.CommandNames(e.svc) {
 		texts = append(texts, c, c+" 甲钢铁", c+" 夏县")
 	}
 	texts = append(texts, "绑定 22222222", "解绑", "删除审计", "清空日志")
@@ -194,7 +195,7 @@ func TestAuditIsAppendOnly(t *testing.T) {
 func TestNamesAreCleaned(t *testing.T) {
 	e := newMatrixEnv(t)
 	m := bot.Message{ID: "m1", From: "wx-x", FromName: "\x1b[2J张三\n2026-11-20\tcity_office\u202e", Group: "g", GroupName: "群\x1b]0;伪造\x07名", Kind: bot.KindText, Text: "@创新助手 绑定 22222222"}
-	e.chat.deliver(m)
+	e.chat.Deliver(m)
 	log := e.auditLog(t)
 	last := log[len(log)-1]
 	if last.Name != "张三 2026-11-20 city_office" || last.Group != "群名（g）" {
