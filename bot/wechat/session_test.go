@@ -86,14 +86,14 @@ func TestZombieSessionEnded(t *testing.T) {
 }
 
 // TestRestoredSessionDroppedAsksForScan: WeChat accepts the saved session at webwxinit and
-// logs it out at the first sync check. The bot must not loop on it: the saved session is
-// cleared and a QR code shown (need_scan rises).
+// logs it out at the first sync check, at every restore. The bot must not loop on it: the
+// saved session is cleared and a QR code shown (need_scan rises).
 func TestRestoredSessionDroppedAsksForScan(t *testing.T) {
 	h := newHarness(t)
 	h.online()
 	h.fake.AutoScan(false)
 	h.shutdown()
-	h.fake.LogoutAfterInit() // the next start restores the saved session, which WeChat drops
+	h.fake.LogoutAfterInit() // WeChat accepts the saved session at each restore, then drops it
 	h.start()
 	h.waitFor("a QR code asked for", func() bool { return h.status().NeedScan })
 	s := h.fake.Stats()

@@ -150,7 +150,9 @@ type Server struct {
 	inits     int   // webwxinit calls
 	initSIDs  []int // the session each successful init served
 	logoutRet int   // the next synccheck answers this retcode
-	zombie    bool  // synccheck says "new messages"; webwxsync has none
+	// dropRestored: hot logins of the current session are accepted, then logged out.
+	dropRestored bool
+	zombie       bool // synccheck says "new messages"; webwxsync has none
 	// selector is what an idle synccheck answers in place of "0" (zombies answer 2 or 7).
 	zombieSelector string
 	pending        []Msg
@@ -277,11 +279,13 @@ func (f *Server) Logout(ret int) {
 	f.poke()
 }
 
-// LogoutAfterInit makes the session that the next hot login restores die at its first
-// synccheck: webwxinit accepts it, then WeChat logs it out (1101).
+// LogoutAfterInit makes WeChat drop the saved session each time it is restored, until a QR
+// scan starts a new one: every hot login of it is accepted at webwxinit, then logged out at
+// its first synccheck (1101). A transport that took a good webwxinit for a live session would
+// log in again for ever without asking for a scan.
 func (f *Server) LogoutAfterInit() {
 	f.mu.Lock()
-	f.fail["afterinit"] = append(f.fail["afterinit"], Failure{Ret: 1101})
+	f.dropRestored = true
 	f.mu.Unlock()
 }
 
@@ -535,7 +539,7 @@ window.redirect_uri="https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage?tic
 func (f *Server) loginPage(w http.ResponseWriter) {
 	f.mu.Lock()
 	f.sessions++
-	f.sid, f.dead = f.sessions, false
+	f.sid, f.dead, f.dropRestored = f.sessions, false, false
 	sid, uin := f.sid, f.uin
 	f.mu.Unlock()
 	for _, c := range []string{"webwx_data_ticket=" + DataTicket, fmt.Sprintf("wxsid=SID-SECRET-%d", sid), fmt.Sprintf("wxuin=%d", uin)} {
@@ -564,7 +568,7 @@ func (f *Server) init(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(r.Body).Decode(&req)
 	f.mu.Lock()
 	sid := sessionOf(req.BaseRequest.Sid)
-	if sid == 0 || sid != f.sid || f.dead {
+	if sid == 0 || sid != f.sid || (f.dead && !f.dropRestored) {
 		f.mu.Unlock()
 		// WeChat refuses a session it ended.
 		fmt.Fprint(w, `{"BaseResponse":{"Ret":1101,"ErrMsg":""}}`)
@@ -576,8 +580,8 @@ func (f *Server) init(w http.ResponseWriter, r *http.Request) {
 		f.gen++
 	}
 	f.initSIDs = append(f.initSIDs, sid)
-	if q := f.fail["afterinit"]; hot && len(q) > 0 {
-		f.logoutRet, f.fail["afterinit"] = q[0].Ret, q[1:]
+	if hot && f.dropRestored {
+		f.dead, f.logoutRet = false, 1101
 	}
 	self := map[string]any{"UserName": f.userNameLocked("self"), "NickName": BotNick, "Uin": f.uin}
 	f.mu.Unlock()
