@@ -18,9 +18,10 @@
 //
 // Messages only enter the outbox here; bot.Outbox sends them at a pace WeChat tolerates.
 //
-// Periods: a deadline due in month M concerns period M-1 (每月5日前 报送上月进展), see
-// PeriodFor. Schedule.Periods is the one rule of which month a moment reports for (the month
-// before the next monthly deadline, moved off days off), which the survey, the chat commands
-// and the exports share; so an enterprise is lagging for period P when its latest submission up
-// to P is of an earlier period.
+// Periods: Schedule.Periods is the one rule of which month a moment reports for (the month
+// before the next monthly deadline, moved off days off), which the survey, the chat commands,
+// the exports and every reminder share: a reminder counts and chases the month being reported
+// when it goes out (each Occurrence's Period), so the monthly deadline of 5 December chases
+// 2026-11 (每月5日前 报送上月进展) and the work plan's of mid-June chases June. An enterprise is
+// lagging for period P when its latest submission up to P is of an earlier period.
 package reminders

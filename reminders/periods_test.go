@@ -1,11 +1,13 @@
 package reminders_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"innobot/config"
 	"innobot/reminders"
+	"innobot/storage"
 )
 
 // TestPeriodsOverAYear checks the reporting-month rule of the default config on every day from
@@ -102,6 +104,58 @@ func TestPeriodsFollowTheConfig(t *testing.T) {
 		at, _ := time.Parse(time.RFC3339, c.at)
 		if got := c.s.Periods().Of(at); got != c.want {
 			t.Errorf("Of(%s) = %s, want %s", c.at, got, c.want)
+		}
+	}
+}
+
+// TestRemindersChaseTheOpenMonth: every reminder, of whatever deadline, counts and lists the
+// month the rule says is being reported when it goes out, the month 进度 and 未填报 show and
+// the month a liaison's 填报 would file. The work plan's reminders of mid-June chase June's
+// surveys, not May's, whose report closed on 5 June and which nobody can file any more.
+func TestRemindersChaseTheOpenMonth(t *testing.T) {
+	sched := defaultSchedule(t)
+	rule := sched.Periods()
+	from := time.Date(2026, 6, 1, 0, 0, 0, 0, shanghai)
+	occs := sched.Occurrences(from, from.AddDate(1, 0, 0))
+	seen := map[string]bool{}
+	for _, o := range occs {
+		seen[o.Deadline.ID] = true
+		if want := rule.Of(o.At); o.Period != want {
+			t.Errorf("%s at %s: period %s, but a survey made then reports %s", o.Key, o.At.Format("2006-01-02 15:04"), o.Period, want)
+		}
+	}
+	for _, id := range []string{"monthly", "work_plan", "annual", "city_summary"} {
+		if !seen[id] {
+			t.Errorf("no %s reminder in the year", id)
+		}
+	}
+
+	// In the chat: e2 reported May, e4 June. On 17 June (the day before the work plan is
+	// due, 19 June being 端午) the county hears June's figures.
+	s := newMemStore()
+	fixture(s)
+	s.heads["e2"] = []storage.Head{{EnterpriseID: "e2", Period: "2026-05", Version: 1, SubmittedAt: from}}
+	s.heads["e4"] = []storage.Head{{EnterpriseID: "e4", Period: "2026-06", Version: 1, SubmittedAt: from.AddDate(0, 0, 10)}}
+	e := newEngine(t, s, nil)
+	e.Schedule = sched
+	e.Audience.(*reminders.Audiences).Periods = rule
+	res, err := e.Advance(t.Context(), time.Date(2026, 6, 17, 8, 0, 0, 0, shanghai), time.Date(2026, 6, 17, 18, 0, 0, 0, shanghai), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fired) != 1 || res.Fired[0].Deadline.ID != "work_plan" {
+		t.Fatalf("fired %v, want the work plan's reminder", keys(res.Fired))
+	}
+	for _, m := range s.all() {
+		switch {
+		case m.To == "k1" && !strings.Contains(m.Text, "盐湖区 2026年6月：企业 2 家，已提交 0 家，未提交 2 家"):
+			t.Errorf("the county office reads:\n%s", m.Text)
+		case m.Group == "g1" && (!strings.Contains(m.Text, "2026年6月的调查表已提交 0 家") || !strings.Contains(m.Text, "乙电机有限公司")):
+			t.Errorf("盐湖区's group reads:\n%s", m.Text)
+		case m.Group == "g2" && (!strings.Contains(m.Text, "已提交 1 家，未提交 1 家") || strings.Contains(m.Text, "丁食品有限公司")):
+			t.Errorf("永济市's group reads:\n%s", m.Text)
+		case strings.Contains(m.Text, "2026年5月"):
+			t.Errorf("a reminder of June chases May:\n%s", m.Text)
 		}
 	}
 }

@@ -29,7 +29,12 @@ type Occurrence struct {
 	// At is when the reminder goes out: the configured time of day, Lead before Shifted,
 	// moved to a working day.
 	At time.Time
-	// Period is the monthly reporting period the deadline is about (see PeriodFor).
+	// Period is the month being reported when the reminder goes out (Schedule.Periods at
+	// At): the month whose surveys it counts and chases, as 进度 and 未填报 show it then and
+	// as a liaison's 填报 would file. For the monthly deadline it is the month before the
+	// due month (the report of 2026-11 is due 5 December); a yearly deadline's reminders
+	// chase the month still open, never one whose report has closed (the work plan's of
+	// mid-June chase June, since May's closed on the 5th).
 	Period string
 }
 
@@ -41,15 +46,6 @@ func (o Occurrence) DaysLeft() int {
 	ta := time.Date(a.Year, a.Month, a.Day, 12, 0, 0, 0, time.UTC)
 	tb := time.Date(b.Year, b.Month, b.Day, 12, 0, 0, 0, time.UTC)
 	return int(tb.Sub(ta).Hours()+12) / 24
-}
-
-// PeriodFor is the reporting period a deadline due on d is about: the month before d's month.
-// 每月5日前 the counties report 上月进展 (工作步骤, docs/domain.md), so the deadline of 5 December concerns
-// period 2026-11; the yearly deadlines (1月5日, 6月20日, 1月20日) likewise come after the
-// last month they can count, so their lagging lists are those of the month before.
-func PeriodFor(d Date) string {
-	p := time.Date(d.Year, d.Month-1, 1, 0, 0, 0, 0, time.UTC)
-	return p.Format("2006-01")
 }
 
 // Schedule turns the configured deadlines into occurrences. It is a pure function of the
@@ -118,6 +114,7 @@ func (s *Schedule) Occurrences(from, to time.Time) []Occurrence {
 	// have reminders in range; and none later than maxLead+slack after `to`.
 	start := DateOf(from).At(0, 0, s.loc).Add(-time.Nanosecond)
 	end := to.Add(s.maxLead + slack)
+	periods := s.Periods()
 	for _, d := range s.deadlines {
 		var last Date
 		for t := d.sched.Next(start); !t.IsZero() && t.Before(end); t = d.sched.Next(t) {
@@ -126,7 +123,7 @@ func (s *Schedule) Occurrences(from, to time.Time) []Occurrence {
 				continue // a cron firing several times a day names one due day
 			}
 			last = due
-			for _, o := range s.expand(d, due) {
+			for _, o := range s.expand(d, due, periods) {
 				if !o.At.Before(from) && o.At.Before(to) {
 					out = append(out, o)
 				}
@@ -147,7 +144,7 @@ func (s *Schedule) Occurrences(from, to time.Time) []Occurrence {
 }
 
 // expand gives the reminders of one due day, one per distinct reminder time.
-func (s *Schedule) expand(d deadline, due Date) []Occurrence {
+func (s *Schedule) expand(d deadline, due Date, periods period.Rule) []Occurrence {
 	shifted := s.cal.ShiftDate(due)
 	leads := slices.Clone(d.cfg.Lead)
 	slices.SortStableFunc(leads, func(a, b config.Duration) int { return cmp.Compare(b, a) })
@@ -165,7 +162,7 @@ func (s *Schedule) expand(d deadline, due Date) []Occurrence {
 		out = append(out, Occurrence{
 			Key:      fmt.Sprintf("%s:%s:%s", d.cfg.ID, due, l),
 			Deadline: d.cfg, Due: due, Shifted: shifted, Lead: l, At: at,
-			Period: PeriodFor(due),
+			Period: periods.Of(at),
 		})
 	}
 	return out
