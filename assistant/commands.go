@@ -134,7 +134,7 @@ func newCommandMux(svc *Service, commands []*command, fallback bot.Handler) *com
 }
 
 // ServeMessage runs the command the message names, or hands it to the fallback.
-func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) {
+func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) error {
 	c := ContactFrom(ctx)
 	g := GroupFrom(ctx)
 	text := survey.Normalize(m.Text)
@@ -143,43 +143,41 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 		role = roleGroup
 	}
 	if cmd, args, ok := x.takePick(m.Chat(), text); ok {
-		x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
-		return
+		return x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
 	}
 	if line, ok := x.takePending(m, c, text); ok {
-		x.serve(ctx, w, m, line, c, g, role)
-		return
+		return x.serve(ctx, w, m, line, c, g, role)
 	}
 	line, ok := x.parser.parse(m.Text, x.svc.period())
 	switch {
 	case !ok:
 	case m.Group != "" && line.cmd.where == privateOnly:
 		w.Reply(fmt.Sprintf("“%s”请私聊我使用。", line.cmd.name))
-		return
+		return nil
 	case m.Group == "" && line.cmd.where == groupOnly:
 		w.Reply(fmt.Sprintf("“%s”要在群里 @%s 使用。", line.cmd.name, x.svc.BotName))
-		return
+		return nil
 	default:
-		x.serve(ctx, w, m, line, c, g, role)
-		return
+		return x.serve(ctx, w, m, line, c, g, role)
 	}
-	x.fallback.ServeMessage(ctx, w, m)
+	return x.fallback.ServeMessage(ctx, w, m)
 }
 
-// serve checks the role and the target's scope, then runs the command.
-func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) {
+// serve checks the role and the target's scope, then runs the command. A command's failure on
+// our side is audited and returned with the command's name.
+func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) error {
 	cmd, args := line.cmd, line.args
 	// 绑定本群 is about the person, not the group: it is their role that must allow it.
 	if cmd.where == groupOnly {
 		role = c.Role
 	}
 	if !slices.Contains(cmd.roles, role) || (role == roleGroup && g == nil) {
-		x.denyRole(ctx, w, m, cmd, c, g)
+		err := x.denyRole(ctx, w, m, cmd, c, g)
 		if slices.Contains(staffRoles, c.Role) {
 			// Staff are accountable for what they try; others' text was not a command to them.
 			x.svc.auditCommand(ctx, &Request{Msg: m, Contact: c, Group: g, Args: args}, cmd, "", storage.OutcomeRefused)
 		}
-		return
+		return err
 	}
 	var scope Scope
 	if role == roleGroup {
@@ -189,11 +187,11 @@ func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, l
 	}
 	if line.problem != "" {
 		w.Reply(line.problem)
-		return
+		return nil
 	}
-	target, ok := x.resolve(ctx, w, m, line, scope)
-	if !ok {
-		return
+	target, ok, err := x.resolve(ctx, w, m, line, scope)
+	if !ok || err != nil {
+		return err
 	}
 	month := line.month
 	if month == "" {
@@ -212,119 +210,110 @@ func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, l
 		default:
 			w.Reply(fmt.Sprintf("您只能查看%s的情况。请直接发送“%s”，不写地区。", scope.words(), cmd.name))
 		}
-		return
+		return nil
 	}
-	err := cmd.run(ctx, w, r)
-	var ask needDetails
-	if errors.As(err, &ask) {
+	err = cmd.run(ctx, w, r)
+	if errors.As(err, new(needDetails)) {
 		x.wait(c.ID, line)
 		err = errBadArgs
 	}
-	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), x.svc.outcome(w, cmd, r, err))
-	if err == nil && cmd.details {
+	var ref refusal
+	switch {
+	case errors.As(err, &ref):
+		x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), ref.outcome)
+		return nil
+	case err != nil:
+		x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), storage.OutcomeFailed)
+		return fmt.Errorf("command %s: %w", cmd.name, err)
+	}
+	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), storage.OutcomeOK)
+	if cmd.details {
 		// The answer a command waited for: run it now, as the person who now has details.
 		if next, ok := x.waiting(c.ID); ok {
 			updated, err := x.svc.Store.Contact(ctx, c.ID)
 			if err != nil {
-				x.svc.Log.Error("loading contact", "contact", c.ID, "err", err)
-				w.Reply(bot.BusyText)
-				return
+				return fmt.Errorf("load contact %s: %w", c.ID, err)
 			}
-			x.serve(ctx, w, m, next, updated, g, role)
+			return x.serve(ctx, w, m, next, updated, g, role)
 		}
 	}
-}
-
-// outcome is what a command's error means for the audit. A failure on our side is logged and
-// the person told to try again: commands leave that to this one place.
-func (s *Service) outcome(w bot.Replier, cmd *command, r *Request, err error) storage.Outcome {
-	var ref refusal
-	switch {
-	case err == nil:
-		return storage.OutcomeOK
-	case errors.As(err, &ref):
-		return ref.outcome
-	}
-	s.Log.Error("command failed", "command", cmd.name, "contact", r.Contact.ID, "err", err)
-	w.Reset()
-	w.Reply(bot.BusyText)
-	return storage.OutcomeFailed
+	return nil
 }
 
 // denyRole answers a command the sender's role does not allow. Liaisons and unbound people
 // are not told about staff commands: their text goes on to the survey or the welcome.
-func (x *commandMux) denyRole(ctx context.Context, w bot.Replier, m *bot.Message, cmd *command, c storage.Contact, g *storage.Group) {
+func (x *commandMux) denyRole(ctx context.Context, w bot.Replier, m *bot.Message, cmd *command, c storage.Contact, g *storage.Group) error {
 	switch {
 	case m.Group != "" && g == nil && cmd.where != groupOnly:
 		w.Reply(fmt.Sprintf("本群还没有绑定地区。请县（市、区）工作人员在群里发送：@%s 绑定本群 地区名", x.svc.BotName))
 	case m.Group != "" && cmd.where == groupOnly:
 		w.Reply("只有县（市、区）或市领导小组办公室的工作人员可以绑定群。请先私聊我完成绑定。")
 	case m.Group == "" && (c.Role == storage.RoleNone || c.Role == storage.RoleLiaison):
-		x.fallback.ServeMessage(ctx, w, m)
+		return x.fallback.ServeMessage(ctx, w, m)
 	default:
 		w.Reply(fmt.Sprintf("您没有使用“%s”的权限。回复“帮助”查看可用指令。", cmd.name))
 	}
+	return nil
 }
 
 // resolve reads what the command names. It answers the person itself when the argument is
 // missing, unknown or ambiguous, and returns ok false then.
-func (x *commandMux) resolve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, scope Scope) (Target, bool) {
+func (x *commandMux) resolve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, scope Scope) (_ Target, ok bool, _ error) {
 	cmd, args := line.cmd, line.args
 	switch cmd.target {
 	case optionalRegion:
-		return Target{Region: line.region, City: line.city}, true
+		return Target{Region: line.region, City: line.city}, true, nil
 	case requireRegion:
 		switch {
 		case args == "":
 			w.Reply(fmt.Sprintf("请在“%s”后写地区名，例如：%s %s", cmd.name, cmd.name, x.parser.example()))
-			return Target{}, false
+			return Target{}, false, nil
 		case line.city:
 			w.Reply(fmt.Sprintf("“%s”要写一个县（市、区），例如：%s %s", cmd.name, cmd.name, x.parser.example()))
-			return Target{}, false
+			return Target{}, false, nil
 		}
-		return Target{Region: line.region}, true
+		return Target{Region: line.region}, true, nil
 	case requireCompany:
 		if args == "" {
 			w.Reply(fmt.Sprintf("请在“%s”后写企业名称（或其中几个字），例如：%s 钢铁", cmd.name, cmd.name))
-			return Target{}, false
+			return Target{}, false, nil
 		}
 		all, err := x.svc.Store.Enterprises(ctx)
 		if err != nil {
-			x.svc.Log.Error("listing enterprises", "err", err)
-			w.Reply(bot.BusyText)
-			return Target{}, false
+			return Target{}, false, fmt.Errorf("list enterprises: %w", err)
 		}
 		found := ledger.Find(all, args)
 		inScope := scope.Filter(found)
 		switch {
 		case len(found) > 0 && len(inScope) == 0:
 			// Named, but out of scope: the scope check answers and audits it.
-			return Target{Enterprise: &found[0]}, true
+			return Target{Enterprise: &found[0]}, true, nil
 		case len(inScope) == 0:
 			w.Reply(notFoundText(scope, args))
-			return Target{}, false
+			return Target{}, false, nil
 		case len(inScope) == 1:
-			return Target{Enterprise: &inScope[0]}, true
+			return Target{Enterprise: &inScope[0]}, true, nil
 		}
 		x.offerPick(w, m.Chat(), cmd, args, inScope)
-		return Target{}, false
+		return Target{}, false, nil
 	}
-	return Target{}, true
+	return Target{}, true, nil
 }
 
 // staffUnknown answers staff text that is no command: the command it most likely meant, else
 // where to find them all.
-func (x *commandMux) staffUnknown(ctx context.Context, w bot.Replier, m *bot.Message) {
+func (x *commandMux) staffUnknown(ctx context.Context, w bot.Replier, m *bot.Message) error {
 	if m.Group != "" {
 		x.svc.groupHint(ctx, w)
-		return
+		return nil
 	}
 	text := strings.TrimSpace(m.Text)
 	if s := x.parser.suggest(text); s != "" {
 		w.Reply(fmt.Sprintf("没有识别“%s”。您是不是想发送“%s”？回复“帮助”查看全部指令。", clip(text, 20), s))
-		return
+		return nil
 	}
 	w.Reply(fmt.Sprintf("没有识别“%s”。回复“帮助”查看全部指令，例如：进度、未填报、导出 台账。", clip(text, 20)))
+	return nil
 }
 
 // clip shortens a text quoted back to its first n characters.

@@ -31,114 +31,100 @@ type pendingImport struct {
 
 // files takes a file sent in private chat to what reads it, by the sender's role: a liaison's
 // filled 附件3 becomes a survey draft, the city office's enterprise list an import to
-// confirm. Other messages go on.
+// confirm. A file refused whole (ledger.FileError: not a workbook, too big …) is answered
+// with the reason under its name, so that two files refused in turn are told apart. Other
+// messages go on.
 func (s *Service) files(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		if m.Kind != bot.KindFile {
-			next.ServeMessage(ctx, w, m)
-			return
+			return next.ServeMessage(ctx, w, m)
 		}
 		name := ""
 		if m.File != nil {
 			name = m.File.Name
 		}
+		var err error
 		switch ContactFrom(ctx).Role {
 		case storage.RoleLiaison:
-			s.surveyFile(ctx, w, m)
+			err = s.surveyFile(ctx, w, m)
 		case storage.RoleCityOffice:
-			s.listFile(ctx, w, m)
+			err = s.listFile(ctx, w, m)
 		case storage.RoleNone:
 			w.Reply(fmt.Sprintf("收到文件《%s》。请先绑定再发送调查表：发送“绑定 邀请码”，邀请码由所在县（市、区）工作人员提供。", name))
 		default:
 			w.Reply(fmt.Sprintf("收到文件《%s》。我只读取联络人发来的调查表和市办发来的企业名单；要查看填报情况，请回复“帮助”。", name))
 		}
+		var refused *ledger.FileError
+		if errors.As(err, &refused) {
+			w.Reply(fmt.Sprintf("《%s》：%s", name, refused.Reason))
+			return nil
+		}
+		return err
 	})
 }
 
-// fileData reads a received file, at most ledger.MaxUpload of it, answering the sender when
-// it cannot.
-func (s *Service) fileData(w bot.Replier, f *bot.File) ([]byte, bool) {
+// fileData reads a received file, at most ledger.MaxUpload of it.
+func fileData(f *bot.File) ([]byte, error) {
 	if f == nil || f.Path == "" {
-		w.Reply(fmt.Sprintf("文件没有收到（可能超过 %d MB 或下载失败），请重新发送。", ledger.MaxUpload>>20))
-		return nil, false
+		return nil, &ledger.FileError{Reason: fmt.Sprintf("文件没有收到（可能超过 %d MB 或下载失败），请重新发送。", ledger.MaxUpload>>20)}
 	}
 	r, err := os.Open(f.Path)
 	if err != nil {
-		s.Log.Error("opening a received file", "path", f.Path, "err", err)
-		w.Reply(bot.BusyText)
-		return nil, false
+		return nil, fmt.Errorf("open a received file: %w", err)
 	}
 	defer r.Close()
 	data, err := ledger.ReadUpload(r)
-	if s.refused(w, f.Name, err, "reading a received file", "path", f.Path) {
-		return nil, false
+	if err != nil {
+		return nil, fmt.Errorf("read a received file: %w", err)
 	}
-	return data, true
-}
-
-// refused answers a file that could not be read, and reports whether it was: a file refused
-// whole gets the reason why (not a workbook, too big …) under its name, so that two files
-// refused in turn are told apart; any other failure is logged with what was being done and
-// answered as a busy system.
-func (s *Service) refused(w bot.Replier, name string, err error, doing string, attrs ...any) bool {
-	var fe *ledger.FileError
-	switch {
-	case errors.As(err, &fe):
-		w.Reply(fmt.Sprintf("《%s》：%s", name, fe.Reason))
-	case err != nil:
-		s.Log.Error(doing, append(attrs, "err", err)...)
-		w.Reply(bot.BusyText)
-	}
-	return err != nil
+	return data, nil
 }
 
 // surveyFile reads a liaison's filled 附件3 and hands it to the dialog, through the same turn
 // as a typed answer. A file that is refused changes nothing.
-func (s *Service) surveyFile(ctx context.Context, w bot.Replier, m *bot.Message) {
-	data, ok := s.fileData(w, m.File)
-	if !ok {
-		return
+func (s *Service) surveyFile(ctx context.Context, w bot.Replier, m *bot.Message) error {
+	data, err := fileData(m.File)
+	if err != nil {
+		return err
 	}
 	sf, err := ledger.ReadSurvey(data, s.Form)
-	if s.refused(w, m.File.Name, err, "reading a survey file", "contact", m.From) {
-		return
+	if err != nil {
+		return fmt.Errorf("read a survey file: %w", err)
 	}
 	u := dialog.Upload{Name: m.File.Name, Enterprise: sf.Enterprise, Answers: sf.Answers, Notes: sf.Notes}
 	for _, p := range sf.Problems {
 		u.Problems = append(u.Problems, p.String())
 	}
-	s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
+	return s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
 		return dialog.HandleUpload(conv, u, now)
 	})
 }
 
 // listFile reads the city office's enterprise list and reports what importing it would do,
 // with the same checks as `innobot import --dry-run`; 确认导入 writes it.
-func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) {
-	data, ok := s.fileData(w, m.File)
-	if !ok {
-		return
+func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) error {
+	data, err := fileData(m.File)
+	if err != nil {
+		return err
 	}
 	name := m.File.Name
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx", ".xlsm":
 		// The same refusals as for a survey, before the list reader opens it.
 		wb, err := ledger.OpenWorkbook(data)
-		if s.refused(w, name, err, "opening a list", "contact", m.From) {
-			return
+		if err != nil {
+			return fmt.Errorf("open a list: %w", err)
 		}
 		wb.Close()
 	}
 	rows, err := roster.Read(name, bytes.NewReader(data))
 	if err != nil {
 		w.Reply(fmt.Sprintf("《%s》无法导入：%v。没有改动任何数据。", name, err))
-		return
+		return nil
 	}
 	existing, err := s.Store.Enterprises(ctx)
 	if err != nil {
-		s.Log.Error("listing enterprises", "err", err)
-		w.Reply(bot.BusyText)
-		return
+		return fmt.Errorf("list enterprises: %w", err)
 	}
 	cs := roster.Plan(rows, existing, s.Regions)
 	if len(cs.Added)+len(cs.Updated) == 0 {
@@ -147,7 +133,7 @@ func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) {
 			report += "\n名单与已有数据一致，没有需要写入的改动。"
 		}
 		w.Reply(report)
-		return
+		return nil
 	}
 	s.mu.Lock()
 	if s.imports == nil {
@@ -157,6 +143,7 @@ func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) {
 	s.mu.Unlock()
 	w.Reply("企业名单还没有导入，以下是检查结果：\n" + strings.TrimRight(cs.Report(name, true), "\n") +
 		fmt.Sprintf("\n\n确认无误请在 %d 分钟内回复“确认导入”；不导入请忽略本消息。", int(importTTL/time.Minute)))
+	return nil
 }
 
 // confirmImport writes the list the contact sent last, planned again against the store as it

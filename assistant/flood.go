@@ -36,15 +36,15 @@ func limitFlood(clock bot.Clock, limit int) bot.Middleware {
 		if limit <= 0 {
 			return next
 		}
-		return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+		return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 			over, tell := g.note(m.From)
 			if !over {
-				next.ServeMessage(ctx, w, m)
-				return
+				return next.ServeMessage(ctx, w, m)
 			}
 			if tell && m.Group == "" {
 				w.Reply("消息太频繁，这条没有处理，请 1 分钟后再发。")
 			}
+			return nil
 		})
 	}
 }

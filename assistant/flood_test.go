@@ -22,7 +22,7 @@ func (r *recorder) Reset()                 { r.texts = nil }
 func TestFloodLimit(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	handled := 0
-	h := limitFlood(bot.ClockFunc(func() time.Time { return now }), FloodLimit)(bot.HandlerFunc(func(context.Context, bot.Replier, *bot.Message) { handled++ }))
+	h := limitFlood(bot.ClockFunc(func() time.Time { return now }), FloodLimit)(bot.HandlerFunc(func(context.Context, bot.Replier, *bot.Message) error { handled++; return nil }))
 	w := &recorder{}
 	send := func(from string) {
 		h.ServeMessage(context.Background(), w, &bot.Message{From: from, Text: "1"})

@@ -121,7 +121,7 @@ func (s *Service) Handler() bot.Handler {
 // WeChat) on people who cannot use the bot yet. Binding, and a message that tries to, is
 // always answered.
 func (s *Service) quietUnbound(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		var key string
 		switch {
 		case strings.HasPrefix(survey.Normalize(m.Text), "绑定"):
@@ -131,10 +131,9 @@ func (s *Service) quietUnbound(next bot.Handler) bot.Handler {
 			key = "contact " + m.From
 		}
 		if key == "" {
-			next.ServeMessage(ctx, w, m)
-			return
+			return next.ServeMessage(ctx, w, m)
 		}
-		next.ServeMessage(ctx, &onceADay{Replier: w, allow: func() bool { return s.firstToday(key) }}, m)
+		return next.ServeMessage(ctx, &onceADay{Replier: w, allow: func() bool { return s.firstToday(key) }}, m)
 	})
 }
 
@@ -189,10 +188,10 @@ func (s *Service) firstToday(key string) bool {
 // limits refuses what is not an answer: other kinds of message (each with a short reply that
 // says what to do instead) and overlong text.
 func (s *Service) limits(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		switch {
 		case m.Kind == bot.KindFile && m.Group == "":
-			next.ServeMessage(ctx, w, m) // read by files, once the sender is known
+			return next.ServeMessage(ctx, w, m) // read by files, once the sender is known
 		case m.Kind != "" && m.Kind != bot.KindText:
 			if m.Group == "" {
 				s.notText(ctx, w, m)
@@ -202,8 +201,9 @@ func (s *Service) limits(next bot.Handler) bot.Handler {
 		case utf8.RuneCountInString(m.Text) > MaxMessageRunes:
 			w.Reply(fmt.Sprintf("消息太长（超过 %d 字），请精简后再发，或分几次回答。", MaxMessageRunes))
 		default:
-			next.ServeMessage(ctx, w, m)
+			return next.ServeMessage(ctx, w, m)
 		}
+		return nil
 	})
 }
 
@@ -236,10 +236,9 @@ func (s *Service) surveying(ctx context.Context) bool {
 // groupFilter lets through only group messages addressed to the bot, with the address
 // removed, so handlers read the same text in a group as in a private chat.
 func (s *Service) groupFilter(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		if m.Group == "" {
-			next.ServeMessage(ctx, w, m)
-			return
+			return next.ServeMessage(ctx, w, m)
 		}
 		text := strings.TrimSpace(m.Text)
 		at := "@" + s.BotName
@@ -250,10 +249,10 @@ func (s *Service) groupFilter(next bot.Handler) bot.Handler {
 		case s.Prefix != "" && strings.HasPrefix(text, s.Prefix):
 			text = strings.TrimPrefix(text, s.Prefix)
 		default:
-			return
+			return nil
 		}
 		m.Text = strings.Trim(text, " \u2005\u00a0")
-		next.ServeMessage(ctx, w, m)
+		return next.ServeMessage(ctx, w, m)
 	})
 }
 
@@ -277,7 +276,7 @@ func GroupFrom(ctx context.Context) *storage.Group {
 // identify finds who sent the message, as the router read it; roles come from stored
 // bindings only, never from a display name.
 func (s *Service) identify(next bot.Handler) bot.Handler {
-	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		// Names are chosen by the people themselves and end up in replies, the audit and
 		// exported files: no control character or terminal escape gets that far.
 		m.FromName, m.GroupName = sanitize.Line(m.FromName), sanitize.Line(m.GroupName)
@@ -289,8 +288,7 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			c.Name = m.FromName
 		}
 		if code, ok := parseBind(m.Text); ok {
-			s.bind(ctx, w, m, c, code)
-			return
+			return s.bind(ctx, w, m, c, code)
 		}
 		ctx = context.WithValue(ctx, contactKey{}, c)
 		if m.Group != "" {
@@ -299,12 +297,10 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 			case err == nil:
 				ctx = context.WithValue(ctx, groupKey{}, &g)
 			case !errors.Is(err, storage.ErrNotFound):
-				s.Log.Error("loading group", "group", m.Group, "err", err)
-				w.Reply(bot.BusyText)
-				return
+				return fmt.Errorf("load group %s: %w", m.Group, err)
 			}
 		}
-		next.ServeMessage(ctx, w, m)
+		return next.ServeMessage(ctx, w, m)
 	})
 }
 
@@ -315,29 +311,29 @@ type roleMux struct {
 }
 
 // ServeMessage hands the message to the handler of the sender's role.
-func (x *roleMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) {
+func (x *roleMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Message) error {
 	if h, ok := x.roles[ContactFrom(ctx).Role]; ok {
-		h.ServeMessage(ctx, w, m)
-		return
+		return h.ServeMessage(ctx, w, m)
 	}
-	x.unbound.ServeMessage(ctx, w, m)
+	return x.unbound.ServeMessage(ctx, w, m)
 }
 
 const welcomeText = "您好，我是运城市企业技术创新全覆盖工作的填报助手。\n" +
 	"企业科技创新联络人请先绑定：发送“绑定 邀请码”，例如 绑定 " + invite.Example + "。\n" +
 	"邀请码由所在县（市、区）工作人员提供。"
 
-func (s *Service) welcome(ctx context.Context, w bot.Replier, m *bot.Message) {
+func (s *Service) welcome(ctx context.Context, w bot.Replier, m *bot.Message) error {
 	if m.Group != "" {
 		s.groupHint(ctx, w)
-		return
+		return nil
 	}
 	if strings.HasPrefix(survey.Normalize(m.Text), "绑定") {
 		// Not code-shaped (parseBind said so): a typo, not a guess, so no wrong try is counted.
 		w.Reply(fmt.Sprintf("请在“绑定”后面加上邀请码，例如：绑定 %s。邀请码是 %d 位字母和数字，由县（市、区）工作人员提供。", invite.Example, invite.Length))
-		return
+		return nil
 	}
 	w.Reply(welcomeText)
+	return nil
 }
 
 // groupHint answers a group message that is no command: what the group can ask.
@@ -349,27 +345,26 @@ func (s *Service) groupHint(ctx context.Context, w bot.Replier) {
 	w.Reply(fmt.Sprintf("填报调查表请私聊我。在群里可以 @%s 进度、@%s 未填报、@%s 帮助。", s.BotName, s.BotName, s.BotName))
 }
 
-func (s *Service) bind(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, code string) {
+func (s *Service) bind(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, code string) error {
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
 	if m.Group != "" {
 		s.bindInGroup(ctx, w, m, c, code, shape, now)
-		return
+		return nil
 	}
 	// A barred contact's code is not even looked at, so it counts as no wrong code. The
 	// audit records the first such try of the day, so that an inspector sees who kept on,
 	// and not the rest: a barred sender typing codes all day must not grow the log for ever.
 	wait, err := s.barred(ctx, c.ID, now)
 	if err != nil {
-		s.bindFailed(ctx, w, m, c, err)
-		return
+		return s.bindFailed(ctx, m, c, err)
 	}
 	if wait != "" {
 		w.Reply(wait)
 		if s.firstToday("barred:" + c.ID) {
 			s.auditBind(ctx, m, c, storage.OutcomeRefused, "", "绑定暂停期间发来邀请码，未核对（当天只记第一次）")
 		}
-		return
+		return nil
 	}
 	var r storage.Redeemed
 	if shape == invite.Retired {
@@ -380,18 +375,18 @@ func (s *Service) bind(ctx context.Context, w bot.Replier, m *bot.Message, c sto
 	if refusal, why := bindRefusal(err); refusal != "" {
 		s.auditBind(ctx, m, c, storage.OutcomeRefused, "", why)
 		s.refuse(ctx, w, m, c, refusal, errors.Is(err, storage.ErrInviteUnknown), now)
-		return
+		return nil
 	}
 	if err != nil {
-		s.bindFailed(ctx, w, m, c, fmt.Errorf("redeem: %w", err))
-		return
+		return s.bindFailed(ctx, m, c, fmt.Errorf("redeem: %w", err))
 	}
 	w.Answered()
 	if r.Contact.ID == "" {
-		return // the message was handled before: its binding and answer are stored
+		return nil // the message was handled before: its binding and answer are stored
 	}
 	s.resetTries(c.ID)
 	s.auditBound(ctx, m, r)
+	return nil
 }
 
 // redeem binds c with the code, storing with it the replies to the binding and the session it
@@ -430,11 +425,10 @@ func bindRefusal(err error) (reply, why string) {
 	return "", ""
 }
 
-// bindFailed answers a binding that failed on our side, and audits it.
-func (s *Service) bindFailed(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, err error) {
-	s.Log.Error("binding", "contact", c.ID, "err", err)
-	w.Reply(bot.BusyText)
+// bindFailed audits a binding that failed on our side, and returns its error.
+func (s *Service) bindFailed(ctx context.Context, m *bot.Message, c storage.Contact, err error) error {
 	s.auditBind(ctx, m, c, storage.OutcomeFailed, "", "")
+	return fmt.Errorf("binding: %w", err)
 }
 
 // auditBind records an attempt to bind. The code itself is never recorded: a near miss in the
@@ -538,12 +532,12 @@ func (s *Service) countFailure(contact, cursor string) {
 const conflictRetries = 3
 
 // liaison runs one survey turn: load, think (dialog), one atomic write, then reply.
-func (s *Service) liaison(ctx context.Context, w bot.Replier, m *bot.Message) {
+func (s *Service) liaison(ctx context.Context, w bot.Replier, m *bot.Message) error {
 	if m.Group != "" {
 		w.Reply("填报请私聊我，发送“填报”。")
-		return
+		return nil
 	}
-	s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
+	return s.converse(ctx, w, m, func(conv dialog.Conversation, now time.Time) dialog.Result {
 		return dialog.Handle(conv, m.Text, now)
 	})
 }
@@ -551,31 +545,26 @@ func (s *Service) liaison(ctx context.Context, w bot.Replier, m *bot.Message) {
 // converse runs one survey turn of the message's sender, computed by handle on what the router
 // read, and stores what it changes with its reply in one write: the one path by which a
 // liaison's text and a liaison's file change what is stored.
-func (s *Service) converse(ctx context.Context, w bot.Replier, m *bot.Message, handle func(dialog.Conversation, time.Time) dialog.Result) {
+func (s *Service) converse(ctx context.Context, w bot.Replier, m *bot.Message, handle func(dialog.Conversation, time.Time) dialog.Result) error {
 	c, st := ContactFrom(ctx), bot.TurnFrom(ctx)
 	for range conflictRetries {
 		err := s.turn(ctx, w, c, st, handle)
-		if errors.Is(err, storage.ErrConflict) {
-			// Another write won the race: read again and run the turn on what it wrote.
-			st, err = s.Store.LoadTurn(ctx, m.From, m.ID)
-			if err == nil && !st.Handled {
-				continue
-			}
-			if err == nil {
-				w.Answered() // another process handled this very message
-				return
-			}
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, storage.ErrConflict):
+			return fmt.Errorf("survey turn: %w", err)
 		}
-		if err != nil {
-			s.Log.Error("survey turn", "contact", c.ID, "err", err)
-			w.Reset()
-			w.Reply(bot.BusyText)
+		// Another write won the race: read again and run the turn on what it wrote.
+		if st, err = s.Store.LoadTurn(ctx, m.From, m.ID); err != nil {
+			return fmt.Errorf("survey turn: %w", err)
 		}
-		return
+		if st.Handled {
+			w.Answered() // another process handled this very message
+			return nil
+		}
 	}
-	s.Log.Error("survey turn kept conflicting", "contact", c.ID)
-	w.Reset()
-	w.Reply(bot.BusyText)
+	return errors.New("survey turn: kept conflicting")
 }
 
 // turn runs handle on st and stores what it changes with its reply. It returns

@@ -84,7 +84,7 @@ func TestUnknownCommitOutcomeIsSettled(t *testing.T) {
 		ctx := t.Context()
 		store := &unsureStore{Backend: backend}
 		clock := bottest.NewClock(time.Date(2026, 11, 20, 10, 0, 0, 0, shanghai))
-		log, logBuf := bottest.NewLog()
+		log, _ := bottest.NewLog()
 		svc := &assistant.Service{Key: invitetest.Key(t), Store: store, Form: survey.Default(), Clock: bot.ClockFunc(clock.Now),
 			Location: shanghai, BotName: "创新助手", Log: log}
 		ch := bottest.NewChat(t, store, svc.Handler(), svc.Clock)
@@ -170,8 +170,8 @@ func TestUnknownCommitOutcomeIsSettled(t *testing.T) {
 		if v, _ := answer("institution.0.inst_approver"); v.Text != "山西省工业和信息化厅" {
 			t.Errorf("inst_approver = %+v", v)
 		}
-		if !strings.Contains(logBuf.String(), "i/o timeout") {
-			t.Errorf("the failed commit is not logged:\n%s", logBuf)
+		if !strings.Contains(ch.Log.String(), "i/o timeout") {
+			t.Errorf("the failed commit is not logged:\n%s", ch.Log)
 		}
 	})
 }

@@ -85,15 +85,21 @@ type Transport interface {
 // Handler answers a message. It writes its replies to w; they are stored with the message's
 // answer (storage.Answer) after it returns, or by its own write, and sent from the outbox, so
 // a reply that acknowledges an answer never goes out before the answer is stored.
+//
+// A handler that fails on our side (the store, a file) returns the error and leaves the
+// person to the Router: it logs the error and replies 系统繁忙 in place of whatever the handler
+// had replied. A person's mistake is no error: the handler tells them what to do.
 type Handler interface {
-	ServeMessage(ctx context.Context, w Replier, m *Message)
+	ServeMessage(ctx context.Context, w Replier, m *Message) error
 }
 
 // HandlerFunc adapts a function to a Handler.
-type HandlerFunc func(ctx context.Context, w Replier, m *Message)
+type HandlerFunc func(ctx context.Context, w Replier, m *Message) error
 
 // ServeMessage calls f.
-func (f HandlerFunc) ServeMessage(ctx context.Context, w Replier, m *Message) { f(ctx, w, m) }
+func (f HandlerFunc) ServeMessage(ctx context.Context, w Replier, m *Message) error {
+	return f(ctx, w, m)
+}
 
 // Replier collects a handler's replies to the chat the message came from, and notices to
 // others: the message's answer.

@@ -121,13 +121,13 @@ func (r *Router) log() *slog.Logger {
 // hear within about a second or two whether it was taken.
 const DefaultDeadline = 2 * time.Second
 
-// BusyText is the reply of every handler whose handling failed on our side. It says the
+// busyText is the reply to a message whose handling failed on our side (fail). It says the
 // message was not handled, which the router makes true: the reply is stored with the message
 // marked handled only if no write of the handler stored the message first, and once it is
-// stored no such write can (see settle). The router recognises it by its text.
-const BusyText = "系统繁忙，刚才这条消息没有处理，请稍后再发一次。"
+// stored no such write can (see settle).
+const busyText = "系统繁忙，刚才这条消息没有处理，请稍后再发一次。"
 
-// unsureText replaces BusyText when the store cannot settle a failed message before the
+// unsureText replaces busyText when the store cannot settle a failed message before the
 // deadline: a write of the handler may have landed or may still land, so the person is told
 // how to find out instead. A write that landed queued its own replies, which the outbox sends
 // once the store answers again.
@@ -155,13 +155,14 @@ func (r *Router) serve(j job) {
 	st, err := r.Store.LoadTurn(handling, m.From, m.ID)
 	switch {
 	case err != nil:
-		r.log().Error("loading the sender of a message", "id", m.ID, "err", err)
-		b.Reply(BusyText)
+		r.fail(b, &m, fmt.Errorf("load turn: %w", err))
 	case st.Handled:
 		r.log().Info("dropped message handled before", "id", m.ID)
 		return
 	default:
-		r.handle(context.WithValue(handling, turnKey{}, st), b, &m)
+		if err := r.handle(context.WithValue(handling, turnKey{}, st), b, &m); err != nil {
+			r.fail(b, &m, err)
+		}
 	}
 	stopHandling()
 	if !b.answered {
@@ -204,18 +205,28 @@ func (r *Router) settle(ctx context.Context, a storage.Answer) error {
 	}
 }
 
-// handle runs the handler; a panic becomes 系统繁忙 in place of whatever it had replied.
-func (r *Router) handle(ctx context.Context, b *buffer, m *Message) {
+// handle runs the handler; a panic fails the message like an error.
+func (r *Router) handle(ctx context.Context, b *buffer, m *Message) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.log().Error("handler panic", "chat", m.Chat(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			if !b.answered {
-				b.Reset()
-				b.Reply(BusyText)
-			}
+			err = fmt.Errorf("handler panic: %v\n%s", p, debug.Stack())
 		}
 	}()
-	r.Handler.ServeMessage(ctx, b, m)
+	return r.Handler.ServeMessage(ctx, b, m)
+}
+
+// fail is the one place a message whose handling failed on our side ends up: the operator
+// reads the error in the log, once, with who sent the message; the person hears busyText in
+// place of whatever the handler had replied, unless the handler's own write stored its answer
+// already.
+func (r *Router) fail(b *buffer, m *Message, err error) {
+	r.log().Error("handling a message failed", "id", m.ID, "contact", m.From, "group", m.Group, "err", err)
+	if b.answered {
+		return
+	}
+	b.Reset()
+	b.Reply(busyText)
+	b.failed = true
 }
 
 // sendNow sends replies that could not be stored.
@@ -238,7 +249,7 @@ type buffer struct {
 	prefix   string // of the outbox ids of the replies
 	out      []Outgoing
 	answered bool
-	failed   bool // BusyText is among the replies: the handling failed on our side
+	failed   bool // the handling failed on our side: busyText is the reply
 }
 
 func (r *Router) newBuffer(m *Message) *buffer {
@@ -257,7 +268,6 @@ func (r *Router) newBuffer(m *Message) *buffer {
 
 // Reply adds a text reply to the message's chat.
 func (b *buffer) Reply(text string) {
-	b.failed = b.failed || text == BusyText
 	b.out = append(b.out, Outgoing{To: b.to(), Group: b.m.Group, Text: text})
 }
 

@@ -49,9 +49,10 @@ func (c *calls) list() []string {
 
 // echo is a handler that records the message and replies with its text.
 func echo(c *calls) bot.Handler {
-	return bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+	return bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 		c.add(m.ID)
 		w.Reply(m.Text)
+		return nil
 	})
 }
 
@@ -92,11 +93,12 @@ func TestRouterDropsRepeatedID(t *testing.T) {
 func TestRouterDropsRepeatWhileFirstRuns(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	c := &calls{}
-	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 		c.add(m.ID)
 		close(entered)
 		<-release
 		w.Reply("ok")
+		return nil
 	})
 	ch := bottest.NewChat(t, openStore(t), h, nil)
 	first := ch.Router.Deliver(t.Context(), msg("m1", "张三", "a"))
@@ -206,7 +208,7 @@ func (e *events) list() []string {
 func TestRouterOrdersOneChat(t *testing.T) {
 	ev := &events{}
 	slowEntered, release := make(chan struct{}), make(chan struct{})
-	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 		ev.add("start " + m.Chat() + " " + m.Text)
 		if m.Text == "slow" {
 			close(slowEntered)
@@ -214,6 +216,7 @@ func TestRouterOrdersOneChat(t *testing.T) {
 		}
 		ev.add("end " + m.Chat() + " " + m.Text)
 		w.Reply(m.Text)
+		return nil
 	})
 	ch := bottest.NewChat(t, openStore(t), h, nil)
 	ctx := t.Context()
@@ -289,13 +292,14 @@ func TestRouterRunsChatsInParallel(t *testing.T) {
 			started := map[string]chan struct{}{tt.a.ID: make(chan struct{}), tt.b.ID: make(chan struct{})}
 			other := map[string]string{tt.a.ID: tt.b.ID, tt.b.ID: tt.a.ID}
 			overlapped := make(chan string, 2)
-			h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+			h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 				close(started[m.ID])
 				select {
 				case <-started[other[m.ID]]:
 					overlapped <- m.ID
 				case <-time.After(bottest.DeadlockGuard):
 				}
+				return nil
 			})
 			ch := bottest.NewChat(t, openStore(t), h, nil)
 			da := ch.Router.Deliver(t.Context(), tt.a)
@@ -336,12 +340,13 @@ func TestRouterStoresRepliesWithTheAnswer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			store := openStore(t)
 			var early []storage.OutboxMessage
-			h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+			h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 				w.Reply("一")
 				w.ReplyFile("/data/台账.xlsx")
 				w.Send(bot.Outgoing{To: "王五", Text: "转告"})
 				w.Reply("二")
 				early, _ = store.Pending(ctx, "bot-1", 10)
+				return nil
 			})
 			ch := bottest.NewChat(t, store, h, nil)
 			ch.Router.Account, ch.Outbox.Account = "bot-1", "bot-1"
@@ -377,14 +382,15 @@ func TestRouterStoresRepliesWithTheAnswer(t *testing.T) {
 // to write.
 func TestRouterLeavesAnAnswerStoredByItsHandler(t *testing.T) {
 	store := &failingStore{Store: openStore(t)}
-	h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) {
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
 		w.Reply("已记")
 		tr := storage.Turn{Answer: w.Answer(), Session: storage.Session{ContactID: m.From}}
 		if err := store.CommitTurn(ctx, tr); err != nil {
 			t.Error(err)
-			return
+			return nil
 		}
 		w.Answered()
+		return nil
 	})
 	ch := bottest.NewChat(t, store, h, nil)
 	if got := bottest.Texts(ch.Deliver(msg("m1", "张三", "5"))); !reflect.DeepEqual(got, []string{"已记"}) {
@@ -396,11 +402,12 @@ func TestRouterLeavesAnAnswerStoredByItsHandler(t *testing.T) {
 }
 
 func TestRouterRecoversFromPanic(t *testing.T) {
-	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 		w.Reply("half an answer: " + m.Text)
 		if strings.HasPrefix(m.Text, "boom") {
 			panic("handler bug")
 		}
+		return nil
 	})
 	ch := bottest.NewChat(t, openStore(t), h, nil)
 	var got []bot.Outgoing
@@ -433,14 +440,47 @@ func TestRouterRecoversFromPanic(t *testing.T) {
 	}
 }
 
+// A handler that fails on our side returns its error: the person hears 系统繁忙 in place of
+// what the handler had replied, the operator reads the error once in the log with the sender,
+// and the message is handled (the busy reply asks for it again). A handler whose own write
+// stored its answer before it failed keeps that answer: it is what the person must hear.
+func TestRouterAnswersAFailedHandlerBusy(t *testing.T) {
+	store := openStore(t)
+	h := bot.HandlerFunc(func(ctx context.Context, w bot.Replier, m *bot.Message) error {
+		w.Reply("已记：" + m.Text)
+		if m.Text == "stored" {
+			if err := store.Answer(ctx, w.Answer()); err != nil {
+				return err
+			}
+			w.Answered()
+		}
+		return errors.New("disk on fire")
+	})
+	ch := bottest.NewChat(t, store, h, nil)
+	if got := bottest.Texts(ch.Deliver(msg("1", "张三", "lost"))); len(got) != 1 || !strings.HasPrefix(got[0], "系统繁忙，刚才这条消息没有处理") {
+		t.Errorf("a failed handler: sent %q, want 系统繁忙 alone", got)
+	}
+	if got := ch.Deliver(msg("1", "张三", "lost")); len(got) != 0 {
+		t.Errorf("the failed message delivered again: sent %+v, want nothing (it was answered)", got)
+	}
+	if got := bottest.Texts(ch.Deliver(msg("2", "张三", "stored"))); !slices.Equal(got, []string{"已记：stored"}) {
+		t.Errorf("a handler that stored its answer, then failed: sent %q, want that answer", got)
+	}
+	log := ch.Log.String()
+	if n := strings.Count(log, "disk on fire"); n != 2 || !strings.Contains(log, "contact=张三") {
+		t.Errorf("want each failure logged once with its sender; log:\n%s", log)
+	}
+}
+
 // When the store cannot take the answer, the replies go out straight away (the person hears
 // something), the error is logged and the message is not marked handled.
 func TestRouterSendsNowWhenTheStoreIsDown(t *testing.T) {
 	store := &failingStore{Store: openStore(t), answerErr: errors.New("redis went away")}
-	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) {
+	h := bot.HandlerFunc(func(_ context.Context, w bot.Replier, m *bot.Message) error {
 		for _, r := range strings.Fields(m.Text) {
 			w.Reply(r)
 		}
+		return nil
 	})
 	ch := bottest.NewChat(t, store, h, nil)
 	if got := bottest.Texts(ch.Deliver(msg("1", "张三", "a b"))); !slices.Equal(got, []string{"a", "b"}) {
