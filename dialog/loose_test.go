@@ -295,6 +295,10 @@ var looseCases = []struct {
 	{"review", "修改 9", nil, "（第 9/"},
 	{"review", "修改 研发费用", nil, "“研发费用”有 2 项"},
 	{"review", "修改 99", nil, "没有第 99 项"},
+	{"review|修改 9", "修改 3", nil, "当前答案：有"}, // during an edit, another item
+	{"review|修改 9", "改第16题", nil, "当前答案：8 人"},
+	{"review|修改 9|修改 3", "有", nil, "全部答完了，请核对"},
+	{"idle+now|修改 16", "修改 3", nil, "当前答案：有"},
 	{"review", "上一题", nil, "六有"},
 	{"review", "修改 9 为 15", nil, "9. 研发机构1·研发费用：15 万元"},
 	{"review", "查看", nil, "已填答案"},
