@@ -200,7 +200,8 @@ func TestServe(t *testing.T) {
 
 // TestServeWithAQueue: messages left in the outbox by the last run hold back neither the login
 // nor a stop. The bot asks for a scan at once; stopped before anyone scans, it stops at once
-// and keeps them; started again and scanned, it sends them.
+// and keeps them; started again and scanned, it sends them, and gives up the one whose
+// recipient WeChat no longer lists, which /metrics and /healthz count.
 func TestServeWithAQueue(t *testing.T) {
 	e := newRunEnv(t)
 	ctx := t.Context()
@@ -212,6 +213,8 @@ func TestServeWithAQueue(t *testing.T) {
 	if err := e.store.Enqueue(ctx, []storage.OutboxMessage{
 		{ID: "reply:1:1", Account: e.st.cfg.Bot.Account, To: "wxc-zhang", Text: "已记", Source: bot.ReplySource, QueuedAt: time.Now(), Urgent: true, Forget: true},
 		{ID: "rem-1", Account: e.st.cfg.Bot.Account, To: "wxc-zhang", Text: "【提醒】请填报", Source: "reminder", QueuedAt: time.Now()},
+		// To someone WeChat no longer lists: given up for good, and counted.
+		{ID: "rem-2", Account: e.st.cfg.Bot.Account, To: "wxc-gone", Text: "【提醒】请填报", Source: "reminder", QueuedAt: time.Now()},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,6 +239,17 @@ func TestServeWithAQueue(t *testing.T) {
 					t.Fatalf("sent %+v (%v), want %q to zhang", s, ok, want)
 				}
 			}
+			addr := ln.Addr().String()
+			if !wechattest.WaitFor(t.Context(), 10*time.Second, func() bool {
+				_, metrics := get(t, addr, "/metrics")
+				return strings.Contains(metrics, "innobot_outbox_failed_total 1\n")
+			}) {
+				t.Error("/metrics never counted the message to an unreachable recipient")
+			}
+			var h health
+			if _, body := get(t, addr, "/healthz"); json.Unmarshal([]byte(body), &h) != nil || h.OutboxFailed != 1 || h.OutboxPending != 0 {
+				t.Errorf("/healthz after the queue was sent: %s, want 1 failed and none pending", body)
+			}
 		}
 		start := time.Now()
 		stop()
@@ -253,8 +267,8 @@ func TestServeWithAQueue(t *testing.T) {
 	}
 	run(false)
 	e.reopen()
-	if p, err := e.store.Pending(ctx, e.st.cfg.Bot.Account, 10); err != nil || len(p) != 2 {
-		t.Fatalf("pending after a stop before the scan: %+v %v, want both kept", p, err)
+	if p, err := e.store.Pending(ctx, e.st.cfg.Bot.Account, 10); err != nil || len(p) != 3 {
+		t.Fatalf("pending after a stop before the scan: %+v %v, want all three kept", p, err)
 	}
 	run(true)
 }
