@@ -107,7 +107,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // export writes one file into dir and returns its path.
-func export(ctx context.Context, st settings, store storage.Backend, kind string, scope ledger.Scope, period, name, dir string, lo ledger.LedgerOptions) (string, error) {
+func export(ctx context.Context, st settings, store storage.Backend, kind string, scope ledger.Scope, month, name, dir string, lo ledger.LedgerOptions) (string, error) {
 	if kind == exportSurvey {
 		all, err := store.Enterprises(ctx)
 		if err != nil {
@@ -133,14 +133,14 @@ func export(ctx context.Context, st settings, store storage.Backend, kind string
 		if err != nil {
 			return "", err
 		}
-		sub, ok := ledger.LatestSubmission(subs, period)
+		sub, ok := ledger.LatestSubmission(subs, month)
 		if !ok {
-			return "", fmt.Errorf("【%s】在 %s 及以前没有提交过调查表", e.Name, period)
+			return "", fmt.Errorf("【%s】在%s及以前没有提交过调查表", e.Name, period.Label(month))
 		}
 		return ledger.SaveSurvey(dir, st.form, e, sub)
 	}
 
-	r, err := ledger.Progress(ctx, store, scope, period, st.cfg.Regions)
+	r, err := ledger.Progress(ctx, store, scope, month, st.cfg.Regions)
 	if err != nil {
 		return "", err
 	}
@@ -149,7 +149,7 @@ func export(ctx context.Context, st settings, store storage.Backend, kind string
 	case exportChart:
 		return ledger.SaveChart(dir, r, time.Now())
 	case exportMonthly:
-		notes, err := store.MonthlyNotes(ctx, period)
+		notes, err := store.MonthlyNotes(ctx, month)
 		if err != nil {
 			return "", err
 		}

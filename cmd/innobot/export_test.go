@@ -45,8 +45,8 @@ func TestExportChart(t *testing.T) {
 }
 
 // TestExportMonthlyFromTheCommandLine: innobot export 月报 writes the workbook signed by
-// --preparer/--phone, and a --period after the month being reported is refused, writing
-// nothing.
+// --preparer/--phone; a --period after the month being reported is refused, and so is a
+// survey no report of which exists up to the period, writing nothing.
 func TestExportMonthlyFromTheCommandLine(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	s, err := bolt.Open(filepath.Join(dir, "innobot.db"))
@@ -69,6 +69,11 @@ func TestExportMonthlyFromTheCommandLine(t *testing.T) {
 	_, err = runCmd(t, "export", "台账", "--period", "2999-01", "--data", dir, "--out", out)
 	if err == nil || !strings.Contains(err.Error(), "2999年1月 还没有开始报送") {
 		t.Errorf("a future period: %v", err)
+	}
+	// A survey of a month before any: the month as people write it, and no file.
+	_, err = runCmd(t, "export", "调查表", "--enterprise", "山西示范钢铁", "--period", "2026-01", "--data", dir, "--out", out)
+	if err == nil || !strings.Contains(err.Error(), "【山西示范钢铁有限公司】在2026年1月及以前没有提交过调查表") {
+		t.Errorf("a survey never submitted: %v", err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 1 {
 		t.Errorf("%d files written, want the 月报 alone", len(entries))
