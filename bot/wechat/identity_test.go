@@ -202,6 +202,11 @@ func TestIdentitySession(t *testing.T) {
 	if a := e.d.one(contact("@x1", "", "李四", "p-x"), held); a.id == L || a.stable {
 		t.Errorf("a newcomer with 李四's names got %+v", a)
 	}
+	// One whose profile WeChat shows alike (same sex and region) is told apart by the
+	// UserName that holds the record in this session alone.
+	if a := e.d.one(contact("@x2", "", "李四", "p-li"), held); a.id == L || a.stable {
+		t.Errorf("a newcomer with 李四's names and profile got %+v", a)
+	}
 	if r, _ := e.d.get(L); !r.Contested {
 		t.Errorf("the record after an impostor showed up: %+v, want contested", r)
 	}
