@@ -67,6 +67,10 @@ type command struct {
 	// words are other ways to write a command that takes free text (its name is one), which
 	// a line must start with: 查 and 查看 for 查询.
 	words []string
+	// match, when set, reads a line as this command in place of the staff parser, which
+	// never sees the command: ok is false for a line that is not it, and args is what the
+	// command takes (the code of 绑定 K7WQM3PA).
+	match func(text string) (args string, ok bool)
 	// freeText: the command takes the rest of the line as it is (月报 进展 …).
 	freeText bool
 	// month: the command takes a month (导出 台账 2026年11月).
@@ -74,11 +78,14 @@ type command struct {
 	// details: the command sets the sender's 填表人 and 联系方式; a command that waited for
 	// them runs once it has.
 	details bool
-	roles   []storage.Role
-	where   chat
-	target  targetKind
-	audit   string // the audit action recorded when it runs; "" records nothing
-	help    string
+	// personal: the command is about the person who sends it, not the chat, so their own
+	// role must allow it, in a group too (绑定本群, 绑定).
+	personal bool
+	roles    []storage.Role
+	where    chat
+	target   targetKind
+	audit    string // the audit action recorded when it runs; "" records nothing
+	help     string
 	// run carries the command out and replies. It returns nil when done, a refusal when it
 	// told the person why it did nothing, and any other error when something failed on our
 	// side (the person is then told to try again, and the error is logged).
@@ -130,7 +137,13 @@ type commandMux struct {
 }
 
 func newCommandMux(svc *Service, commands []*command, fallback bot.Handler) *commandMux {
-	return &commandMux{svc: svc, commands: commands, parser: newStaffParser(commands, svc.Regions), fallback: fallback}
+	var staff []*command // the commands the staff parser reads
+	for _, c := range commands {
+		if c.match == nil {
+			staff = append(staff, c)
+		}
+	}
+	return &commandMux{svc: svc, commands: commands, parser: newStaffParser(staff, svc.Regions), fallback: fallback}
 }
 
 // ServeMessage runs the command the message names, or hands it to the fallback.
@@ -141,6 +154,14 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 	role := c.Role
 	if m.Group != "" {
 		role = roleGroup
+	}
+	for _, cmd := range x.commands {
+		if cmd.match == nil {
+			continue
+		}
+		if args, ok := cmd.match(m.Text); ok {
+			return x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
+		}
 	}
 	if cmd, args, ok := x.takePick(m.Chat(), text); ok {
 		return x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
@@ -167,8 +188,7 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 // our side is audited and returned with the command's name.
 func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, line staffLine, c storage.Contact, g *storage.Group, role storage.Role) error {
 	cmd, args := line.cmd, line.args
-	// 绑定本群 is about the person, not the group: it is their role that must allow it.
-	if cmd.where == groupOnly {
+	if cmd.personal {
 		role = c.Role
 	}
 	if !slices.Contains(cmd.roles, role) || (role == roleGroup && g == nil) {
@@ -473,6 +493,9 @@ var officeRoles = []storage.Role{storage.RoleCounty, storage.RoleCityOffice}
 // ledgerReaders are the staff and bound groups: who may ask for progress and help.
 var ledgerReaders = append([]storage.Role{roleGroup}, staffRoles...)
 
+// everyone are all people, bound or not.
+var everyone = append([]storage.Role{storage.RoleNone, storage.RoleLiaison}, staffRoles...)
+
 // commandTable lists the commands. Rights live here, in one table, and nowhere else.
 func (s *Service) commandTable() []*command {
 	return append(s.officeCommands(), []*command{
@@ -480,7 +503,8 @@ func (s *Service) commandTable() []*command {
 			help: "解绑 — 解除您的绑定", run: s.unbind},
 		{name: "邀请码", words: []string{"生成邀请码", "发邀请码", "要邀请码"}, roles: officeRoles, where: privateOnly, target: requireCompany, audit: "invite",
 			help: "邀请码 企业名 — 生成该企业联络人的一次性邀请码", run: s.inviteCmd},
-		{name: "绑定本群", words: []string{"绑定群", "本群绑定"}, roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
+		{name: "绑定", match: parseBind, personal: true, roles: everyone, where: anyChat, run: s.bind},
+		{name: "绑定本群", words: []string{"绑定群", "本群绑定"}, personal: true, roles: officeRoles, where: groupOnly, target: requireRegion, audit: "bind_group",
 			help: "绑定本群 地区 — 在帮扶群里 @我 使用", run: s.bindGroup},
 		{name: "确认导入", freeText: true, roles: []storage.Role{storage.RoleCityOffice}, where: privateOnly, audit: "import",
 			help: "确认导入 — 先发来企业名单（.xlsx 或 .csv），核对检查结果后导入", run: s.confirmImport},

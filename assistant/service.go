@@ -287,9 +287,6 @@ func (s *Service) identify(next bot.Handler) bot.Handler {
 		if c.Name == "" {
 			c.Name = m.FromName
 		}
-		if code, ok := parseBind(m.Text); ok {
-			return s.bind(ctx, w, m, c, code)
-		}
 		ctx = context.WithValue(ctx, contactKey{}, c)
 		if m.Group != "" {
 			g, err := s.Store.Group(ctx, m.Group)
@@ -345,7 +342,12 @@ func (s *Service) groupHint(ctx context.Context, w bot.Replier) {
 	w.Reply(fmt.Sprintf("填报调查表请私聊我。在群里可以 @%s 进度、@%s 未填报、@%s 帮助。", s.BotName, s.BotName, s.BotName))
 }
 
-func (s *Service) bind(ctx context.Context, w bot.Replier, m *bot.Message, c storage.Contact, code string) error {
+// bind binds the sender with the code they sent (Request.Args): the 绑定 command, open to
+// everyone. A refused code is answered and counted with the answer, in one write (refuse); a
+// binding is one write with everything it owes: the contact's role, the code used up, the
+// session and the replies and notices (redeem).
+func (s *Service) bind(ctx context.Context, w bot.Replier, req *Request) error {
+	m, c, code := req.Msg, req.Contact, req.Args
 	_, shape := invite.Parse(code)
 	now := s.Clock.Now()
 	if m.Group != "" {
