@@ -95,8 +95,9 @@ type tries struct {
 	n      int
 }
 
-// Handler returns the service's handler with its middleware: limits, group filtering and
-// identity come first, so no role handler sees a message it should not.
+// Handler returns the service's handler: the command table, which hands what is no command
+// to the survey (liaisons), the welcome (unbound people) or a hint (staff), behind middleware
+// that a message passes in the order listed, so that no handler sees a message it should not.
 func (s *Service) Handler() bot.Handler {
 	mux := newCommandMux(s, s.commandTable(), nil)
 	staff := bot.HandlerFunc(mux.staffUnknown)
@@ -109,11 +110,14 @@ func (s *Service) Handler() bot.Handler {
 			storage.RoleCityOffice: staff,
 		},
 	}
-	var h bot.Handler = mux
-	for _, mw := range []bot.Middleware{s.files, s.limits, s.quietUnbound, s.identify, limitFlood(s.Clock, s.FloodLimit), s.groupFilter} {
-		h = mw(h)
-	}
-	return h
+	return bot.Chain(mux,
+		s.groupFilter,                     // group messages not addressed to the bot stop here
+		limitFlood(s.Clock, s.FloodLimit), // a sender past the limit stops here
+		s.identify,                        // who sent it, from stored bindings: ContactFrom, GroupFrom
+		s.quietUnbound,                    // strangers answered once a day
+		s.limits,                          // pictures, voice, overlong text answered here
+		s.files,                           // files read by the sender's role
+	)
 }
 
 // quietUnbound answers an unbound stranger, or a group nobody bound, once a day: the first

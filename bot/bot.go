@@ -123,6 +123,15 @@ type Replier interface {
 // Middleware wraps a Handler, as net/http middleware wraps an http.Handler.
 type Middleware func(Handler) Handler
 
+// Chain wraps h in the middleware, listed outermost first: a message passes them in the order
+// they are written, then reaches h.
+func Chain(h Handler, mw ...Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
 // Clock tells the time. The simulator and tests move it; nothing reads time.Now deep inside.
 type Clock interface{ Now() time.Time }
 
