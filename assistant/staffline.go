@@ -42,10 +42,10 @@ var staffFillers = []string{"查看", "看看", "看下", "看一下", "看", "�
 var cityWords = []string{"全市", "运城市", "运城", "全部地区", "各县", "各县区", "全市各县"}
 
 // monthPattern finds the ways a month is written in a command line: 2026年11月, 2026-11,
-// 2026.11, 2026/11, 202611, 11月, and 上月, 本月, 本期 ….
+// 2026.11, 2026/11, 202611, 11月, and 上月, 下月, 本月, 本期 ….
 // Bare digits are matched too, so that a run of digits is read whole (202611 as a month, 5
 // as an unknown word), never as part of one.
-var monthPattern = regexp.MustCompile(`(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月份|月)?|(\d+)\s*(月份|月)?|上个?月|上一?期|本月|本期|这个?月|当月|当期`)
+var monthPattern = regexp.MustCompile(`(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月份|月)?|(\d+)\s*(月份|月)?|上个?月|上一?期|下个?月|下一?期|本月|本期|这个?月|当月|当期`)
 
 // staffLine is a staff command line as read.
 type staffLine struct {
@@ -337,6 +337,12 @@ func readMonth(s string, m []int, current string) (month string, isMonth bool, e
 	case strings.HasPrefix(whole, "上"):
 		prev, _ := period.Previous(current)
 		return prev, true, ""
+	case strings.HasPrefix(whole, "下"):
+		if strings.HasPrefix(s[m[1]:], "报") {
+			return "", false, "" // 看下月报 is 看下 + 月报
+		}
+		next, _ := period.Next(current) // refused by parse as a month not yet reported
+		return next, true, ""
 	}
 	return current, true, ""
 }

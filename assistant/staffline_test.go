@@ -152,6 +152,9 @@ func TestParseStaffLine(t *testing.T) {
 		// Commands with words they cannot take: named, with the reason.
 		{in: "进度 2026年12月", cmd: "进度", month: "2026-12", problem: "2026年12月还没有到报送的时候：当前报告期是2026年11月"},
 		{in: "导出 台账 2027年1月", cmd: "导出 台账", month: "2027-01", problem: "还没有到报送的时候"},
+		{in: "导出 月报 下月", cmd: "导出 月报", month: "2026-12", problem: "2026年12月还没有到报送的时候"},
+		{in: "下个月进度", cmd: "进度", month: "2026-12", problem: "还没有到报送的时候"},
+		{in: "看下月报", cmd: "导出 月报"},
 		{in: "导出 月报 2026-13", cmd: "导出 月报", problem: "“2026-13”不是有效的月份"},
 		{in: "进度 13月", cmd: "进度", problem: "“13月”不是有效的月份"},
 		{in: "进度 2026年10月 2026年9月", cmd: "进度", month: "2026-10", problem: "一次只能写一个月份"},
