@@ -57,7 +57,7 @@ func newHarness(t *testing.T) *harness {
 	h.cfg = wechat.Config{
 		Dir: dir, Identities: store, HTTP: h.fake.Transport(),
 		Log: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), QR: h.qr,
-		Pace: time.Millisecond, Jitter: -1, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		PollGap: 2 * time.Millisecond, SendWait: 5 * time.Second, Cooldown: 100 * time.Millisecond,
 	}
 	t.Cleanup(func() {

@@ -360,7 +360,7 @@ func (t *Transport) friendRequest(r raw) {
 		return
 	}
 	s := r.s
-	err := t.paced(s.ctx, func() error {
+	err := t.alone(s.ctx, func() error {
 		return safely(func() error {
 			return s.bot.Caller.WebWxVerifyUser(s.ctx, &openwechat.CallerWebWxVerifyUserOptions{
 				RecommendInfo: info, BaseRequest: s.bot.Storage.Request, LoginInfo: s.bot.Storage.LoginInfo,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"time"
 
@@ -75,7 +74,7 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 		}
 		defer func() { _ = file.Close() }() // read only: nothing to lose on a failed close
 	}
-	err = t.paced(ctx, func() error {
+	err = t.alone(ctx, func() error {
 		return safely(func() error {
 			info, req := s.bot.Storage.LoginInfo, s.bot.Storage.Request
 			if out.Text != "" {
@@ -99,9 +98,10 @@ func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 	return t.sendFailed(s, err)
 }
 
-// paced runs op (a send, or accepting a friend) alone and at the transport's pace; after
-// "operate too often" (ret 1205) it starts a pause that grows with each repeat.
-func (t *Transport) paced(ctx context.Context, op func() error) error {
+// alone runs op (a send, or accepting a friend) when no other runs; after "operate too often"
+// (ret 1205) it starts a pause that grows with each repeat. The pace of sends is the outbox's
+// (bot.Outbox), through which every message goes: the transport adds none of its own.
+func (t *Transport) alone(ctx context.Context, op func() error) error {
 	select {
 	case t.sendSem <- struct{}{}:
 	case <-ctx.Done():
@@ -111,11 +111,7 @@ func (t *Transport) paced(ctx context.Context, op func() error) error {
 	if p := t.paused(); p != nil {
 		return p
 	}
-	if err := sleepCtx(ctx, time.Until(t.nextSend)); err != nil {
-		return err
-	}
 	err := op()
-	t.nextSend = time.Now().Add(t.gap())
 	var ret openwechat.Ret
 	if errors.As(err, &ret) && ret == 1205 {
 		return t.startPause(err)
@@ -147,12 +143,6 @@ func (t *Transport) paused() *bot.Paused {
 		return &bot.Paused{Until: t.pausedUntil, Err: errors.New("wechat: WeChat asked the bot to send less often (ret 1205)")}
 	}
 	return nil
-}
-
-// gap is the pause before the next send: Pace spread by Jitter.
-func (t *Transport) gap() time.Duration {
-	j := t.cfg.Jitter
-	return time.Duration(float64(t.cfg.Pace) * (1 - j + 2*j*rand.Float64()))
 }
 
 // sendFailed reacts to what WeChat answered (start a new login, or a scan) and returns the

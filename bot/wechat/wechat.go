@@ -70,12 +70,6 @@ type Config struct {
 	// route it to a fake WeChat server.
 	HTTP http.RoundTripper
 
-	// Pace is the least time between two sends (default 1 s) and Jitter (0..1, default 0.3,
-	// negative for none) spreads it, because WeChat bans accounts that send in bursts. A
-	// paced outbox in front of the transport may set Pace lower; the transport's pace is the
-	// last guard.
-	Pace   time.Duration
-	Jitter float64
 	// Cooldown is the pause of all sends after WeChat answers "operate too often" (ret 1205),
 	// default 2 min; each 1205 within an hour of the last pause doubles it, up to CooldownMax
 	// (default 60 min).
@@ -130,7 +124,6 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.Pace, time.Second)
 	def(&c.Cooldown, 2*time.Minute)
 	def(&c.CooldownMax, time.Hour)
 	def(&c.SendWait, 30*time.Second)
@@ -140,10 +133,6 @@ func (c *Config) defaults() {
 	def(&c.StableAfter, 10*time.Minute)
 	def(&c.RestoredGrace, 5*time.Minute)
 	def(&c.OfflineAlert, 10*time.Minute)
-	if c.Jitter == 0 {
-		c.Jitter = 0.3
-	}
-	c.Jitter = min(max(c.Jitter, 0), 1)
 	if c.ZombieSyncs == 0 {
 		c.ZombieSyncs = 30
 	}
@@ -244,8 +233,7 @@ type Transport struct {
 
 	received, sent, sendErrors, logins, reconnects, zombies, friendRequests atomic.Uint64
 
-	sendSem  chan struct{} // one send at a time
-	nextSend time.Time     // guarded by sendSem
+	sendSem chan struct{} // one send at a time
 
 	pauseMu     sync.Mutex
 	pausedUntil time.Time     // WeChat asked for a pause (1205)

@@ -71,9 +71,6 @@ func (st settings) wechatConfig(store storage.Backend, clock bot.Clock, log *slo
 	return wechat.Config{
 		Dir: st.dir, Account: st.cfg.Bot.Account, Identities: store, Log: log, QR: qr, Clock: clock,
 		AcceptFriends: st.cfg.WeChat.AcceptFriends, NewAccount: newAccount,
-		// The engine's outbox paces every send; the transport's pace is only a floor under
-		// it, for anything that would reach WeChat some other way.
-		Pace: max(time.Duration(float64(st.pace.Interval())*(1-st.pace.Jitter)/2), 200*time.Millisecond),
 	}
 }
 
