@@ -132,45 +132,11 @@ func (c *chat) expect(text, want string) {
 	}
 }
 
-// answerAll is a whole survey in the loose way liaisons type.
-var answerAll = []struct{ text, want string }{
-	{"填报", "（第 1/"},
-	{"钢铁·特殊钢冶炼", "企业属性"},
-	{"5", "已记：民营企业"},
-	{"有的", "名称"},
-	{"山西示范钢铁技术中心", "批准部门"},
-	{"运城市工信局", "研究领域"},
-	{"特殊钢材料", "期末机构数"},
-	{"１", "研究开发人员"},
-	{"二十五人", "研究开发费用"},
-	{"１２.５万", "已记：12.5 万元"},
-	{"1,200,000元", "已记：120 万元"},
-	{"没有", "研究开发项目"},
-	{"是", "项目名称"},
-	{"高强度螺纹钢工艺改进", "项目来源"},
-	{"1", "立项文号"},
-	{"跳过", "研究开发人员"},
-	{"8", "研究开发费用"},
-	{"30万元", "研究开发资产"},
-	{"0", "还有其他研发项目"},
-	{"否", "创新投入"},
-	{"新增研发投入 30 万元", "创新人才"},
-	{"无", "创新项目"},
-	{"无", "创新平台"},
-	{"无", "技术研发"},
-	{"无", "技术合作"},
-	{"与太原理工大学合作", "其他创新活动"},
-	{"3、11", "已记：3、11"},
-	{"对轧钢产线进行了节能改造", "产学研合作"},
-	{"与太原理工大学联合开发新钢种", "六有"},
-	{"1，2，3，4", "请核对"},
-	{"确认提交", "回执"},
-}
-
 func TestWholeSurvey(t *testing.T) {
 	c := newChat(t)
-	for _, step := range answerAll {
-		c.expect(step.text, step.want)
+	steps := surveytest.WholeSurvey()
+	for _, step := range steps {
+		c.expect(step.Text, step.Want)
 	}
 	if len(c.subs) != 1 {
 		t.Fatalf("submissions = %d, want 1", len(c.subs))
@@ -179,38 +145,7 @@ func TestWholeSurvey(t *testing.T) {
 	if got.Period != "2026-11" || got.Version != 1 || got.SubmittedBy != "张三" {
 		t.Errorf("submission = %s v%d by %s, want 2026-11 v1 by 张三", got.Period, got.Version, got.SubmittedBy)
 	}
-	want := survey.Answers{
-		"industry":                     {Text: "钢铁·特殊钢冶炼"},
-		"ownership":                    {Choice: 5},
-		"has_institutions":             {Bool: true},
-		"institution.0.inst_name":      {Text: "山西示范钢铁技术中心"},
-		"institution.0.inst_approver":  {Text: "运城市工信局"},
-		"institution.0.inst_field":     {Text: "特殊钢材料"},
-		"institution.0.inst_count":     {Num: 1},
-		"institution.0.inst_staff":     {Num: 25},
-		"institution.0.inst_cost":      {Num: 12.5},
-		"institution.0.inst_equipment": {Num: 120},
-		"institution.0.#more":          {Bool: false},
-		"has_projects":                 {Bool: true},
-		"project.0.proj_name":          {Text: "高强度螺纹钢工艺改进"},
-		"project.0.proj_source":        {Choice: 1},
-		"project.0.proj_doc":           {Skipped: true},
-		"project.0.proj_staff":         {Num: 8},
-		"project.0.proj_cost":          {Num: 30},
-		"project.0.proj_assets":        {Num: 0},
-		"project.0.#more":              {Bool: false},
-		"dir_investment":               {Text: "新增研发投入 30 万元"},
-		"dir_talent":                   {},
-		"dir_project":                  {},
-		"dir_platform":                 {},
-		"dir_rnd":                      {},
-		"dir_cooperation":              {Text: "与太原理工大学合作"},
-		"other_activities":             {Multi: []int{3, 11}},
-		"other_explain_3":              {Text: "对轧钢产线进行了节能改造"},
-		"other_explain_11":             {Text: "与太原理工大学联合开发新钢种"},
-		"liuyou":                       {Multi: []int{1, 2, 3, 4}},
-	}
-	surveytest.Check(t, got.Answers, want)
+	surveytest.Check(t, got.Answers, surveytest.Answers(steps))
 	if c.draft != nil {
 		t.Errorf("draft kept after submission")
 	}
@@ -352,8 +287,9 @@ func TestSoftMaxAndReview(t *testing.T) {
 
 func TestMonthlyUpdate(t *testing.T) {
 	c := newChat(t)
-	for _, s := range answerAll {
-		c.say(s.text)
+	first := surveytest.WholeSurvey()
+	for _, s := range first {
+		c.say(s.Text)
 	}
 	c.now, c.period = time.Date(2026, 12, 8, 9, 0, 0, 0, shanghai), "2026-12"
 	c.expect("填报", "上期（2026年11月）")
@@ -376,7 +312,7 @@ func TestMonthlyUpdate(t *testing.T) {
 	}
 	c.expect("确认提交", "2027年1月")
 	got := c.subs[2].Answers
-	if got["project.0.proj_name"].Text != "新项目" || got["industry"].Text != "钢铁·特殊钢冶炼" || got["other_explain_3"].Text == "" {
+	if got["project.0.proj_name"].Text != "新项目" || !surveytest.Equal(got["industry"], surveytest.Answers(first)["industry"]) || got["other_explain_3"].Text == "" {
 		t.Errorf("update lost or kept the wrong parts: %+v", got)
 	}
 }

@@ -20,25 +20,6 @@ import (
 	"innobot/survey/surveytest"
 )
 
-// crashStep is one message of a scripted conversation and what it must leave in the draft.
-type crashStep struct {
-	in   string
-	key  string // the answer key the message stores; "" when it stores none
-	val  survey.Value
-	want string // the reply contains this
-	// ask is part of the question the bot is at after this message, which 填报 shows again
-	// after a restart; want when empty.
-	ask    string
-	submit bool // 确认提交: the draft becomes the period's submission
-}
-
-func (s crashStep) resumeText() string {
-	if s.ask != "" {
-		return s.ask
-	}
-	return s.want
-}
-
 // crashScripts are the liaisons of TestSimCrash: each binds to a demo enterprise and fills the
 // whole survey in loose input, with 上一题, re-answers, 跳过, refused replies and 修改 N.
 func crashScripts() []*crashLiaison {
@@ -51,132 +32,92 @@ func crashScripts() []*crashLiaison {
 	return []*crashLiaison{
 		{
 			name: "张三", enterprise: "山西示范钢铁有限公司", entID: "demo-01",
-			steps: []crashStep{
-				{in: "填报", want: "（第 1/", ask: "所属行业"},
-				{in: "钢铁·特殊钢冶炼", key: "industry", val: txt("钢铁·特殊钢冶炼"), want: "企业属性"},
-				{in: "民营", key: "ownership", val: choice(5), want: "已记：民营企业", ask: "研究开发机构"},
-				{in: "有的", key: "has_institutions", val: yes(true), want: "名称"},
-				{in: "山西示范钢铁技术中心", key: "institution.0.inst_name", val: txt("山西示范钢铁技术中心"), want: "批准部门"},
-				{in: "运城市工信局", key: "institution.0.inst_approver", val: txt("运城市工信局"), want: "研究领域"},
-				{in: "特殊钢材料", key: "institution.0.inst_field", val: txt("特殊钢材料"), want: "期末机构数"},
-				{in: "１个", key: "institution.0.inst_count", val: num(1), want: "研究开发人员"},
-				{in: "-5", want: "不能小于 0", ask: "研究开发人员"},
-				{in: "二十五", key: "institution.0.inst_staff", val: num(25), want: "研究开发费用"},
-				{in: "１２.５万", key: "institution.0.inst_cost", val: num(12.5), want: "已记：12.5 万元", ask: "仪器和设备原价"},
-				{in: "1,200,000元", key: "institution.0.inst_equipment", val: num(120), want: "已记：120 万元", ask: "还有其他研发机构"},
-				{in: "有", key: "institution.0.#more", val: yes(true), want: "【研发机构 第 2 个】"},
-				{in: "上一题", want: "还有其他研发机构"},
-				{in: "没有", key: "institution.0.#more", val: yes(false), want: "研究开发项目"},
-				{in: "是", key: "has_projects", val: yes(true), want: "项目名称"},
-				{in: "高强度螺纹钢工艺改进", key: "project.0.proj_name", val: txt("高强度螺纹钢工艺改进"), want: "项目来源"},
-				{in: "２", key: "project.0.proj_source", val: choice(2), want: "立项文号"},
-				{in: "跳过", key: "project.0.proj_doc", val: skipped, want: "研究开发人员"},
-				{in: "上一题", want: "当前答案：无", ask: "立项文号"},
-				{in: "晋科〔2026〕18号", key: "project.0.proj_doc", val: txt("晋科〔2026〕18号"), want: "研究开发人员"},
-				{in: "8人", key: "project.0.proj_staff", val: num(8), want: "研究开发费用"},
-				{in: "200亿", want: "数值偏大", ask: "研究开发费用"},
-				{in: "30万元", key: "project.0.proj_cost", val: num(30), want: "研究开发资产"},
-				{in: "0", key: "project.0.proj_assets", val: num(0), want: "还有其他研发项目"},
-				{in: "否", key: "project.0.#more", val: yes(false), want: "创新投入"},
-				{in: "新增研发投入 30 万元 😀", key: "dir_investment", val: txt("新增研发投入 30 万元 😀"), want: "创新人才"},
-				{in: "无", key: "dir_talent", val: none, want: "创新项目"},
-				{in: "没有", key: "dir_project", val: none, want: "创新平台"},
-				{in: "暂无", key: "dir_platform", val: none, want: "技术研发"},
-				{in: "无", key: "dir_rnd", val: none, want: "技术合作"},
-				{in: "与太原理工大学合作", key: "dir_cooperation", val: txt("与太原理工大学合作"), want: "其他创新活动"},
-				{in: "3、11", key: "other_activities", val: multi(3, 11), want: "已记：3、11", ask: "您选了“3"},
-				{in: "对轧钢产线进行了节能改造", key: "other_explain_3", val: txt("对轧钢产线进行了节能改造"), want: "您选了“11"},
-				{in: "与太原理工大学联合开发新钢种", key: "other_explain_11", val: txt("与太原理工大学联合开发新钢种"), want: "六有"},
-				{in: "１，２ 3、4", key: "liuyou", val: multi(1, 2, 3, 4), want: "请核对"},
-				{in: "修改 1", want: "当前答案：钢铁·特殊钢冶炼"},
-				{in: "钢铁·特殊钢冶炼（螺纹钢）", key: "industry", val: txt("钢铁·特殊钢冶炼（螺纹钢）"), want: "请核对"},
-				{in: "确认提交", submit: true, want: "✅ 提交成功（回执）"},
-			},
+			steps: surveytest.WholeSurvey(),
 		},
 		{
 			name: "李四", enterprise: "永济示范电机有限公司", entID: "demo-02",
-			steps: []crashStep{
-				{in: "填报", want: "（第 1/", ask: "所属行业"},
-				{in: "电机制造·高效节能电机", key: "industry", val: txt("电机制造·高效节能电机"), want: "企业属性"},
-				{in: "6", key: "ownership", val: choice(6), want: "已记：混合制企业", ask: "研究开发机构"},
-				{in: "无", key: "has_institutions", val: yes(false), want: "研究开发项目"},
-				{in: "有", key: "has_projects", val: yes(true), want: "项目名称"},
-				{in: "永磁同步电机研发", key: "project.0.proj_name", val: txt("永磁同步电机研发"), want: "项目来源"},
-				{in: "1", key: "project.0.proj_source", val: choice(1), want: "已记：企业自选项目", ask: "立项文号"},
-				{in: "跳过", key: "project.0.proj_doc", val: skipped, want: "研究开发人员"},
-				{in: "十二", key: "project.0.proj_staff", val: num(12), want: "已记：12 人", ask: "研究开发费用"},
-				{in: "abc", want: "请回复一个数字", ask: "研究开发费用"},
-				{in: "45.5", key: "project.0.proj_cost", val: num(45.5), want: "已记：45.5 万元", ask: "研究开发资产"},
-				{in: "１２０００００元", key: "project.0.proj_assets", val: num(120), want: "已记：120 万元", ask: "还有其他研发项目"},
-				{in: "有", key: "project.0.#more", val: yes(true), want: "【研发项目 第 2 个】"},
-				{in: "电机控制器软件开发", key: "project.1.proj_name", val: txt("电机控制器软件开发"), want: "项目来源"},
-				{in: "3", key: "project.1.proj_source", val: choice(3), want: "已记：其他企业（单位）委托项目", ask: "立项文号"},
-				{in: "跳过", key: "project.1.proj_doc", val: skipped, want: "研究开发人员"},
-				{in: "上一题", want: "立项文号"},
-				{in: "跳过", key: "project.1.proj_doc", val: skipped, want: "研究开发人员"},
-				{in: "5名", key: "project.1.proj_staff", val: num(5), want: "已记：5 人", ask: "研究开发费用"},
-				{in: "８万", key: "project.1.proj_cost", val: num(8), want: "已记：8 万元", ask: "研究开发资产"},
-				{in: "0", key: "project.1.proj_assets", val: num(0), want: "还有其他研发项目"},
-				{in: "没", key: "project.1.#more", val: yes(false), want: "创新投入"},
-				{in: "无", key: "dir_investment", val: none, want: "创新人才"},
-				{in: "引进电机设计人才 3 名", key: "dir_talent", val: txt("引进电机设计人才 3 名"), want: "创新项目"},
-				{in: "无", key: "dir_project", val: none, want: "创新平台"},
-				{in: "无", key: "dir_platform", val: none, want: "技术研发"},
-				{in: "完成两项工艺改进", key: "dir_rnd", val: txt("完成两项工艺改进"), want: "技术合作"},
-				{in: "无", key: "dir_cooperation", val: none, want: "其他创新活动"},
-				{in: "１，３", key: "other_activities", val: multi(1, 3), want: "已记：1、3", ask: "您选了“1"},
-				{in: "成立电机研究所", key: "other_explain_1", val: txt("成立电机研究所"), want: "您选了“3"},
-				{in: "改进绕线工艺", key: "other_explain_3", val: txt("改进绕线工艺"), want: "六有"},
-				{in: "上一题", want: "当前答案：改进绕线工艺", ask: "您选了“3"},
-				{in: "改进绕线和浸漆工艺", key: "other_explain_3", val: txt("改进绕线和浸漆工艺"), want: "六有"},
-				{in: "1 2 4", key: "liuyou", val: multi(1, 2, 4), want: "请核对"},
-				{in: "确认提交", submit: true, want: "✅ 提交成功（回执）"},
+			steps: []surveytest.Step{
+				{Text: "填报", Want: "（第 1/", Ask: "所属行业"},
+				{Text: "电机制造·高效节能电机", Key: "industry", Value: txt("电机制造·高效节能电机"), Want: "企业属性"},
+				{Text: "6", Key: "ownership", Value: choice(6), Want: "已记：混合制企业", Ask: "研究开发机构"},
+				{Text: "无", Key: "has_institutions", Value: yes(false), Want: "研究开发项目"},
+				{Text: "有", Key: "has_projects", Value: yes(true), Want: "项目名称"},
+				{Text: "永磁同步电机研发", Key: "project.0.proj_name", Value: txt("永磁同步电机研发"), Want: "项目来源"},
+				{Text: "1", Key: "project.0.proj_source", Value: choice(1), Want: "已记：企业自选项目", Ask: "立项文号"},
+				{Text: "跳过", Key: "project.0.proj_doc", Value: skipped, Want: "研究开发人员"},
+				{Text: "十二", Key: "project.0.proj_staff", Value: num(12), Want: "已记：12 人", Ask: "研究开发费用"},
+				{Text: "abc", Want: "请回复一个数字", Ask: "研究开发费用"},
+				{Text: "45.5", Key: "project.0.proj_cost", Value: num(45.5), Want: "已记：45.5 万元", Ask: "研究开发资产"},
+				{Text: "１２０００００元", Key: "project.0.proj_assets", Value: num(120), Want: "已记：120 万元", Ask: "还有其他研发项目"},
+				{Text: "有", Key: "project.0.#more", Value: yes(true), Want: "【研发项目 第 2 个】"},
+				{Text: "电机控制器软件开发", Key: "project.1.proj_name", Value: txt("电机控制器软件开发"), Want: "项目来源"},
+				{Text: "3", Key: "project.1.proj_source", Value: choice(3), Want: "已记：其他企业（单位）委托项目", Ask: "立项文号"},
+				{Text: "跳过", Key: "project.1.proj_doc", Value: skipped, Want: "研究开发人员"},
+				{Text: "上一题", Want: "立项文号"},
+				{Text: "跳过", Key: "project.1.proj_doc", Value: skipped, Want: "研究开发人员"},
+				{Text: "5名", Key: "project.1.proj_staff", Value: num(5), Want: "已记：5 人", Ask: "研究开发费用"},
+				{Text: "８万", Key: "project.1.proj_cost", Value: num(8), Want: "已记：8 万元", Ask: "研究开发资产"},
+				{Text: "0", Key: "project.1.proj_assets", Value: num(0), Want: "还有其他研发项目"},
+				{Text: "没", Key: "project.1.#more", Value: yes(false), Want: "创新投入"},
+				{Text: "无", Key: "dir_investment", Value: none, Want: "创新人才"},
+				{Text: "引进电机设计人才 3 名", Key: "dir_talent", Value: txt("引进电机设计人才 3 名"), Want: "创新项目"},
+				{Text: "无", Key: "dir_project", Value: none, Want: "创新平台"},
+				{Text: "无", Key: "dir_platform", Value: none, Want: "技术研发"},
+				{Text: "完成两项工艺改进", Key: "dir_rnd", Value: txt("完成两项工艺改进"), Want: "技术合作"},
+				{Text: "无", Key: "dir_cooperation", Value: none, Want: "其他创新活动"},
+				{Text: "１，３", Key: "other_activities", Value: multi(1, 3), Want: "已记：1、3", Ask: "您选了“1"},
+				{Text: "成立电机研究所", Key: "other_explain_1", Value: txt("成立电机研究所"), Want: "您选了“3"},
+				{Text: "改进绕线工艺", Key: "other_explain_3", Value: txt("改进绕线工艺"), Want: "六有"},
+				{Text: "上一题", Want: "当前答案：改进绕线工艺", Ask: "您选了“3"},
+				{Text: "改进绕线和浸漆工艺", Key: "other_explain_3", Value: txt("改进绕线和浸漆工艺"), Want: "六有"},
+				{Text: "1 2 4", Key: "liuyou", Value: multi(1, 2, 4), Want: "请核对"},
+				{Text: "确认提交", Submit: true, Want: "✅ 提交成功（回执）"},
 			},
 		},
 		{
 			name: "王五", enterprise: "河津示范铝业有限公司", entID: "demo-03",
-			steps: []crashStep{
-				{in: "填报", want: "（第 1/", ask: "所属行业"},
-				{in: "有色金属冶炼·电解铝", key: "industry", val: txt("有色金属冶炼·电解铝"), want: "企业属性"},
-				{in: "省属国企", key: "ownership", val: choice(2), want: "已记：省属国企", ask: "研究开发机构"},
-				{in: "1", key: "has_institutions", val: yes(true), want: "名称"},
-				{in: "河津铝业技术中心", key: "institution.0.inst_name", val: txt("河津铝业技术中心"), want: "批准部门"},
-				{in: "企业自建", key: "institution.0.inst_approver", val: txt("企业自建"), want: "研究领域"},
-				{in: "电解铝节能", key: "institution.0.inst_field", val: txt("电解铝节能"), want: "期末机构数"},
-				{in: "2", key: "institution.0.inst_count", val: num(2), want: "研究开发人员"},
-				{in: "30人", key: "institution.0.inst_staff", val: num(30), want: "研究开发费用"},
-				{in: "1.5", key: "institution.0.inst_cost", val: num(1.5), want: "已记：1.5 万元", ask: "仪器和设备原价"},
-				{in: "80万", key: "institution.0.inst_equipment", val: num(80), want: "已记：80 万元", ask: "还有其他研发机构"},
-				{in: "y", key: "institution.0.#more", val: yes(true), want: "【研发机构 第 2 个】"},
-				{in: "河津铝业检测中心", key: "institution.1.inst_name", val: txt("河津铝业检测中心"), want: "批准部门"},
-				{in: "山西省工业和信息化厅", key: "institution.1.inst_approver", val: txt("山西省工业和信息化厅"), want: "研究领域"},
-				{in: "铝合金检测", key: "institution.1.inst_field", val: txt("铝合金检测"), want: "期末机构数"},
-				{in: "１", key: "institution.1.inst_count", val: num(1), want: "研究开发人员"},
-				{in: "3.5", want: "请填写整数", ask: "研究开发人员"},
-				{in: "四", key: "institution.1.inst_staff", val: num(4), want: "研究开发费用"},
-				{in: "９８７６５元", key: "institution.1.inst_cost", val: num(9.8765), want: "已记：9.8765 万元", ask: "仪器和设备原价"},
-				{in: "0", key: "institution.1.inst_equipment", val: num(0), want: "还有其他研发机构"},
-				{in: "n", key: "institution.1.#more", val: yes(false), want: "研究开发项目"},
-				{in: "有", key: "has_projects", val: yes(true), want: "项目名称"},
-				{in: "铝灰渣资源化利用", key: "project.0.proj_name", val: txt("铝灰渣资源化利用"), want: "项目来源"},
-				{in: "上一题", want: "当前答案：铝灰渣资源化利用", ask: "项目名称"},
-				{in: "上一题", want: "有没有研究开发项目"},
-				{in: "无", key: "has_projects", val: yes(false), want: "创新投入"},
-				{in: "无", key: "dir_investment", val: none, want: "创新人才"},
-				{in: "无", key: "dir_talent", val: none, want: "创新项目"},
-				{in: "无", key: "dir_project", val: none, want: "创新平台"},
-				{in: "建成铝合金中试平台", key: "dir_platform", val: txt("建成铝合金中试平台"), want: "技术研发"},
-				{in: "无", key: "dir_rnd", val: none, want: "技术合作"},
-				{in: "无", key: "dir_cooperation", val: none, want: "其他创新活动"},
-				{in: "无", key: "other_activities", val: none, want: "六有"},
+			steps: []surveytest.Step{
+				{Text: "填报", Want: "（第 1/", Ask: "所属行业"},
+				{Text: "有色金属冶炼·电解铝", Key: "industry", Value: txt("有色金属冶炼·电解铝"), Want: "企业属性"},
+				{Text: "省属国企", Key: "ownership", Value: choice(2), Want: "已记：省属国企", Ask: "研究开发机构"},
+				{Text: "1", Key: "has_institutions", Value: yes(true), Want: "名称"},
+				{Text: "河津铝业技术中心", Key: "institution.0.inst_name", Value: txt("河津铝业技术中心"), Want: "批准部门"},
+				{Text: "企业自建", Key: "institution.0.inst_approver", Value: txt("企业自建"), Want: "研究领域"},
+				{Text: "电解铝节能", Key: "institution.0.inst_field", Value: txt("电解铝节能"), Want: "期末机构数"},
+				{Text: "2", Key: "institution.0.inst_count", Value: num(2), Want: "研究开发人员"},
+				{Text: "30人", Key: "institution.0.inst_staff", Value: num(30), Want: "研究开发费用"},
+				{Text: "1.5", Key: "institution.0.inst_cost", Value: num(1.5), Want: "已记：1.5 万元", Ask: "仪器和设备原价"},
+				{Text: "80万", Key: "institution.0.inst_equipment", Value: num(80), Want: "已记：80 万元", Ask: "还有其他研发机构"},
+				{Text: "y", Key: "institution.0.#more", Value: yes(true), Want: "【研发机构 第 2 个】"},
+				{Text: "河津铝业检测中心", Key: "institution.1.inst_name", Value: txt("河津铝业检测中心"), Want: "批准部门"},
+				{Text: "山西省工业和信息化厅", Key: "institution.1.inst_approver", Value: txt("山西省工业和信息化厅"), Want: "研究领域"},
+				{Text: "铝合金检测", Key: "institution.1.inst_field", Value: txt("铝合金检测"), Want: "期末机构数"},
+				{Text: "１", Key: "institution.1.inst_count", Value: num(1), Want: "研究开发人员"},
+				{Text: "3.5", Want: "请填写整数", Ask: "研究开发人员"},
+				{Text: "四", Key: "institution.1.inst_staff", Value: num(4), Want: "研究开发费用"},
+				{Text: "９８７６５元", Key: "institution.1.inst_cost", Value: num(9.8765), Want: "已记：9.8765 万元", Ask: "仪器和设备原价"},
+				{Text: "0", Key: "institution.1.inst_equipment", Value: num(0), Want: "还有其他研发机构"},
+				{Text: "n", Key: "institution.1.#more", Value: yes(false), Want: "研究开发项目"},
+				{Text: "有", Key: "has_projects", Value: yes(true), Want: "项目名称"},
+				{Text: "铝灰渣资源化利用", Key: "project.0.proj_name", Value: txt("铝灰渣资源化利用"), Want: "项目来源"},
+				{Text: "上一题", Want: "当前答案：铝灰渣资源化利用", Ask: "项目名称"},
+				{Text: "上一题", Want: "有没有研究开发项目"},
+				{Text: "无", Key: "has_projects", Value: yes(false), Want: "创新投入"},
+				{Text: "无", Key: "dir_investment", Value: none, Want: "创新人才"},
+				{Text: "无", Key: "dir_talent", Value: none, Want: "创新项目"},
+				{Text: "无", Key: "dir_project", Value: none, Want: "创新平台"},
+				{Text: "建成铝合金中试平台", Key: "dir_platform", Value: txt("建成铝合金中试平台"), Want: "技术研发"},
+				{Text: "无", Key: "dir_rnd", Value: none, Want: "技术合作"},
+				{Text: "无", Key: "dir_cooperation", Value: none, Want: "其他创新活动"},
+				{Text: "无", Key: "other_activities", Value: none, Want: "六有"},
 				// The institutions have R&D costs but there is no project: a check asks.
-				{in: "1、2、3、6", key: "liuyou", val: multi(1, 2, 3, 6), want: "研发机构有研发费用"},
-				{in: "修改 2", want: "当前答案：省属国企", ask: "企业属性"},
-				{in: "市属国企", key: "ownership", val: choice(3), want: "研发机构有研发费用"},
-				{in: "上一题", want: "当前答案：1、2、3、6", ask: "六有"},
-				{in: "1236", key: "liuyou", val: multi(1, 2, 3, 6), want: "研发机构有研发费用"},
-				{in: "保留", key: "#kept.institution_cost_without_projects", val: yes(true), want: "请核对"},
-				{in: "确认提交", submit: true, want: "✅ 提交成功（回执）"},
+				{Text: "1、2、3、6", Key: "liuyou", Value: multi(1, 2, 3, 6), Want: "研发机构有研发费用"},
+				{Text: "修改 2", Want: "当前答案：省属国企", Ask: "企业属性"},
+				{Text: "市属国企", Key: "ownership", Value: choice(3), Want: "研发机构有研发费用"},
+				{Text: "上一题", Want: "当前答案：1、2、3、6", Ask: "六有"},
+				{Text: "1236", Key: "liuyou", Value: multi(1, 2, 3, 6), Want: "研发机构有研发费用"},
+				{Text: "保留", Key: "#kept.institution_cost_without_projects", Value: yes(true), Want: "请核对"},
+				{Text: "确认提交", Submit: true, Want: "✅ 提交成功（回执）"},
 			},
 			// 有 → 无 for 研发项目 leaves the project's name in the draft, and the kept check
 			// is the draft's note; the submission keeps only what the form asks.
@@ -188,7 +129,7 @@ func crashScripts() []*crashLiaison {
 // crashLiaison is one liaison of TestSimCrash and how far their script has come.
 type crashLiaison struct {
 	name, enterprise, entID string
-	steps                   []crashStep
+	steps                   []surveytest.Step
 	hidden                  []string
 
 	// after[i] is the draft's answers once steps[:i] are done; after[0] is nil (no draft).
@@ -205,8 +146,8 @@ func (l *crashLiaison) prepare() {
 	l.after = make([]survey.Answers, len(l.steps)+1)
 	for i, s := range l.steps {
 		a := l.after[i].Clone()
-		if s.key != "" {
-			a[s.key] = s.val
+		if s.Key != "" {
+			a[s.Key] = s.Value
 		}
 		l.after[i+1] = a
 	}
@@ -217,7 +158,7 @@ func (l *crashLiaison) done() bool { return l.pos == len(l.steps) }
 func (l *crashLiaison) msgID(i int) string { return fmt.Sprintf("crash-%s-%d", l.name, i) }
 
 // submitted reports whether the steps done include the submission.
-func (l *crashLiaison) submitted() bool { return l.pos > 0 && l.steps[l.pos-1].submit }
+func (l *crashLiaison) submitted() bool { return l.pos > 0 && l.steps[l.pos-1].Submit }
 
 // final is what the submission must hold: the last answers without those the form no longer
 // asks.
@@ -296,9 +237,9 @@ func TestSimCrash(t *testing.T) {
 	say := func(l *crashLiaison) {
 		t.Helper()
 		s := l.steps[l.pos]
-		got := crashReply(p, l.name, s.in, l.msgID(l.pos))
-		if !strings.Contains(got, s.want) {
-			fail("%s step %d %q\nreply: %s\nwant it to contain %q", l.name, l.pos, s.in, got, s.want)
+		got := crashReply(p, l.name, s.Text, l.msgID(l.pos))
+		if !strings.Contains(got, s.Want) {
+			fail("%s step %d %q\nreply: %s\nwant it to contain %q", l.name, l.pos, s.Text, got, s.Want)
 		}
 		l.pos++
 		l.lastInFlight = false
@@ -330,7 +271,7 @@ func TestSimCrash(t *testing.T) {
 			n := 1 + rng.IntN(min(3, len(act)))
 			for _, i := range rng.Perm(len(act))[:n] {
 				l := act[i]
-				crashWrite(p, sim.Incoming{From: l.name, Text: l.steps[l.pos].in, ID: l.msgID(l.pos)})
+				crashWrite(p, sim.Incoming{From: l.name, Text: l.steps[l.pos].Text, ID: l.msgID(l.pos)})
 				flight = append(flight, crashSend{l: l, step: l.pos})
 			}
 			// The sim handles lines one after another, each waiting for its commit; a
@@ -364,7 +305,7 @@ func TestSimCrash(t *testing.T) {
 			if len(flight) > 0 {
 				parts := make([]string, len(flight))
 				for i, f := range flight {
-					parts[i] = fmt.Sprintf("%s step %d %q", f.l.name, f.step, f.l.steps[f.step].in)
+					parts[i] = fmt.Sprintf("%s step %d %q", f.l.name, f.step, f.l.steps[f.step].Text)
 				}
 				desc = strings.Join(parts, "; ")
 			}
@@ -376,11 +317,11 @@ func TestSimCrash(t *testing.T) {
 			if l.pos == 0 || l.done() || rng.IntN(4) == 0 {
 				continue // not started, finished, or carries on without asking to resume
 			}
-			want := l.steps[l.pos-1].resumeText()
+			want := l.steps[l.pos-1].At()
 			l.resumes++
 			got := crashReply(p, l.name, "填报", fmt.Sprintf("crash-%s-resume-%d", l.name, l.resumes))
 			if !strings.Contains(got, want) {
-				fail("%s: 填报 after restart (after step %d %q)\nreply: %s\nwant it to contain %q", l.name, l.pos-1, l.steps[l.pos-1].in, got, want)
+				fail("%s: 填报 after restart (after step %d %q)\nreply: %s\nwant it to contain %q", l.name, l.pos-1, l.steps[l.pos-1].Text, got, want)
 			}
 		}
 	}
@@ -448,13 +389,13 @@ func crashResolve(s *bolt.Store, flight []crashSend, problems *[]string) int {
 			// The simulator handles lines in order: a later one cannot be recorded before an
 			// earlier one. (A refused reply is recorded as handled too, with nothing stored:
 			// the draft checks that follow hold it to that.)
-			*problems = append(*problems, fmt.Sprintf("%s: %q not recorded, but %s, written after it, was", f.l.name, st.in, laterStored))
+			*problems = append(*problems, fmt.Sprintf("%s: %q not recorded, but %s, written after it, was", f.l.name, st.Text, laterStored))
 		}
 		if ok {
 			stored++
 			f.l.pos = f.step + 1
 			f.l.lastInFlight = true
-			laterStored = fmt.Sprintf("%s's %q", f.l.name, st.in)
+			laterStored = fmt.Sprintf("%s's %q", f.l.name, st.Text)
 		}
 	}
 	return stored
@@ -505,7 +446,7 @@ func crashCheck(s *bolt.Store, l *crashLiaison, problems *[]string) {
 		return
 	}
 	if !draftFound {
-		add("no draft for %s after step %d %q, want %d answers", crashPeriod, l.pos-1, l.steps[l.pos-1].in, len(want))
+		add("no draft for %s after step %d %q, want %d answers", crashPeriod, l.pos-1, l.steps[l.pos-1].Text, len(want))
 		return
 	}
 	if d.EnterpriseID != l.entID || d.Period != crashPeriod {
@@ -515,7 +456,7 @@ func crashCheck(s *bolt.Store, l *crashLiaison, problems *[]string) {
 	if l.lastInFlight {
 		how = "in flight, its id recorded as handled"
 	}
-	diffAnswers(fmt.Sprintf("draft after step %d %q (%s)", l.pos-1, l.steps[l.pos-1].in, how), d.Answers, want, add)
+	diffAnswers(fmt.Sprintf("draft after step %d %q (%s)", l.pos-1, l.steps[l.pos-1].Text, how), d.Answers, want, add)
 }
 
 // crashCheckOthers checks that the demo enterprises nobody fills for stay untouched.

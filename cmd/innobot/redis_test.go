@@ -92,9 +92,9 @@ func TestRedisThreeEngines(t *testing.T) {
 	for i := range steps {
 		st := l.steps[i]
 		p := procs[i%2]
-		got := crashReply(p, l.name, st.in, "alt-"+strconv.Itoa(i))
-		if !strings.Contains(got, st.want) {
-			t.Fatalf("step %d %q through %s: reply %q, want it to contain %q", i, st.in, engine[p], got, st.want)
+		got := crashReply(p, l.name, st.Text, "alt-"+strconv.Itoa(i))
+		if !strings.Contains(got, st.Want) {
+			t.Fatalf("step %d %q through %s: reply %q, want it to contain %q", i, st.Text, engine[p], got, st.Want)
 		}
 	}
 	d, err := store.Draft(t.Context(), l.entID, crashPeriod)
@@ -190,11 +190,11 @@ func TestRedisDown(t *testing.T) {
 	p.expect(l.name, "绑定 "+p.codes[l.enterprise], "绑定成功")
 	say := func(i int, id string) string {
 		t.Helper()
-		return crashReply(p, l.name, l.steps[i].in, id)
+		return crashReply(p, l.name, l.steps[i].Text, id)
 	}
 	const before = 6
 	for i := range before {
-		if got := say(i, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].want) {
+		if got := say(i, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
 			t.Fatalf("step %d: %q", i, got)
 		}
 	}
@@ -238,18 +238,18 @@ func TestRedisDown(t *testing.T) {
 	for {
 		tries++
 		got := say(before, "retry-"+strconv.Itoa(tries))
-		if strings.Contains(got, l.steps[before].want) {
+		if strings.Contains(got, l.steps[before].Want) {
 			break
 		}
 		if !strings.HasPrefix(got, "系统繁忙") || time.Since(back) > 10*time.Second {
-			t.Fatalf("step %d after Redis came back: %q, want %q", before, got, l.steps[before].want)
+			t.Fatalf("step %d after Redis came back: %q, want %q", before, got, l.steps[before].Want)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Logf("answering again %v after Redis came back (%d tries)", time.Since(back).Round(time.Millisecond), tries)
 	for i := before + 1; i < before+4; i++ {
-		if got := say(i, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].want) {
-			t.Fatalf("step %d after Redis came back: %q, want %q", i, got, l.steps[i].want)
+		if got := say(i, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
+			t.Fatalf("step %d after Redis came back: %q, want %q", i, got, l.steps[i].Want)
 		}
 	}
 	check("at the end", before+4)
@@ -273,14 +273,14 @@ func TestRedisPaused(t *testing.T) {
 	p.expect(l.name, "绑定 "+p.codes[l.enterprise], "绑定成功")
 	const before = 4
 	for i := range before {
-		if got := crashReply(p, l.name, l.steps[i].in, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].want) {
+		if got := crashReply(p, l.name, l.steps[i].Text, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
 			t.Fatalf("step %d: %q", i, got)
 		}
 	}
 
 	srv.Pause(t)
 	start := time.Now()
-	crashWrite(p, sim.Incoming{From: l.name, Text: l.steps[before].in, ID: "paused"})
+	crashWrite(p, sim.Incoming{From: l.name, Text: l.steps[before].Text, ID: "paused"})
 	// The time to the reply, not to the ack: the simulator acknowledges a line once its
 	// outbox has looked for more to send, which waits on the paused Redis too.
 	if !p.out.Scan() {
@@ -310,12 +310,12 @@ func TestRedisPaused(t *testing.T) {
 	// The paused message was not handled: the answer sent again is taken at its question.
 	deadline := time.Now().Add(10 * time.Second)
 	for try := 1; ; try++ {
-		got := crashReply(p, l.name, l.steps[before].in, "after-"+strconv.Itoa(try))
-		if strings.Contains(got, l.steps[before].want) {
+		got := crashReply(p, l.name, l.steps[before].Text, "after-"+strconv.Itoa(try))
+		if strings.Contains(got, l.steps[before].Want) {
 			break
 		}
 		if !strings.Contains(got, "系统繁忙") || time.Now().After(deadline) {
-			t.Fatalf("after Redis woke: %q, want %q", got, l.steps[before].want)
+			t.Fatalf("after Redis woke: %q, want %q", got, l.steps[before].Want)
 		}
 	}
 	p.quit()
