@@ -18,7 +18,8 @@ import (
 // test waits on it for correctness.
 const DeadlockGuard = 10 * time.Second
 
-// Log is a bytes.Buffer safe for the router's goroutines to log into.
+// Log collects what is logged under test, safe for concurrent writers (the router's
+// goroutines, a transport's).
 type Log struct {
 	mu sync.Mutex
 	b  bytes.Buffer

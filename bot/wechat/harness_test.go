@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/bot/wechat"
 	"innobot/bot/wechat/wechattest"
 	"innobot/storage/bolt"
@@ -21,8 +22,8 @@ type harness struct {
 	fake  *wechattest.Server
 	dir   string
 	store *bolt.Store
-	logs  *wechattest.Log
-	qr    *wechattest.Log
+	logs  *bottest.Log
+	qr    *bottest.Log
 	cfg   wechat.Config
 	tr    *wechat.Transport
 	msgs  chan bot.Message
@@ -51,7 +52,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	h := &harness{t: t, fake: wechattest.New(), dir: dir, store: store, logs: &wechattest.Log{}, qr: &wechattest.Log{},
+	h := &harness{t: t, fake: wechattest.New(), dir: dir, store: store, logs: &bottest.Log{}, qr: &bottest.Log{},
 		msgs: make(chan bot.Message, 1000)}
 	h.fake.Add(people()...)
 	h.cfg = wechat.Config{

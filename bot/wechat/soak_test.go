@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/bot/wechat"
 	"innobot/bot/wechat/wechattest"
 	"innobot/storage"
@@ -52,7 +53,7 @@ func TestSoak(t *testing.T) {
 		}
 		fake.Add(wechattest.Person{Key: "group", NickName: "盐湖区帮扶群", Group: true, Members: []string{"zhang", "li", "wang"}})
 
-		logs := &wechattest.Log{}
+		logs := &bottest.Log{}
 		log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		tr, err := wechat.New(context.Background(), wechat.Config{
 			Dir: dir, Identities: store, HTTP: fake.Transport(), Log: log, QR: io.Discard,

@@ -16,6 +16,7 @@ import (
 
 	"innobot/assistant"
 	"innobot/bot"
+	"innobot/bot/bottest"
 	"innobot/bot/wechat"
 	"innobot/bot/wechat/wechattest"
 	"innobot/storage"
@@ -28,7 +29,7 @@ type runEnv struct {
 	fake  *wechattest.Server
 	store storage.Backend
 	tr    *wechat.Transport
-	logs  *wechattest.Log
+	logs  *bottest.Log
 	log   *slog.Logger
 	code  string // a liaison's invite code for E1
 }
@@ -40,7 +41,7 @@ func newRunEnv(t *testing.T) *runEnv {
 		t.Fatal(err)
 	}
 	st.pace, st.perHour, st.flood = bot.Pace{PerMinute: 600}, 600, assistant.FloodLimit
-	e := &runEnv{t: t, st: st, fake: wechattest.New(), logs: &wechattest.Log{}}
+	e := &runEnv{t: t, st: st, fake: wechattest.New(), logs: &bottest.Log{}}
 	e.log = slog.New(slog.NewTextHandler(e.logs, nil))
 	t.Cleanup(func() {
 		if t.Failed() {

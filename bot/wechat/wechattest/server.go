@@ -922,22 +922,3 @@ func WaitFor(ctx context.Context, wait time.Duration, cond func() bool) bool {
 	}
 	return true
 }
-
-// Log collects what a transport under test logs, safe for its concurrent writers.
-type Log struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns everything logged so far.
-func (l *Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
