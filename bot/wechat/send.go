@@ -21,11 +21,11 @@ const offlineHold = time.Minute
 const pauseReset = time.Hour
 
 // Send sends one text or file to a contact (To) or a group (Group) by their stable ids, in
-// the current login; it waits up to Config.SendWait for a login. Sends are spaced by the
-// transport's pace. Errors: ErrNotLoggedIn, as a *bot.Paused for a minute; ErrUnknownPeer (a
-// bot.ErrUnreachable: final);
-// *bot.Paused after WeChat's "operate too often" (ret 1205), until the pause ends; or what
-// WeChat answered. No error carries a session secret.
+// the current login; it waits up to Config.SendWait for a login. One send runs at a time;
+// the caller (bot.Outbox) spaces them. Errors: ErrNotLoggedIn, as a *bot.Paused for a minute;
+// ErrUnknownPeer (a bot.ErrUnreachable: final); *bot.Paused after WeChat's "operate too
+// often" (ret 1205), until the pause ends; or what WeChat answered. No error carries a
+// session secret.
 func (t *Transport) Send(ctx context.Context, out bot.Outgoing) (err error) {
 	defer func() {
 		if err != nil {
