@@ -215,7 +215,7 @@ func TestHelperTitles(t *testing.T) {
 		t.Errorf("helper's 进度: %s", got)
 	}
 	got := e.say(helper, "", "导出台账")
-	if !strings.Contains(got, "帮扶人本人（对口帮扶人）开展创新活动企业汇总统计表_2026-11.xlsx") {
+	if !strings.Contains(got, "帮扶人本人（对口帮扶人）开展创新活动企业汇总统计表_2026年11月.xlsx") {
 		t.Errorf("helper's file: %s", got)
 	}
 	if text := cellText(t, fileOf(t, got), ledger.SheetLedger); !strings.HasPrefix(text, "帮扶人本人（对口帮扶人）开展创新活动企业汇总统计表") {

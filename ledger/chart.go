@@ -326,9 +326,9 @@ func (c *canvas) text(x, y int, size float64, col color.Color, s string, width i
 }
 
 // ChartFileName is the name of a report's progress picture, such as
-// 运城市填报进度_2026-11_20261125-1000.png: the time is in it, as a chart shows one moment.
+// 运城市填报进度_2026年11月_20261125-1000.png: the time is in it, as a chart shows one moment.
 func ChartFileName(r Report, now time.Time) string {
-	return safeName(r.Area+"填报进度") + "_" + r.Period + "_" + now.In(r.zone()).Format("20060102-1504") + ".png"
+	return safeName(r.Area+"填报进度") + "_" + period.Label(r.Period) + "_" + now.In(r.zone()).Format("20060102-1504") + ".png"
 }
 
 // SaveChart draws the report's progress picture into dir under ChartFileName and returns its

@@ -55,9 +55,9 @@ type LedgerOptions struct {
 func LedgerTitle(area string) string { return area + "开展创新活动企业汇总统计表" }
 
 // LedgerFileName is the name a clerk would save the report's 附件2 under, such as
-// 盐湖区开展创新活动企业汇总统计表_2026-11.xlsx.
+// 盐湖区开展创新活动企业汇总统计表_2026年11月.xlsx.
 func LedgerFileName(r Report) string {
-	return safeName(LedgerTitle(r.Area)) + "_" + r.Period + ".xlsx"
+	return safeName(LedgerTitle(r.Area)) + "_" + period.Label(r.Period) + ".xlsx"
 }
 
 // CountsLine is 附件2's line above the table: 规上 (and how many are 新进规上), 已开展 and

@@ -51,14 +51,14 @@ func surveyDateNote(p string) string {
 const SurveyTitle = "企业创新活动开展情况调查表"
 
 // SurveyFileName is the name a clerk would save an enterprise's 附件3 under, such as
-// 山西某某钢铁有限公司企业创新活动开展情况调查表_2026-11.xlsx. A name too long for a file is
+// 山西某某钢铁有限公司企业创新活动开展情况调查表_2026年11月.xlsx. A name too long for a file is
 // cut; one that leaves nothing visible (dots, say) gives way to the enterprise's id.
-func SurveyFileName(e storage.Enterprise, period string) string {
+func SurveyFileName(e storage.Enterprise, p string) string {
 	name := safeName(e.Name)
 	if name == "" {
 		name = "企业" + safeName(e.ID)
 	}
-	return name + SurveyTitle + "_" + period + ".xlsx"
+	return name + SurveyTitle + "_" + period.Label(p) + ".xlsx"
 }
 
 // LatestSubmission picks the submission 附件3 shows for a period: the latest version of the

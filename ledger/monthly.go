@@ -17,9 +17,9 @@ import (
 func MonthlyTitle(area string) string { return area + "企业技术创新全覆盖工作月报" }
 
 // MonthlyFileName is the name a clerk would save the monthly report under, such as
-// 运城市企业技术创新全覆盖工作月报_2026-11.xlsx.
+// 运城市企业技术创新全覆盖工作月报_2026年11月.xlsx.
 func MonthlyFileName(r Report) string {
-	return safeName(MonthlyTitle(r.Area)) + "_" + r.Period + ".xlsx"
+	return safeName(MonthlyTitle(r.Area)) + "_" + period.Label(r.Period) + ".xlsx"
 }
 
 // MonthlyOptions are what the 月报 says besides the figures: who sends it and what they wrote.

@@ -165,7 +165,7 @@ func TestWriteLedger(t *testing.T) {
 			t.Errorf("footer lacks %q:\n%s", want, all)
 		}
 	}
-	if name := LedgerFileName(r); name != "运城市开展创新活动企业汇总统计表_2026-11.xlsx" {
+	if name := LedgerFileName(r); name != "运城市开展创新活动企业汇总统计表_2026年11月.xlsx" {
 		t.Errorf("file name %q", name)
 	}
 }
@@ -199,7 +199,7 @@ func TestWriteLedgerRegion(t *testing.T) {
 	if !slices.Contains(merged(t, f, SheetLedger), "A12:G12") || !slices.Contains(merged(t, f, SheetLedger), "H12:L12") {
 		t.Errorf("footer halves not merged: %v", merged(t, f, SheetLedger))
 	}
-	if name := LedgerFileName(r); name != "盐湖区开展创新活动企业汇总统计表_2026-11.xlsx" {
+	if name := LedgerFileName(r); name != "盐湖区开展创新活动企业汇总统计表_2026年11月.xlsx" {
 		t.Errorf("file name %q", name)
 	}
 }
@@ -316,7 +316,7 @@ func TestWriteSurvey(t *testing.T) {
 	if !slices.Contains(merged(t, f, SheetSurvey), "A1:G1") {
 		t.Error("title not merged")
 	}
-	if name := SurveyFileName(e, "2026-11"); name != "山西某某特钢有限公司企业创新活动开展情况调查表_2026-11.xlsx" {
+	if name := SurveyFileName(e, "2026-11"); name != "山西某某特钢有限公司企业创新活动开展情况调查表_2026年11月.xlsx" {
 		t.Errorf("file name %q", name)
 	}
 }
@@ -488,7 +488,7 @@ func TestWriteMonthly(t *testing.T) {
 	if at(led, 1, 1) != "运城市开展创新活动企业汇总统计表" || !strings.Contains(flat(led), "填表人：张文书") {
 		t.Errorf("附件2 sheet:\n%s", flat(led))
 	}
-	if name := MonthlyFileName(r); name != "运城市企业技术创新全覆盖工作月报_2026-11.xlsx" {
+	if name := MonthlyFileName(r); name != "运城市企业技术创新全覆盖工作月报_2026年11月.xlsx" {
 		t.Errorf("file name %q", name)
 	}
 }
@@ -520,14 +520,14 @@ func zipText(t *testing.T, data []byte, name string) string {
 func TestFileNamesAreSafe(t *testing.T) {
 	long := strings.Repeat("运城市盐湖区某某", 30) + "有限公司" // 244 characters, 732 bytes
 	tests := []struct{ name, id, want string }{
-		{"A/B:C*公司?", "e1", "A_B_C_公司_企业创新活动开展情况调查表_2026-11.xlsx"},
-		{long, "e2", string([]rune(long)[:maxNameRunes-1]) + "…企业创新活动开展情况调查表_2026-11.xlsx"},
-		{"..", "e3", "企业e3企业创新活动开展情况调查表_2026-11.xlsx"},
-		{"...", "e4", "企业e4企业创新活动开展情况调查表_2026-11.xlsx"},
-		{" . ", "e5", "企业e5企业创新活动开展情况调查表_2026-11.xlsx"},
-		{"..\\..\\windows", "e6", "_.._windows企业创新活动开展情况调查表_2026-11.xlsx"},
-		{".隐藏公司.", "e7", "隐藏公司企业创新活动开展情况调查表_2026-11.xlsx"},
-		{"\x1b[31m红色\u202egpj.公司\x07", "e8", "红色gpj.公司企业创新活动开展情况调查表_2026-11.xlsx"},
+		{"A/B:C*公司?", "e1", "A_B_C_公司_企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{long, "e2", string([]rune(long)[:maxNameRunes-1]) + "…企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{"..", "e3", "企业e3企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{"...", "e4", "企业e4企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{" . ", "e5", "企业e5企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{"..\\..\\windows", "e6", "_.._windows企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{".隐藏公司.", "e7", "隐藏公司企业创新活动开展情况调查表_2026年11月.xlsx"},
+		{"\x1b[31m红色\u202egpj.公司\x07", "e8", "红色gpj.公司企业创新活动开展情况调查表_2026年11月.xlsx"},
 	}
 	for _, tt := range tests {
 		e := storage.Enterprise{ID: tt.id, Name: tt.name}

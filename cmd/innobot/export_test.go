@@ -31,7 +31,7 @@ func TestExportChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := strings.TrimSpace(got)
-	if filepath.Dir(path) != out || !strings.HasPrefix(filepath.Base(path), "盐湖区填报进度_2026-01_") || filepath.Ext(path) != ".png" {
+	if filepath.Dir(path) != out || !strings.HasPrefix(filepath.Base(path), "盐湖区填报进度_2026年1月_") || filepath.Ext(path) != ".png" {
 		t.Fatalf("printed %q", got)
 	}
 	f, err := os.Open(path)
@@ -63,7 +63,7 @@ func TestExportMonthlyFromTheCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if path := strings.TrimSpace(got); filepath.Base(path) != "盐湖区企业技术创新全覆盖工作月报_2026-01.xlsx" {
+	if path := strings.TrimSpace(got); filepath.Base(path) != "盐湖区企业技术创新全覆盖工作月报_2026年1月.xlsx" {
 		t.Errorf("printed %q", got)
 	}
 	_, err = runCmd(t, "export", "台账", "--period", "2999-01", "--data", dir, "--out", out)

@@ -108,7 +108,7 @@ func TestSimWeeklyChart(t *testing.T) {
 			pictures = append(pictures, o)
 		}
 	}
-	if len(pictures) != 1 || pictures[0].Group != "盐湖区帮扶群" || !strings.Contains(pictures[0].File, "盐湖区填报进度_2026-11_20261130-0900") {
+	if len(pictures) != 1 || pictures[0].Group != "盐湖区帮扶群" || !strings.Contains(pictures[0].File, "盐湖区填报进度_2026年11月_20261130-0900") {
 		t.Fatalf("pictures on Monday: %+v", pictures)
 	}
 	if got := pictures[0].Text; got != "【每周填报进度】盐湖区 2026年11月 填报进度：已填报 0/1 家（0%），开展率 0%。在群里 @我 发送“未填报”可看还没填报的企业。" {
