@@ -17,8 +17,11 @@ var (
 	phonePart       = regexp.MustCompile(`[0-9][0-9 \-]{6,}[0-9]`)
 )
 
-// detailsLabels are words people put before the parts of "姓名 电话".
-var detailsLabels = []string{"填表人", "姓名", "名字", "联系方式", "联系电话", "电话", "手机号", "手机", "是", "叫"}
+// detailsLabels are words people put before the parts of "姓名 电话", longest first where
+// one holds another: 我叫 goes whole, not leaving 我 in the name, and so does 改成 in
+// 填表人 改成 张丽 ….
+var detailsLabels = []string{"填表人", "姓名", "名字", "联系方式", "联系电话", "电话", "手机号", "手机",
+	"我叫", "我是", "本人", "修改为", "更改为", "改成", "改为", "换成", "是", "叫"}
 
 // parseDetails reads the 填表人 and 联系方式 a staff member gives: a name and a phone number,
 // in either order, with or without labels and punctuation (王芳 13912345678, 电话0359-2688888
