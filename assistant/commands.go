@@ -373,7 +373,9 @@ func (x *commandMux) waiting(contact string) (staffLine, bool) {
 }
 
 // takePending reads a bare "姓名 电话" sent while a command waits for it as the 填表人
-// command. Any other text leaves the wait as it is.
+// command, and so is any other text that is no command while the wait lasts: the clerk hears
+// what their answer lacks (a name given without the phone) instead of "not understood". A
+// command leaves the wait as it is.
 func (x *commandMux) takePending(m *bot.Message, c storage.Contact, text string) (staffLine, bool) {
 	x.mu.Lock()
 	p, ok := x.pending[c.ID]
@@ -382,7 +384,9 @@ func (x *commandMux) takePending(m *bot.Message, c storage.Contact, text string)
 		return staffLine{}, false
 	}
 	if _, _, problem := parseDetails(text); problem != "" {
-		return staffLine{}, false
+		if _, command := x.parser.parse(text, x.svc.period()); command || x.svc.Clock.Now().After(p.expires) {
+			return staffLine{}, false
+		}
 	}
 	for _, cmd := range x.commands {
 		if cmd.details {

@@ -101,8 +101,25 @@ func TestExportAsksForThePreparerOnce(t *testing.T) {
 	if !strings.Contains(got, "填表人和联系方式") || strings.Contains(got, "[文件]") {
 		t.Fatalf("first export:\n%s", got)
 	}
-	if got := e.say(county, "", "王芳 123"); !strings.Contains(got, "没有识别") {
-		t.Errorf("a reply that is no name and phone: %s", got)
+	// A reply that is no name and phone is still the answer to the question: the clerk hears
+	// what is missing, and the export keeps waiting, across a command asked in between.
+	for _, c := range []struct{ in, want string }{
+		{"王芳", "没有找到电话号码。请回复姓名和电话"},
+		{"13912345678", "没有找到姓名。请回复姓名和电话"},
+		{"进度", "【盐湖区 2026年11月进度】"},
+		{"王芳 123", "没有找到电话号码"},
+	} {
+		if got := e.say(county, "", c.in); !strings.Contains(got, c.want) || strings.Contains(got, "[文件]") {
+			t.Errorf("%s while the export waits: %s", c.in, got)
+		}
+	}
+	// Once the wait is over, such text is not taken for an answer any more.
+	e.now = e.now.Add(11 * time.Minute)
+	if got := e.say(county, "", "王芳"); !strings.Contains(got, "没有识别") {
+		t.Errorf("after the wait: %s", got)
+	}
+	if got := e.say(county, "", "导出台账"); !strings.Contains(got, "填表人和联系方式") {
+		t.Fatalf("export asked again:\n%s", got)
 	}
 	got = e.say(county, "", "王芳 139 1234 5678")
 	if !strings.Contains(got, "已记下：填表人 王芳，联系方式 13912345678") {
