@@ -119,6 +119,8 @@ func (t *turn) moveAbout(st survey.Step) bool {
 		return true
 	case cmdEdit:
 		return t.jumpIfNamed()
+	case cmdEditAll:
+		return t.jump() // says to add the item's number
 	case cmdAdd, cmdDelete:
 		return t.rowsIfNamed(st)
 	case cmdUnchanged:
@@ -137,33 +139,67 @@ func (t *turn) filling() {
 		t.goTo("")
 		return
 	}
-	if t.moveAbout(st) {
-		return
-	}
-	switch t.cmd.kind {
-	case cmdSkip:
-		if !st.Optional() {
-			t.fail("这一题必须填写，不能跳过。%s", st.Expect())
-			t.ask()
-			return
-		}
-		t.store(st, survey.Value{Skipped: true})
-		return
-	}
-	if t.explain(st) {
+	if t.moveAbout(st) || t.commandAt(st) || t.explain(st) {
 		return
 	}
 	t.answer(st, t.raw)
 }
 
+// commandAt does what a command's word asks at a question, once moving about is ruled out:
+// 跳过, 不用改 and 不变 keep the answer already there and go on; 跳过 skips an optional
+// question; 提交, 清空 and 确认 say why they do nothing here. A word that answers the question
+// (是 to 有/无) is left to be read as the answer, but at a question that takes any text none
+// is: it would be kept as what the enterprise did. It reports false when the message is left
+// to be read as an answer.
+func (t *turn) commandAt(st survey.Step) bool {
+	k := t.cmd.kind
+	switch k {
+	case cmdSkip, cmdKeep, cmdUnchanged, cmdSubmit, cmdClear, cmdYes:
+	default:
+		return false
+	}
+	if v, ok := t.draft.Answers[st.Key]; ok && (k == cmdSkip || k == cmdKeep || k == cmdUnchanged) {
+		t.store(st, v)
+		return true
+	}
+	if k == cmdSkip && st.Optional() {
+		t.store(st, survey.Value{Skipped: true})
+		return true
+	}
+	if st.Kind() != survey.Text {
+		if _, _, err := st.Parse(t.raw); err == nil {
+			return false
+		}
+	}
+	switch k {
+	case cmdSkip:
+		t.fail("这一题必须填写，不能跳过。%s", st.Expect())
+	case cmdKeep, cmdUnchanged:
+		t.fail("这一题还没有答案。%s", st.Expect())
+	case cmdSubmit:
+		steps := t.steps()
+		t.fail("还没答完，不能提交：还有 %d 题。答完最后一题后会请您核对，再回复“确认”提交。", len(steps)-answered(steps, t.draft.Answers))
+	case cmdClear:
+		t.fail("要清空本期草稿重新开始，请先回复“取消填报”，再回复“确认清空”。")
+	default:
+		t.reject(st, t.raw, st.NotAnAnswer(t.raw))
+		return true
+	}
+	t.ask()
+	return true
+}
+
 // explain answers a question about the form asked at a step, then asks the step again. It
 // reports whether the message was such a question.
 func (t *turn) explain(st survey.Step) bool {
-	if !survey.IsQuestion(t.raw) {
-		return false
+	asking := survey.IsQuestion(t.raw)
+	if st.Kind() == survey.Text {
+		// A text answer may hold the words of asking: only a short one asks, or one put as a
+		// question, which would otherwise be kept as the answer whatever its words.
+		asking = survey.IsAsked(t.raw) || asking && utf8.RuneCountInString(survey.Fold(t.raw)) <= 12
 	}
-	if st.Kind() == survey.Text && !asked(t.raw) {
-		return false // a text answer may hold such words: only a short one or one with ？ asks
+	if !asking {
+		return false
 	}
 	exp := t.c.Form.Explain(t.raw, &st)
 	if exp == "" {
@@ -187,13 +223,6 @@ func (t *turn) explainForm(next string) bool {
 	}
 	t.say("%s\n\n%s", exp, next)
 	return true
-}
-
-// asked reports whether a text is put as a question: it ends with a question mark, or is too
-// short to be an answer that merely mentions 是什么.
-func asked(text string) bool {
-	s := strings.TrimSpace(survey.Normalize(text))
-	return strings.HasSuffix(s, "?") || strings.HasSuffix(s, "？") || utf8.RuneCountInString(s) <= 12
 }
 
 // back goes to the step before key (the last step at the review).

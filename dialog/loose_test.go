@@ -620,3 +620,93 @@ func TestCommandsAsked(t *testing.T) {
 		})
 	}
 }
+
+// TestNeverKeptAsText: at a question that takes any text, what a hurried liaison types that
+// is no answer — a question about the form, a command, thanks, a request to wait — is never
+// kept as what the enterprise did; the reply says what to send instead.
+func TestNeverKeptAsText(t *testing.T) {
+	cases := []struct{ in, reply string }{
+		// Questions, with or without the words of asking the glossary knows.
+		{"这个必须填吗", "【技术研发】"},
+		{"这题要写什么？", "【技术研发】"},
+		{"跟高校有合作吗？这个算不算", "【技术研发】"},
+		{"我们和高校有合作这个算不算", "【技术研发】"},
+		{"跟高校有合作吗", "【技术研发】"},
+		{"可以写无吗", "【技术研发】"},
+		{"看不懂", "【技术研发】"},
+		{"没看懂这题", "【技术研发】"},
+		{"啥意思", "【技术研发】"},
+		// Commands that mean nothing at a question not yet answered.
+		{"确认", "没有记为答案"},
+		{"好的", "没有记为答案"},
+		{"提交", "还没答完"},
+		{"确认提交", "还没答完"},
+		{"清空", "先回复“取消填报”"},
+		{"确认清空", "先回复“取消填报”"},
+		{"修改", "修改 3"},
+		{"跳过这题", "不能跳过"},
+		{"不用改", "还没有答案"},
+		// Thanks, greetings, waiting, putting off.
+		{"谢谢", "没有记为答案"},
+		{"收到", "没有记为答案"},
+		{"稍等", "没有记为答案"},
+		{"等一下", "没有记为答案"},
+		{"你好", "没有记为答案"},
+		{"在吗", "没有记为答案"},
+		{"回头再填", "已暂停填报"},
+		{"明天再填吧", "已暂停填报"},
+		{"我问问领导", "取消填报"},
+	}
+	for _, at := range []string{"dir_rnd", "industry", "inst_name", "proj_name"} {
+		for _, tc := range cases {
+			t.Run(at+"/"+tc.in, func(t *testing.T) {
+				c := chatAt(t, at)
+				key, before := c.sess.Cursor, c.draft.Answers.Clone()
+				res := c.say(tc.in)
+				got := strings.Join(res.Replies, "\n")
+				if v, ok := c.draft.Answers[key]; ok {
+					t.Fatalf("kept as the answer to %s: %+v; reply %s", key, v, got)
+				}
+				if !reflect.DeepEqual(before, c.draft.Answers) {
+					t.Fatalf("answers changed: %v → %v", before, c.draft.Answers)
+				}
+				if at == "dir_rnd" && !strings.Contains(got, tc.reply) {
+					t.Errorf("reply\n%s\nwant it to contain %q", got, tc.reply)
+				}
+			})
+		}
+	}
+}
+
+// TestKeepAnAnswerAndGoOn: back at an answered question (上一题, 修改 N), 不用改, 跳过 and 下一题
+// keep its answer and go on, instead of being refused as an answer again and again.
+func TestKeepAnAnswerAndGoOn(t *testing.T) {
+	for _, tc := range []struct{ at, in, reply string }{
+		{"dir_rnd|上一题", "不用改", "【技术研发】"},
+		{"dir_rnd|上一题", "跳过这题", "【技术研发】"},
+		{"dir_rnd|上一题", "下一题", "【技术研发】"},
+		{"dir_rnd|上一题", "不变", "【技术研发】"},
+		{"dir_rnd|修改 2", "不用改", "【技术研发】"},
+		{"dir_rnd|修改 2", "保留", "【技术研发】"},
+		{"dir_rnd|修改 1", "下一题吧", "【技术研发】"},
+		{"review|修改 2", "不改", "全部答完了，请核对"},
+		{"review|修改 9", "跳过", "全部答完了，请核对"},
+	} {
+		t.Run(tc.at+"/"+tc.in, func(t *testing.T) {
+			c := chatAt(t, tc.at)
+			key := c.sess.Cursor
+			kept := c.draft.Answers[key]
+			res := c.say(tc.in)
+			got := strings.Join(res.Replies, "\n")
+			if !strings.Contains(got, tc.reply) {
+				t.Errorf("reply\n%s\nwant it to contain %q", got, tc.reply)
+			}
+			if res.Failed {
+				t.Errorf("counted as a failed reply")
+			}
+			if v := c.draft.Answers[key]; !reflect.DeepEqual(v, kept) {
+				t.Errorf("answer at %s = %+v, want %+v kept", key, v, kept)
+			}
+		})
+	}
+}

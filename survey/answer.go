@@ -51,6 +51,9 @@ func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 	if IsUnsure(text) {
 		return Value{}, Sure, rejectInput(s.unsureReason(text))
 	}
+	if IsChatter(text) {
+		return Value{}, Sure, s.NotAnAnswer(text)
+	}
 	if s.Optional() && s.Kind() != YesNo && IsNone(text) {
 		return Value{Skipped: true}, Sure, nil
 	}
@@ -134,6 +137,12 @@ func (s Step) AsYuan(v Value) Value {
 		return v
 	}
 	return Value{Num: r.Value}
+}
+
+// NotAnAnswer is the refusal of a reply that carries no answer to the step (谢谢, 稍等, or a
+// command's word such as 确认 where it means nothing): it was not kept, and what to send.
+func (s Step) NotAnAnswer(text string) error {
+	return rejectInput("“" + Fold(text) + "”没有记为答案。" + s.Expect())
 }
 
 // unsureReason answers 不知道: it is no answer, and here is how to go on.

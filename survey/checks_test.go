@@ -143,6 +143,18 @@ func TestExplanations(t *testing.T) {
 			t.Errorf("IsQuestion(%q) = true for an answer", a)
 		}
 	}
+	// Put as a question, whatever the words: never a text answer.
+	for _, q := range []string{"跟高校有合作吗？这个算不算", "我们和高校有合作这个算不算", "可以写无吗", "这个必须填吗", "有合作?"} {
+		if !IsAsked(q) {
+			t.Errorf("IsAsked(%q) = false", q)
+		}
+	}
+	for _, a := range []string{"培训员工掌握新工艺是什么样的效果还要看", "与山西大学合作研究耐候钢", "在吗", "还在研发中呢",
+		strings.Repeat("与高校合作开发新型材料，", 3) + "这个算不算"} {
+		if IsAsked(a) {
+			t.Errorf("IsAsked(%q) = true for an answer", a)
+		}
+	}
 }
 
 // TestRows adds and deletes rows of a group the way 添加/删除 do.

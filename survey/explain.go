@@ -20,7 +20,9 @@ var askMarkers = []string{
 	"怎么算", "怎么填", "怎么写", "如何填", "如何填写", "怎样填", "如何计算", "怎么计算", "怎么统计",
 	"是什么", "是啥", "什么是", "啥是", "什么意思", "啥意思", "指什么", "指的是什么", "怎么理解",
 	"包括什么", "包括哪些", "包含什么", "包含哪些", "包不包括", "含不含", "算不算", "算吗",
-	"哪些算", "什么算", "填什么", "写什么",
+	"哪些算", "什么算", "填什么", "写什么", "什么叫", "啥叫", "咋填", "咋写", "咋算", "怎么弄",
+	"必须填", "必填吗", "一定要填", "要填吗", "需要填吗", "要不要填", "可以不填", "能不能不填", "不填可以",
+	"不填行", "要写吗", "看不懂", "没看懂", "不明白", "没明白", "不太明白", "不理解",
 }
 
 // IsQuestion reports whether a reply asks about the form rather than answering it: short, and
@@ -33,6 +35,27 @@ func IsQuestion(text string) bool {
 	}
 	for _, m := range askMarkers {
 		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAsked reports whether a short reply is put as a question: it holds a question mark, or
+// ends with 吗 or with one of the ways of asking (我们和高校合作这个算不算). At a question that
+// takes any text, only such a reply is read as asking: a longer answer may merely hold the
+// words (培训员工掌握新工艺是什么样的效果还要看), and one put as a question never answers. A
+// greeting (在吗) asks nothing about the form.
+func IsAsked(text string) bool {
+	s := Fold(text)
+	if s == "" || utf8.RuneCountInString(s) > 30 || IsChatter(text) {
+		return false
+	}
+	if strings.ContainsRune(Normalize(text), '?') || strings.HasSuffix(s, "吗") {
+		return true
+	}
+	for _, m := range askMarkers {
+		if strings.HasSuffix(s, m) {
 			return true
 		}
 	}

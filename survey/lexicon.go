@@ -14,7 +14,7 @@ import (
 // noneCore are the ways of saying "nothing" once the decoration is off.
 var noneCore = []string{
 	"无", "没有", "没", "暂无", "尚无", "没得", "木有", "没开展", "未开展", "没有开展", "未有",
-	"没做", "没有做", "没搞", "不涉及", "不适用", "无此项", "空", "否", "零",
+	"没做", "没有做", "没搞", "没什么", "没啥", "没有什么", "不涉及", "不适用", "无此项", "空", "否", "零",
 	"都没有", "一个都没有", "一个也没有", "一项都没有", "一项也没有", "都不是", "全无", "均无",
 	"以上都没有", "以上都不是", "以上均无", "以上皆无",
 	"none", "no", "null", "nil", "n/a", "na", "0", "/", "-", "—", "——", "--", "无无",
@@ -39,7 +39,16 @@ var unsureCore = []string{
 	"不知道", "不清楚", "不确定", "不晓得", "不了解", "说不好", "不好说", "不记得", "记不清",
 	"忘了", "忘记了", "待定", "不详", "未知", "不懂", "搞不清", "搞不清楚", "要问问", "问问",
 	"我问问", "问一下", "待确认", "需要确认", "还不知道", "不太清楚", "不太确定", "不太知道",
-	"不太懂", "不大清楚",
+	"不太懂", "不大清楚", "去问问", "我去问问", "查一下", "我查一下", "查查", "我查查", "核实一下", "待核实",
+}
+
+// chatterCore are the replies that carry no answer: thanks, an acknowledgement, a greeting,
+// a request to wait. At a question that takes any text they would otherwise be kept as what
+// the enterprise did.
+var chatterCore = []string{
+	"好", "好的", "好嘞", "好滴", "行", "行的", "ok", "okay", "收到", "知道了", "明白", "明白了", "了解",
+	"谢谢", "多谢", "谢谢你", "感谢", "辛苦了", "麻烦了", "你好", "您好", "在吗", "在不在", "哈哈", "呵呵",
+	"稍等", "稍等一下", "等一下", "等下", "等等", "等一会", "等一会儿", "等会", "等会儿", "马上",
 }
 
 // yesCore are the ways of saying yes (有) once the decoration is off.
@@ -99,10 +108,12 @@ func (p Phrases) strip(s string, front bool) bool {
 
 var (
 	nonePhrases   = Phrases{noneCore, nonePrefixes, noneSuffixes}
-	unsurePhrases = Phrases{unsureCore, []string{"我", "我也", "我们", "还", "暂时", "目前", "这个", "这个我"}, []string{"了", "啊", "呢", "哦", "吧", "呀"}}
-	yesPhrases    = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, []string{"了", "啊", "呢", "的", "哦", "吧", "呀", "哈", "滴"}}
-	noPhrases     = Phrases{noCore, nil, []string{"了", "啊", "呢", "的", "哦", "吧", "呀"}}
-	morePhrases   = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
+	unsurePhrases = Phrases{unsureCore, []string{"我", "我也", "我们", "还", "暂时", "目前", "这个", "这个我", "我得", "得"},
+		[]string{"了", "啊", "呢", "哦", "吧", "呀", "领导", "同事", "财务", "老板", "一下"}}
+	chatterPhrases = Phrases{chatterCore, []string{"好的", "好", "嗯", "那", "请", "麻烦"}, []string{"了", "啊", "呀", "哈", "哦", "吧", "呢", "哈哈"}}
+	yesPhrases     = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, []string{"了", "啊", "呢", "的", "哦", "吧", "呀", "哈", "滴"}}
+	noPhrases      = Phrases{noCore, nil, []string{"了", "啊", "呢", "的", "哦", "吧", "呀"}}
+	morePhrases    = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
 )
 
 // IsNone reports whether text says "nothing" (无): 无, 没有, 没有了, 暂无, 暂时没有, 还没有,
@@ -114,6 +125,10 @@ func IsNone(text string) bool { return nonePhrases.Match(text) }
 // IsUnsure reports whether text says "I don't know" (不知道, 不清楚, 不确定 …), which is not
 // "nothing" and must not be stored as an answer.
 func IsUnsure(text string) bool { return unsurePhrases.Match(text) }
+
+// IsChatter reports whether text carries no answer: thanks (谢谢), an acknowledgement (好的,
+// 收到), a greeting (在吗) or a request to wait (稍等, 等一下). It is never kept as an answer.
+func IsChatter(text string) bool { return chatterPhrases.Match(text) }
 
 // isYes reports whether text says yes (有).
 func isYes(text string) bool { return yesPhrases.Match(text) }

@@ -13,6 +13,7 @@ func TestLexicon(t *testing.T) {
 		unsure
 		yes
 		no
+		chatter
 		other
 	)
 	tests := []struct {
@@ -25,7 +26,11 @@ func TestLexicon(t *testing.T) {
 		{"０", none}, {"无。", none}, {" 没有！", none}, {"目前还没有开展相关工作", none}, {"暂未开展", none},
 		{"我们公司没有", none}, {"这个月没有", none}, {"没有这方面的", none}, {"以上都没有", none}, {"None", none},
 		{"不知道", unsure}, {"不清楚", unsure}, {"不确定", unsure}, {"我不太清楚", unsure}, {"不晓得啊", unsure},
-		{"这个我不知道", unsure}, {"忘了", unsure}, {"待定", unsure},
+		{"这个我不知道", unsure}, {"忘了", unsure}, {"待定", unsure}, {"我问问领导", unsure}, {"我得问一下财务", unsure},
+		{"我查一下", unsure}, {"没什么", none}, {"没啥活动", none}, {"没有什么相关活动", none},
+		{"好的", chatter}, {"谢谢", chatter}, {"好的谢谢", chatter}, {"收到了", chatter}, {"稍等", chatter},
+		{"等一下哈", chatter}, {"在吗", chatter}, {"您好", chatter}, {"ok", chatter},
+		{"好的工艺", other}, {"谢谢支持的项目", other}, {"稍等片刻后投产", other},
 		{"有", yes}, {"有的", yes}, {"是", yes}, {"是的", yes}, {"对", yes}, {"嗯嗯", yes}, {"有两个", yes},
 		{"有啊", yes}, {"Y", yes}, {"1", yes},
 		{"否", none}, {"不是", no}, {"不", no},
@@ -43,9 +48,11 @@ func TestLexicon(t *testing.T) {
 			got = yes
 		case isNo(tt.in):
 			got = no
+		case IsChatter(tt.in):
+			got = chatter
 		}
 		if got != tt.want {
-			t.Errorf("%q reads as %d, want %d (0 none, 1 unsure, 2 yes, 3 no, 4 other)", tt.in, got, tt.want)
+			t.Errorf("%q reads as %d, want %d (0 none, 1 unsure, 2 yes, 3 no, 4 chatter, 5 other)", tt.in, got, tt.want)
 		}
 	}
 }
