@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"innobot/bot"
 	"innobot/ledger"
@@ -331,6 +332,17 @@ func (x *commandMux) staffUnknown(ctx context.Context, w bot.Replier, m *bot.Mes
 	if s := x.parser.suggest(text); s != "" {
 		w.Reply(fmt.Sprintf("没有识别“%s”。您是不是想发送“%s”？回复“帮助”查看全部指令。", clip(text, 20), s))
 		return nil
+	}
+	// An enterprise's name (or part of it) on its own: the clerk wants to look it up.
+	if scope, ok := scopeOf(ContactFrom(ctx)); ok && utf8.RuneCountInString(text) >= 2 {
+		all, err := x.svc.Store.Enterprises(ctx)
+		if err != nil {
+			return fmt.Errorf("list enterprises: %w", err)
+		}
+		if len(scope.Filter(ledger.Find(all, text))) > 0 {
+			w.Reply(fmt.Sprintf("没有识别“%s”。要查看企业的填报情况，请发送：查询 %s", clip(text, 20), text))
+			return nil
+		}
 	}
 	w.Reply(fmt.Sprintf("没有识别“%s”。回复“帮助”查看全部指令，例如：进度、未填报、导出 台账。", clip(text, 20)))
 	return nil

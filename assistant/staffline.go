@@ -452,14 +452,25 @@ func (p *staffParser) example() string {
 }
 
 // suggest names the command a line most likely meant, for a line that is no command or whose
-// words are not all known: the command a region alone usually goes with, else the command
-// written closest to what the line says besides regions and months (by edit distance, at most
-// half its length away), else nothing.
+// words are not all known: the command a region alone usually goes with, else the commands a
+// line of only part of their words begins (导出: 导出 台账”或“导出 月报, quoted as
+// alternatives), else the command written closest to what the line says besides regions and
+// months (by edit distance, at most half its length away), else nothing.
 func (p *staffParser) suggest(text string) string {
 	s := compact(monthPattern.ReplaceAllString(fold(text), " "))
 	keys, unknown, regions, _, _, residue := p.scanResidue(s)
 	if len(keys) == 0 && unknown == "" && len(regions) == 1 {
 		return "进度 " + regions[0]
+	}
+	if unknown == "" && len(keys) > 0 {
+		// Part of a command's words (导出 alone): the commands they begin, as alternatives.
+		var names []string
+		for _, c := range p.commands {
+			if slices.ContainsFunc(c.keys, func(ks []string) bool { return len(ks) > len(keys) && containsAll(ks, keys) }) {
+				names = append(names, c.name)
+			}
+		}
+		return strings.Join(names, "”或“")
 	}
 	if unknown == "" || residue == "" {
 		return ""
@@ -487,6 +498,16 @@ func (p *staffParser) suggest(text string) string {
 		return best + " " + regions[0]
 	}
 	return best
+}
+
+// containsAll reports whether every word of sub is in words.
+func containsAll(words, sub []string) bool {
+	for _, w := range sub {
+		if !slices.Contains(words, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.
