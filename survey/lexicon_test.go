@@ -27,6 +27,8 @@ func TestLexicon(t *testing.T) {
 		{"我们公司没有", none}, {"这个月没有", none}, {"没有这方面的", none}, {"以上都没有", none}, {"None", none},
 		{"不知道", unsure}, {"不清楚", unsure}, {"不确定", unsure}, {"我不太清楚", unsure}, {"不晓得啊", unsure},
 		{"这个我不知道", unsure}, {"忘了", unsure}, {"待定", unsure}, {"我问问领导", unsure}, {"我得问一下财务", unsure},
+		{"暂未", none}, {"尚未", none}, {"还未进行", none}, {"暂时没有合作", none}, {"无投入", none},
+		{"没有研发项目", none}, {"暂无平台", none},
 		{"我查一下", unsure}, {"没什么", none}, {"没啥活动", none}, {"没有什么相关活动", none},
 		{"好的", chatter}, {"谢谢", chatter}, {"好的谢谢", chatter}, {"收到了", chatter}, {"稍等", chatter},
 		{"等一下哈", chatter}, {"在吗", chatter}, {"您好", chatter}, {"ok", chatter},
