@@ -170,6 +170,11 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 	if line, ok := x.takePending(m, c, text); ok {
 		return x.serve(ctx, w, m, line, c, g, role)
 	}
+	if m.Group == "" && slices.Contains(importGoAheads, survey.Fold(text)) && x.svc.importWaiting(c.ID) {
+		if cmd := x.named("确认导入"); cmd != nil {
+			return x.serve(ctx, w, m, staffLine{cmd: cmd}, c, g, role)
+		}
+	}
 	line, ok := x.parser.parse(m.Text, x.svc.period())
 	switch {
 	case !ok:
@@ -406,6 +411,16 @@ func (x *commandMux) takePending(m *bot.Message, c storage.Contact, text string)
 		}
 	}
 	return staffLine{}, false
+}
+
+// named is the command of the table called name, or nil.
+func (x *commandMux) named(name string) *command {
+	for _, c := range x.commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // notFoundText answers a company keyword that names nothing the caller may see.

@@ -146,6 +146,18 @@ func (s *Service) listFile(ctx context.Context, w bot.Replier, m *bot.Message) e
 	return nil
 }
 
+// importGoAheads are the short replies that confirm a checked list as 确认导入 does, read
+// only while one waits: the check reply ends with 确认无误…, and a hurried clerk answers 确认.
+var importGoAheads = []string{"确认", "确定", "导入", "确认无误", "无误", "确定导入", "可以导入", "导入吧"}
+
+// importWaiting reports whether a list the contact sent waits for 确认导入.
+func (s *Service) importWaiting(contact string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.imports[contact]
+	return ok && !s.Clock.Now().After(p.expires)
+}
+
 // confirmImport writes the list the contact sent last, planned again against the store as it
 // is now.
 func (s *Service) confirmImport(ctx context.Context, w bot.Replier, r *Request) error {

@@ -145,7 +145,11 @@ func TestListFileImports(t *testing.T) {
 	if err != nil || len(all) != 2 {
 		t.Fatalf("before 确认导入: %d enterprises, %v", len(all), err)
 	}
-	if w := e.say("市办", "确认导入"); w.lacks("新增 1，更新 1") || w.lacks("其余 2 行已导入") {
+	// 好的 is no go-ahead; a plain 确认 is, as the check reply's 确认无误 asks.
+	if w := e.say("市办", "好的"); w.has("已导入") {
+		t.Fatalf("好的 imported: %s", w)
+	}
+	if w := e.say("市办", "确认"); w.lacks("新增 1，更新 1") || w.lacks("其余 2 行已导入") {
 		t.Fatalf("import: %s", w)
 	}
 	all, err = e.store.Enterprises(t.Context())
@@ -154,6 +158,9 @@ func TestListFileImports(t *testing.T) {
 	}
 	if w := e.say("市办", "确认导入"); w.lacks("没有等待导入") {
 		t.Errorf("a second 确认导入 imported again: %s", w)
+	}
+	if w := e.say("市办", "确认"); w.lacks("没有识别“确认”") {
+		t.Errorf("确认 with no list waiting: %s", w)
 	}
 	// A liaison's 确认导入 is no command: it is an answer to whatever they are asked.
 	e.bind("张三", "E1")
