@@ -447,8 +447,12 @@ func (t *turn) jump() bool {
 			// a bare number would be read as an answer to the question at hand.
 			var b strings.Builder
 			fmt.Fprintf(&b, "“%s”有 %d 项，要改哪一项？请回复“修改”加题号，例如 修改 %d：", t.cmd.name, len(found), found[0]+1)
+			to := "" // the new answer, when given, so that the line to send is whole
+			if t.cmd.value != "" {
+				to = " 为 " + t.cmd.value
+			}
 			for _, i := range found {
-				fmt.Fprintf(&b, "\n修改 %d — %s：%s", i+1, steps[i].Label(), t.formatAt(steps[i]))
+				fmt.Fprintf(&b, "\n修改 %d%s — %s：%s", i+1, to, steps[i].Label(), t.formatAt(steps[i]))
 			}
 			t.say("%s", b.String())
 			return true

@@ -282,6 +282,8 @@ var looseCases = []struct {
 	{"inst_cost", "添加一个研发机构", nil, "好的，添加第 2 个研发机构"},
 	{"proj_staff", "删除 研发项目 2", nil, "研发项目有 1 个，例如 删除 研发项目 1"},
 	{"inst_cost|约100万", "删除 研发机构 1", nil, "已删除第 1 个研发机构（示范技术中心）"},
+	{"dir_rnd", "研发资产改成20万", nil, "已记：20 万元"},
+	{"dir_investment", "生产线改成自动化", val(survey.Value{Text: "生产线改成自动化"}), ""},
 	{"dir_project", "新增研发项目", val(survey.Value{Text: "新增研发项目"}), ""},
 	{"dir_investment", "新增研发投入30万", val(survey.Value{Text: "新增研发投入30万"}), ""},
 	// The review.
@@ -322,6 +324,9 @@ var looseCases = []struct {
 	{"idle+last", "照旧", nil, "已按上期"},
 	{"idle+last", "修改第9项", nil, "当前答案：50 万元"},
 	{"idle+last", "修改 9 为 60", nil, "9. 研发机构1·研发费用：50 万元 → 60 万元"},
+	{"idle+last", "仪器设备原价改成400万", nil, "10. 研发机构1·仪器设备原价：300 万元 → 400 万元"},
+	{"idle+last", "把研发资产改为20", nil, "研发项目1·研发资产：10 万元 → 20 万元"},
+	{"idle+last", "研发费用改成30万", nil, "“研发费用”有 2 项，要改哪一项？请回复“修改”加题号，例如 修改 9：\n修改 9 为 30万 — 研发机构1·研发费用：50 万元"},
 	{"idle+last", "研发费用怎么算", nil, "【研究开发费用】"},
 	{"idle+last", "你好", nil, "回复“填报”"},
 	{"idle+now", "没有变化", nil, "无需重复提交"},

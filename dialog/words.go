@@ -114,6 +114,7 @@ var (
 	editPrefixes    = []string{"修改为", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填", "改"}
 	editSeparators  = []string{"改成", "改为", "为", "=", "＝", ":", "："}
 	editAfterNumber = []string{"修改为", "改成", "改为", "改一下", "改下", "要改", "修改", "改"}
+	editTo          = []string{"修改为", "改成", "改为", "更改为", "应为"}
 	contactWords    = []string{"联系方式", "联系人", "手机号", "手机号码", "手机", "电话", "联系电话", "电话号码", "姓名", "我的手机号", "我的电话"}
 	addPrefixes     = []string{"再添加一个", "再增加一个", "再加一个", "添加一个", "增加一个", "新增一个", "加一个", "添一个", "多一个", "再添加", "再增加", "添加", "增加", "新增"}
 	deletePrefixes  = []string{"删除", "删掉", "去掉", "删去", "移除", "删"}
@@ -177,6 +178,15 @@ func parseEdit(s string) (cmd, bool) {
 		}
 		if n, ok := survey.ItemNumber(strings.TrimSpace(s[:i])); ok {
 			return cmd{kind: cmdEdit, n: n, value: strings.TrimSpace(s[i+len(w):])}, true
+		}
+	}
+	// The name first, with the new answer: 研发费用改成30万, 把研发资产改为20. A name that is
+	// no item's leaves the words to be read as an answer (生产线改成自动化).
+	for _, w := range editTo {
+		name, value, ok := strings.Cut(s, w)
+		name = strings.TrimSpace(strings.TrimPrefix(name, "把"))
+		if value = strings.TrimSpace(value); ok && name != "" && value != "" {
+			return cmd{kind: cmdEdit, name: name, value: value}, true
 		}
 	}
 	return cmd{}, false
