@@ -336,6 +336,11 @@ var looseCases = []struct {
 	{"update|修改 7", "不变", val(survey.Value{Num: 1}), "已记：1 个"},
 	{"update", "修改 16", nil, "当前答案：8 人"},
 	{"update", "修改", nil, "哪些部分有变化"},
+	{"update|修改", "2,4", nil, "只重新填写选中的部分"},
+	{"update|修改", "修改 3", nil, "当前答案：有"},
+	{"update|修改", "改9为60", nil, "9. 研发机构1·研发费用：50 万元 → 60 万元"},
+	{"update|修改", "没有变化", nil, "已按上期"},
+	{"update|修改", "删除 研发项目 1", nil, "已删除第 1 个研发项目"},
 	{"update", "添加 研发机构", nil, "添加第 2 个研发机构"},
 	// The liaison's name and mobile.
 	{"contact", "张三 13912345678", nil, "已登记：联系人 张三，手机 13912345678"},

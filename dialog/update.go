@@ -32,13 +32,20 @@ func (t *turn) updating() {
 		t.askContact()
 		return
 	}
+	switch t.cmd.kind {
+	case cmdUnchanged:
+		t.unchanged()
+		return
+	case cmdEdit, cmdAdd, cmdDelete:
+		// 修改 N names an item wherever it is typed, the list of sections included.
+		t.fromSubmission()
+		return
+	}
 	if t.s.State == stateUpdatePick {
 		t.updatePick()
 		return
 	}
 	switch t.cmd.kind {
-	case cmdUnchanged:
-		t.unchanged()
 	case cmdEditAll:
 		if t.latest() == nil {
 			t.s.State = stateIdle
@@ -48,8 +55,6 @@ func (t *turn) updating() {
 		t.s.State = stateUpdatePick
 		t.commit()
 		t.say("%s", t.sectionMenu())
-	case cmdEdit, cmdAdd, cmdDelete:
-		t.fromSubmission()
 	default:
 		if t.latest() == nil {
 			t.s.State = stateIdle
