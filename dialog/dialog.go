@@ -193,6 +193,10 @@ func (t *turn) run() {
 	case cmdCancel:
 		t.s.State = stateConfirmCancel
 		t.commit()
+		if sub := t.editing(); sub != nil {
+			t.say("已暂停修改，改动都保存着，已提交的第 %d 版不受影响。回复“填报”接着改；不改了回复“确认清空”。", sub.Version)
+			return
+		}
 		t.say("已暂停填报，已填的答案都保存着。回复“填报”继续；如要清空本期草稿重新开始，回复“确认清空”。")
 		return
 	case cmdStart:

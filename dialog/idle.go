@@ -17,10 +17,15 @@ func (t *turn) idle() {
 			t.fail("%s", t.vary("没有可清空的草稿。回复“填报”开始填写。", "现在没有草稿要清空。需要填写时回复“填报”。"))
 			return
 		}
+		sub := t.editing()
 		t.res.DropDraft = true
 		t.s = t.reset()
 		t.setDraft(nil)
 		t.commit()
+		if sub != nil {
+			t.say("修改的草稿已清空，本期（%s）仍以已提交的第 %d 版为准。", period.Label(sub.Period), sub.Version)
+			return
+		}
 		t.say("本期草稿已清空。需要时回复“填报”重新开始。")
 	case cmdProgress:
 		t.idleProgress()
@@ -88,10 +93,26 @@ func (t *turn) viewLast() {
 		period.Label(last.Period), last.Version, t.clock(last.SubmittedAt), t.formatAnswers(last.Answers))
 }
 
+// editing is the submission a draft changes when the draft's period is already submitted
+// (修改 N after submitting), or nil: such a draft is a new version, and the period stays
+// submitted while it waits.
+func (t *turn) editing() *storage.Submission {
+	if last := t.latest(); last != nil && t.draft != nil && last.Period == t.draft.Period {
+		return last
+	}
+	return nil
+}
+
 func (t *turn) idleProgress() {
 	if t.draft != nil {
 		steps := t.steps()
-		t.say("本期（%s）草稿已填 %d/%d 题，尚未提交。回复“填报”继续。", period.Label(t.draft.Period), answered(steps, t.draft.Answers), len(steps))
+		n := answered(steps, t.draft.Answers)
+		if sub := t.editing(); sub != nil {
+			t.say("本期（%s）已提交第 %d 版（%s）；修改的草稿还没有提交（已填 %d/%d 题）。回复“填报”接着改，不改了回复“确认清空”。",
+				period.Label(sub.Period), sub.Version, t.clock(sub.SubmittedAt), n, len(steps))
+			return
+		}
+		t.say("本期（%s）草稿已填 %d/%d 题，尚未提交。回复“填报”继续。", period.Label(t.draft.Period), n, len(steps))
 		return
 	}
 	if last := t.latest(); last != nil && last.Period == t.c.Period {
