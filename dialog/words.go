@@ -130,6 +130,42 @@ func parseCmd(text string) cmd {
 	if q := strings.TrimRight(s, "?？ "); q != "" {
 		s = q
 	}
+	if c := parseOne(s); c.kind != cmdNone {
+		return c
+	}
+	return parsePieces(s)
+}
+
+// parsePieces reads a message of several parts (和上个月一样，没变化; 好的，确认提交): the
+// parts that only agree or thank (好的, 嗯, 谢谢) go, and what is left must be one command,
+// or the same one said again. A part that is no command makes the whole no command.
+func parsePieces(s string) cmd {
+	parts := survey.Pieces(s)
+	if len(parts) < 2 {
+		return cmd{}
+	}
+	var got cmd
+	agreed := false
+	for _, p := range parts {
+		c := parseOne(p)
+		switch {
+		case c.kind == cmdYes:
+			agreed = true
+		case c.kind == cmdNone && survey.IsChatter(p):
+		case c.kind == cmdNone, got.kind != cmdNone && got != c:
+			return cmd{}
+		default:
+			got = c
+		}
+	}
+	if got.kind == cmdNone && agreed {
+		got.kind = cmdYes
+	}
+	return got
+}
+
+// parseOne reads a message, or a part of one, folded, as one command.
+func parseOne(s string) cmd {
 	for _, p := range phrases {
 		if p.p.Match(s) {
 			return cmd{kind: p.kind}

@@ -123,18 +123,45 @@ var (
 // 没开展, 未开展, 不涉及, 无相关活动, 本期无, 都没有, 一个都没有, "/", "-", "—", 0 and their
 // decorated forms. It is the one lexicon of "nothing": every parser that accepts "nothing" asks
 // it, and Step.Nothing reads stored texts with it.
-func IsNone(text string) bool { return nonePhrases.Match(text) }
+func IsNone(text string) bool { return saysOnly(nonePhrases, text) }
 
 // IsUnsure reports whether text says "I don't know" (不知道, 不清楚, 不确定 …), which is not
 // "nothing" and must not be stored as an answer.
-func IsUnsure(text string) bool { return unsurePhrases.Match(text) }
+func IsUnsure(text string) bool { return saysOnly(unsurePhrases, text) }
 
 // IsChatter reports whether text carries no answer: thanks (谢谢), an acknowledgement (好的,
 // 收到), a greeting (在吗) or a request to wait (稍等, 等一下). It is never kept as an answer.
-func IsChatter(text string) bool { return chatterPhrases.Match(text) }
+func IsChatter(text string) bool { return saysOnly(chatterPhrases, text) }
 
 // isYes reports whether text says yes (有).
-func isYes(text string) bool { return yesPhrases.Match(text) }
+func isYes(text string) bool { return saysOnly(yesPhrases, text) }
+
+// Pieces splits a reply at the punctuation between its parts: 和上个月一样，没变化 is two.
+func Pieces(text string) []string {
+	return strings.FieldsFunc(Fold(text), func(r rune) bool { return strings.ContainsRune("，,。；;！!～~、", r) })
+}
+
+// saysOnly reports whether text is one of p's phrases, or says one in a part and only
+// chatter in the others (没有，谢谢; 好的，稍等).
+func saysOnly(p Phrases, text string) bool {
+	if p.Match(text) {
+		return true
+	}
+	parts := Pieces(text)
+	if len(parts) < 2 {
+		return false
+	}
+	said := false
+	for _, part := range parts {
+		switch {
+		case p.Match(part):
+			said = true
+		case !chatterPhrases.Match(part):
+			return false
+		}
+	}
+	return said
+}
 
 // isNo reports whether text says no (无): "nothing", or a plain no.
 func isNo(text string) bool { return IsNone(text) || noPhrases.Match(text) }
