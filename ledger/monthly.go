@@ -215,8 +215,8 @@ func writeSummary(f *excelize.File, st styles, r Report, o MonthlyOptions) error
 		}
 		g.formula(c, fmt.Sprintf("SUM(%s:%s)", cell(c, first), cell(c, lastRow)), v, st.num)
 	}
-	g.put(colActiveRate, t.ActiveRate(), st.pct)
-	g.put(colRate, t.Rate(), st.pct)
+	putRate(g, st, colActiveRate, t.ActiveRate(), t.Enterprises)
+	putRate(g, st, colRate, t.Rate(), t.Enterprises)
 	g.height(20)
 	g.row += 2
 
@@ -262,12 +262,22 @@ func summaryLine(g *grid, st styles, n int, row Row) {
 	for i, v := range []int{row.Enterprises, row.NewlyAbove, row.Active, row.Inactive} {
 		g.put(colEnterprise+i, v, st.num)
 	}
-	g.put(colActiveRate, row.ActiveRate(), st.pct)
+	putRate(g, st, colActiveRate, row.ActiveRate(), row.Enterprises)
 	g.put(colSubmitted, row.Submitted, st.num)
 	g.put(colSubmitted+1, row.NotSubmitted, st.num)
-	g.put(colRate, row.Rate(), st.pct)
+	putRate(g, st, colRate, row.Rate(), row.Enterprises)
 	g.put(colRate+1, row.TickedOff, st.num)
 	g.put(colRate+2, row.FirstReport, st.num)
+}
+
+// putRate writes a share of a region's enterprises as a percentage, or — as the chat's
+// 进度 does when the region has none (yet): 0.0% would read as a region that did nothing.
+func putRate(g *grid, st styles, col int, rate float64, enterprises int) {
+	if enterprises == 0 {
+		g.put(col, "—", st.center)
+		return
+	}
+	g.put(col, rate, st.pct)
 }
 
 // chartHeight is the rate chart's height in pixels, and chartRows the rows of 15 points (20

@@ -400,6 +400,14 @@ func TestWriteMonthly(t *testing.T) {
 	if got := strings.Join(sum[head+2], "|"); got != "2|永济市|6|1|2|4|33.3%|2|4|33.3%|0|1" {
 		t.Errorf("永济市 row %q", got)
 	}
+	// A region with no enterprise (yet) has no rate: 0.0% would read as one that did nothing.
+	empty := slices.IndexFunc(r.Rows, func(row Row) bool { return row.Enterprises == 0 })
+	if empty < 0 {
+		t.Fatal("the scenario has no region without enterprises")
+	}
+	if got, want := strings.Join(sum[head+1+empty], "|"), fmt.Sprintf("%d|%s|0|0|0|0|—|0|0|—|0|0", empty+1, r.Rows[empty].Region); got != want {
+		t.Errorf("empty region row %q, want %q", got, want)
+	}
 	// 合计 is SUM formulas over the rows, which a spreadsheet computes; the rates divide them.
 	totalRow := head + 2 + len(r.Rows)
 	if at(sum, totalRow, 2) != "合计" {
