@@ -33,7 +33,7 @@ var noneSuffixes = []string{
 	"相关活动", "相关内容", "相关工作", "相关项目", "此项", "这项", "这一项", "这方面", "这块",
 	"此类活动", "此类", "内容", "活动", "其他", "别的", "更多", "情况",
 	// The directions the questions ask about, said back (暂时没有合作, 无投入, 没有研发项目).
-	"合作", "投入", "人才", "项目", "平台", "研发", "创新",
+	"合作", "投入", "人才", "项目", "平台", "研发", "创新", "机构", "技术中心", "研发中心",
 }
 
 // unsureCore are the ways of saying "I don't know", which never mean "nothing": a liaison who
@@ -60,13 +60,17 @@ var yesCore = []string{
 	"有一个", "有个", "有几个", "有多个", "有好几个", "有两个", "是有", "1", "y", "yes", "yeah",
 }
 
+// yesSuffixes are the words that may follow a yes: particles, and the thing asked about said
+// back (有研发项目, 有一个技术中心).
+var yesSuffixes = []string{"了", "啊", "呢", "的", "哦", "吧", "呀", "哈", "滴", "项目", "研发", "机构", "平台", "技术中心", "研发中心"}
+
 // noCore are the ways of saying no besides "nothing".
 var noCore = []string{"不是", "不", "不对", "没有的", "n"}
 
 // moreDone are the ways of saying there is no other row, after 还有其他…吗 only: "就一个"
 // answers that question with no, but 有没有研发机构 with yes.
 var moreDone = []string{
-	"就这些", "就这个", "就这么多", "就一个", "只有一个", "只有这个", "只有这些", "只有这一个",
+	"就这些", "就这个", "就这么多", "就一个", "只有一个", "只有这个", "只有这些", "只有这一个", "就这一个", "只有一项", "就这一项",
 	"就这样", "够了", "完了", "没了", "没有了", "就这俩", "就两个", "只有两个", "就这几个",
 }
 
@@ -114,7 +118,7 @@ var (
 	unsurePhrases = Phrases{unsureCore, []string{"我", "我也", "我们", "还", "暂时", "目前", "这个", "这个我", "我得", "得"},
 		[]string{"了", "啊", "呢", "哦", "吧", "呀", "领导", "同事", "财务", "老板", "一下"}}
 	chatterPhrases = Phrases{chatterCore, []string{"好的", "好", "嗯", "那", "请", "麻烦"}, []string{"了", "啊", "呀", "哈", "哦", "吧", "呢", "哈哈"}}
-	yesPhrases     = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, []string{"了", "啊", "呢", "的", "哦", "吧", "呀", "哈", "滴"}}
+	yesPhrases     = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, yesSuffixes}
 	noPhrases      = Phrases{noCore, nil, []string{"了", "啊", "呢", "的", "哦", "吧", "呀"}}
 	morePhrases    = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
 )
