@@ -398,18 +398,17 @@ func (t *turn) jumpIfNamed() bool {
 	return t.jump()
 }
 
-// rowsIfNamed adds or deletes a row of the table the words name (添加 研发项目, 删除 研发项目 2)
+// rowsIfNamed adds or deletes a row of the table the words name (添加 研发项目, 删掉第二个项目)
 // in the middle of the survey. At a text question the reply may be an answer that starts
-// like one (新增研发项目 to 创新项目): there only 添加 or 删除 with a table's own name acts. It
-// reports false when the words are left to be read as an answer.
+// like one (新增研发项目, 增加一个研发平台 tell what the enterprise did): there 新增 and 增加
+// are read as the answer. It reports false when the words are left to be read as an answer.
 func (t *turn) rowsIfNamed(st survey.Step) bool {
 	g := t.group(t.cmd.name)
 	if g == nil {
 		return false
 	}
-	if st.Kind() == survey.Text {
-		s := survey.Fold(t.raw)
-		if t.cmd.name != g.Label || !strings.HasPrefix(s, "添加") && !strings.HasPrefix(s, "删除") {
+	if st.Kind() == survey.Text && t.cmd.kind == cmdAdd {
+		if s := survey.Fold(t.raw); strings.HasPrefix(s, "新增") || strings.HasPrefix(s, "增加") {
 			return false
 		}
 	}

@@ -1,6 +1,8 @@
 package dialog
 
 import (
+	"strings"
+
 	"innobot/period"
 	"innobot/storage"
 	"innobot/survey"
@@ -46,6 +48,20 @@ func (t *turn) idle() {
 		t.askContact()
 	default:
 		if t.explainForm("填报时回复“填报”开始。") {
+			return
+		}
+		thanks := survey.IsChatter(t.raw) && strings.Contains(t.raw, "谢")
+		if thanks || t.cmd.kind == cmdYes {
+			// Thanks or 好的 after a reply is no mistake: say only what to send when needed.
+			ack := "好的。"
+			if thanks {
+				ack = "不客气。"
+			}
+			if paused {
+				t.say("%s答案都保存着，需要时回复“填报”继续。", ack)
+				return
+			}
+			t.say("%s需要时回复“填报”；回复“帮助”可看全部指令。", ack)
 			return
 		}
 		if paused {

@@ -1,6 +1,7 @@
 package dialog
 
 import (
+	"slices"
 	"strings"
 
 	"innobot/survey"
@@ -99,7 +100,8 @@ var (
 			After:  append([]string{"一下", "下"}, particles...),
 		}},
 		{cmdProgress, survey.Phrases{
-			Core:   []string{"进度", "填到哪了", "还有几题", "还剩几题", "还有多少题", "填到哪里了", "进度如何"},
+			Core: []string{"进度", "填到哪了", "还有几题", "还剩几题", "还有多少题", "填到哪里了", "进度如何",
+				"提交了吗", "提交了没", "提交了没有", "提交成功了吗", "提交成功没", "交上去了吗", "报上去了吗", "填好了吗", "成功了吗", "算提交了吗"},
 			Before: []string{"查看", "看看", "看下", "看一下", "查下", "查一下", "我的", "现在的", "填报"},
 			After:  particles,
 		}},
@@ -111,7 +113,8 @@ var (
 )
 
 var (
-	editPrefixes    = []string{"修改为", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填", "改"}
+	editPrefixes    = []string{"修改为", "修改一下", "修改下", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填", "改"}
+	editWants       = []string{"我要", "我想", "我需要", "需要", "要", "想", "请", "帮我"} // before 修改: 我要修改第9项
 	editSeparators  = []string{"改成", "改为", "为", "=", "＝", ":", "："}
 	editAfterNumber = []string{"修改为", "改成", "改为", "改一下", "改下", "要改", "修改", "改"}
 	editTo          = []string{"修改为", "改成", "改为", "更改为", "应为"}
@@ -183,6 +186,12 @@ func parseOne(s string) cmd {
 // parseEdit reads 修改 N, 修改第9项, 改9, 改第9题, 修改十, 修改 9 为 35, 第9项改成35,
 // 修改 研发费用 and 修改 联系方式.
 func parseEdit(s string) (cmd, bool) {
+	for _, w := range editWants {
+		if rest, ok := strings.CutPrefix(s, w); ok && slices.ContainsFunc(editPrefixes, func(p string) bool { return strings.HasPrefix(rest, p) }) {
+			s = rest
+			break
+		}
+	}
 	for _, p := range editPrefixes {
 		rest, ok := strings.CutPrefix(s, p)
 		if !ok {
