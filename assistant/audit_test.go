@@ -58,7 +58,7 @@ func TestAuditRecordsAttempts(t *testing.T) {
 		{"group query of another region", "群友", "盐湖区帮扶群", "进度 夏县", []entryOf{{"群友", storage.RoleNone, "盐湖区帮扶群", "query", "夏县", storage.OutcomeOutOfScope}}},
 		{"staff in a group nobody bound", county, "新群", "进度", []entryOf{{county, storage.RoleCounty, "新群", "query", "", storage.OutcomeRefused}}},
 		{"unknown region: a typo", county, "", "进度 盐糊区", nil},
-		{"bad month: a typo", city, "", "导出 月报 十一月", nil},
+		{"bad month: a typo", city, "", "导出 月报 十三月", nil},
 		{"help", county, "", "帮助", nil},
 		{"a liaison's text", liaison, "", "进度", nil},
 		{"someone unbound", nobody, "", "导出 台账", nil},

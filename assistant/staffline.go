@@ -240,6 +240,7 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 		line.cmd = p.command([]string{"帮助"}) // a lone ？
 		return line, line.cmd != nil
 	}
+	s = arabicMonths(s)
 	var rest strings.Builder
 	last, n := 0, 0
 	for _, m := range monthPattern.FindAllStringSubmatchIndex(s, -1) {
@@ -293,6 +294,32 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 	}
 	line.city = city
 	return line, true
+}
+
+// chineseMonth finds a month written in Chinese numerals (十一月, 九月份), as a phone's
+// pinyin input gives it; chineseMonths are their digits.
+var (
+	chineseMonth  = regexp.MustCompile(`(十[一二]?|[一二三四五六七八九])月`)
+	chineseMonths = map[string]string{"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+		"七": "7", "八": "8", "九": "9", "十": "10", "十一": "11", "十二": "12"}
+)
+
+// arabicMonths writes the months of s in Chinese numerals in digits (十一月 → 11月), for
+// monthPattern to read. A numeral that is part of a word or number before it stays: 上一月,
+// 统一月报, 十三月.
+func arabicMonths(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range chineseMonth.FindAllStringSubmatchIndex(s, -1) {
+		if r, _ := utf8.DecodeLastRuneInString(s[:m[0]]); strings.ContainsRune("上下这本当每个统单第一二三四五六七八九十〇零", r) {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(chineseMonths[s[m[2]:m[3]]])
+		last = m[3]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // readMonth reads one match of monthPattern. isMonth is false for digits that are no month
@@ -457,7 +484,7 @@ func (p *staffParser) example() string {
 // alternatives), else the command written closest to what the line says besides regions and
 // months (by edit distance, at most half its length away), else nothing.
 func (p *staffParser) suggest(text string) string {
-	s := compact(monthPattern.ReplaceAllString(fold(text), " "))
+	s := compact(monthPattern.ReplaceAllString(arabicMonths(fold(text)), " "))
 	keys, unknown, regions, _, _, residue := p.scanResidue(s)
 	if len(keys) == 0 && unknown == "" && len(regions) == 1 {
 		return "进度 " + regions[0]
