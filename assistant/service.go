@@ -213,7 +213,7 @@ func (s *Service) limits(next bot.Handler) bot.Handler {
 
 // RecallText answers a liaison who recalls a message during the survey: WeChat's 撤回 removes
 // the message from the chat, not the answer it gave.
-const RecallText = "已撤回的消息不会撤销已记录的答案，需要修改请回复 修改 N（N 为题号，例如 修改 3）。"
+const RecallText = "撤回消息不会撤销已记下的答案。要改刚才那题，回复“上一题”；改其他题回复“修改 N”（题号见“查看”，例如 修改 3）。"
 
 // notText answers a private message that is not text.
 func (s *Service) notText(ctx context.Context, w bot.Replier, m *bot.Message) {

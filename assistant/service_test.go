@@ -612,7 +612,7 @@ func TestLimits(t *testing.T) {
 		{"unbound, picture", bot.Message{From: "赵六", Kind: bot.KindOther}, "文字", "绑定"},
 		{"photo", bot.Message{From: "张三", Kind: bot.KindImage}, "收到图片", "（第"},
 		{"voice", bot.Message{From: "张三", Kind: bot.KindVoice}, "打字", "（第"},
-		{"recall during the survey", bot.Message{From: "张三", Kind: bot.KindRecall}, "修改 N", "（第"},
+		{"recall during the survey", bot.Message{From: "张三", Kind: bot.KindRecall}, "要改刚才那题，回复“上一题”；改其他题回复“修改 N”", "（第"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
