@@ -3,6 +3,8 @@ package dialog
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"innobot/survey"
 )
@@ -67,15 +69,7 @@ var (
 			Before: []string{"嗯", "好", "我", "这个"},
 			After:  particles,
 		}},
-		{cmdUnchanged, survey.Phrases{
-			Core: []string{"无变化", "没有变化", "没变化", "没变", "不变", "没有改变", "没改变", "没有变动", "无变动", "没变动",
-				"和上月一样", "跟上月一样", "与上月一样", "同上月", "和上个月一样", "跟上个月一样", "和上月相同", "与上月相同",
-				"和上次一样", "跟上次一样", "与上次一样", "同上次", "和上期一样", "跟上期一样", "同上期", "与上期相同", "和上期相同",
-				"一样", "照旧", "同上", "还是一样", "跟以前一样", "和以前一样", "老样子", "还是老样子", "都没变", "都没有变化",
-				"没什么变化", "没啥变化", "没有什么变化", "一切照旧", "没有更新", "无更新"},
-			Before: []string{"本期", "本月", "这个月", "这期", "都", "基本", "情况", "我们", "公司", "企业", "目前"},
-			After:  append([]string{"无需修改", "不用改"}, particles...),
-		}},
+		{cmdUnchanged, unchangedWords},
 		{cmdBack, survey.Phrases{
 			Core:   []string{"上一题", "上一个", "上一步", "返回", "退回", "后退", "回上一题", "返回上一题", "上题", "回到上一题"},
 			Before: []string{"我要", "请"},
@@ -112,6 +106,21 @@ var (
 	}
 )
 
+// unchangedWords say that nothing changed since the last submission (无变化, 和上月一样), or,
+// after the rest words, that nothing else did (其他不变, 其余都没变).
+var unchangedWords = survey.Phrases{
+	Core: []string{"无变化", "没有变化", "没变化", "没变", "不变", "没有改变", "没改变", "没有变动", "无变动", "没变动",
+		"和上月一样", "跟上月一样", "与上月一样", "同上月", "和上个月一样", "跟上个月一样", "和上月相同", "与上月相同",
+		"和上次一样", "跟上次一样", "与上次一样", "同上次", "和上期一样", "跟上期一样", "同上期", "与上期相同", "和上期相同",
+		"一样", "照旧", "同上", "还是一样", "跟以前一样", "和以前一样", "老样子", "还是老样子", "都没变", "都没有变化",
+		"没什么变化", "没啥变化", "没有什么变化", "一切照旧", "没有更新", "无更新"},
+	Before: append([]string{"本期", "本月", "这个月", "这期", "都", "基本", "情况", "我们", "公司", "企业", "目前"}, restWords...),
+	After:  append([]string{"无需修改", "不用改"}, particles...),
+}
+
+// restWords name what a change left alone: 其他不变.
+var restWords = []string{"其他的", "其他", "其余的", "其余", "其它", "别的", "剩下的", "剩下"}
+
 var (
 	editPrefixes    = []string{"修改为", "修改一下", "修改下", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填", "改"}
 	editWants       = []string{"我要", "我想", "我需要", "需要", "要", "想", "请", "帮我"} // before 修改: 我要修改第9项
@@ -133,10 +142,33 @@ func parseCmd(text string) cmd {
 	if q := strings.TrimRight(s, "?？ "); q != "" {
 		s = q
 	}
+	if head, ok := cutRest(s); ok {
+		switch c := parseCmd(head); c.kind {
+		case cmdEdit, cmdAdd, cmdDelete, cmdUnchanged:
+			return c // the change; a change from the last submission keeps the rest
+		}
+	}
 	if c := parseOne(s); c.kind != cmdNone {
 		return c
 	}
 	return parsePieces(s)
+}
+
+// cutRest cuts off a closing 其他不变 (其余都没变, 别的一样) after a space or a punctuation mark,
+// and returns what comes before it: 研发费用改成30万，其他不变 is the change alone.
+func cutRest(s string) (string, bool) {
+	i := strings.LastIndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("，,。；;！!、", r) })
+	if i <= 0 {
+		return "", false
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	head, tail := strings.TrimSpace(s[:i]), s[i+size:]
+	for _, w := range restWords {
+		if rest, ok := strings.CutPrefix(tail, w); ok && rest != "" && unchangedWords.Match(rest) {
+			return head, head != ""
+		}
+	}
+	return "", false
 }
 
 // parsePieces reads a message of several parts (和上个月一样，没变化; 好的，确认提交): the
