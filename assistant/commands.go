@@ -109,10 +109,10 @@ func refuse(outcome storage.Outcome, reason string) error { return refusal{outco
 // them: nothing was attempted, so nothing is audited.
 var errBadArgs = refusal{reason: "bad arguments"}
 
-// pick is a numbered list of enterprises waiting for the staff member to choose one.
+// pick is a numbered list of enterprises waiting for the staff member to choose one, for the
+// command line that named them (its month kept).
 type pick struct {
-	cmd     *command
-	args    string
+	line    staffLine
 	choices []storage.Enterprise
 	expires time.Time
 }
@@ -164,8 +164,8 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 			return x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
 		}
 	}
-	if cmd, args, ok := x.takePick(m.Chat(), text); ok {
-		return x.serve(ctx, w, m, staffLine{cmd: cmd, args: args}, c, g, role)
+	if line, ok := x.takePick(m.Chat(), text); ok {
+		return x.serve(ctx, w, m, line, c, g, role)
 	}
 	if line, ok := x.takePending(m, c, text); ok {
 		return x.serve(ctx, w, m, line, c, g, role)
@@ -320,7 +320,7 @@ func (x *commandMux) resolve(ctx context.Context, w bot.Replier, m *bot.Message,
 		case len(inScope) == 1:
 			return Target{Enterprise: &inScope[0]}, true, nil
 		}
-		x.offerPick(w, m.Chat(), cmd, args, inScope)
+		x.offerPick(w, m.Chat(), line, inScope)
 		return Target{}, false, nil
 	}
 	return Target{}, true, nil
@@ -432,7 +432,8 @@ func notFoundText(scope Scope, args string) string {
 const maxPick = 10
 
 // offerPick lists the choices for the chat (bot.Message.Chat), or asks for a longer keyword.
-func (x *commandMux) offerPick(w bot.Replier, chat string, cmd *command, args string, choices []storage.Enterprise) {
+func (x *commandMux) offerPick(w bot.Replier, chat string, line staffLine, choices []storage.Enterprise) {
+	args := line.args
 	if len(choices) > maxPick {
 		w.Reply(fmt.Sprintf("名称含“%s”的企业有 %d 家，请多写几个字再试。", args, len(choices)))
 		return
@@ -454,24 +455,26 @@ func (x *commandMux) offerPick(w bot.Replier, chat string, cmd *command, args st
 			delete(x.picks, c) // lists nobody answered
 		}
 	}
-	x.picks[chat] = pick{cmd: cmd, args: args, choices: choices, expires: now.Add(10 * time.Minute)}
+	x.picks[chat] = pick{line: line, choices: choices, expires: now.Add(10 * time.Minute)}
 }
 
-// takePick turns a bare number after a chat's numbered list into that enterprise's full
-// name. Any other text drops the list: it answers one message only.
-func (x *commandMux) takePick(chat, text string) (*command, string, bool) {
+// takePick turns a bare number after a chat's numbered list into the command line that
+// offered it, with that enterprise's full name. Any other text drops the list: it answers one message only.
+func (x *commandMux) takePick(chat, text string) (staffLine, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	p, ok := x.picks[chat]
 	if !ok {
-		return nil, "", false
+		return staffLine{}, false
 	}
 	delete(x.picks, chat)
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 1 || n > len(p.choices) || x.svc.Clock.Now().After(p.expires) {
-		return nil, "", false
+		return staffLine{}, false
 	}
-	return p.cmd, p.choices[n-1].Name, true
+	line := p.line
+	line.args = p.choices[n-1].Name
+	return line, true
 }
 
 // audit appends an entry about the message's sender, at the clock's time; a failure to record

@@ -48,8 +48,8 @@ func (s *Service) officeCommands() []*command {
 			help: "查询 企业名关键词 — 某家企业的填报情况", run: s.lookupCmd},
 		{name: "导出 台账", keys: [][]string{{"台账"}, {"导出", "台账"}}, month: true, roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "export",
 			help: "导出 台账 [地区] [月份] — 附件2 汇总统计表（Excel），如 导出台账、导出 台账 2026年11月", run: s.exportLedger},
-		{name: "导出 调查表", words: []string{"调查表", "导出附件3", "附件3", "导出附件三", "附件三"}, roles: staffRoles, where: privateOnly, target: requireCompany, audit: "export",
-			help: "导出 调查表 企业名 — 该企业的附件3 调查表（Excel）", run: s.exportSurvey},
+		{name: "导出 调查表", words: []string{"调查表", "导出附件3", "附件3", "导出附件三", "附件三"}, month: true, roles: staffRoles, where: privateOnly, target: requireCompany, audit: "export",
+			help: "导出 调查表 企业名 [月份] — 该企业的附件3 调查表（Excel）", run: s.exportSurvey},
 		{name: "导出 月报", keys: [][]string{{"月报"}, {"导出", "月报"}}, month: true, roles: officeRoles, where: privateOnly, target: optionalRegion, audit: "export",
 			help: "导出 月报 [月份] — 月报（工作进展、进度汇总、销号、未填报、附件2）", run: s.exportMonthly},
 		{name: "月报 进展", words: []string{"月报工作进展", "工作进展"}, freeText: true, roles: officeRoles, where: privateOnly, audit: "note",
@@ -236,8 +236,12 @@ func (s *Service) exportSurvey(ctx context.Context, w bot.Replier, r *Request) e
 	if err != nil {
 		return fmt.Errorf("export survey of %s: %w", e.ID, err)
 	}
-	sub, ok := ledger.LatestSubmission(subs, s.period())
-	if !ok {
+	sub, ok := ledger.LatestSubmission(subs, r.Month)
+	switch {
+	case !ok && r.Month != s.period():
+		w.Reply(fmt.Sprintf("【%s】在%s及以前没有提交过调查表。", e.Name, period.Label(r.Month)))
+		return nil
+	case !ok:
 		next := "请联系该企业联络人尽快填报。"
 		if slices.Contains(officeRoles, r.Contact.Role) {
 			next = "可发送“提醒 未填报”提醒联络人。" // a helper has no right to nudge

@@ -12,6 +12,7 @@ import (
 	"innobot/assistant"
 	"innobot/ledger"
 	"innobot/storage"
+	"innobot/survey"
 )
 
 var filePath = regexp.MustCompile(`\[文件\] (\S+)`)
@@ -149,6 +150,45 @@ func TestExportAsksForThePreparerOnce(t *testing.T) {
 	}
 	if got := e.say(county, "", "填表人"); !strings.Contains(got, "现在的填表人：李四") {
 		t.Errorf("asking the preparer: %s", got)
+	}
+}
+
+// TestExportSurveyOfAMonth: 导出 调查表 gives the enterprise's survey as of the month the
+// clerk names, the latest by default.
+func TestExportSurveyOfAMonth(t *testing.T) {
+	e := newMatrixEnv(t)
+	ctx := context.Background()
+	for _, p := range []string{"2026-10", "2026-11"} {
+		sub := storage.Submission{EnterpriseID: "e1", Period: p, Version: 1, Answers: survey.Answers{"industry": {Text: "钢铁" + p}}, SubmittedAt: e.now}
+		if err := e.store.CommitTurn(ctx, storage.Turn{Session: storage.Session{ContactID: "填报人" + p}, Submission: &sub}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ text, reply, cell string }{
+		{"导出 调查表 甲钢铁", "（2026年11月 第 1 版）", "钢铁2026-11"},
+		{"导出 调查表 甲钢铁 10月", "（2026年10月 第 1 版）", "钢铁2026-10"},
+		{"调查表 甲钢铁 上月", "（2026年10月 第 1 版）", "钢铁2026-10"},
+	} {
+		got := e.say(county, "", c.text)
+		if !strings.Contains(got, c.reply) {
+			t.Errorf("%s: %s", c.text, got)
+			continue
+		}
+		if text := cellText(t, fileOf(t, got), "调查表"); !strings.Contains(text, c.cell) {
+			t.Errorf("%s: the file lacks %q:\n%s", c.text, c.cell, text)
+		}
+	}
+	// Picked from a list, the month named still holds.
+	list := e.say(city, "", "导出 调查表 有限公司 10月")
+	m := regexp.MustCompile(`(\d+)\. 甲钢铁有限公司`).FindStringSubmatch(list)
+	if m == nil {
+		t.Fatalf("no list to pick from: %s", list)
+	}
+	if got := e.say(city, "", m[1]); !strings.Contains(got, "【甲钢铁有限公司】调查表（2026年10月 第 1 版）") {
+		t.Errorf("picked from the list: %s", got)
+	}
+	if got := e.say(county, "", "导出 调查表 甲钢铁 2026年9月"); !strings.Contains(got, "【甲钢铁有限公司】在2026年9月及以前没有提交过调查表") {
+		t.Errorf("a month before any survey: %s", got)
 	}
 }
 

@@ -229,8 +229,17 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 	}
 	if best != nil {
 		line := staffLine{cmd: best, args: bestRest}
-		if best.target == requireRegion && bestRest != "" {
+		switch {
+		case best.target == requireRegion && bestRest != "":
 			line.region, line.city, line.problem = p.region(bestRest)
+		case best.month:
+			// A month among the company words (导出 调查表 钢铁 10月) is the month's, not the name's.
+			if rest, month, problem := takeMonth(bestRest, current); month != "" || problem != "" {
+				line.args, line.month, line.problem = strings.Join(strings.Fields(rest), " "), month, problem
+				if problem == "" && month > current {
+					line.problem = notYet(month, current)
+				}
+			}
 		}
 		return line, true
 	}
@@ -240,31 +249,10 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 		line.cmd = p.command([]string{"帮助"}) // a lone ？
 		return line, line.cmd != nil
 	}
-	s = arabicMonths(s)
-	var rest strings.Builder
-	last, n := 0, 0
-	for _, m := range monthPattern.FindAllStringSubmatchIndex(s, -1) {
-		month, isMonth, err := readMonth(s, m, current)
-		if !isMonth {
-			continue // digits that are no month stay in the line, as a word
-		}
-		rest.WriteString(s[last:m[0]])
-		rest.WriteString(" ")
-		last = m[1]
-		n++
-		switch {
-		case line.problem != "":
-		case n > 1:
-			line.problem = "一次只能写一个月份，例如：导出 台账 2026年11月"
-		case err != "":
-			line.problem = err
-		default:
-			line.month = month
-		}
-	}
-	rest.WriteString(s[last:])
+	rest, month, problem := takeMonth(s, current)
+	line.month, line.problem = month, problem
 
-	keys, unknown, regions, ambiguous, city := p.scan(compact(rest.String()))
+	keys, unknown, regions, ambiguous, city := p.scan(compact(rest))
 	line.cmd = p.command(keys)
 	if line.cmd == nil {
 		return line, false
@@ -286,8 +274,7 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 	case line.month != "" && !line.cmd.month:
 		line.problem = fmt.Sprintf("“%s”只针对本期（%s），不用写月份。", line.cmd.name, period.Label(current))
 	case line.month > current:
-		line.problem = fmt.Sprintf("%s还没有到报送的时候：当前报告期是%s。请写%s或更早的月份。",
-			period.Label(line.month), period.Label(current), period.Label(current))
+		line.problem = notYet(line.month, current)
 	}
 	if len(regions) == 1 {
 		line.region = regions[0]
@@ -320,6 +307,42 @@ func arabicMonths(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// notYet answers a month that is not reported yet.
+func notYet(month, current string) string {
+	return fmt.Sprintf("%s还没有到报送的时候：当前报告期是%s。请写%s或更早的月份。",
+		period.Label(month), period.Label(current), period.Label(current))
+}
+
+// takeMonth takes the month out of a command line: rest is the line without it, month the
+// period it names ("" for none), and problem what to tell the person about a month that is
+// no month or a second one. Digits that are no month stay in rest, as a word.
+func takeMonth(s, current string) (rest, month, problem string) {
+	s = arabicMonths(s)
+	var b strings.Builder
+	last, n := 0, 0
+	for _, m := range monthPattern.FindAllStringSubmatchIndex(s, -1) {
+		read, isMonth, err := readMonth(s, m, current)
+		if !isMonth {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(" ")
+		last = m[1]
+		n++
+		switch {
+		case problem != "":
+		case n > 1:
+			problem = "一次只能写一个月份，例如：导出 台账 2026年11月"
+		case err != "":
+			problem = err
+		default:
+			month = read
+		}
+	}
+	b.WriteString(s[last:])
+	return b.String(), month, problem
 }
 
 // readMonth reads one match of monthPattern. isMonth is false for digits that are no month
