@@ -232,11 +232,11 @@ func parseDetails(text string) (person, mobile, why string) {
 }
 
 // notNames are replies that are never a name.
-var notNames = []string{"你好", "您好", "好的", "收到", "谢谢", "在吗", "嗯", "好", "哦", "知道了", "明白", "可以", "ok"}
+var notNames = []string{"你好", "您好", "好的", "收到", "谢谢", "在吗", "嗯", "好", "哦", "知道了", "明白", "可以", "ok", "保密", "隐私"}
 
 // chatWords are characters of the short replies people send in a chat (绑定了吗, 什么意思,
-// 好的谢谢, 稍等一下) that hardly ever stand in a name.
-const chatWords = "吗呢吧啊呀么了的是怎什哪谁你您我们这绑填等下"
+// 好的谢谢, 稍等一下, 不方便) that hardly ever stand in a name.
+const chatWords = "吗呢吧啊呀么了的是怎什哪谁你您我们这绑填等下不"
 
 // looksLikeName reports whether s is a Chinese name (2 to 6 characters, · allowed, none of
 // chatWords) or a short Latin one.

@@ -326,7 +326,7 @@ func (t *turn) confirming() {
 		return
 	}
 	if t.s.State == stateConfirmUnit {
-		switch w := survey.Fold(t.raw); w {
+		switch w := survey.Fold(survey.WithoutParticles(t.raw)); w {
 		case "元", "是元", "元的", "1", "按元", "人民币元", "块", "块钱":
 			t.keepFigure(st, st.AsYuan(pending))
 			return

@@ -57,6 +57,9 @@ func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 	if s.Optional() && s.Kind() != YesNo && IsNone(text) {
 		return Value{Skipped: true}, Sure, nil
 	}
+	if k := s.Kind(); k == Number || k == Choice || k == Multi {
+		text = WithoutParticles(text)
+	}
 	switch s.Kind() {
 	case YesNo:
 		if s.More && isMoreDone(text) {

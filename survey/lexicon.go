@@ -33,7 +33,7 @@ var noneSuffixes = []string{
 	"相关活动", "相关内容", "相关工作", "相关项目", "此项", "这项", "这一项", "这方面", "这块",
 	"此类活动", "此类", "内容", "活动", "其他", "别的", "更多", "情况",
 	// The directions the questions ask about, said back (暂时没有合作, 无投入, 没有研发项目).
-	"合作", "投入", "人才", "项目", "平台", "研发", "创新", "机构", "技术中心", "研发中心",
+	"合作", "投入", "人才", "项目", "平台", "研发", "创新", "机构", "技术中心", "研发中心", "文号", "立项文号",
 }
 
 // unsureCore are the ways of saying "I don't know", which never mean "nothing": a liaison who
@@ -72,6 +72,28 @@ var noCore = []string{"不是", "不", "不对", "没有的", "n"}
 var moreDone = []string{
 	"就这些", "就这个", "就这么多", "就一个", "只有一个", "只有这个", "只有这些", "只有这一个", "就这一个", "只有一项", "就这一项",
 	"就这样", "够了", "完了", "没了", "没有了", "就这俩", "就两个", "只有两个", "就这几个",
+}
+
+// modalParticles end a reply without adding to it (50万吧, 民营的, 3、5啊).
+var modalParticles = []string{"吧", "啊", "呀", "哦", "呢", "啦", "哈", "嘛", "的", "了"}
+
+// WithoutParticles is a reply with the modal particles at its end, and the punctuation
+// around them, taken off: what a figure or a choice is read from.
+func WithoutParticles(text string) string {
+	s := Normalize(text)
+	for {
+		t := strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("。，,.!！~～…", r) })
+		for _, p := range modalParticles {
+			if rest, ok := strings.CutSuffix(t, p); ok && rest != "" {
+				t = rest
+				break
+			}
+		}
+		if t == s {
+			return s
+		}
+		s = t
+	}
 }
 
 // Fold is how the lexicon compares replies: Normalize, lower case, and punctuation and spaces
