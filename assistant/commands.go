@@ -255,7 +255,7 @@ func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, l
 	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), storage.OutcomeOK)
 	if cmd.details {
 		// The answer a command waited for: run it now, as the person who now has details.
-		if next, ok := x.waiting(c.ID); ok {
+		if next, ok := x.waiting(c.ID); ok && !next.cmd.details {
 			updated, err := x.svc.Store.Contact(ctx, c.ID)
 			if err != nil {
 				return fmt.Errorf("load contact %s: %w", c.ID, err)
@@ -362,7 +362,8 @@ func clip(s string, n int) string {
 }
 
 // needDetails is what a command returns when it asked the staff member for their 填表人 and
-// 联系方式 first: the mux keeps the command and runs it again once they answer.
+// 联系方式 first: the mux keeps the command and runs it again once they answer (填表人
+// itself, sent alone, only waits for the answer).
 type needDetails struct{}
 
 func (needDetails) Error() string { return "waiting for the preparer's name and phone" }

@@ -285,11 +285,13 @@ func (s *Service) askPreparer(w bot.Replier, r *Request) error {
 // detailsCmd keeps the 填表人 and 联系方式 the staff member gave.
 func (s *Service) detailsCmd(ctx context.Context, w bot.Replier, r *Request) error {
 	name, phone, problem := parseDetails(r.Args)
-	if r.Args == "" {
-		problem = "请写上姓名和电话，例如：填表人 王芳 13912345678"
-		if r.Contact.Person != "" {
-			problem = fmt.Sprintf("现在的填表人：%s，联系方式：%s。要修改请发送：填表人 姓名 电话", r.Contact.Person, r.Contact.Mobile)
-		}
+	switch {
+	case r.Args == "" && r.Contact.Person != "":
+		problem = fmt.Sprintf("现在的填表人：%s，联系方式：%s。要修改请发送：填表人 姓名 电话", r.Contact.Person, r.Contact.Mobile)
+	case r.Args == "":
+		// Asked for them: the bare "姓名 电话" that follows is the answer.
+		w.Reply("请写上姓名和电话，例如：王芳 13912345678")
+		return needDetails{}
 	}
 	if problem != "" {
 		w.Reply(problem)

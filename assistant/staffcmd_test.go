@@ -153,6 +153,24 @@ func TestExportAsksForThePreparerOnce(t *testing.T) {
 	}
 }
 
+// TestPreparerAskedAlone: a clerk who sends 填表人 alone is asked for the name and phone, and
+// the bare answer that follows is taken as them.
+func TestPreparerAskedAlone(t *testing.T) {
+	e := newMatrixEnv(t)
+	if _, err := e.store.SetContactDetails(context.Background(), county, "", "", storage.Answer{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.say(county, "", "填表人"); !strings.Contains(got, "请写上姓名和电话") {
+		t.Fatalf("填表人 alone: %s", got)
+	}
+	if got := e.say(county, "", "李明 13511112222"); got != "已记下：填表人 李明，联系方式 13511112222。导出的附件2 和月报都会这样填写。" {
+		t.Errorf("the answer: %s", got)
+	}
+	if got := e.say(county, "", "导出台账"); strings.Contains(got, "填表人和联系方式") || !strings.Contains(got, "[文件]") {
+		t.Errorf("export after the answer: %s", got)
+	}
+}
+
 // TestExportSurveyOfAMonth: 导出 调查表 gives the enterprise's survey as of the month the
 // clerk names, the latest by default.
 func TestExportSurveyOfAMonth(t *testing.T) {
