@@ -154,6 +154,17 @@ func (t *turn) run() {
 			return
 		}
 	}
+	if t.cmd.kind == cmdFile {
+		t.say("可以。把填好的附件3《企业创新活动开展情况调查表》Excel 文件（.xlsx）直接发到这里，我读出来请您核对后再提交。")
+		switch t.s.State {
+		case stateFilling, stateConfirmValue, stateConfirmApprox, stateConfirmUnit, stateReview, stateCheck:
+			if t.draft != nil {
+				t.say("也可以接着一题一题回复：")
+				t.ask()
+			}
+		}
+		return
+	}
 	switch t.s.State {
 	case stateIdle, stateConfirmCancel:
 		t.idle()
@@ -249,9 +260,11 @@ func (t *turn) moveDraft() bool {
 const helpText = "填报时可以这样回复：\n" +
 	"上一题 — 回到上一题\n跳过 — 跳过选填题（也可回复“无”）\n修改 N — 改第 N 项（N 见“查看”），例如 修改 9 或 改9\n" +
 	"进度 — 看看填到哪了\n查看 — 查看已填答案\n看不懂题目可以直接问，例如“研发费用怎么算”\n" +
-	"不清楚的题可以回复“取消填报”先暂停（答案会保存），问清楚再回复“填报”\n修改 联系方式 — 改您的姓名和手机号\n帮助 — 显示本说明"
+	"不清楚的题可以回复“取消填报”先暂停（答案会保存），问清楚再回复“填报”\n也可以直接发送填好的附件3 Excel 文件（.xlsx）\n" +
+	"修改 联系方式 — 改您的姓名和手机号\n帮助 — 显示本说明"
 
 const idleHelp = "可以这样回复：\n填报 — 开始或继续填写《企业创新活动开展情况调查表》\n" +
 	"无变化 — 和上期一样，直接提交本期\n修改 N — 改已提交的第 N 项并提交新版本（N 见“查看”）\n" +
 	"添加 研发项目 / 删除 研发项目 2 — 增删一个项目或机构\n进度 — 本期填报情况\n查看 — 查看最近一次提交的内容\n" +
+	"也可以直接发送填好的附件3 Excel 文件（.xlsx）\n" +
 	"修改 联系方式 — 改您的姓名和手机号\n解绑 — 不再担任联络人\n帮助 — 显示本说明"

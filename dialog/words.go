@@ -39,6 +39,7 @@ const (
 	cmdView              // 查看
 	cmdProgress          // 进度
 	cmdHelp              // 帮助, ？
+	cmdFile              // 可以发表格吗: whether the filled 附件3 may be sent as a file
 )
 
 // The words of the commands. Each is matched whole (survey.Phrases), so an answer that merely
@@ -98,6 +99,12 @@ var (
 				"提交了吗", "提交了没", "提交了没有", "提交成功了吗", "提交成功没", "交上去了吗", "报上去了吗", "填好了吗", "成功了吗", "算提交了吗"},
 			Before: []string{"查看", "看看", "看下", "看一下", "查下", "查一下", "我的", "现在的", "填报"},
 			After:  particles,
+		}},
+		{cmdFile, survey.Phrases{
+			Core: []string{"发文件", "发个文件", "发表格", "发个表格", "发个表", "传文件", "传表格", "发excel", "发个excel", "发附件",
+				"发附件3", "用表格填", "用excel填", "发电子表格", "直接发表格", "直接发文件"},
+			Before: []string{"可以", "能", "能不能", "可不可以", "我", "我能", "我可以", "我想", "我直接", "直接", "我要", "给你"},
+			After:  append([]string{"吗", "行吗", "可以吗", "行不行", "好吗", "给你", "过来", "过去", "可以不"}, particles...),
 		}},
 		{cmdHelp, survey.Phrases{
 			Core:  []string{"帮助", "?", "？", "??", "？？", "help", "怎么用", "菜单", "指令", "有哪些指令", "不会用"},
