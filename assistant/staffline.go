@@ -377,7 +377,13 @@ func readMonth(s string, m []int, current string) (month string, isMonth bool, e
 		if n < 1 || n > 12 || len(digits) > 2 {
 			return "", true, bad
 		}
-		// The latest such month that is not after the period being reported.
+		// The latest such month that is not after the period being reported; but the month
+		// right after it is the one under way (12月 early in December, while November is
+		// reported), which parse refuses as not reported yet, not last year's.
+		next, _ := period.Next(current)
+		if nm, _ := strconv.Atoi(next[5:]); nm == n {
+			return next, true, ""
+		}
 		y, _ := strconv.Atoi(current[:4])
 		cm, _ := strconv.Atoi(current[5:])
 		if n > cm {
