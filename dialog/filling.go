@@ -114,7 +114,7 @@ func (t *turn) current() (survey.Step, bool) {
 // when the words are left to be read as an answer.
 func (t *turn) moveAbout(st survey.Step) bool {
 	switch t.cmd.kind {
-	case cmdBack:
+	case cmdBack, cmdWithdraw:
 		t.back(st.Key)
 		return true
 	case cmdEdit:

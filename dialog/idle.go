@@ -46,6 +46,12 @@ func (t *turn) idle() {
 		t.fromSubmission()
 	case cmdContact:
 		t.askContact()
+	case cmdWithdraw:
+		if t.latest() == nil {
+			t.fail("还没有提交过调查表，没有可撤回的。回复“填报”开始填写。")
+			return
+		}
+		t.fail("已提交的调查表不能撤回，每次提交都留档。内容有误请回复“修改 N”改正（N 见“查看”），确认后会提交为新的一版。")
 	default:
 		if t.explainForm("填报时回复“填报”开始。") {
 			return

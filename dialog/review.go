@@ -90,7 +90,7 @@ func (t *turn) checking() {
 	case cmdKeep, cmdYes, cmdSubmit, cmdSkip:
 		t.draft.Answers[keptPrefix+id] = survey.Value{Bool: true}
 		t.enterReview()
-	case cmdBack:
+	case cmdBack, cmdWithdraw:
 		t.back("")
 	default:
 		if t.explainForm("要改回复“修改”；确认没问题回复“保留”。") {
@@ -188,7 +188,7 @@ func (t *turn) review() {
 		t.submit("")
 	case cmdEdit:
 		t.jump()
-	case cmdBack:
+	case cmdBack, cmdWithdraw:
 		t.back("")
 	case cmdAdd, cmdDelete:
 		t.rows()
@@ -198,9 +198,9 @@ func (t *turn) review() {
 		if t.explainForm("无误请回复“确认”提交；要改某一项回复“修改 N”。") {
 			return
 		}
-		t.fail("%s", t.vary("请回复“确认”提交；要改某一项回复“修改 N”，例如 修改 3。",
+		t.fail("%s", t.vary("请回复“确认”提交；要改某一项回复“修改 N”，例如 修改 3；先不提交回复“取消填报”（答案都保存着）。",
 			"都核对好了吗？没问题就回复“确认”；要改就回复“修改”加题号，例如 改3。",
-			"还没有提交。回复“确认”提交，回复“查看”再看一遍答案。"))
+			"还没有提交。回复“确认”提交，回复“查看”再看一遍答案；先不提交回复“取消填报”。"))
 	}
 }
 

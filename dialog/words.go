@@ -40,6 +40,7 @@ const (
 	cmdProgress          // 进度
 	cmdHelp              // 帮助, ？
 	cmdFile              // 可以发表格吗: whether the filled 附件3 may be sent as a file
+	cmdWithdraw          // 撤回: take back the last answer (上一题), or a submission, which cannot be
 )
 
 // The words of the commands. Each is matched whole (survey.Phrases), so an answer that merely
@@ -75,6 +76,11 @@ var (
 			Core:   []string{"上一题", "上一个", "上一步", "返回", "退回", "后退", "回上一题", "返回上一题", "上题", "回到上一题"},
 			Before: []string{"我要", "请"},
 			After:  particles,
+		}},
+		{cmdWithdraw, survey.Phrases{
+			Core:   []string{"撤回", "撤销", "撤回提交", "撤销提交", "撤回上一条", "撤回答案", "撤回刚才的"},
+			Before: []string{"我要", "我想", "请", "能", "能不能", "可以"},
+			After:  append([]string{"吗", "一下"}, particles...),
 		}},
 		{cmdSkip, survey.Phrases{
 			Core:   []string{"跳过", "略过", "先跳过", "下一题", "先不填这题"},
@@ -129,7 +135,7 @@ var unchangedWords = survey.Phrases{
 var restWords = []string{"其他的", "其他", "其余的", "其余", "其它", "别的", "剩下的", "剩下"}
 
 var (
-	editPrefixes    = []string{"修改为", "修改一下", "修改下", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填", "改"}
+	editPrefixes    = []string{"修改为", "修改一下", "修改下", "修改", "更改", "更正", "修正", "改一下", "改下", "重填", "重新填报", "重新填写", "重新填", "改"}
 	editWants       = []string{"我要", "我想", "我需要", "需要", "要", "想", "请", "帮我"} // before 修改: 我要修改第9项
 	editSeparators  = []string{"改成", "改为", "为", "=", "＝", ":", "："}
 	editAfterNumber = []string{"修改为", "改成", "改为", "改一下", "改下", "要改", "修改", "改"}
@@ -251,6 +257,9 @@ func parseEdit(s string) (cmd, bool) {
 		target, value := splitEdit(rest)
 		if n, ok := survey.ItemNumber(strings.ReplaceAll(target, " ", "")); ok {
 			return cmd{kind: cmdEdit, n: n, value: value}, true
+		}
+		if !strings.ContainsFunc(target, func(r rune) bool { return unicode.IsLetter(r) && !strings.ContainsRune("第项题个", r) }) {
+			return cmd{kind: cmdEditAll}, true // 修改 -1, 修改第: an item not named, asked for
 		}
 		return cmd{kind: cmdEdit, name: target, value: value}, true
 	}
