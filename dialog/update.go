@@ -99,7 +99,7 @@ func (t *turn) updatePick() {
 	for i, s := range t.c.Form.Sections {
 		titles[i] = s.Title
 	}
-	picks, err := survey.ParseMulti(t.raw, titles, nil)
+	picks, err := survey.ParseMulti(survey.WithoutParticles(t.raw), titles, nil)
 	if err != nil || last == nil {
 		t.res.Failed = true
 		t.say("%s", reason(err))
@@ -205,7 +205,7 @@ func (t *turn) rows() {
 
 // group finds the repeating group a name means: 研发项目, 项目, 研发机构, 平台.
 func (t *turn) group(name string) *survey.Question {
-	name = strings.TrimSuffix(strings.TrimSpace(name), "一个")
+	name = strings.TrimPrefix(strings.TrimSuffix(strings.TrimSpace(name), "一个"), "一个")
 	var found *survey.Question
 	for _, sec := range t.c.Form.Sections {
 		for _, q := range sec.Questions {
