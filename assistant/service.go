@@ -244,14 +244,15 @@ func (s *Service) groupFilter(next bot.Handler) bot.Handler {
 		if m.Group == "" {
 			return next.ServeMessage(ctx, w, m)
 		}
-		text := strings.TrimSpace(m.Text)
-		at := "@" + s.BotName
+		// Full-width ＠ and ＃, as a Chinese keyboard types them, address the bot too.
+		text := survey.Normalize(m.Text)
+		at, prefix := survey.Normalize("@"+s.BotName), survey.Normalize(s.Prefix)
 		switch {
 		case strings.Contains(text, at):
 			text = strings.ReplaceAll(text, at, "")
 		case m.Mentioned:
-		case s.Prefix != "" && strings.HasPrefix(text, s.Prefix):
-			text = strings.TrimPrefix(text, s.Prefix)
+		case prefix != "" && strings.HasPrefix(text, prefix):
+			text = strings.TrimPrefix(text, prefix)
 		default:
 			return nil
 		}

@@ -701,6 +701,8 @@ func TestGroupMessages(t *testing.T) {
 		{"liaison, mentioned flag only", bot.Message{From: "张三", Group: g, Mentioned: true, Text: "填报"}, []string{"私聊"}},
 		{"liaison, prefix", bot.Message{From: "张三", Group: g, Text: "#填报"}, []string{"私聊"}},
 		{"liaison, prefix and space", bot.Message{From: "张三", Group: g, Text: "# 填报"}, []string{"私聊"}},
+		{"liaison, full-width @ typed", bot.Message{From: "张三", Group: g, Text: "＠创新助手 填报"}, []string{"私聊"}},
+		{"liaison, full-width prefix", bot.Message{From: "张三", Group: g, Text: "＃填报"}, []string{"私聊"}},
 		{"liaison answer in group", bot.Message{From: "张三", Group: g, Text: "#5"}, []string{"私聊"}},
 		{"unbound, addressed", bot.Message{From: "王五", Group: g, Text: "@创新助手 你好"}, []string{"私聊", "绑定"}},
 		{"binding code, @", bot.Message{From: "王五", Group: g, Mentioned: true, Text: "@创新助手 绑定 " + code}, []string{"只能私聊", "已经作废", "索取新的邀请码"}},
