@@ -175,6 +175,12 @@ func (x *commandMux) ServeMessage(ctx context.Context, w bot.Replier, m *bot.Mes
 			return x.serve(ctx, w, m, staffLine{cmd: cmd}, c, g, role)
 		}
 	}
+	if m.Group == "" && c.Role == storage.RoleLiaison && strings.HasPrefix(survey.Fold(text), "导出") {
+		// A liaison after their own table: no answer starts with 导出, and a question that
+		// takes any text would keep it.
+		w.Reply("导出表格是工作人员用的指令。要看本企业填的内容，回复“查看”；需要调查表文件，请向县（市、区）工作人员索取。")
+		return nil
+	}
 	line, ok := x.parser.parse(m.Text, x.svc.period())
 	switch {
 	case !ok:

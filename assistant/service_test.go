@@ -946,3 +946,25 @@ func TestRedeliveredBindAnswersAsTheOriginal(t *testing.T) {
 		t.Errorf("after the restart: %+v", c)
 	}
 }
+
+// TestLiaisonAsksForAnExport: a liaison who types an office command to have their own table
+// (导出 调查表) at a question that takes any text is told how to see their answers; it was
+// kept as the answer (所属行业：导出 调查表).
+func TestLiaisonAsksForAnExport(t *testing.T) {
+	e := newEnv(t)
+	e.bind("张三", "E1")
+	e.advance("张三", 1) // at the first question (text)
+	for _, text := range []string{"导出 调查表", "导出", "导出台账"} {
+		before := e.state("张三", "E1")
+		w := e.send(bot.Message{From: "张三", Text: text})
+		if w.lacks("回复“查看”") || w.lacks("工作人员") {
+			t.Errorf("%q: reply %s, want how to see the answers", text, w)
+		}
+		e.unchanged(before, "张三", "E1")
+	}
+	// An answer that merely starts like a command word is still an answer.
+	w := e.send(bot.Message{From: "张三", Text: "钢铁·特殊钢冶炼"})
+	if w.lacks("（第 2/") {
+		t.Errorf("an answer after them: %s", w)
+	}
+}
