@@ -33,10 +33,11 @@ const (
 
 // reply classes: what a person sees, read from the reply as they would read it.
 const (
-	ok         = "ok"       // the command ran
-	welcome    = "welcome"  // how to bind
-	survey_    = "survey"   // the liaison's survey conversation took the text
-	noRight    = "no-right" // 没有使用…的权限
+	ok         = "ok"         // the command ran
+	welcome    = "welcome"    // how to bind
+	survey_    = "survey"     // the liaison's survey conversation took the text
+	staffOnly  = "staff-only" // a liaison's 导出…: the tables are the staff's, 查看 shows the answers
+	noRight    = "no-right"   // 没有使用…的权限
 	outOfScope = "out-of-scope"
 	private    = "private-only" // 请私聊我使用
 	unbound    = "group-unbound"
@@ -51,6 +52,8 @@ func classify(reply string) string {
 		return welcome
 	case strings.Contains(reply, "回复“填报”开始"):
 		return survey_
+	case strings.Contains(reply, "导出表格是工作人员用的指令"):
+		return staffOnly
 	case strings.Contains(reply, "的权限"):
 		return noRight
 	case strings.Contains(reply, "您只能查看") || strings.Contains(reply, "没有找到"):
@@ -189,6 +192,9 @@ func TestCommandMatrix(t *testing.T) {
 			denied := map[string]string{liaison: survey_, nobody: welcome}[who]
 			if denied == "" {
 				denied = noRight
+			}
+			if who == liaison && strings.HasPrefix(c.name, "导出") {
+				denied = staffOnly
 			}
 			type variant struct{ name, text, want string }
 			var vs []variant
