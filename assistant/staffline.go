@@ -36,7 +36,8 @@ var staffKeywords = map[string][]string{
 // staffFillers are words that change nothing in a command line.
 var staffFillers = []string{"查看", "看看", "看下", "看一下", "看", "查", "查下", "一下", "请", "帮我", "我要", "给我", "我想", "想",
 	"的", "企业", "企业名单", "名单", "列表", "清单", "一览", "吧", "呢", "啊", "了", "哪些", "有哪些", "全部", "所有",
-	"现在", "目前", "最新", "本地区", "我县", "我区", "我市", "情况", "数据", "表格", "excel", "下"}
+	"现在", "目前", "最新", "本地区", "我县", "我区", "我市", "情况", "数据", "表格", "excel", "下",
+	"谁", "还有", "还"}
 
 // cityWords name the whole city as a region argument.
 var cityWords = []string{"全市", "运城市", "运城", "全部地区", "各县", "各县区", "全市各县"}
