@@ -21,12 +21,12 @@ import (
 
 // staffKeywords are the words that make up commands, each with the ways people say it.
 var staffKeywords = map[string][]string{
-	"进度":  {"进度", "填报进度", "填报情况", "完成情况", "填报率", "进度表"},
+	"进度":  {"进度", "填报进度", "填报情况", "完成情况", "填报率", "进度表", "填了多少", "多少家填了", "填了几家", "几家填了"},
 	"未填报": {"未填报", "没填报", "未填", "没填", "未报", "没报", "未提交", "没提交", "未交", "没交", "谁没填", "哪些没填", "没有填报", "还没填"},
 	"销号":  {"销号", "新增开展"},
 	"台账":  {"台账", "附件2", "附件二", "汇总表", "汇总统计表", "统计表", "台帐"},
 	"月报":  {"月报", "月度报告", "月报表"},
-	"导出":  {"导出", "下载", "生成", "发我", "发给我", "给我发", "打印"},
+	"导出":  {"导出", "导", "下载", "生成", "发我", "发给我", "给我发", "打印"},
 	"提醒":  {"提醒", "催", "催报", "催促", "督促", "一键提醒", "催一下"},
 	"帮助":  {"帮助", "菜单", "指令", "命令", "功能", "怎么用", "说明", "help"},
 	"解绑":  {"解绑", "解除绑定"},
@@ -37,7 +37,8 @@ var staffKeywords = map[string][]string{
 var staffFillers = []string{"查看", "看看", "看下", "看一下", "看", "查", "查下", "一下", "请", "帮我", "我要", "给我", "我想", "想",
 	"的", "企业", "企业名单", "名单", "列表", "清单", "一览", "吧", "呢", "啊", "了", "哪些", "有哪些", "全部", "所有",
 	"现在", "目前", "最新", "本地区", "我县", "我区", "我市", "情况", "数据", "表格", "excel", "下",
-	"谁", "还有", "还"}
+	"谁", "还有", "还", "把", "他们", "填报", "怎么样", "怎么样了", "如何", "咋样", "几家", "有几家", "多少家", "多少",
+	"发个", "发一下"}
 
 // cityWords name the whole city as a region argument.
 var cityWords = []string{"全市", "运城市", "运城", "全部地区", "各县", "各县区", "全市各县"}
@@ -230,13 +231,16 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 	}
 	if best != nil {
 		line := staffLine{cmd: best, args: bestRest}
+		if best.target == requireCompany {
+			line.args = companyWords(bestRest)
+		}
 		switch {
 		case best.target == requireRegion && bestRest != "":
 			line.region, line.city, line.problem = p.region(bestRest)
 		case best.month:
 			// A month among the company words (导出 调查表 钢铁 10月) is the month's, not the name's.
 			if rest, month, problem := takeMonth(bestRest, current); month != "" || problem != "" {
-				line.args, line.month, line.problem = strings.Join(strings.Fields(rest), " "), month, problem
+				line.args, line.month, line.problem = companyWords(strings.Join(strings.Fields(rest), " ")), month, problem
 				if problem == "" && month > current {
 					line.problem = notYet(month, current)
 				}
@@ -308,6 +312,26 @@ func arabicMonths(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// companyAsides are what people add after an enterprise's name in a question about it
+// (查一下钢铁的情况, 查询 钢铁填了没有): no part of the name.
+var companyAsides = []string{"填了没有", "填了没", "填了吗", "填报了吗", "报了没有", "报了没", "报了吗", "交了没", "交了吗",
+	"怎么样了", "怎么样", "的情况", "情况", "的"}
+
+// companyWords is the enterprise name (or part of it) a company command names, without a
+// question's words after it.
+func companyWords(args string) string {
+	s := strings.TrimRightFunc(args, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	for again := true; again; {
+		again = false
+		for _, a := range companyAsides {
+			if rest, ok := strings.CutSuffix(s, a); ok && strings.TrimSpace(rest) != "" {
+				s, again = strings.TrimSpace(rest), true
+			}
+		}
+	}
+	return s
 }
 
 // notYet answers a month that is not reported yet.
