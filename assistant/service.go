@@ -329,8 +329,12 @@ func (s *Service) welcome(ctx context.Context, w bot.Replier, m *bot.Message) er
 		s.groupHint(ctx, w)
 		return nil
 	}
-	if strings.HasPrefix(survey.Normalize(m.Text), "绑定") {
+	if rest, ok := strings.CutPrefix(survey.Normalize(m.Text), "绑定"); ok {
 		// Not code-shaped (parseBind said so): a typo, not a guess, so no wrong try is counted.
+		if rest = strings.Trim(rest, " :："); rest != "" && utf8.RuneCountInString(rest) <= 20 {
+			w.Reply(fmt.Sprintf("“%s”不是邀请码。邀请码是 %d 位字母和数字（不含 0、1、I、L、O），例如：绑定 %s。请核对后重发，或向县（市、区）工作人员索取。", rest, invite.Length, invite.Example))
+			return nil
+		}
 		w.Reply(fmt.Sprintf("请在“绑定”后面加上邀请码，例如：绑定 %s。邀请码是 %d 位字母和数字，由县（市、区）工作人员提供。", invite.Example, invite.Length))
 		return nil
 	}

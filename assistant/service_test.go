@@ -968,3 +968,20 @@ func TestLiaisonAsksForAnExport(t *testing.T) {
 		t.Errorf("an answer after them: %s", w)
 	}
 }
+
+// TestBindNotACode: 绑定 with something that cannot be a code (a 1, a 0, seven characters) is
+// told what a code looks like, not to add one; 绑定 alone is asked for the code.
+func TestBindNotACode(t *testing.T) {
+	e := newEnv(t)
+	for text, want := range map[string]string{
+		"绑定 K7M3QX9":  "“K7M3QX9”不是邀请码。邀请码是 8 位字母和数字（不含 0、1、I、L、O）",
+		"绑定 K7M3QX91": "“K7M3QX91”不是邀请码",
+		"绑定":          "请在“绑定”后面加上邀请码",
+	} {
+		before := e.state("赵六", "E1")
+		if w := e.send(bot.Message{From: "赵六", Text: text}); w.lacks(want) {
+			t.Errorf("%q: %s, want %q", text, w, want)
+		}
+		e.unchanged(before, "赵六", "E1")
+	}
+}
