@@ -125,12 +125,41 @@ func (t *turn) moveAbout(st survey.Step) bool {
 		return t.rowsIfNamed(st)
 	case cmdUnchanged:
 		v, ok := t.draft.Carried[st.Key]
+		if ok && restSaid(t.raw) {
+			t.keepTheRest()
+			return true
+		}
 		if ok {
 			t.store(st, v)
 		}
 		return ok
 	}
 	return false
+}
+
+// restSaid reports whether 不变 was said of the rest (其他不变, 其余都没变), not of one question.
+func restSaid(text string) bool {
+	s := survey.Fold(text)
+	return slices.ContainsFunc(restWords, func(w string) bool { return strings.HasPrefix(s, w) })
+}
+
+// keepTheRest answers every open question that last period answered with last period's
+// answer, then goes to the review (or to what is left open). The steps are walked again after
+// each answer, since an answer may open questions (a 有 opens its table's rows); each answer
+// fills one key of Carried, so the walk ends.
+func (t *turn) keepTheRest() {
+	for filled := true; filled; {
+		filled = false
+		for _, s := range t.steps() {
+			_, answered := t.draft.Answers[s.Key]
+			if v, ok := t.draft.Carried[s.Key]; ok && !answered {
+				t.draft.Answers[s.Key], t.cache, filled = v, nil, true
+				break
+			}
+		}
+	}
+	t.say("好的，其余各题按上期填好了。")
+	t.goTo(t.firstOpen(""))
 }
 
 func (t *turn) filling() {
