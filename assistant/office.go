@@ -155,13 +155,10 @@ func (s *Service) lookupCmd(ctx context.Context, w bot.Replier, r *Request) erro
 		f := x.Head.Facts
 		fmt.Fprintf(&b, "\n研发机构：%s，研发活动：%s，创新活动：%s", yesNo(f.HasInstitution), yesNo(f.HasRD), yesNo(f.HasInnovation))
 	}
-	liaison := "未绑定联络人"
-	if x.LiaisonBound {
-		liaison = "联络人：" + x.Liaison
-	} else if slices.Contains(officeRoles, r.Contact.Role) {
-		liaison += fmt.Sprintf("（发送“邀请码 %s”为其生成邀请码）", e.Name)
+	b.WriteString("\n" + ledger.LiaisonText(x, r.Scope.Phones))
+	if !x.LiaisonBound && slices.Contains(officeRoles, r.Contact.Role) {
+		fmt.Fprintf(&b, "（发送“邀请码 %s”为其生成邀请码）", e.Name)
 	}
-	b.WriteString("\n" + liaison)
 	if e.Helper != "" {
 		b.WriteString("；对口帮扶人：" + e.Helper)
 		if r.Scope.Phones && e.HelperTel != "" {

@@ -153,6 +153,26 @@ func TestExportAsksForThePreparerOnce(t *testing.T) {
 	}
 }
 
+// TestLookupGivesTheLiaisonsPhone: 查询 tells who to call, the liaison's number with the
+// helper's.
+func TestLookupGivesTheLiaisonsPhone(t *testing.T) {
+	e := newMatrixEnv(t)
+	if _, err := e.store.SetContactDetails(context.Background(), liaison, "张三", "13912345678", storage.Answer{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.say(county, "", "查询 甲钢铁"); !strings.Contains(got, "联络人 张三 13912345678；对口帮扶人：王建国 13800000001") {
+		t.Errorf("查询: %s", got)
+	}
+	// Unbound, the contact of the enterprise list is who to call.
+	ctx := context.Background()
+	if err := e.store.PutEnterprise(ctx, storage.Enterprise{ID: "e3", Name: "丙机械有限公司", Region: "盐湖区", ContactName: "刘七", ContactTel: "13600000007"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.say(county, "", "查询 丙机械"); !strings.Contains(got, "未绑定联络人（企业联系人 刘七 13600000007）（发送“邀请码 丙机械有限公司”为其生成邀请码）") {
+		t.Errorf("查询 of an enterprise without a liaison: %s", got)
+	}
+}
+
 // TestPreparerAskedAlone: a clerk who sends 填表人 alone is asked for the name and phone, and
 // the bare answer that follows is taken as them.
 func TestPreparerAskedAlone(t *testing.T) {

@@ -81,7 +81,7 @@ func FormatLagging(r Report, o TextOptions) string {
 			fmt.Fprintf(b, "（上次 %s）", period.Label(en.Head.Period))
 		}
 		b.WriteString("｜")
-		b.WriteString(liaisonText(en, o.WithPhones))
+		b.WriteString(LiaisonText(en, o.WithPhones))
 		b.WriteString("｜")
 		if e.Helper == "" {
 			b.WriteString("帮扶人未指定")
@@ -120,7 +120,10 @@ func numbered(r Report, what string, list []Entry, empty string, limit int, deta
 	return b.String()
 }
 
-func liaisonText(en Entry, phones bool) string {
+// LiaisonText says who to call about an enterprise's survey: the bound liaison, or
+// 未绑定联络人 with the contact of the enterprise list; phone numbers only when phones is set
+// (never in a group).
+func LiaisonText(en Entry, phones bool) string {
 	e := &en.Enterprise
 	if !en.LiaisonBound {
 		if en.Liaison == "" {
