@@ -221,11 +221,13 @@ func (t *turn) commandAt(st survey.Step) bool {
 // explain answers a question about the form asked at a step, then asks the step again. It
 // reports whether the message was such a question.
 func (t *turn) explain(st survey.Step) bool {
-	asking := survey.IsQuestion(t.raw)
+	// A reply put as a question asks, whatever its words: a choice or a figure in it (我们是国企
+	// 还是民企？) would otherwise be kept as the answer.
+	asking := survey.IsQuestion(t.raw) || survey.IsAsked(t.raw)
 	if st.Kind() == survey.Text {
 		// A text answer may hold the words of asking: only a short one asks, or one put as a
-		// question, which would otherwise be kept as the answer whatever its words.
-		asking = survey.IsAsked(t.raw) || asking && utf8.RuneCountInString(survey.Fold(t.raw)) <= 12
+		// question.
+		asking = survey.IsAsked(t.raw) || survey.IsQuestion(t.raw) && utf8.RuneCountInString(survey.Fold(t.raw)) <= 12
 	}
 	if !asking {
 		return false
