@@ -340,6 +340,15 @@ func (x *commandMux) staffUnknown(ctx context.Context, w bot.Replier, m *bot.Mes
 		return nil
 	}
 	text := strings.TrimSpace(m.Text)
+	if c := ContactFrom(ctx); c.Role == storage.RoleCityOffice && strings.Contains(text, "导入") {
+		// 导入名单, 怎么导入: the list comes as a file first.
+		if x.svc.importWaiting(c.ID) {
+			w.Reply("您发来的企业名单已检查，还没有导入。核对检查结果后回复“确认导入”。")
+		} else {
+			w.Reply("要导入企业名单，请把名单文件（.xlsx 或 .csv）直接发给我；我检查后会回复结果，核对无误再回复“确认导入”。")
+		}
+		return nil
+	}
 	if s := x.parser.suggest(text); s != "" {
 		w.Reply(fmt.Sprintf("没有识别“%s”。您是不是想发送“%s”？回复“帮助”查看全部指令。", clip(text, 20), s))
 		return nil

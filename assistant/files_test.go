@@ -135,6 +135,9 @@ func TestListFileImports(t *testing.T) {
 	if w := e.say("市办", "确认导入"); w.lacks("没有等待导入的企业名单") {
 		t.Fatalf("confirm without a list: %s", w)
 	}
+	if w := e.say("市办", "怎么导入企业名单"); w.lacks("请把名单文件（.xlsx 或 .csv）直接发给我") {
+		t.Errorf("asking how to import: %s", w)
+	}
 	w := e.send(e.file("市办", "名单.csv", []byte(csv)))
 	for _, want := range []string{"还没有导入", "新增 1，更新 1，未变 0，拒绝 1", "第 4 行：所属县（市、区）“火星”", "确认导入"} {
 		if w.lacks(want) {
@@ -144,6 +147,9 @@ func TestListFileImports(t *testing.T) {
 	all, err := e.store.Enterprises(t.Context())
 	if err != nil || len(all) != 2 {
 		t.Fatalf("before 确认导入: %d enterprises, %v", len(all), err)
+	}
+	if w := e.say("市办", "导入名单"); w.lacks("已检查，还没有导入") || w.has("已导入") {
+		t.Errorf("导入名单 with a list waiting: %s", w)
 	}
 	// 好的 is no go-ahead; a plain 确认 is, as the check reply's 确认无误 asks.
 	if w := e.say("市办", "好的"); w.has("已导入") {
