@@ -91,6 +91,9 @@ func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 			}
 			return Value{}, Sure, rejectInput("这一题需要填写具体内容，不能只填“无”。")
 		}
+		if isYes(text) {
+			return Value{}, Sure, rejectInput("“" + Fold(text) + "”还不够，请写明具体内容。" + s.Expect())
+		}
 		t, err := ParseText(text, q.MaxLen)
 		return Value{Text: t}, Sure, err
 	}
