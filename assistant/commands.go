@@ -117,10 +117,10 @@ type pick struct {
 	expires time.Time
 }
 
-// pending is a command that waits for the staff member's answer to a question it asked (the
-// 填表人 of an export), run again once it comes.
+// pending are the commands that wait for the staff member's answer to a question they asked
+// (the 填表人 of an export), run again once it comes: each export asked for meanwhile, once.
 type pending struct {
-	line    staffLine
+	lines   []staffLine
 	expires time.Time
 }
 
@@ -260,13 +260,20 @@ func (x *commandMux) serve(ctx context.Context, w bot.Replier, m *bot.Message, l
 	}
 	x.svc.auditCommand(ctx, r, cmd, target.label(r.Scope), storage.OutcomeOK)
 	if cmd.details {
-		// The answer a command waited for: run it now, as the person who now has details.
-		if next, ok := x.waiting(c.ID); ok && !next.cmd.details {
+		// The answer commands waited for: run them now, as the person who now has details.
+		if next := x.waiting(c.ID); len(next) > 0 {
 			updated, err := x.svc.Store.Contact(ctx, c.ID)
 			if err != nil {
 				return fmt.Errorf("load contact %s: %w", c.ID, err)
 			}
-			return x.serve(ctx, w, m, next, updated, g, role)
+			for _, line := range next {
+				if line.cmd.details {
+					continue // 填表人 sent alone waited for this very answer
+				}
+				if err := x.serve(ctx, w, m, line, updated, g, role); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
@@ -386,23 +393,35 @@ func (needDetails) Error() string { return "waiting for the preparer's name and 
 // pendingTTL is how long a command waits for the answer to its question.
 const pendingTTL = 10 * time.Minute
 
-// wait keeps a command line to run again when the contact answers.
+// wait keeps a command line to run again when the contact answers, with those already
+// waiting unless their wait is over.
 func (x *commandMux) wait(contact string, line staffLine) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.pending == nil {
 		x.pending = map[string]pending{}
 	}
-	x.pending[contact] = pending{line: line, expires: x.svc.Clock.Now().Add(pendingTTL)}
+	now := x.svc.Clock.Now()
+	p := x.pending[contact]
+	if now.After(p.expires) {
+		p.lines = nil
+	}
+	if !slices.Contains(p.lines, line) {
+		p.lines = append(p.lines, line)
+	}
+	x.pending[contact] = pending{lines: p.lines, expires: now.Add(pendingTTL)}
 }
 
-// waiting takes the command line that waits for the contact's answer, if any.
-func (x *commandMux) waiting(contact string) (staffLine, bool) {
+// waiting takes the command lines that wait for the contact's answer, if any.
+func (x *commandMux) waiting(contact string) []staffLine {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	p, ok := x.pending[contact]
 	delete(x.pending, contact)
-	return p.line, ok && !x.svc.Clock.Now().After(p.expires)
+	if !ok || x.svc.Clock.Now().After(p.expires) {
+		return nil
+	}
+	return p.lines
 }
 
 // takePending reads a bare "姓名 电话" sent while a command waits for it as the 填表人
@@ -423,7 +442,7 @@ func (x *commandMux) takePending(m *bot.Message, c storage.Contact, text string)
 	}
 	for _, cmd := range x.commands {
 		if cmd.details {
-			return staffLine{cmd: cmd, args: text}, p.line.cmd != nil
+			return staffLine{cmd: cmd, args: text}, true
 		}
 	}
 	return staffLine{}, false

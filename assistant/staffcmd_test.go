@@ -173,6 +173,24 @@ func TestLookupGivesTheLiaisonsPhone(t *testing.T) {
 	}
 }
 
+// TestExportsWaitingForThePreparer: every export asked for before the clerk answers the
+// 填表人 question is made once they do, each once.
+func TestExportsWaitingForThePreparer(t *testing.T) {
+	e := newMatrixEnv(t)
+	if _, err := e.store.SetContactDetails(context.Background(), county, "", "", storage.Answer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"导出台账", "导出 月报", "导出台账"} {
+		if got := e.say(county, "", text); !strings.Contains(got, "填表人和联系方式") {
+			t.Fatalf("%s: %s", text, got)
+		}
+	}
+	got := e.say(county, "", "王芳 13912345678")
+	if n := strings.Count(got, "[文件]"); n != 2 || !strings.Contains(got, "附件2 汇总统计表已生成") || !strings.Contains(got, "月报已生成") {
+		t.Errorf("%d files after the answer, want the 附件2 and the 月报:\n%s", n, got)
+	}
+}
+
 // TestPreparerAskedAlone: a clerk who sends 填表人 alone is asked for the name and phone, and
 // the bare answer that follows is taken as them.
 func TestPreparerAskedAlone(t *testing.T) {
