@@ -32,6 +32,8 @@ func TestLexicon(t *testing.T) {
 		{"我查一下", unsure}, {"没什么", none}, {"没啥活动", none}, {"没有什么相关活动", none},
 		{"好的", chatter}, {"谢谢", chatter}, {"好的谢谢", chatter}, {"收到了", chatter}, {"稍等", chatter},
 		{"等一下哈", chatter}, {"在吗", chatter}, {"您好", chatter}, {"ok", chatter},
+		{"未涉及", none}, {"没有涉及", none}, {"没弄", none}, {"没有搞", none}, {"没有开展此项工作", none}, {"无相关", none},
+		{"未发生", none}, {"无新增", none}, {"没有任何", none}, {"无任何活动", none}, {"空白", none}, {"×", none}, {"没有啦", none},
 		{"没有研发机构", none}, {"没有技术中心", none}, {"有研发项目", yes}, {"有项目", yes}, {"有一个技术中心", yes}, {"有研发机构的", yes},
 		{"没有，谢谢", none}, {"暂无。好的", none}, {"不清楚，我问问", unsure}, {"有的，谢谢", yes}, {"谢谢，稍等", chatter},
 		{"没有，但有质检室", other}, {"有，两个", other}, {"没有，谢谢，有一个", other},
