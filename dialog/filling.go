@@ -92,7 +92,11 @@ func (t *turn) ask() {
 	}
 	switch t.s.State {
 	case stateConfirmValue, stateConfirmApprox, stateConfirmUnit:
-		if t.s.Pending != nil {
+		switch {
+		case t.s.Pending == nil:
+		case st.Kind() == survey.Text:
+			b.WriteString("\n（请先回复上面的问题：无、确认，或本期做了什么）")
+		default:
 			b.WriteString("\n（请先确认上面的数值）")
 		}
 	}
@@ -292,6 +296,11 @@ func (t *turn) answer(st survey.Step, text string) {
 		t.s.State, t.s.Pending = stateConfirmApprox, &v
 		t.commit()
 		t.say("表上要填确切的数字。按 %s 记，确认请回复“确认”；不对请直接发确切的数。", st.Format(v))
+	case survey.NoneFirst:
+		// Counted as this period's activity if kept: 有创新活动 in 附件2 hangs on the answer.
+		t.s.State, t.s.Pending = stateConfirmApprox, &v
+		t.commit()
+		t.say("您的回复以“%s”开头。本期没有的话回复“无”；要按原话记，回复“确认”；也可以直接写本期做了什么。", survey.StartsWithNone(text))
 	case survey.Large:
 		t.holdLarge(st, v)
 	default:
@@ -365,7 +374,7 @@ func (t *turn) confirming() {
 			t.keepFigure(st, pending)
 			return
 		}
-	} else if k := t.cmd.kind; k == cmdYes || k == cmdSubmit || k == cmdKeep {
+	} else if k := t.cmd.kind; st.Kind() == survey.Text && saysKeep(t.raw) || st.Kind() != survey.Text && (k == cmdYes || k == cmdSubmit || k == cmdKeep) {
 		if t.s.State == stateConfirmApprox {
 			t.keepFigure(st, pending)
 			return
@@ -380,9 +389,13 @@ func (t *turn) confirming() {
 	if _, _, err := st.Parse(t.raw); err != nil {
 		t.res.Failed = true
 		var hint string
-		if t.s.State == stateConfirmUnit {
+		switch {
+		case t.s.State == stateConfirmUnit:
 			hint = t.vary("请回复“元”或“万元”，也可以直接发正确的数。", "这个数的单位是元还是万元？回复“元”或“万元”即可。")
-		} else {
+		case st.Kind() == survey.Text:
+			hint = t.vary("本期没有的话回复“无”；按原话记回复“确认”；或直接写本期做了什么。",
+				"还没确认：回复“无”记为本期没有，回复“确认”按“"+st.Format(pending)+"”记。")
+		default:
 			hint = t.vary("请回复“确认”保留 "+st.Format(pending)+"，或直接发送正确的数字。",
 				"还没确认：回复“确认”就按 "+st.Format(pending)+" 记；不对就直接发正确的数。")
 		}
@@ -393,6 +406,16 @@ func (t *turn) confirming() {
 		return
 	}
 	t.answer(st, t.raw)
+}
+
+// saysKeep reports whether a reply to a held text asks for it as typed (确认, 按原话): a mere
+// 好 or 是 is too vague for an answer that makes the enterprise 有创新活动.
+func saysKeep(text string) bool {
+	switch survey.Fold(survey.WithoutParticles(text)) {
+	case "确认", "确定", "确认无误", "按原话", "按原话记", "原话", "就按原话", "保留", "保留原话", "确认按原话记":
+		return true
+	}
+	return false
 }
 
 // keepFigure keeps a confirmed figure, unless it is over the soft maximum, which is asked too.

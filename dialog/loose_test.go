@@ -797,3 +797,51 @@ func TestKeepAnAnswerAndGoOn(t *testing.T) {
 		})
 	}
 }
+
+// TestNoneThenMore: a reply that begins with 无 and goes on (没有，明年计划加大投入) at a
+// question whose answer makes the enterprise 有创新活动 is not kept until the liaison says
+// which they meant: 无, the words as typed, or what was done.
+func TestNoneThenMore(t *testing.T) {
+	for _, tc := range []struct {
+		then string
+		want survey.Value
+	}{
+		{"无", survey.Value{}},
+		{"确认", survey.Value{Text: "没有，明年计划加大投入"}},
+		{"按原话记", survey.Value{Text: "没有，明年计划加大投入"}},
+		{"引进了两名博士", survey.Value{Text: "引进了两名博士"}},
+	} {
+		t.Run(tc.then, func(t *testing.T) {
+			c := chatAt(t, "dir_talent")
+			key := c.sess.Cursor
+			res := c.say("没有，明年计划加大投入")
+			if got := strings.Join(res.Replies, "\n"); !strings.Contains(got, "您的回复以“没有”开头") {
+				t.Fatalf("reply\n%s", got)
+			}
+			if v, ok := c.draft.Answers[key]; ok {
+				t.Fatalf("kept before the liaison said which: %+v", v)
+			}
+			c.say(tc.then)
+			if v, ok := c.draft.Answers[key]; !ok || !reflect.DeepEqual(v, tc.want) {
+				t.Errorf("after %q: %+v (%v), want %+v", tc.then, v, ok, tc.want)
+			}
+		})
+	}
+	// 好吧 is too vague: asked again, nothing kept.
+	c := chatAt(t, "dir_talent")
+	key := c.sess.Cursor
+	c.say("没有，明年计划加大投入")
+	if res := c.say("好吧"); !strings.Contains(strings.Join(res.Replies, "\n"), "本期没有的话回复“无”") {
+		t.Errorf("好吧 got %q", res.Replies)
+	}
+	if v, ok := c.draft.Answers[key]; ok {
+		t.Errorf("好吧 kept %+v", v)
+	}
+	// 没有，谢谢 is 无 at once.
+	c = chatAt(t, "dir_talent")
+	key = c.sess.Cursor
+	c.say("没有，谢谢")
+	if v, ok := c.draft.Answers[key]; !ok || !reflect.DeepEqual(v, survey.Value{}) {
+		t.Errorf("没有，谢谢: %+v (%v), want 无", v, ok)
+	}
+}

@@ -343,6 +343,8 @@ func (r *surveyReader) put(st survey.Step, text string, line int, label string) 
 		r.problem(line, label, text, "不是确切的数字，请填确切的数")
 	case doubt == survey.WhichUnit:
 		r.problem(line, label, text, "单位是万元，这个数可能是按元填的，请核对")
+	case doubt == survey.NoneFirst:
+		r.problem(line, label, text, "以“"+survey.StartsWithNone(text)+"”开头，本期有没有请在聊天中回复")
 	default:
 		r.out.Answers[st.Key] = v
 	}

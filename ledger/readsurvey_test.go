@@ -138,7 +138,7 @@ func officialForm(t testing.TB) []byte {
 	merge("B17", "G17")
 	dirs := []struct{ label, text string }{
 		{"创新投入", "研发投入 200 万元"}, {"创新人才", "引进工程师 3 名"}, {"创新项目", "无"},
-		{"创新平台", "省级技术中心"}, {"技术研发", ""}, {"技术合作", "与中北大学合作"},
+		{"创新平台", "省级技术中心"}, {"技术研发", "没有，明年计划开展"}, {"技术合作", "与中北大学合作"},
 	}
 	for i, d := range dirs {
 		row := 18 + i
@@ -244,10 +244,11 @@ func TestReadSurveyOfficialForm(t *testing.T) {
 	for _, p := range got.Problems {
 		problems = append(problems, p.String())
 	}
-	if len(problems) != 1 || problems[0] != "第 9 行 机构研究开发费用：“约五十”不是确切的数字，请填确切的数" {
+	if len(problems) != 2 || problems[0] != "第 9 行 机构研究开发费用：“约五十”不是确切的数字，请填确切的数" ||
+		!strings.HasSuffix(problems[1], "技术研发：“没有，明年计划开展”以“没有”开头，本期有没有请在聊天中回复") {
 		t.Errorf("problems = %q", problems)
 	}
-	// What is left for the chat: the unreadable figure, the blank 研究开发资产 and 技术研发,
+	// What is left for the chat: the unreadable figure, the blank 研究开发资产, 技术研发 (无 or not?),
 	// the explanation of 9, 企业属性 and 六有.
 	var open []string
 	form := survey.Default()

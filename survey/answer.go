@@ -38,6 +38,7 @@ const (
 	Large                  // over the question's soft maximum (a slip of 万 for 元 is the commonest error)
 	Approx                 // an estimate (约100万), read as the nearest exact figure
 	WhichUnit              // a figure with no unit in a 万元 question that may be 元 (120000)
+	NoneFirst              // a text that allows 无 and begins with it (没有，明年计划加大投入)
 )
 
 // Parse turns a liaison's reply into the step's answer. A doubt other than Sure means the
@@ -95,6 +96,9 @@ func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 			return Value{}, Sure, rejectInput("“" + Fold(text) + "”还不够，请写明具体内容。" + s.Expect())
 		}
 		t, err := ParseText(text, q.MaxLen)
+		if err == nil && q.NoneOK && StartsWithNone(text) != "" {
+			return Value{Text: t}, NoneFirst, nil
+		}
 		return Value{Text: t}, Sure, err
 	}
 }

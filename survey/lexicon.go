@@ -190,6 +190,17 @@ func saysOnly(p Phrases, text string) bool {
 	return said
 }
 
+// StartsWithNone returns the first part of a reply that begins with "nothing" and goes on
+// with more (没有，明年计划加大投入), and "" for any other reply. Such a reply may mean this
+// period's 无 with a word about later, or something done after all: it is asked about.
+func StartsWithNone(text string) string {
+	parts := Pieces(text)
+	if len(parts) < 2 || !IsNone(parts[0]) {
+		return ""
+	}
+	return parts[0]
+}
+
 // isNo reports whether text says no (无): "nothing", or a plain no.
 func isNo(text string) bool { return IsNone(text) || noPhrases.Match(text) }
 
