@@ -165,6 +165,8 @@ func TestPlanRequiredWhenNothing(t *testing.T) {
 	c.expect("无", "六有")
 	c.expect("1", "计划开展创新活动内容")
 	c.expect("无", "不能只填“无”")
+	c.expect("暂无计划", "计划开展创新活动内容") // refused: asked again
+	c.expect("明年再说吧", "计划开展创新活动内容")
 	c.expect("计划明年建立企业技术中心", "请核对")
 	c.expect("确认提交", "回执")
 	if got := c.subs[0].Answers["plan"].Text; got != "计划明年建立企业技术中心" {

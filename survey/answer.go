@@ -95,6 +95,10 @@ func (s Step) Parse(text string) (v Value, d Doubt, err error) {
 		if isYes(text) {
 			return Value{}, Sure, rejectInput("“" + Fold(text) + "”还不够，请写明具体内容。" + s.Expect())
 		}
+		if q.ID == IDPlan && noPlanPhrases.Match(text) {
+			// 附件2 填表说明4 asks these enterprises for the next step; "no plan" is no plan.
+			return Value{}, Sure, rejectInput("这一题要写下一步计划开展的创新活动，不能只填“" + Fold(text) + "”。例如：明年与某高校合作开展某工艺改进，计划投入 20 万元。")
+		}
 		t, err := ParseText(text, q.MaxLen)
 		if err == nil && q.NoneOK && StartsWithNone(text) != "" {
 			return Value{Text: t}, NoneFirst, nil

@@ -143,7 +143,9 @@ var (
 	chatterPhrases = Phrases{chatterCore, []string{"好的", "好", "嗯", "那", "请", "麻烦"}, []string{"了", "啊", "呀", "哈", "哦", "吧", "呢", "哈哈"}}
 	yesPhrases     = Phrases{yesCore, []string{"嗯", "对", "是", "目前", "现在", "我们", "公司"}, yesSuffixes}
 	noPhrases      = Phrases{noCore, nil, []string{"了", "啊", "呢", "的", "哦", "吧", "呀"}}
-	morePhrases    = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
+	noPlanPhrases  = Phrases{[]string{"无计划", "没有计划", "没计划", "暂无计划", "不打算", "没打算", "没有打算", "暂不考虑", "没想好", "还没想好", "再说"},
+		[]string{"暂时", "目前", "还", "现在", "我们", "明年", "今年", "以后", "暂", "都"}, []string{"了", "啊", "呢", "的", "吧", "哦", "呀"}}
+	morePhrases = Phrases{moreDone, []string{"嗯", "目前", "暂时", "就"}, []string{"了", "啊", "呢", "的", "吧", "哦"}}
 )
 
 // IsNone reports whether text says "nothing" (无): 无, 没有, 没有了, 暂无, 暂时没有, 还没有,

@@ -244,3 +244,20 @@ func TestStepDoubts(t *testing.T) {
 		t.Errorf("AsYuan(120000) = %v, want 12", got.Num)
 	}
 }
+
+// TestNoPlanIsNoPlan: the plan an enterprise with nothing must give (附件2 填表说明4) is not
+// "no plan" in other words, while a plan that mentions one is kept.
+func TestNoPlanIsNoPlan(t *testing.T) {
+	f := Default()
+	st := Step{Key: IDPlan, Q: f.Question(IDPlan), Row: -1}
+	for _, in := range []string{"无计划", "暂无计划", "目前还没有计划", "明年再说吧", "不打算", "还没想好"} {
+		if v, _, err := st.Parse(in); err == nil || !strings.Contains(err.Error(), "下一步计划") {
+			t.Errorf("%q: kept %+v (%v)", in, v, err)
+		}
+	}
+	for _, in := range []string{"计划明年建立企业技术中心", "无计划外支出，明年建研发中心"} {
+		if v, _, err := st.Parse(in); err != nil || v.Text == "" {
+			t.Errorf("%q: refused: %v", in, err)
+		}
+	}
+}
