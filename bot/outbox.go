@@ -73,6 +73,10 @@ const (
 	batch = 64
 	// DefaultMaxAge is how long a message may stay unsent before it is given up.
 	DefaultMaxAge = 72 * time.Hour
+	// sendTimeout bounds one send once begun. A send is not cut short when the outbox stops:
+	// a request cancelled in flight may have reached the platform, and would then go out
+	// again after the restart.
+	sendTimeout = 30 * time.Second
 )
 
 // Outbox sends the messages queued in storage.Outbox for one account, at the account's pace
@@ -287,12 +291,15 @@ func (o *Outbox) sendNext(ctx context.Context, urgent bool) (sent, more bool, er
 	if err := o.wait(ctx); err != nil {
 		return false, false, err
 	}
-	sendErr := o.Transport.Send(ctx, Outgoing{To: m.To, Group: m.Group, Text: m.Text, File: m.File})
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	sendErr := o.Transport.Send(sendCtx, Outgoing{To: m.To, Group: m.Group, Text: m.Text, File: m.File})
 	at := o.now()
 	if sendErr != nil {
 		o.sendFailed(ctx, *m, at, sendErr)
 		return false, true, nil
 	}
+	ctx = sendCtx // what was sent is recorded, stopping or not
 	o.mu.Lock()
 	delete(o.backoff, m.ID)
 	o.mu.Unlock()

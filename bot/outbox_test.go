@@ -516,3 +516,45 @@ func TestOutboxFlushAnswersLeavesReminders(t *testing.T) {
 		})
 	}
 }
+
+// blockingTransport holds each send until release, failing it if its context ends first, as
+// an HTTP request cancelled in flight does (whether the platform got it is then unknown).
+type blockingTransport struct {
+	started, release chan struct{}
+	obTransport
+}
+
+func (t *blockingTransport) Send(ctx context.Context, out bot.Outgoing) error {
+	t.started <- struct{}{}
+	select {
+	case <-t.release:
+		return t.obTransport.Send(ctx, out)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestOutboxStopLetsASendFinish: the outbox stopping while a message is on its way neither
+// cuts the send short nor forgets that it went, so the next start does not send it again.
+func TestOutboxStopLetsASendFinish(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &obStore{}
+		tr := &blockingTransport{started: make(chan struct{}), release: make(chan struct{})}
+		o := &bot.Outbox{Store: st, Transport: tr, Clock: bot.ClockFunc(time.Now), Log: quiet}
+		queue(t, st, "", 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- o.Run(ctx) }()
+		<-tr.started
+		cancel() // the bot stops while the message is on its way
+		synctest.Wait()
+		close(tr.release)
+		<-done
+		if got := tr.texts(); len(got) != 1 {
+			t.Fatalf("sent %q, want the message once", got)
+		}
+		if m := st.get("m00000"); m.SentAt.IsZero() {
+			t.Errorf("the message sent during the stop is not recorded as sent: %+v", m)
+		}
+	})
+}
