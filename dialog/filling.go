@@ -332,7 +332,12 @@ func (t *turn) reject(st survey.Step, text string, err error) {
 	case 0:
 		t.say("%s", reason(err))
 	case 1:
-		t.say("还是没能识别。%s", st.Expect())
+		if r := reason(err); strings.Contains(r, "“"+survey.Fold(text)+"”") {
+			// A reason about what was typed (“国企”对应好几项) says more than the general line.
+			t.say("还是没能识别。%s", r)
+		} else {
+			t.say("还是没能识别。%s", st.Expect())
+		}
 	default:
 		msg := "这一题还没能识别您的回复。" + st.Expect()
 		if st.Optional() {

@@ -845,3 +845,14 @@ func TestNoneThenMore(t *testing.T) {
 		t.Errorf("没有，谢谢: %+v (%v), want 无", v, ok)
 	}
 }
+
+// TestSecondTryKeepsTheReason: a reason about what was typed (an ambiguous name) is said on
+// the second failed try too, not replaced by the general line.
+func TestSecondTryKeepsTheReason(t *testing.T) {
+	c := chatAt(t, "ownership")
+	c.say("事业单位")
+	res := c.say("国企")
+	if got := strings.Join(res.Replies, "\n"); !strings.Contains(got, "还是没能识别。“国企”对应好几项：2 省属国企；3 市属国企") {
+		t.Errorf("second try:\n%s", got)
+	}
+}
