@@ -50,6 +50,12 @@ func (inv Invite) Redeemable(now time.Time) error {
 	return nil
 }
 
+// Revocable reports whether revoking the code changes anything: it is neither used nor
+// revoked already (an expired code still is). Both stores revoke by it.
+func (inv Invite) Revocable() bool {
+	return inv.UsedBy == "" && inv.UsedAt.IsZero() && inv.RevokedAt.IsZero()
+}
+
 // Bind is c as redeeming the code at now makes it: c's ID, Name and Account (the bot account
 // the person talks to) with the code's role and scope.
 func (inv Invite) Bind(c Contact, now time.Time) Contact {

@@ -69,7 +69,7 @@ func revoke(b *bbolt.Bucket, hashes []string, at time.Time) (int, error) {
 		case err != nil:
 			return 0, err
 		}
-		if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
+		if !inv.Revocable() {
 			continue
 		}
 		inv.RevokedAt = at

@@ -65,7 +65,7 @@ func (s *Store) planRevoke(ctx context.Context, t *txn, hashes []string, at time
 		if err := json.Unmarshal([]byte(*raw), &inv); err != nil {
 			return 0, fmt.Errorf("decode: %w", err)
 		}
-		if inv.UsedBy != "" || !inv.UsedAt.IsZero() || !inv.RevokedAt.IsZero() {
+		if !inv.Revocable() {
 			continue
 		}
 		inv.RevokedAt = at
