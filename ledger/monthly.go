@@ -59,10 +59,11 @@ func UnitOf(area string) string {
 
 // WriteMonthly writes the monthly report as a county sends it: the report itself (SheetSummary:
 // 报送单位, 填表人, 联系电话, 报送日期, 工作进展 and 存在问题, the figures by region with 合计
-// as SUM formulas (their results kept, for viewers that do not calculate), and a chart of 填报率 and 开展率 by region), the 销号 list (SheetTickedOff),
-// the 首次填报 list (SheetFirstReports), the 未填报 list with liaisons and helpers
-// (SheetLagging) and 附件2 (SheetLedger). No text a person typed becomes a formula: every
-// text is written as a string. The file holds phone numbers: send it only in private chats.
+// as SUM formulas (their results kept, for viewers that do not calculate), and a chart of
+// 填报率 and 开展率 by region), the 销号 list (SheetTickedOff), the 首次填报 list
+// (SheetFirstReports), the 未填报 list with liaisons and helpers (SheetLagging) and 附件2
+// (SheetLedger). No text a person typed becomes a formula: every text is written as a string.
+// The file holds phone numbers: send it only in private chats.
 func WriteMonthly(w io.Writer, r Report, o MonthlyOptions) error {
 	f, st, err := newBook(SheetSummary)
 	if err != nil {
@@ -203,17 +204,18 @@ func writeSummary(f *excelize.File, st styles, r Report, o MonthlyOptions) error
 	}
 	lastRow := g.row - 1
 	// 合计: the counts as SUM formulas over the rows above, so a clerk who corrects a row sees
-	// the total follow; the rates as formulas over the totals.
+	// the total follow; the rates as figures, like each region's.
 	g.put(1, "", st.center)
 	g.put(colRegion, "合计", st.center)
 	t := r.Total
-	for c, v := range map[int]int{colEnterprise: t.Enterprises, colEnterprise + 1: t.NewlyAbove, colActive: t.Active,
-		colActive + 1: t.Inactive, colSubmitted: t.Submitted, colSubmitted + 1: t.NotSubmitted, colRate + 1: t.TickedOff, colRate + 2: t.FirstReport} {
+	for _, c := range []struct{ col, total int }{{colEnterprise, t.Enterprises}, {colEnterprise + 1, t.NewlyAbove},
+		{colActive, t.Active}, {colActive + 1, t.Inactive}, {colSubmitted, t.Submitted}, {colSubmitted + 1, t.NotSubmitted},
+		{colRate + 1, t.TickedOff}, {colRate + 2, t.FirstReport}} {
 		if len(r.Rows) == 0 {
-			g.put(c, 0, st.num)
+			g.put(c.col, 0, st.num)
 			continue
 		}
-		g.formula(c, fmt.Sprintf("SUM(%s:%s)", cell(c, first), cell(c, lastRow)), v, st.num)
+		g.formula(c.col, fmt.Sprintf("SUM(%s:%s)", cell(c.col, first), cell(c.col, lastRow)), c.total, st.num)
 	}
 	putRate(g, st, colActiveRate, t.ActiveRate(), t.Enterprises)
 	putRate(g, st, colRate, t.Rate(), t.Enterprises)
