@@ -955,26 +955,26 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.failed.get(); err != nil {
-		return err
-	}
-	return s.failed.set(guard(s.db.Path(), func() error { return s.db.View(fn) }))
+	return s.guarded(func() error { return s.db.View(fn) })
 }
 
 // rw runs fn in a write transaction, unless the store has failed (see view).
 func (s *Store) rw(fn func(*bbolt.Tx) error) error {
-	if err := s.failed.get(); err != nil {
-		return err
-	}
-	return s.failed.set(guard(s.db.Path(), func() error { return s.db.Update(fn) }))
+	return s.guarded(func() error { return s.db.Update(fn) })
 }
 
 // batch is rw through bbolt's Batch: concurrent turns share one commit.
 func (s *Store) batch(fn func(*bbolt.Tx) error) error {
+	return s.guarded(func() error { return s.db.Batch(fn) })
+}
+
+// guarded runs one transaction of the file unless the store has failed, and fails the store
+// when the transaction meets a damaged page (see view).
+func (s *Store) guarded(tx func() error) error {
 	if err := s.failed.get(); err != nil {
 		return err
 	}
-	return s.failed.set(guard(s.db.Path(), func() error { return s.db.Batch(fn) }))
+	return s.failed.set(guard(s.db.Path(), tx))
 }
 
 // Health reports a store that met a damaged page while it ran and refuses every write since.
