@@ -85,8 +85,14 @@ var factsTests = []check[FactsStore]{
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(heads) != 3 {
+			t.Fatalf("LatestHeads: %d enterprises, want 3: %+v", len(heads), heads)
+		}
 		for id, h := range heads {
-			subs, _ := s.Submissions(ctx, id)
+			subs, err := s.Submissions(ctx, id)
+			if err != nil || len(subs) == 0 {
+				t.Fatalf("Submissions of %s: %d, %v", id, len(subs), err)
+			}
 			last := subs[len(subs)-1]
 			if h.Facts != last.Facts || h.Period != last.Period || h.Version != last.Version {
 				t.Errorf("head of %s: %+v; its latest submission %s v%d has %+v", id, h, last.Period, last.Version, last.Facts)
