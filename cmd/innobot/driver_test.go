@@ -41,6 +41,8 @@ type simProc struct {
 	out   *bufio.Scanner
 	n     int // input lines sent
 	codes map[string]string
+	// county is the demo's code for a 盐湖区 clerk.
+	county string
 }
 
 // startSim starts the simulator on dir with extra flags.
@@ -85,7 +87,7 @@ func (l *testLog) Write(b []byte) (int, error) {
 var demoCode = regexp.MustCompile(`绑定 ([` + invite.Alphabet + `]{8}) —【(.+?)】`)
 
 // send writes one input object and returns the messages sent until its ack. Demo codes seen
-// on the way are kept in codes, by enterprise name.
+// on the way are kept in codes, by enterprise name, and the 盐湖区 clerk's in county.
 func (p *simProc) send(in sim.Incoming) []sim.Output {
 	p.t.Helper()
 	b, _ := json.Marshal(in)
@@ -120,6 +122,9 @@ func (p *simProc) until(n int) []sim.Output {
 		}
 		if m := demoCode.FindStringSubmatch(o.Text); m != nil {
 			p.codes[m[2]] = m[1]
+		}
+		if m := countyCode.FindStringSubmatch(o.Text); m != nil {
+			p.county = m[1]
 		}
 		got = append(got, o)
 	}

@@ -115,12 +115,8 @@ func TestSimLooseLiaison(t *testing.T) {
 func TestSimNothingEnterprise(t *testing.T) {
 	dir := t.TempDir()
 	p := startSim(t, dir, "--demo", "--now=2026-11-25T10:00:00+08:00")
-	clerk := ""
-	for _, o := range p.send(sim.Incoming{From: "张三", Text: "你好"}) {
-		if m := countyCode.FindStringSubmatch(o.Text); m != nil {
-			clerk = m[1]
-		}
-	}
+	p.send(sim.Incoming{From: "张三", Text: "你好"}) // the demo's codes come with the first reply
+	clerk := p.county
 	l := &liaisonChat{p: p, name: "张三"}
 	l.expect("绑定 "+p.codes["山西示范钢铁有限公司"], "请回复您的姓名和手机号")
 	for _, step := range [][2]string{
