@@ -17,7 +17,7 @@ const (
 	stateIdle          = ""
 	stateFilling       = "filling"        // asking the question at Cursor
 	stateConfirmValue  = "confirm_value"  // Pending waits for 确认 (over the soft maximum)
-	stateConfirmApprox = "confirm_approx" // Pending is the nearest exact figure to an estimate
+	stateConfirmApprox = "confirm_approx" // Pending is the nearest exact figure to an estimate, or a text that begins with 无 (survey.NoneFirst)
 	stateConfirmUnit   = "confirm_unit"   // Pending is a bare figure in 万元 that may be 元
 	stateCheck         = "check"          // a cross-question check waits: fix or keep (Cursor names it)
 	stateReview        = "review"         // all answered: 修改 N or 确认提交
