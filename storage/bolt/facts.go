@@ -40,11 +40,14 @@ func (s *Store) RefreshFacts(ctx context.Context, rule string, facts func(storag
 		if err := ctx.Err(); err != nil {
 			return changed, fmt.Errorf("refresh facts: %w", err)
 		}
-		err := s.rw(func(tx *bbolt.Tx) error {
-			n, last, err := refreshBatch(tx, after, facts)
-			changed += n
-			after, done = last, last == nil
-			return err
+		// The batch rewrites heads: the memo's latest heads go with it (change).
+		err := s.change(false, true, func() error {
+			return s.rw(func(tx *bbolt.Tx) error {
+				n, last, err := refreshBatch(tx, after, facts)
+				changed += n
+				after, done = last, last == nil
+				return err
+			})
 		})
 		if err != nil {
 			return changed, fmt.Errorf("refresh facts: %w", err)
