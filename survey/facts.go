@@ -92,7 +92,7 @@ const factsVersion = 1
 
 // FactsRule names the rule by which this form's Facts read stored answers: factsVersion, the
 // questions Facts and Steps look at (ids, kinds, options, conditions) and the lexicon of
-// "nothing". Each submission keeps the Facts computed when it was made, which the ledger
+// "nothing", with the chatter IsNone lets stand beside it (没有，谢谢). Each submission keeps the Facts computed when it was made, which the ledger
 // counts; when the rule changes (a word such as 没开展 joins the lexicon, a question moves),
 // stored facts may no longer be what Facts says of their answers, and the figures a county
 // signs would count one enterprise by the old rule and the next by the new. A store told of a
@@ -100,7 +100,7 @@ const factsVersion = 1
 func (f *Form) FactsRule() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "facts %d form %q\n", factsVersion, f.ID)
-	for _, words := range [][]string{noneCore, nonePrefixes, noneSuffixes} {
+	for _, words := range [][]string{noneCore, nonePrefixes, noneSuffixes, chatterPhrases.Core, chatterPhrases.Before, chatterPhrases.After} {
 		fmt.Fprintf(h, "%q\n", words)
 	}
 	for _, s := range f.Sections {

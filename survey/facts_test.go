@@ -164,4 +164,11 @@ sections:
 	if f.FactsRule() == rule {
 		t.Errorf("a word added to the lexicon of nothing left FactsRule at %q", rule)
 	}
+	noneCore = saved
+	chatter := chatterPhrases
+	t.Cleanup(func() { chatterPhrases = chatter })
+	chatterPhrases.Core = append(slices.Clone(chatter.Core), "好嘞嘞")
+	if f.FactsRule() == rule {
+		t.Errorf("a word added to the chatter IsNone lets stand beside 无 (没有，谢谢) left FactsRule at %q", rule)
+	}
 }
