@@ -146,7 +146,9 @@ func TestRemindersChaseTheOpenMonth(t *testing.T) {
 	if len(res.Fired) != 1 || res.Fired[0].Deadline.ID != "work_plan" {
 		t.Fatalf("fired %v, want the work plan's reminder", keys(res.Fired))
 	}
+	heard := map[string]bool{}
 	for _, m := range s.all() {
+		heard[m.To+m.Group] = true
 		switch {
 		case m.To == "k1" && !strings.Contains(m.Text, "盐湖区 2026年6月：企业 2 家，已提交 0 家，未提交 2 家"):
 			t.Errorf("the county office reads:\n%s", m.Text)
@@ -156,6 +158,11 @@ func TestRemindersChaseTheOpenMonth(t *testing.T) {
 			t.Errorf("永济市's group reads:\n%s", m.Text)
 		case strings.Contains(m.Text, "2026年5月"):
 			t.Errorf("a reminder of June chases May:\n%s", m.Text)
+		}
+	}
+	for _, to := range []string{"k1", "g1", "g2"} {
+		if !heard[to] {
+			t.Errorf("%s got no reminder", to)
 		}
 	}
 }
