@@ -371,11 +371,11 @@ func (t *turn) confirming() {
 		return
 	}
 	if t.s.State == stateConfirmUnit {
-		switch w := survey.Fold(survey.WithoutParticles(t.raw)); w {
-		case "元", "是元", "元的", "1", "按元", "人民币元", "块", "块钱":
+		switch survey.Fold(survey.WithoutParticles(t.raw)) { // 元的, 万元吧: the particle is off
+		case "元", "是元", "1", "按元", "人民币元", "块", "块钱":
 			t.keepFigure(st, st.AsYuan(pending))
 			return
-		case "万元", "是万元", "万", "万元的", "2", "按万元":
+		case "万元", "是万元", "万", "2", "按万元":
 			t.keepFigure(st, pending)
 			return
 		}
