@@ -166,7 +166,7 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 			t.expect(k.ent, old, entRaw)
 			t.hdel(k.liaison, old)
 			if entRaw != nil {
-				v, err := touchEnterprise(*entRaw, now)
+				_, v, err := touchEnterprise(*entRaw, now)
 				if err != nil {
 					return nil, out, err
 				}
@@ -214,16 +214,12 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 			}
 		}
 		t.hset(k.liaison, eid, c.ID)
-		v, err := touchEnterprise(*entRaw, now)
+		e, v, err := touchEnterprise(*entRaw, now)
 		if err != nil {
 			return nil, out, err
 		}
 		t.hset(k.ent, eid, v)
 		entChanged = true
-		var e storage.Enterprise
-		if err := json.Unmarshal([]byte(v), &e); err != nil {
-			return nil, out, err
-		}
 		e.LiaisonID = c.ID
 		out.Enterprise = &e
 	}
@@ -247,15 +243,15 @@ func (s *Store) planRedeem(ctx context.Context, hash string, c storage.Contact, 
 }
 
 // touchEnterprise returns a stored enterprise record with UpdatedAt moved to now, as a change
-// of liaison does in storage/bolt.
-func touchEnterprise(raw string, now time.Time) (string, error) {
+// of liaison does in storage/bolt: the enterprise and the record to store.
+func touchEnterprise(raw string, now time.Time) (storage.Enterprise, string, error) {
 	var e storage.Enterprise
 	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		return "", fmt.Errorf("decode enterprise: %w", err)
+		return storage.Enterprise{}, "", fmt.Errorf("decode enterprise: %w", err)
 	}
 	e.UpdatedAt = now
 	v, err := json.Marshal(e)
-	return string(v), err
+	return e, string(v), err
 }
 
 // Contacts returns every contact ever bound, ordered by ID.
