@@ -53,10 +53,16 @@ var liaisonCode = regexp.MustCompile(`联络人邀请码：([` + invite.Alphabet
 // only of a message the store still held as pending after the kill. On bolt and on Redis (the
 // bot killed, Redis running on).
 func TestBindCrash(t *testing.T) {
+	onBindCrashRigs(t, bindCrash)
+}
+
+// onBindCrashRigs runs crash on the simulator over bolt and over Redis (the bot killed, Redis
+// running on).
+func onBindCrashRigs(t *testing.T, crash func(*testing.T, bindCrashRig)) {
 	now := "--now=2026-11-25T10:00:00+08:00"
 	t.Run("bolt", func(t *testing.T) {
 		dir := t.TempDir()
-		bindCrash(t, bindCrashRig{
+		crash(t, bindCrashRig{
 			start: func(demo bool) *simProc {
 				if demo {
 					return startSim(t, dir, "--demo", now)
@@ -76,7 +82,7 @@ func TestBindCrash(t *testing.T) {
 		srv := redistest.Start(t, "--appendfsync", "always")
 		prefix := srv.Prefix(t)
 		var cfg string
-		bindCrash(t, bindCrashRig{
+		crash(t, bindCrashRig{
 			start: func(demo bool) *simProc {
 				if demo {
 					var p *simProc
@@ -230,47 +236,7 @@ func bindCrash(t *testing.T, rig bindCrashRig) {
 // reply (twice only when the first copy was printed and the kill came before it was marked
 // sent), and nobody hears 系统繁忙. On bolt and on Redis.
 func TestCommandCrash(t *testing.T) {
-	now := "--now=2026-11-25T10:00:00+08:00"
-	t.Run("bolt", func(t *testing.T) {
-		dir := t.TempDir()
-		commandCrash(t, bindCrashRig{
-			start: func(demo bool) *simProc {
-				if demo {
-					return startSim(t, dir, "--demo", now)
-				}
-				return startSim(t, dir, now)
-			},
-			open: func() bindStore {
-				s, err := bolt.Open(filepath.Join(dir, "innobot.db"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			},
-		})
-	})
-	t.Run("redis", func(t *testing.T) {
-		srv := redistest.Start(t, "--appendfsync", "always")
-		prefix := srv.Prefix(t)
-		var cfg string
-		commandCrash(t, bindCrashRig{
-			start: func(demo bool) *simProc {
-				if demo {
-					var p *simProc
-					p, cfg = redisSim(t, srv, prefix, "county-a", "--demo", now)
-					return p
-				}
-				return startSim(t, filepath.Dir(cfg), "--config", cfg, now)
-			},
-			open: func() bindStore {
-				s, err := storeredis.Open(t.Context(), srv.URL, prefix)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			},
-		})
-	})
+	onBindCrashRigs(t, commandCrash)
 }
 
 func commandCrash(t *testing.T, rig bindCrashRig) {
