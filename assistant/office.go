@@ -41,9 +41,9 @@ func (s *Service) officeCommands() []*command {
 		{name: "进度图", keys: [][]string{{"进度", "图"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
 			help: "进度图 [地区] [月份] — 填报进度（图片）", run: s.progressChartCmd},
 		{name: "未填报", keys: [][]string{{"未填报"}}, month: true, roles: ledgerReaders, where: anyChat, target: optionalRegion, audit: "query",
-			help: "未填报 [地区] [月份] — 还没填报的企业", run: s.laggingCmd},
+			help: "未填报 [地区] [月份] — 还没填报的企业", run: s.listCmd(ledger.FormatLagging)},
 		{name: "销号", keys: [][]string{{"销号"}}, month: true, roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "query",
-			help: "销号 [地区] [月份] — 新开展创新活动的企业", run: s.tickedOffCmd},
+			help: "销号 [地区] [月份] — 新开展创新活动的企业", run: s.listCmd(ledger.FormatTickedOff)},
 		{name: "查询", words: []string{"查", "查看", "查一下", "搜索", "搜"}, roles: staffRoles, where: privateOnly, target: requireCompany, audit: "query",
 			help: "查询 企业名关键词 — 某家企业的填报情况", run: s.lookupCmd},
 		{name: "导出 台账", keys: [][]string{{"台账"}, {"导出", "台账"}}, month: true, roles: staffRoles, where: privateOnly, target: optionalRegion, audit: "export",
@@ -112,22 +112,17 @@ func (s *Service) progressChartCmd(ctx context.Context, w bot.Replier, r *Reques
 	return s.sendFile(w, "进度图", caption, func(dir string) (string, error) { return ledger.SaveChart(dir, rep, now) })
 }
 
-func (s *Service) laggingCmd(ctx context.Context, w bot.Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, r.Month)
-	if err != nil {
-		return err
+// listCmd replies with a list of the requested scope's enterprises for the month (未填报 with
+// ledger.FormatLagging, 销号 with ledger.FormatTickedOff), phones only where the scope shows them.
+func (s *Service) listCmd(format func(ledger.Report, ledger.TextOptions) string) func(ctx context.Context, w bot.Replier, r *Request) error {
+	return func(ctx context.Context, w bot.Replier, r *Request) error {
+		rep, err := s.report(ctx, r.Scope, r.Month)
+		if err != nil {
+			return err
+		}
+		w.Reply(format(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
+		return nil
 	}
-	w.Reply(ledger.FormatLagging(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
-	return nil
-}
-
-func (s *Service) tickedOffCmd(ctx context.Context, w bot.Replier, r *Request) error {
-	rep, err := s.report(ctx, r.Scope, r.Month)
-	if err != nil {
-		return err
-	}
-	w.Reply(ledger.FormatTickedOff(rep, ledger.TextOptions{WithPhones: r.Scope.Phones, Limit: listLimit}))
-	return nil
 }
 
 // lookupCmd shows one enterprise: where its survey stands and who to call.
