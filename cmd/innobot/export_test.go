@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -12,20 +11,28 @@ import (
 	"innobot/storage/bolt"
 )
 
-// TestExportChart: innobot export 进度图 writes the period's progress picture and prints its
-// path.
-func TestExportChart(t *testing.T) {
-	dir, out := t.TempDir(), t.TempDir()
+// oneEnterpriseData is a data dir whose store holds one enterprise of 盐湖区 and nothing else,
+// closed so that a command can open it.
+func oneEnterpriseData(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
 	s, err := bolt.Open(filepath.Join(dir, "innobot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutEnterprise(context.Background(), storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
+	if err := s.PutEnterprise(t.Context(), storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestExportChart: innobot export 进度图 writes the period's progress picture and prints its
+// path.
+func TestExportChart(t *testing.T) {
+	dir, out := oneEnterpriseData(t), t.TempDir()
 	got, err := runCmd(t, "export", "进度图", "--period", "2026-01", "--region", "盐湖区", "--data", dir, "--out", out)
 	if err != nil {
 		t.Fatal(err)
@@ -48,17 +55,7 @@ func TestExportChart(t *testing.T) {
 // --preparer/--phone; a --period after the month being reported is refused, and so is a
 // survey no report of which exists up to the period, writing nothing.
 func TestExportMonthlyFromTheCommandLine(t *testing.T) {
-	dir, out := t.TempDir(), t.TempDir()
-	s, err := bolt.Open(filepath.Join(dir, "innobot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutEnterprise(context.Background(), storage.Enterprise{ID: "e1", Name: "山西示范钢铁有限公司", Region: "盐湖区"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, out := oneEnterpriseData(t), t.TempDir()
 	got, err := runCmd(t, "export", "月报", "--period", "2026年1月", "--region", "盐湖区", "--preparer", "王芳", "--phone", "0359-2688888", "--data", dir, "--out", out)
 	if err != nil {
 		t.Fatal(err)
