@@ -168,31 +168,40 @@ func TestRedisThreeEngines(t *testing.T) {
 	}
 }
 
+// midSurveyOnRedis starts the demo simulator on a private redis-server (skipping the test
+// when there is none) and has the first crash script's liaison bind and answer its first n
+// steps, each reply checked.
+func midSurveyOnRedis(t *testing.T, n int) (srv *redistest.Server, prefix string, p *simProc, l *crashLiaison) {
+	t.Helper()
+	srv = redistest.Start(t, "--appendfsync", "always")
+	if !srv.Private {
+		t.Skip("needs a private redis-server: unset REDIS_URL")
+	}
+	prefix = srv.Prefix(t)
+	p, _ = redisSim(t, srv, prefix, "county-a", "--demo", "--now=2026-11-25T10:00:00+08:00")
+	p.expect("路人", "你好", "绑定")
+	l = crashScripts()[0]
+	l.prepare()
+	p.expect(l.name, "绑定 "+p.codes[l.enterprise], "绑定成功")
+	for i := range n {
+		if got := crashReply(p, l.name, l.steps[i].Text, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
+			t.Fatalf("step %d: %q", i, got)
+		}
+	}
+	return srv, prefix, p, l
+}
+
 // TestRedisDown kills redis-server in the middle of a survey: the liaison is told 系统繁忙, with
 // no claim that the message was or was not handled (nothing could be read or written), and
 // nothing of that message is stored; once redis-server is started again on its files, the same
 // simulator (never restarted) answers again, every acknowledged answer is there, and the survey
 // goes on.
 func TestRedisDown(t *testing.T) {
-	srv := redistest.Start(t, "--appendfsync", "always")
-	if !srv.Private {
-		t.Skip("needs a private redis-server: unset REDIS_URL")
-	}
-	prefix := srv.Prefix(t)
-	p, _ := redisSim(t, srv, prefix, "county-a", "--demo", "--now=2026-11-25T10:00:00+08:00")
-	p.expect("路人", "你好", "绑定")
-	l := crashScripts()[0]
-	l.prepare()
-	p.expect(l.name, "绑定 "+p.codes[l.enterprise], "绑定成功")
+	const before = 6
+	srv, prefix, p, l := midSurveyOnRedis(t, before)
 	say := func(i int, id string) string {
 		t.Helper()
 		return crashReply(p, l.name, l.steps[i].Text, id)
-	}
-	const before = 6
-	for i := range before {
-		if got := say(i, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
-			t.Fatalf("step %d: %q", i, got)
-		}
 	}
 
 	srv.Kill(t)
@@ -257,22 +266,8 @@ func TestRedisDown(t *testing.T) {
 // deadline (2 s by default), not after go-redis' own timeouts and retries; once Redis wakes,
 // the same answer sent again is taken at the same question.
 func TestRedisPaused(t *testing.T) {
-	srv := redistest.Start(t, "--appendfsync", "always")
-	if !srv.Private {
-		t.Skip("needs a private redis-server: unset REDIS_URL")
-	}
-	prefix := srv.Prefix(t)
-	p, _ := redisSim(t, srv, prefix, "county-a", "--demo", "--now=2026-11-25T10:00:00+08:00")
-	p.expect("路人", "你好", "绑定")
-	l := crashScripts()[0]
-	l.prepare()
-	p.expect(l.name, "绑定 "+p.codes[l.enterprise], "绑定成功")
 	const before = 4
-	for i := range before {
-		if got := crashReply(p, l.name, l.steps[i].Text, "m-"+strconv.Itoa(i)); !strings.Contains(got, l.steps[i].Want) {
-			t.Fatalf("step %d: %q", i, got)
-		}
-	}
+	srv, _, p, l := midSurveyOnRedis(t, before)
 
 	srv.Pause(t)
 	start := time.Now()
