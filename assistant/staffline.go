@@ -271,7 +271,7 @@ func (p *staffParser) parse(text, current string) (staffLine, bool) {
 			line.problem = fmt.Sprintf("没有看懂“%s”。%s", unknown, p.usage(line.cmd))
 		}
 	case len(ambiguous) > 0:
-		line.problem = fmt.Sprintf("“%s”可能是%s，请写全地区名称。", ambiguous[0], strings.Join(ambiguous[1:], "或"))
+		line.problem = ambiguousRegion(ambiguous)
 	case len(regions) > 1 || len(regions) == 1 && city:
 		line.problem = "一次只能写一个地区。" + p.usage(line.cmd)
 	case (len(regions) > 0 || city) && line.cmd.target != optionalRegion:
@@ -502,13 +502,19 @@ func (p *staffParser) region(arg string) (region string, city bool, problem stri
 	keys, unknown, regions, ambiguous, city := p.scan(compact(fold(arg)))
 	switch {
 	case len(ambiguous) > 0:
-		return "", false, fmt.Sprintf("“%s”可能是%s，请写全地区名称。", ambiguous[0], strings.Join(ambiguous[1:], "或"))
+		return "", false, ambiguousRegion(ambiguous)
 	case unknown != "" || len(keys) > 0 || len(regions) > 1 || len(regions) == 0 && !city:
 		return "", false, fmt.Sprintf("没有“%s”这个地区。可选：%s", strings.TrimSpace(arg), strings.Join(p.regions, "、"))
 	case city:
 		return "", true, ""
 	}
 	return regions[0], false, ""
+}
+
+// ambiguousRegion asks for the full name of a region that a short word (ambiguous[0]) could
+// be any of ambiguous[1:].
+func ambiguousRegion(ambiguous []string) string {
+	return fmt.Sprintf("“%s”可能是%s，请写全地区名称。", ambiguous[0], strings.Join(ambiguous[1:], "或"))
 }
 
 // usage is how a command is written, for a reply to a line that named it with words it did
